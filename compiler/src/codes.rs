@@ -1,0 +1,143 @@
+//! The registry of diagnostic codes.
+//!
+//! A code is a stable promise: once published it keeps its meaning. Each one has a doc page in
+//! `docs/codes/<CODE>.md` (what it checks, why it matters, an example, the fix), embedded here so
+//! that `mcc explain CODE` and the SARIF output serve the same text. A code without a page does not
+//! compile; a page without a code fails the `every_doc_page_has_a_code` test.
+//!
+//! Ranges: `MCC0xxx` reading inputs, `MCC1xxx` Ignition and MachineConfig validation,
+//! `MCC2xxx` pools and rendering.
+
+use crate::diagnostic::Severity;
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    /// A short kebab-case name, as used by SARIF's `rule.name`.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! codes {
+    ($($ident:ident = $code:literal $name:literal $severity:ident $summary:literal;)*) => {
+        $(
+            #[doc = $summary]
+            pub static $ident: CodeInfo = CodeInfo {
+                code: $code,
+                name: $name,
+                severity: Severity::$severity,
+                summary: $summary,
+                doc: include_str!(concat!("../../docs/codes/", $code, ".md")),
+            };
+        )*
+        /// Every code, in code order.
+        pub static ALL: &[&CodeInfo] = &[$(&$ident),*];
+    };
+}
+
+codes! {
+    INPUT_UNREADABLE = "MCC0001" "input-unreadable" Error "an input path could not be read";
+    YAML_SYNTAX = "MCC0002" "yaml-syntax" Error "a document is not valid YAML or JSON";
+    DUPLICATE_KEY = "MCC0003" "duplicate-key" Error "a mapping defines the same key twice";
+    SKIPPED_KIND = "MCC0004" "skipped-kind" Info "a document of a kind mcc does not read was skipped";
+    BUTANE_INPUT = "MCC0005" "butane-input" Error "a Butane config must be translated before mcc reads it";
+    LEGACY_OCTAL = "MCC0006" "legacy-octal" Warning "a number with a leading zero is octal under Kubernetes YAML rules";
+    NOT_AN_OBJECT = "MCC0007" "not-an-object" Error "a document is not a Kubernetes object";
+    UNKNOWN_FIELD = "MCC0008" "unknown-field" Warning "a Kubernetes object has a field its API does not define";
+    WRONG_TYPE = "MCC0009" "wrong-type" Error "a value has the wrong type";
+    MISSING_FIELD = "MCC0010" "missing-field" Error "a required field is missing";
+    NO_INPUTS = "MCC0011" "no-inputs" Warning "no MachineConfig-related objects were found in the inputs";
+    DUPLICATE_OBJECT = "MCC0012" "duplicate-object" Error "two objects of one kind have the same name";
+    WRONG_API_VERSION = "MCC0013" "wrong-api-version" Error "an object has an apiVersion its kind does not have";
+    YAML_ALIAS_LIMIT = "MCC0014" "yaml-alias-limit" Error "a document expands to too many nodes through aliases";
+
+    IGNITION_VERSION_UNSUPPORTED = "MCC1001" "ignition-version-unsupported" Error "the Ignition config version is not one the MCO accepts";
+    IGNITION_VERSION_INVALID = "MCC1002" "ignition-version-invalid" Error "the Ignition config version does not parse";
+    IGNITION_VERSION_MISSING = "MCC1003" "ignition-version-missing" Error "an Ignition config with content has no version";
+    IGNITION_UNUSED_KEY = "MCC1004" "ignition-unused-key" Warning "an Ignition config has a key its spec version does not define";
+    PATH_INVALID = "MCC1005" "path-invalid" Error "a path is empty, relative or not in its simplest form";
+    DUPLICATE_ENTRY = "MCC1006" "duplicate-entry" Error "one config defines the same path, unit, dropin or user twice";
+    MODE_INVALID = "MCC1007" "mode-invalid" Error "a mode is outside 0 to 07777";
+    MODE_SPECIAL_BITS = "MCC1008" "mode-special-bits" Error "a mode sets setuid, setgid or sticky bits, which the MCO refuses";
+    UNIT_NAME_INVALID = "MCC1009" "unit-name-invalid" Error "a systemd unit name has no valid unit type suffix";
+    DROPIN_NAME_INVALID = "MCC1010" "dropin-name-invalid" Error "a systemd dropin name does not end in .conf";
+    UNIT_CONTENTS_INVALID = "MCC1011" "unit-contents-invalid" Error "systemd unit or dropin contents do not parse";
+    UNIT_ENABLED_NO_INSTALL = "MCC1012" "unit-enabled-no-install" Warning "an enabled unit has no [Install] section, so enabling it does nothing";
+    LINK_TARGET_MISSING = "MCC1013" "link-target-missing" Error "a link has no target";
+    OWNER_ID_AND_NAME = "MCC1014" "owner-id-and-name" Error "a user or group sets both id and name";
+    DATA_URL_INVALID = "MCC1015" "data-url-invalid" Error "a data URL does not decode";
+    COMPRESSION_INVALID = "MCC1016" "compression-invalid" Error "file contents name an unknown compression or do not decompress";
+    HASH_INVALID = "MCC1017" "hash-invalid" Error "a verification hash is malformed";
+    HASH_MISMATCH = "MCC1018" "hash-mismatch" Error "file contents do not match their verification hash";
+    REMOTE_SOURCE = "MCC1019" "remote-source" Warning "file contents come from a remote URL that cannot be known offline";
+    SOURCE_URL_INVALID = "MCC1020" "source-url-invalid" Error "a content source URL has an unsupported scheme or does not parse";
+    OVERWRITE_WITHOUT_SOURCE = "MCC1021" "overwrite-without-source" Error "a file sets overwrite without a content source";
+    PATH_CONFLICTS_WITH_UNIT = "MCC1022" "path-conflicts-with-unit" Error "a storage entry writes the same path as a systemd unit or dropin";
+    PATH_THROUGH_LINK = "MCC1023" "path-through-link" Error "a storage entry's path goes through a link of the same config";
+    HTTP_HEADERS_NOT_HTTP = "MCC1024" "http-headers-not-http" Error "HTTP headers are set on a source that is not http or https";
+    NON_CORE_USER_V2 = "MCC1025" "non-core-user-v2" Error "a spec 2.x config names a user other than core";
+    FILESYSTEM_NOT_ROOT_V2 = "MCC1026" "filesystem-not-root-v2" Error "a spec 2.x file names a filesystem other than root";
+    HARD_LINK_TO_DIRECTORY = "MCC1027" "hard-link-to-directory" Error "a hard link targets a directory of the same config";
+    SPECIAL_MODE_IGNORED = "MCC1028" "special-mode-ignored" Warning "Ignition ignores setuid, setgid and sticky bits before spec 3.6";
+    V2_NOT_CONVERTIBLE = "MCC1029" "v2-not-convertible" Error "a spec 2.x config uses a feature the conversion to spec 3 refuses";
+
+    KERNEL_TYPE_INVALID = "MCC1501" "kernel-type-invalid" Error "kernelType is not one the MCO accepts";
+    EXTENSION_UNSUPPORTED = "MCC1502" "extension-unsupported" Error "an extension is not in the MCO's supported list";
+    KERNEL_DEVEL_WITH_KERNEL_TYPE = "MCC1503" "kernel-devel-with-kernel-type" Error "the kernel-devel extension is requested with a non-default kernel type";
+    OS_IMAGE_URL_NO_DIGEST = "MCC1504" "os-image-url-no-digest" Warning "osImageURL is not pinned by digest";
+
+    UNSELECTED_MACHINE_CONFIG = "MCC2001" "unselected-machine-config" Warning "no pool selects this MachineConfig";
+    EMPTY_SELECTOR = "MCC2002" "empty-selector" Warning "a pool's machineConfigSelector is empty, so it selects nothing";
+    POOL_SELECTS_NOTHING = "MCC2003" "pool-selects-nothing" Warning "a pool selects no MachineConfig among the inputs";
+    MACHINE_CONFIG_WITHOUT_LABELS = "MCC2004" "machine-config-without-labels" Error "a selected MachineConfig has no labels, which the MCO's merge refuses";
+    SELECTOR_INVALID = "MCC2005" "selector-invalid" Error "a label selector expression is invalid";
+    OS_IMAGE_URL_WITH_STREAM = "MCC2006" "os-image-url-with-stream" Error "a pool sets osImageStream while a MachineConfig overrides osImageURL";
+}
+
+/// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).
+pub fn find(code: &str) -> Option<&'static CodeInfo> {
+    ALL.iter()
+        .copied()
+        .find(|info| info.code.eq_ignore_ascii_case(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_sorted() {
+        let codes: Vec<_> = ALL.iter().map(|c| c.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(codes, sorted);
+    }
+
+    #[test]
+    fn every_doc_page_has_a_code() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/codes");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            let code = name
+                .strip_suffix(".md")
+                .expect("only .md pages live in docs/codes");
+            assert!(find(code).is_some(), "docs/codes/{name} documents no code");
+        }
+    }
+
+    #[test]
+    fn every_page_opens_with_its_code_and_summary() {
+        for info in ALL {
+            let first = info.doc.lines().next().unwrap_or("");
+            assert_eq!(
+                first,
+                format!("# {}: {}", info.code, info.summary),
+                "first line of docs/codes/{}.md",
+                info.code
+            );
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Diagnostics: every problem mcc finds, with a stable code, a span and help.
+//!
+//! The compiler only collects them; the CLI decides how to show them. A [`Report`] pairs a
+//! diagnostic with its source text so that any miette handler can render it.
+
+use std::fmt;
+
+use miette::{LabeledSpan, NamedSource, SourceSpan};
+
+use crate::codes::CodeInfo;
+use crate::source::{Sources, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// A secondary location, such as the earlier definition a duplicate clashes with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static CodeInfo,
+    pub message: String,
+    /// Where the problem is; `None` only for problems with no text to point at (an unreadable path).
+    pub span: Option<Span>,
+    /// Text under the primary caret; the message is used when empty.
+    pub label: Option<String>,
+    pub related: Vec<Label>,
+    pub help: Option<String>,
+    /// The path the problem concerns when there is no span (an unreadable file or directory).
+    pub subject: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static CodeInfo, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            message: message.into(),
+            span: Some(span),
+            label: None,
+            related: Vec::new(),
+            help: None,
+            subject: None,
+        }
+    }
+
+    /// A problem with a path that has no text of its own (it could not be read).
+    pub fn about_path(
+        code: &'static CodeInfo,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            message: message.into(),
+            span: None,
+            label: None,
+            related: Vec::new(),
+            help: None,
+            subject: Some(path.into()),
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.code.severity
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The order in which diagnostics are shown: by file name, position, then code and message,
+    /// so the output never depends on the order in which stages ran or inputs were given.
+    pub fn sort_key<'a>(&'a self, sources: &'a Sources) -> impl Ord + 'a {
+        let file = match (self.span, &self.subject) {
+            (Some(span), _) => sources.get(span.source).name.as_str(),
+            (None, Some(subject)) => subject.as_str(),
+            (None, None) => "",
+        };
+        let (start, end) = self.span.map_or((0, 0), |s| (s.start, s.end));
+        (file, start, end, self.code.code, self.message.as_str())
+    }
+}
+
+/// Sorts and de-duplicates diagnostics into their canonical order.
+pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>, sources: &Sources) {
+    diagnostics.sort_by(|a, b| a.sort_key(sources).cmp(&b.sort_key(sources)));
+    diagnostics.dedup();
+}
+
+/// A diagnostic together with the source it points into, ready for any miette handler.
+#[derive(Debug)]
+pub struct Report {
+    diagnostic: Diagnostic,
+    source: Option<NamedSource<std::sync::Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl Report {
+    pub fn new(diagnostic: &Diagnostic, sources: &Sources) -> Self {
+        let source = diagnostic.span.map(|span| {
+            let file = sources.get(span.source);
+            NamedSource::new(file.name.as_str(), file.text.clone()).with_language("yaml")
+        });
+        let mut labels = Vec::new();
+        if let Some(span) = diagnostic.span {
+            let text = diagnostic
+                .label
+                .clone()
+                .unwrap_or_else(|| diagnostic.message.clone());
+            labels.push(LabeledSpan::new_primary_with_span(
+                Some(text),
+                source_span(span),
+            ));
+        }
+        // Related spans in the same file are shown in the snippet; others are named in the help.
+        for related in &diagnostic.related {
+            if Some(related.span.source) == diagnostic.span.map(|s| s.source) {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(related.message.clone()),
+                    source_span(related.span),
+                ));
+            }
+        }
+        Report {
+            diagnostic: diagnostic.clone(),
+            source,
+            labels,
+        }
+    }
+}
+
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::new((span.start as usize).into(), span.len())
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.diagnostic.subject {
+            Some(subject) if self.diagnostic.span.is_none() => {
+                write!(f, "{}: {}", subject, self.diagnostic.message)
+            }
+            _ => f.write_str(&self.diagnostic.message),
+        }
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.diagnostic.code.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity() {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The Ignition config model, normalized to spec 3.5 as the MCO stores it.
+//!
+//! Every field keeps its span. Fields that mcc only compares (disks, RAID, LUKS, HTTP headers,
+//! user attributes beyond SSH keys and password hash) are kept as JSON values with their span.
+
+use indexmap::IndexMap;
+
+use crate::model::reader::Spanned;
+use crate::source::Span;
+
+pub type Json = serde_json::Value;
+
+/// Spec versions the MCO parses (`TestIgnitionConverterGetSupportedMinorVersions`).
+pub const SUPPORTED_VERSIONS: &str = "2.2, 3.0, 3.1, 3.2, 3.3, 3.4, 3.5";
+
+/// The version every rendered config is written in (`InternalMCOIgnitionVersion`).
+pub const RENDERED_VERSION: &str = "3.5.0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SpecVersion {
+    pub major: u8,
+    pub minor: u8,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ignition {
+    /// The version as written, for diagnostics; `None` for an empty config.
+    pub version: Option<Spanned<String>>,
+    /// `ignition.config`, `timeouts`, `security`, `proxy`: only compared, never applied.
+    pub ignition_extra: Option<Spanned<Json>>,
+    pub kernel_arguments: KernelArguments,
+    pub passwd: Passwd,
+    pub storage: Storage,
+    pub systemd: Systemd,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KernelArguments {
+    pub should_exist: Vec<Spanned<String>>,
+    pub should_not_exist: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Passwd {
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub name: Spanned<String>,
+    pub password_hash: Option<Spanned<String>>,
+    pub ssh_authorized_keys: Vec<Spanned<String>>,
+    /// Every other field (`uid`, `homeDir`, `shell`, `groups`, …) by its JSON name.
+    pub other: IndexMap<String, Spanned<Json>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: Spanned<String>,
+    pub other: IndexMap<String, Spanned<Json>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Storage {
+    pub files: Vec<File>,
+    pub directories: Vec<Directory>,
+    pub links: Vec<Link>,
+    pub disks: Vec<Spanned<Json>>,
+    pub raid: Vec<Spanned<Json>>,
+    pub filesystems: Vec<Spanned<Json>>,
+    pub luks: Vec<Spanned<Json>>,
+}
+
+/// What files, directories and links share (Ignition's `Node`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeCommon {
+    pub path: Spanned<String>,
+    pub overwrite: Option<Spanned<bool>>,
+    pub user: Owner,
+    pub group: Owner,
+    /// The whole entry.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Owner {
+    pub id: Option<Spanned<i64>>,
+    pub name: Option<Spanned<String>>,
+}
+
+impl Owner {
+    pub fn is_set(&self) -> bool {
+        self.id.is_some() || self.name.is_some()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    pub node: NodeCommon,
+    pub mode: Option<Spanned<i64>>,
+    pub contents: Resource,
+    pub append: Vec<Resource>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Directory {
+    pub node: NodeCommon,
+    pub mode: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub node: NodeCommon,
+    pub target: Option<Spanned<String>>,
+    pub hard: Option<Spanned<bool>>,
+}
+
+/// File contents or an appended fragment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resource {
+    pub source: Option<Spanned<String>>,
+    pub compression: Option<Spanned<String>>,
+    pub hash: Option<Spanned<String>>,
+    pub http_headers: Vec<Spanned<Json>>,
+}
+
+impl Resource {
+    pub fn is_empty(&self) -> bool {
+        self.source.is_none()
+            && self.compression.is_none()
+            && self.hash.is_none()
+            && self.http_headers.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Systemd {
+    pub units: Vec<Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub name: Spanned<String>,
+    pub enabled: Option<Spanned<bool>>,
+    pub mask: Option<Spanned<bool>>,
+    pub contents: Option<Spanned<String>>,
+    pub dropins: Vec<Dropin>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dropin {
+    pub name: Spanned<String>,
+    pub contents: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+impl Ignition {
+    /// True for a config with nothing in it but (maybe) a version: the MCO accepts those as is.
+    pub fn is_empty(&self) -> bool {
+        self.ignition_extra.is_none()
+            && self.kernel_arguments == KernelArguments::default()
+            && self.passwd == Passwd::default()
+            && self.storage == Storage::default()
+            && self.systemd == Systemd::default()
+    }
+}

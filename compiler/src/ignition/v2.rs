@@ -1,0 +1,434 @@
+//! Reading an Ignition 2.x config (2.0–2.2, read as 2.2) and converting it to the 3.x model,
+//! as the MCO does: duplicates removed first (`removeIgnDuplicateFilesUnitsUsers`), then the
+//! 2.2 → 3.x translation with the filesystem `root` mapped to `/`.
+
+use indexmap::IndexMap;
+
+use crate::codes;
+use crate::diagnostic::Diagnostic;
+use crate::ignition::types::*;
+use crate::load::node::{Entry, Node};
+use crate::model::reader::{self, Diagnostics, Spanned, field};
+
+const ROOT: &[&str] = &["ignition", "networkd", "passwd", "storage", "systemd"];
+const IGNITION: &[&str] = &["version", "config", "timeouts", "security"];
+const STORAGE: &[&str] = &[
+    "disks",
+    "raid",
+    "filesystems",
+    "files",
+    "directories",
+    "links",
+];
+const FILE: &[&str] = &[
+    "filesystem",
+    "path",
+    "user",
+    "group",
+    "overwrite",
+    "append",
+    "contents",
+    "mode",
+];
+const DIRECTORY: &[&str] = &["filesystem", "path", "user", "group", "overwrite", "mode"];
+const LINK: &[&str] = &[
+    "filesystem",
+    "path",
+    "user",
+    "group",
+    "overwrite",
+    "target",
+    "hard",
+];
+const OWNER: &[&str] = &["id", "name"];
+const CONTENTS: &[&str] = &["source", "compression", "verification"];
+const VERIFICATION: &[&str] = &["hash"];
+const SYSTEMD: &[&str] = &["units"];
+const UNIT: &[&str] = &["name", "enabled", "enable", "mask", "contents", "dropins"];
+const DROPIN: &[&str] = &["name", "contents"];
+const PASSWD: &[&str] = &["users", "groups"];
+const USER: &[&str] = &[
+    "name",
+    "passwordHash",
+    "sshAuthorizedKeys",
+    "uid",
+    "gecos",
+    "homeDir",
+    "noCreateHome",
+    "primaryGroup",
+    "groups",
+    "noUserGroup",
+    "noLogInit",
+    "shell",
+    "system",
+    "create",
+];
+const GROUP: &[&str] = &["name", "gid", "passwordHash", "system"];
+
+pub fn read(root: &Node, version: Spanned<String>, diagnostics: &mut Diagnostics) -> Ignition {
+    let mut r = Reader { diagnostics };
+    let entries = r.object(root, ROOT, "the Ignition config");
+    let mut config = Ignition {
+        version: Some(version),
+        ..Ignition::default()
+    };
+    if let Some(node) = field(entries, "ignition") {
+        let meta = r.object(node, IGNITION, "the `ignition` section");
+        let extra: serde_json::Map<_, _> = meta
+            .iter()
+            .filter(|e| e.key != "version")
+            .map(|e| (e.key.clone(), e.value.to_json()))
+            .collect();
+        if !extra.is_empty() {
+            config.ignition_extra = Some(Spanned::new(extra.into(), node.span));
+        }
+    }
+    if let Some(node) = field(entries, "networkd") {
+        let units = field(
+            r.object(node, &["units"], "the `networkd` section"),
+            "units",
+        );
+        if units.is_some_and(|u| !reader::list(u, r.diagnostics).is_empty()) {
+            r.diagnostics.push(
+                Diagnostic::new(
+                    &codes::V2_NOT_CONVERTIBLE,
+                    node.span,
+                    "spec 3 has no `networkd` section, so this config cannot be converted",
+                )
+                .with_help("write the networkd units as files under /etc/systemd/network/ instead"),
+            );
+        }
+    }
+    if let Some(node) = field(entries, "storage") {
+        let e = r.object(node, STORAGE, "the `storage` section");
+        let raw = |r: &mut Reader, key: &str| -> Vec<Spanned<Json>> {
+            r.items(field(e, key))
+                .iter()
+                .map(|n| Spanned::new(n.to_json(), n.span))
+                .collect()
+        };
+        config.storage.disks = raw(&mut r, "disks");
+        config.storage.raid = raw(&mut r, "raid");
+        config.storage.filesystems = raw(&mut r, "filesystems");
+        let files: Vec<File> = r
+            .items(field(e, "files"))
+            .iter()
+            .map(|n| r.file(n))
+            .collect();
+        config.storage.files = last_wins(files, |f| f.node.path.value.clone());
+        config.storage.directories = r
+            .items(field(e, "directories"))
+            .iter()
+            .map(|n| r.directory(n))
+            .collect();
+        config.storage.links = r
+            .items(field(e, "links"))
+            .iter()
+            .map(|n| r.link(n))
+            .collect();
+    }
+    if let Some(node) = field(entries, "systemd") {
+        let e = r.object(node, SYSTEMD, "the `systemd` section");
+        let units: Vec<Unit> = r
+            .items(field(e, "units"))
+            .iter()
+            .map(|n| r.unit(n))
+            .collect();
+        config.systemd.units = merge_duplicate_units(units);
+    }
+    if let Some(node) = field(entries, "passwd") {
+        let e = r.object(node, PASSWD, "the `passwd` section");
+        let users: Vec<User> = r
+            .items(field(e, "users"))
+            .iter()
+            .map(|n| r.user(n))
+            .collect();
+        config.passwd.users = r.merge_core_users(users);
+        config.passwd.groups = r
+            .items(field(e, "groups"))
+            .iter()
+            .map(|n| r.group(n))
+            .collect();
+    }
+    config
+}
+
+/// For files with the same path the last one wins (`removeIgnDuplicateFilesUnitsUsers`); it
+/// takes the place of the first.
+fn last_wins<T>(items: Vec<T>, key: impl Fn(&T) -> String) -> Vec<T> {
+    let mut by_key: IndexMap<String, T> = IndexMap::new();
+    for item in items {
+        by_key.insert(key(&item), item);
+    }
+    by_key.into_values().collect()
+}
+
+/// For units with the same name the last one wins, and dropins of earlier duplicates are added
+/// when their names are new.
+fn merge_duplicate_units(units: Vec<Unit>) -> Vec<Unit> {
+    let mut by_name: IndexMap<String, Unit> = IndexMap::new();
+    for mut unit in units {
+        if let Some(earlier) = by_name.shift_remove(&unit.name.value) {
+            for dropin in earlier.dropins {
+                if !unit
+                    .dropins
+                    .iter()
+                    .any(|d| d.name.value == dropin.name.value)
+                {
+                    unit.dropins.push(dropin);
+                }
+            }
+        }
+        by_name.insert(unit.name.value.clone(), unit);
+    }
+    by_name.into_values().collect()
+}
+
+struct Reader<'d> {
+    diagnostics: &'d mut Diagnostics,
+}
+
+impl Reader<'_> {
+    fn object<'n>(&mut self, node: &'n Node, known: &[&str], what: &str) -> &'n [Entry] {
+        let entries = reader::mapping(node, self.diagnostics);
+        reader::unknown_keys(
+            entries,
+            known,
+            &codes::IGNITION_UNUSED_KEY,
+            what,
+            self.diagnostics,
+        );
+        entries
+    }
+
+    fn items<'n>(&mut self, node: Option<&'n Node>) -> &'n [Node] {
+        node.map_or(&[], |n| reader::list(n, self.diagnostics))
+    }
+
+    fn string(&mut self, node: Option<&Node>) -> Option<Spanned<String>> {
+        node.and_then(|n| reader::string(n, self.diagnostics))
+    }
+
+    fn boolean(&mut self, node: Option<&Node>) -> Option<Spanned<bool>> {
+        node.and_then(|n| reader::boolean(n, self.diagnostics))
+    }
+
+    fn integer(&mut self, node: Option<&Node>) -> Option<Spanned<i64>> {
+        node.and_then(|n| reader::integer(n, self.diagnostics))
+    }
+
+    /// 2.x names a filesystem per entry; the MCO's converter maps only `root`, to `/`.
+    fn node_common(&mut self, node: &Node, e: &[Entry]) -> NodeCommon {
+        let filesystem = self.string(field(e, "filesystem"));
+        match &filesystem {
+            Some(fs) if fs.value == "root" => {}
+            Some(fs) => self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::FILESYSTEM_NOT_ROOT_V2,
+                    fs.span,
+                    format!("filesystem `{}` is not `root`", fs.value),
+                )
+                .with_label("the MCO maps only `root` (to `/`) when converting to spec 3")
+                .with_help(
+                    "use `filesystem: root` with the full path, or write the config in spec 3",
+                ),
+            ),
+            None => self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::FILESYSTEM_NOT_ROOT_V2,
+                    node.span,
+                    "a spec 2.x storage entry names no filesystem",
+                )
+                .with_help("add `filesystem: root`"),
+            ),
+        }
+        NodeCommon {
+            path: self
+                .string(field(e, "path"))
+                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            overwrite: self.boolean(field(e, "overwrite")),
+            user: field(e, "user").map(|n| self.owner(n)).unwrap_or_default(),
+            group: field(e, "group").map(|n| self.owner(n)).unwrap_or_default(),
+            span: node.span,
+        }
+    }
+
+    fn owner(&mut self, node: &Node) -> Owner {
+        let e = self.object(node, OWNER, "an owner");
+        Owner {
+            id: self.integer(field(e, "id")),
+            name: self.string(field(e, "name")),
+        }
+    }
+
+    fn file(&mut self, node: &Node) -> File {
+        let e = self.object(node, FILE, "a file entry");
+        let contents = field(e, "contents")
+            .map(|n| self.contents(n))
+            .unwrap_or_default();
+        // 2.x `append: true` appends `contents`; spec 3 lists the appended fragments instead.
+        let append = self.boolean(field(e, "append")).is_some_and(|a| a.value);
+        let (contents, append) = if append {
+            (Resource::default(), vec![contents])
+        } else {
+            (contents, Vec::new())
+        };
+        File {
+            node: self.node_common(node, e),
+            mode: self.integer(field(e, "mode")),
+            contents,
+            append,
+        }
+    }
+
+    fn directory(&mut self, node: &Node) -> Directory {
+        let e = self.object(node, DIRECTORY, "a directory entry");
+        Directory {
+            node: self.node_common(node, e),
+            mode: self.integer(field(e, "mode")),
+        }
+    }
+
+    fn link(&mut self, node: &Node) -> Link {
+        let e = self.object(node, LINK, "a link entry");
+        Link {
+            node: self.node_common(node, e),
+            target: self.string(field(e, "target")),
+            hard: self.boolean(field(e, "hard")),
+        }
+    }
+
+    fn contents(&mut self, node: &Node) -> Resource {
+        let e = self.object(node, CONTENTS, "file contents");
+        let hash = field(e, "verification").and_then(|v| {
+            let v = self.object(v, VERIFICATION, "`verification`");
+            self.string(field(v, "hash"))
+        });
+        Resource {
+            source: self.string(field(e, "source")),
+            compression: self.string(field(e, "compression")),
+            hash,
+            http_headers: Vec::new(),
+        }
+    }
+
+    fn unit(&mut self, node: &Node) -> Unit {
+        let e = self.object(node, UNIT, "a systemd unit");
+        // `enable` is 2.x's deprecated spelling of `enabled`.
+        let enabled = self
+            .boolean(field(e, "enabled"))
+            .or_else(|| self.boolean(field(e, "enable")));
+        let dropins = self
+            .items(field(e, "dropins"))
+            .iter()
+            .map(|d| {
+                let de = self.object(d, DROPIN, "a systemd dropin");
+                Dropin {
+                    name: self
+                        .string(field(de, "name"))
+                        .unwrap_or_else(|| Spanned::new(String::new(), d.span)),
+                    contents: self.string(field(de, "contents")),
+                    span: d.span,
+                }
+            })
+            .collect();
+        Unit {
+            name: self
+                .string(field(e, "name"))
+                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            enabled,
+            mask: self.boolean(field(e, "mask")),
+            contents: self.string(field(e, "contents")),
+            dropins,
+            span: node.span,
+        }
+    }
+
+    fn user(&mut self, node: &Node) -> User {
+        let e = self.object(node, USER, "a user");
+        if let Some(create) = field(e, "create").filter(|c| !c.is_null()) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::V2_NOT_CONVERTIBLE,
+                    create.span,
+                    "spec 3 has no `create` for users, so this config cannot be converted",
+                )
+                .with_help("move the fields of `create` up into the user"),
+            );
+        }
+        User {
+            name: self
+                .string(field(e, "name"))
+                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            password_hash: self.string(field(e, "passwordHash")),
+            ssh_authorized_keys: field(e, "sshAuthorizedKeys")
+                .map_or_else(Vec::new, |n| reader::string_list(n, self.diagnostics)),
+            other: e
+                .iter()
+                .filter(|x| {
+                    !["name", "passwordHash", "sshAuthorizedKeys", "create"]
+                        .contains(&x.key.as_str())
+                })
+                .filter(|x| USER.contains(&x.key.as_str()) && !x.value.is_null())
+                .map(|x| (x.key.clone(), Spanned::new(x.value.to_json(), x.value.span)))
+                .collect(),
+            span: node.span,
+        }
+    }
+
+    fn group(&mut self, node: &Node) -> Group {
+        let e = self.object(node, GROUP, "a group");
+        Group {
+            name: self
+                .string(field(e, "name"))
+                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            other: e
+                .iter()
+                .filter(|x| {
+                    x.key != "name" && GROUP.contains(&x.key.as_str()) && !x.value.is_null()
+                })
+                .map(|x| (x.key.clone(), Spanned::new(x.value.to_json(), x.value.span)))
+                .collect(),
+            span: node.span,
+        }
+    }
+
+    /// 2.x users must all be `core` ("Only core user is supported"); their SSH keys are
+    /// concatenated and de-duplicated into one user.
+    fn merge_core_users(&mut self, users: Vec<User>) -> Vec<User> {
+        let mut merged: Option<User> = None;
+        for user in users {
+            if user.name.value != "core" {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::NON_CORE_USER_V2,
+                        user.name.span,
+                        format!("unexpected user with name `{}`", user.name.value),
+                    )
+                    .with_label("only core user is supported")
+                    .with_help("the MCO manages only the `core` user's SSH keys and password hash"),
+                );
+                continue;
+            }
+            match &mut merged {
+                None => merged = Some(user),
+                Some(core) => {
+                    for key in user.ssh_authorized_keys {
+                        if !core
+                            .ssh_authorized_keys
+                            .iter()
+                            .any(|k| k.value == key.value)
+                        {
+                            core.ssh_authorized_keys.push(key);
+                        }
+                    }
+                    if user.password_hash.is_some() {
+                        core.password_hash = user.password_hash;
+                    }
+                    core.other.extend(user.other);
+                }
+            }
+        }
+        merged.into_iter().collect()
+    }
+}

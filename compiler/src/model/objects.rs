@@ -1,0 +1,218 @@
+//! Kind dispatch: which documents mcc reads, skips or refuses.
+
+use indexmap::IndexMap;
+
+use crate::codes;
+use crate::diagnostic::Diagnostic;
+use crate::load::node::{Entry, Node, Value};
+use crate::load::yaml::Document;
+use crate::model::machine_config::{self, MachineConfig};
+use crate::model::pool::{self, MachineConfigPool};
+use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::source::{Sources, Span};
+
+pub const MCO_GROUP: &str = "machineconfiguration.openshift.io/v1";
+pub const OPERATOR_GROUP: &str = "operator.openshift.io/v1";
+
+/// Every object mcc understood, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub machine_configs: Vec<MachineConfig>,
+    pub pools: Vec<MachineConfigPool>,
+    pub machine_configurations: Vec<MachineConfiguration>,
+    pub machine_os_configs: Vec<MachineOsConfig>,
+}
+
+impl Inputs {
+    pub fn is_empty(&self) -> bool {
+        self.machine_configs.is_empty()
+            && self.pools.is_empty()
+            && self.machine_configurations.is_empty()
+            && self.machine_os_configs.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metadata {
+    pub name: Spanned<String>,
+    /// `None` when the object has no `labels` at all: the MCO's merge refuses such a
+    /// MachineConfig, while an empty map is fine.
+    pub labels: Option<IndexMap<String, Spanned<String>>>,
+    pub annotations: IndexMap<String, Spanned<String>>,
+}
+
+impl Metadata {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.as_ref()?.get(key).map(|v| v.value.as_str())
+    }
+}
+
+/// `operator.openshift.io/v1` `MachineConfiguration`: kept whole for the Node Disruption Policy
+/// stage, which validates it against its CRD.
+#[derive(Debug, Clone)]
+pub struct MachineConfiguration {
+    pub metadata: Metadata,
+    pub spec: Option<Node>,
+    pub span: Span,
+}
+
+/// `MachineOSConfig`: one per pool, naming where on-cluster builds push.
+#[derive(Debug, Clone)]
+pub struct MachineOsConfig {
+    pub metadata: Metadata,
+    pub pool: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+/// Reads the objects of every document, reporting what is skipped or malformed.
+pub fn read_objects(
+    documents: &[Document],
+    sources: &Sources,
+    inputs: &mut Inputs,
+    diagnostics: &mut Diagnostics,
+) {
+    for document in documents {
+        read_object(&document.root, sources, inputs, diagnostics);
+    }
+}
+
+fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics: &mut Diagnostics) {
+    let Value::Map(entries) = &root.value else {
+        if !root.is_null() {
+            diagnostics.push(
+                Diagnostic::new(
+                    &codes::NOT_AN_OBJECT,
+                    root.span,
+                    format!("expected a Kubernetes object, found {}", root.type_name()),
+                )
+                .with_help(
+                    "each YAML document must be a mapping with `apiVersion`, `kind` and `metadata`",
+                ),
+            );
+        }
+        return;
+    };
+    if let Some(variant) = field(entries, "variant").and_then(Node::as_str) {
+        diagnostics.push(butane(root, entries, variant));
+        return;
+    }
+    let Some(kind_node) = field(entries, "kind") else {
+        diagnostics.push(
+            Diagnostic::new(&codes::NOT_AN_OBJECT, first_line(root), "this document has no `kind`")
+                .with_help("each YAML document must be a Kubernetes object with `apiVersion`, `kind` and `metadata`"),
+        );
+        return;
+    };
+    let Some(kind) = reader::string(kind_node, diagnostics) else {
+        return;
+    };
+    let api_version = field(entries, "apiVersion").and_then(|n| reader::string(n, diagnostics));
+    let expected = match kind.value.as_str() {
+        "MachineConfig" | "MachineConfigPool" | "MachineOSConfig" | "MachineConfigList" => {
+            Some(MCO_GROUP)
+        }
+        "MachineConfiguration" => Some(OPERATOR_GROUP),
+        _ => None,
+    };
+    if let (Some(expected), Some(api_version)) = (expected, &api_version)
+        && api_version.value != expected
+    {
+        diagnostics.push(
+            Diagnostic::new(
+                &codes::WRONG_API_VERSION,
+                api_version.span,
+                format!(
+                    "`{}` is not the apiVersion of a {}",
+                    api_version.value, kind.value
+                ),
+            )
+            .with_help(format!("write `apiVersion: {expected}`")),
+        );
+        return;
+    }
+    match kind.value.as_str() {
+        "MachineConfig" => {
+            let metadata = metadata(root, entries, diagnostics);
+            if let Some(mc) = machine_config::read(root, entries, metadata, sources, diagnostics) {
+                inputs.machine_configs.push(mc);
+            }
+        }
+        "MachineConfigPool" => {
+            let metadata = metadata(root, entries, diagnostics);
+            inputs.pools.push(pool::read(root, entries, metadata, diagnostics));
+        }
+        "MachineConfiguration" => {
+            reader::unknown_keys(entries, &["apiVersion", "kind", "metadata", "spec", "status"], &codes::UNKNOWN_FIELD, "a MachineConfiguration", diagnostics);
+            let metadata = metadata(root, entries, diagnostics);
+            inputs.machine_configurations.push(MachineConfiguration { metadata, spec: field(entries, "spec").cloned(), span: root.span });
+        }
+        "MachineOSConfig" => {
+            let metadata = metadata(root, entries, diagnostics);
+            let spec = field(entries, "spec").map_or(&[][..], |s| reader::mapping(s, diagnostics));
+            let pool = field(spec, "machineConfigPool")
+                .and_then(|p| field(reader::mapping(p, diagnostics), "name"))
+                .and_then(|n| reader::string(n, diagnostics));
+            inputs.machine_os_configs.push(MachineOsConfig { metadata, pool, span: root.span });
+        }
+        // `kubectl get -o yaml` lists and `MachineConfigList`s: read their items.
+        "List" | "MachineConfigList" => {
+            for item in field(entries, "items").map_or(&[][..], |i| reader::list(i, diagnostics)) {
+                read_object(item, sources, inputs, diagnostics);
+            }
+        }
+        other => diagnostics.push(
+            Diagnostic::new(&codes::SKIPPED_KIND, kind.span, format!("skipped a `{other}`: mcc reads MachineConfig, MachineConfigPool, MachineConfiguration and MachineOSConfig"))
+                .with_label("not read"),
+        ),
+    }
+}
+
+fn butane(root: &Node, entries: &[Entry], variant: &str) -> Diagnostic {
+    let span = entries
+        .iter()
+        .find(|e| e.key == "variant")
+        .map_or(root.span, |e| e.key_span.to(e.value.span));
+    Diagnostic::new(&codes::BUTANE_INPUT, span, format!("this is a Butane config (variant `{variant}`), not a MachineConfig"))
+        .with_label("Butane source")
+        .with_help("translate it first: `butane --files-dir . in.bu -o out.yaml`, then give mcc the MachineConfig")
+}
+
+/// The first line of a document, to point at when a whole object is wrong.
+fn first_line(root: &Node) -> Span {
+    match root.entries().first() {
+        Some(entry) => entry.key_span,
+        None => Span::new(
+            root.span.source,
+            root.span.start as usize,
+            root.span.start as usize,
+        ),
+    }
+}
+
+pub fn metadata(root: &Node, entries: &[Entry], diagnostics: &mut Diagnostics) -> Metadata {
+    let meta = field(entries, "metadata").map_or(&[][..], |m| reader::mapping(m, diagnostics));
+    let name = field(meta, "name").and_then(|n| reader::string(n, diagnostics));
+    let name = name.unwrap_or_else(|| {
+        diagnostics.push(
+            Diagnostic::new(&codes::MISSING_FIELD, first_line(root), "this object has no `metadata.name`")
+                .with_help("every MachineConfig and pool needs a name; the MCO merges MachineConfigs in name order"),
+        );
+        Spanned::new(String::new(), first_line(root))
+    });
+    let string_map = |node: Option<&Node>,
+                      diagnostics: &mut Diagnostics|
+     -> Option<IndexMap<String, Spanned<String>>> {
+        let node = node.filter(|n| !n.is_null())?;
+        Some(
+            reader::mapping(node, diagnostics)
+                .iter()
+                .filter_map(|e| reader::string(&e.value, diagnostics).map(|v| (e.key.clone(), v)))
+                .collect(),
+        )
+    };
+    Metadata {
+        name,
+        labels: string_map(field(meta, "labels"), diagnostics),
+        annotations: string_map(field(meta, "annotations"), diagnostics).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,395 @@
+//! Ignition's config merge (`config/merge/merge.go`) as the MCO applies it between
+//! MachineConfigs, recording which MachineConfig set which field of every entry.
+//!
+//! The rules: list entries are keyed (files, directories and links by path in one key space;
+//! units and dropins by name; users and groups by name; SSH keys and other string lists by
+//! value). A later entry with the same key in the same list is merged into the earlier one field
+//! by field, a field the later one leaves out keeping its earlier value; with the same key in
+//! another list (a file replacing a directory) the earlier entry is removed and the later one
+//! appended. New keys are appended in order.
+
+use indexmap::IndexMap;
+
+use crate::ignition::types::*;
+use crate::model::reader::Spanned;
+use crate::source::Span;
+
+/// Index of a MachineConfig in `Inputs::machine_configs`.
+pub type McId = usize;
+
+/// An entry of the rendered config, for provenance.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryKey {
+    /// A file, directory or link.
+    Path(String),
+    Unit(String),
+    Dropin {
+        unit: String,
+        name: String,
+    },
+    User(String),
+    Group(String),
+}
+
+/// One MachineConfig's definition of an entry: which fields it set, where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    pub machine_config: McId,
+    pub fields: Vec<&'static str>,
+    pub span: Span,
+}
+
+/// Every definition of an entry, in merge (override) order; the last one to set a field wins it.
+pub type Provenance = IndexMap<EntryKey, Vec<Definition>>;
+
+pub struct Merger {
+    pub config: Ignition,
+    pub provenance: Provenance,
+}
+
+impl Merger {
+    pub fn new() -> Self {
+        Merger {
+            config: Ignition::default(),
+            provenance: Provenance::new(),
+        }
+    }
+
+    fn record(&mut self, key: EntryKey, mc: McId, fields: Vec<&'static str>, span: Span) {
+        self.provenance.entry(key).or_default().push(Definition {
+            machine_config: mc,
+            fields,
+            span,
+        });
+    }
+
+    /// Merges one MachineConfig's config into the running result.
+    pub fn merge(&mut self, mc: McId, child: &Ignition) {
+        if child.version.is_some() {
+            self.config.version = child.version.clone();
+        }
+        if let Some(extra) = &child.ignition_extra {
+            self.config.ignition_extra =
+                Some(merge_json_object(self.config.ignition_extra.take(), extra));
+        }
+        union(
+            &mut self.config.kernel_arguments.should_exist,
+            &child.kernel_arguments.should_exist,
+        );
+        union(
+            &mut self.config.kernel_arguments.should_not_exist,
+            &child.kernel_arguments.should_not_exist,
+        );
+        for file in &child.storage.files {
+            self.merge_file(mc, file);
+        }
+        for directory in &child.storage.directories {
+            self.merge_directory(mc, directory);
+        }
+        for link in &child.storage.links {
+            self.merge_link(mc, link);
+        }
+        let storage = &mut self.config.storage;
+        merge_raw(&mut storage.disks, &child.storage.disks, "device");
+        merge_raw(
+            &mut storage.filesystems,
+            &child.storage.filesystems,
+            "device",
+        );
+        merge_raw(&mut storage.raid, &child.storage.raid, "name");
+        merge_raw(&mut storage.luks, &child.storage.luks, "name");
+        for unit in &child.systemd.units {
+            self.merge_unit(mc, unit);
+        }
+        for user in &child.passwd.users {
+            self.merge_user(mc, user);
+        }
+        for group in &child.passwd.groups {
+            self.merge_group(mc, group);
+        }
+    }
+
+    /// Removes a same-path entry of another kind (a file replacing a directory, …).
+    fn take_other_kinds(&mut self, path: &str, keep: NodeKind) {
+        let s = &mut self.config.storage;
+        if keep != NodeKind::File {
+            s.files.retain(|f| f.node.path.value != path);
+        }
+        if keep != NodeKind::Directory {
+            s.directories.retain(|d| d.node.path.value != path);
+        }
+        if keep != NodeKind::Link {
+            s.links.retain(|l| l.node.path.value != path);
+        }
+    }
+
+    fn merge_file(&mut self, mc: McId, child: &File) {
+        let path = child.node.path.value.clone();
+        self.take_other_kinds(&path, NodeKind::File);
+        let mut fields = node_fields(&child.node);
+        set(&mut fields, "mode", child.mode.is_some());
+        set(
+            &mut fields,
+            "contents.source",
+            child.contents.source.is_some(),
+        );
+        set(
+            &mut fields,
+            "contents.verification",
+            child.contents.hash.is_some(),
+        );
+        set(
+            &mut fields,
+            "contents.httpHeaders",
+            !child.contents.http_headers.is_empty(),
+        );
+        set(&mut fields, "append", !child.append.is_empty());
+        // The MCO's compression reset (`ignitionMergeSetFilesDefaultCompression`): an incoming
+        // file without `compression` clears an earlier `gzip`, so it counts as set.
+        fields.push("contents.compression");
+        let files = &mut self.config.storage.files;
+        match files.iter_mut().find(|f| f.node.path.value == path) {
+            Some(parent) => {
+                merge_node(&mut parent.node, &child.node);
+                over(&mut parent.mode, &child.mode);
+                over(&mut parent.contents.source, &child.contents.source);
+                parent.contents.compression = child.contents.compression.clone();
+                over(&mut parent.contents.hash, &child.contents.hash);
+                merge_raw(
+                    &mut parent.contents.http_headers,
+                    &child.contents.http_headers,
+                    "name",
+                );
+                for fragment in &child.append {
+                    match parent.append.iter_mut().find(|a| {
+                        a.source.as_ref().map(|s| &s.value)
+                            == fragment.source.as_ref().map(|s| &s.value)
+                    }) {
+                        Some(existing) => *existing = fragment.clone(),
+                        None => parent.append.push(fragment.clone()),
+                    }
+                }
+            }
+            None => files.push(child.clone()),
+        }
+        self.record(EntryKey::Path(path), mc, fields, child.node.span);
+    }
+
+    fn merge_directory(&mut self, mc: McId, child: &Directory) {
+        let path = child.node.path.value.clone();
+        self.take_other_kinds(&path, NodeKind::Directory);
+        let mut fields = node_fields(&child.node);
+        set(&mut fields, "mode", child.mode.is_some());
+        let dirs = &mut self.config.storage.directories;
+        match dirs.iter_mut().find(|d| d.node.path.value == path) {
+            Some(parent) => {
+                merge_node(&mut parent.node, &child.node);
+                over(&mut parent.mode, &child.mode);
+            }
+            None => dirs.push(child.clone()),
+        }
+        self.record(EntryKey::Path(path), mc, fields, child.node.span);
+    }
+
+    fn merge_link(&mut self, mc: McId, child: &Link) {
+        let path = child.node.path.value.clone();
+        self.take_other_kinds(&path, NodeKind::Link);
+        let mut fields = node_fields(&child.node);
+        set(&mut fields, "target", child.target.is_some());
+        set(&mut fields, "hard", child.hard.is_some());
+        let links = &mut self.config.storage.links;
+        match links.iter_mut().find(|l| l.node.path.value == path) {
+            Some(parent) => {
+                merge_node(&mut parent.node, &child.node);
+                over(&mut parent.target, &child.target);
+                over(&mut parent.hard, &child.hard);
+            }
+            None => links.push(child.clone()),
+        }
+        self.record(EntryKey::Path(path), mc, fields, child.node.span);
+    }
+
+    fn merge_unit(&mut self, mc: McId, child: &Unit) {
+        let mut fields = Vec::new();
+        set(&mut fields, "enabled", child.enabled.is_some());
+        set(&mut fields, "mask", child.mask.is_some());
+        set(&mut fields, "contents", child.contents.is_some());
+        set(&mut fields, "dropins", !child.dropins.is_empty());
+        let name = child.name.value.clone();
+        let units = &mut self.config.systemd.units;
+        match units.iter_mut().find(|u| u.name.value == name) {
+            Some(parent) => {
+                over(&mut parent.enabled, &child.enabled);
+                over(&mut parent.mask, &child.mask);
+                over(&mut parent.contents, &child.contents);
+                for dropin in &child.dropins {
+                    match parent
+                        .dropins
+                        .iter_mut()
+                        .find(|d| d.name.value == dropin.name.value)
+                    {
+                        Some(existing) => over(&mut existing.contents, &dropin.contents),
+                        None => parent.dropins.push(dropin.clone()),
+                    }
+                }
+            }
+            None => units.push(child.clone()),
+        }
+        for dropin in &child.dropins {
+            let key = EntryKey::Dropin {
+                unit: name.clone(),
+                name: dropin.name.value.clone(),
+            };
+            let fields = if dropin.contents.is_some() {
+                vec!["contents"]
+            } else {
+                Vec::new()
+            };
+            self.record(key, mc, fields, dropin.span);
+        }
+        self.record(EntryKey::Unit(name), mc, fields, child.span);
+    }
+
+    fn merge_user(&mut self, mc: McId, child: &User) {
+        let mut fields = Vec::new();
+        set(&mut fields, "passwordHash", child.password_hash.is_some());
+        set(
+            &mut fields,
+            "sshAuthorizedKeys",
+            !child.ssh_authorized_keys.is_empty(),
+        );
+        let name = child.name.value.clone();
+        let users = &mut self.config.passwd.users;
+        match users.iter_mut().find(|u| u.name.value == name) {
+            Some(parent) => {
+                over(&mut parent.password_hash, &child.password_hash);
+                // SSH keys are a keyed string list: the union, earlier keys first.
+                union(&mut parent.ssh_authorized_keys, &child.ssh_authorized_keys);
+                merge_fields(&mut parent.other, &child.other);
+            }
+            None => users.push(child.clone()),
+        }
+        self.record(EntryKey::User(name), mc, fields, child.span);
+    }
+
+    fn merge_group(&mut self, mc: McId, child: &Group) {
+        let name = child.name.value.clone();
+        let groups = &mut self.config.passwd.groups;
+        match groups.iter_mut().find(|g| g.name.value == name) {
+            Some(parent) => merge_fields(&mut parent.other, &child.other),
+            None => groups.push(child.clone()),
+        }
+        self.record(EntryKey::Group(name), mc, Vec::new(), child.span);
+    }
+
+    /// The MCO's post-merge defaults: every file without `overwrite` gets `overwrite: true`
+    /// (`MergeMachineConfigs`, `TestSetDefaultFileOverwrite`); an empty `compression` is unset.
+    pub fn finish(mut self) -> (Ignition, Provenance) {
+        for file in &mut self.config.storage.files {
+            if file.node.overwrite.is_none() {
+                file.node.overwrite = Some(Spanned::new(true, file.node.span));
+            }
+            if file
+                .contents
+                .compression
+                .as_ref()
+                .is_some_and(|c| c.value.is_empty())
+            {
+                file.contents.compression = None;
+            }
+        }
+        // The rendered config is always written as 3.5.0 (`InternalMCOIgnitionVersion`).
+        self.config.version = None;
+        (self.config, self.provenance)
+    }
+}
+
+impl Default for Merger {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeKind {
+    File,
+    Directory,
+    Link,
+}
+
+fn set(fields: &mut Vec<&'static str>, name: &'static str, present: bool) {
+    if present {
+        fields.push(name);
+    }
+}
+
+fn node_fields(node: &NodeCommon) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    set(&mut fields, "overwrite", node.overwrite.is_some());
+    set(&mut fields, "user", node.user.is_set());
+    set(&mut fields, "group", node.group.is_set());
+    fields
+}
+
+/// A pointer field: the child's value when it sets one.
+fn over<T: Clone>(parent: &mut Option<T>, child: &Option<T>) {
+    if child.is_some() {
+        parent.clone_from(child);
+    }
+}
+
+fn merge_node(parent: &mut NodeCommon, child: &NodeCommon) {
+    over(&mut parent.overwrite, &child.overwrite);
+    // `user` and `group` are structs: merged field by field too, so an earlier `name` survives a
+    // later `id` (and the result may then set both).
+    over(&mut parent.user.id, &child.user.id);
+    over(&mut parent.user.name, &child.user.name);
+    over(&mut parent.group.id, &child.group.id);
+    over(&mut parent.group.name, &child.group.name);
+    parent.span = child.span;
+    parent.path = child.path.clone();
+}
+
+/// A string list keyed by value: earlier entries keep their order, new ones are appended.
+fn union(parent: &mut Vec<Spanned<String>>, child: &[Spanned<String>]) {
+    for item in child {
+        if !parent.iter().any(|p| p.value == item.value) {
+            parent.push(item.clone());
+        }
+    }
+}
+
+fn merge_fields(
+    parent: &mut IndexMap<String, Spanned<Json>>,
+    child: &IndexMap<String, Spanned<Json>>,
+) {
+    for (key, value) in child {
+        parent.insert(key.clone(), value.clone());
+    }
+}
+
+/// Sections mcc only compares (disks, RAID, …): keyed by `key`, the child's fields win.
+fn merge_raw(parent: &mut Vec<Spanned<Json>>, child: &[Spanned<Json>], key: &str) {
+    for item in child {
+        let id = item.value.get(key);
+        match parent
+            .iter_mut()
+            .find(|p| id.is_some() && p.value.get(key) == id)
+        {
+            Some(existing) => *existing = merge_json_object(Some(existing.clone()), item),
+            None => parent.push(item.clone()),
+        }
+    }
+}
+
+fn merge_json_object(parent: Option<Spanned<Json>>, child: &Spanned<Json>) -> Spanned<Json> {
+    match (parent.map(|p| p.value), &child.value) {
+        (Some(Json::Object(mut parent)), Json::Object(child_map)) => {
+            for (k, v) in child_map {
+                parent.insert(k.clone(), v.clone());
+            }
+            Spanned::new(Json::Object(parent), child.span)
+        }
+        _ => child.clone(),
+    }
+}

@@ -1,0 +1,280 @@
+//! Stage 3, render: each pool's MachineConfigs merged into one rendered MachineConfig, exactly as
+//! the MCO's render controller does (`MergeMachineConfigs`, `spec/mco.md` §2).
+
+pub mod emit;
+pub mod merge;
+
+use crate::codes;
+use crate::diagnostic::Diagnostic;
+use crate::ignition::types::Ignition;
+use crate::load::yaml;
+use crate::model::machine_config::{MachineConfig, ROLE_LABEL};
+use crate::model::objects::{self, Inputs};
+use crate::model::pool::MachineConfigPool;
+use crate::model::reader::{Diagnostics, Spanned};
+use crate::source::Sources;
+pub use merge::{Definition, EntryKey, McId, Provenance};
+
+const STOCK_POOLS: &str = include_str!("stock-pools.yaml");
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// The cluster's default OS image (`--base-image`), used when no MachineConfig overrides it.
+    pub base_image: Option<String>,
+    /// The cluster's default extensions image (`--base-extensions-image`).
+    pub base_extensions_image: Option<String>,
+}
+
+/// A spec value and the MachineConfig that set it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sourced<T> {
+    pub value: Spanned<T>,
+    pub machine_config: McId,
+}
+
+/// One pool's rendered MachineConfig and how it came to be.
+#[derive(Debug, Clone)]
+pub struct RenderedPool {
+    pub pool: MachineConfigPool,
+    /// `rendered-<pool>-<hash>`.
+    pub name: String,
+    /// The selected MachineConfigs in merge order.
+    pub machine_configs: Vec<McId>,
+    pub config: Ignition,
+    pub provenance: Provenance,
+    pub kernel_arguments: Vec<Sourced<String>>,
+    pub extensions: Vec<Sourced<String>>,
+    /// The MachineConfigs that turned FIPS on (an OR: any one does).
+    pub fips: Vec<McId>,
+    /// The last `realtime` or `64k-pages`; `None` is the default kernel.
+    pub kernel_type: Option<Sourced<String>>,
+    pub os_image_url: Image,
+    pub base_os_extensions_container_image: Image,
+}
+
+/// An OS or extensions image: the cluster default unless a MachineConfig overrides it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    pub url: String,
+    pub overridden_by: Option<McId>,
+}
+
+impl RenderedPool {
+    pub fn kernel_type_name(&self) -> &str {
+        self.kernel_type
+            .as_ref()
+            .map_or("default", |k| k.value.value.as_str())
+    }
+}
+
+/// The pools of a run: the stock ones (from an embedded manifest, so they have real spans),
+/// each replaced by an input pool of the same name, then the other input pools by name.
+pub fn pools(
+    inputs: &Inputs,
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+) -> Vec<MachineConfigPool> {
+    let id = sources.add("<builtin>/stock-pools.yaml", STOCK_POOLS);
+    let mut stock = Inputs::default();
+    let documents = yaml::parse_documents(id, STOCK_POOLS, diagnostics);
+    objects::read_objects(&documents, sources, &mut stock, diagnostics);
+    let mut pools: Vec<MachineConfigPool> = stock.pools;
+    for pool in &mut pools {
+        pool.builtin = true;
+    }
+    for pool in &inputs.pools {
+        match pools.iter_mut().find(|p| p.name() == pool.name()) {
+            Some(existing) => *existing = pool.clone(),
+            None => pools.push(pool.clone()),
+        }
+    }
+    pools
+}
+
+/// Renders every pool that selects at least one MachineConfig (or the one pool asked for).
+pub fn render(
+    inputs: &Inputs,
+    pools: &[MachineConfigPool],
+    options: &RenderOptions,
+    diagnostics: &mut Diagnostics,
+) -> Vec<RenderedPool> {
+    let mut selected_by_any = vec![false; inputs.machine_configs.len()];
+    let mut rendered = Vec::new();
+    for pool in pools {
+        let Some(selector) = &pool.machine_config_selector else {
+            continue;
+        };
+        if selector.is_empty() {
+            diagnostics.push(
+                Diagnostic::new(&codes::EMPTY_SELECTOR, selector.span.unwrap_or(pool.span), format!("pool `{}` has an empty machineConfigSelector", pool.name()))
+                    .with_label("selects nothing")
+                    .with_help("the MCO refuses an empty selector (\"SelectingAll\"); select the role, e.g. `matchLabels: {machineconfiguration.openshift.io/role: worker}`"),
+            );
+            continue;
+        }
+        let mut members: Vec<McId> = (0..inputs.machine_configs.len())
+            .filter(|&i| selector.matches(inputs.machine_configs[i].metadata.labels.as_ref()))
+            .collect();
+        for &i in &members {
+            selected_by_any[i] = true;
+        }
+        if members.is_empty() {
+            if !pool.builtin {
+                diagnostics.push(
+                    Diagnostic::new(&codes::POOL_SELECTS_NOTHING, pool.metadata.name.span, format!("pool `{}` selects no MachineConfig among the inputs", pool.name()))
+                        .with_help("the MCO marks such a pool RenderDegraded (\"no MachineConfigs found matching selector\")"),
+                );
+            }
+            continue;
+        }
+        merge_order(&mut members, &inputs.machine_configs);
+        if let Some(pool) = render_pool(inputs, pool, members, options, diagnostics) {
+            rendered.push(pool);
+        }
+    }
+    for (i, mc) in inputs.machine_configs.iter().enumerate() {
+        if !selected_by_any[i] {
+            diagnostics.push(
+                Diagnostic::new(&codes::UNSELECTED_MACHINE_CONFIG, mc.metadata.name.span, format!("no pool selects MachineConfig `{}`", mc.name()))
+                    .with_help(match mc.role() {
+                        Some(role) => format!("no pool selects role `{role}`; add a MachineConfigPool for it or fix the label"),
+                        None => format!("add the label `{ROLE_LABEL}: worker` (or another pool's role)"),
+                    }),
+            );
+        }
+    }
+    rendered
+}
+
+/// `MergeMachineConfigs`' order: MachineConfigs whose role label is exactly `worker` first, then
+/// all others, each group sorted by name byte-wise (Go `<` on strings).
+pub fn merge_order(members: &mut [McId], machine_configs: &[MachineConfig]) {
+    members.sort_by(|&a, &b| {
+        let (a, b) = (&machine_configs[a], &machine_configs[b]);
+        let group = |mc: &MachineConfig| mc.role() != Some("worker");
+        (group(a), a.name().as_bytes()).cmp(&(group(b), b.name().as_bytes()))
+    });
+}
+
+fn render_pool(
+    inputs: &Inputs,
+    pool: &MachineConfigPool,
+    members: Vec<McId>,
+    options: &RenderOptions,
+    diagnostics: &mut Diagnostics,
+) -> Option<RenderedPool> {
+    let mcs = &inputs.machine_configs;
+    let mut failed = false;
+    for &i in &members {
+        if mcs[i].metadata.labels.is_none() {
+            failed = true;
+            diagnostics.push(
+                Diagnostic::new(&codes::MACHINE_CONFIG_WITHOUT_LABELS, mcs[i].metadata.name.span, format!("MachineConfig `{}` has no labels", mcs[i].name()))
+                    .with_label(format!("selected by pool `{}`", pool.name()))
+                    .with_help("the MCO's merge fails with \"cannot find label in MachineConfig\"; add the role label"),
+            );
+        }
+    }
+    let mut merger = merge::Merger::new();
+    let mut kernel_arguments = Vec::new();
+    let mut extensions = Vec::new();
+    let mut fips = Vec::new();
+    let mut kernel_type: Option<Sourced<String>> = None;
+    let mut os_image_url = Image {
+        url: options.base_image.clone().unwrap_or_default(),
+        overridden_by: None,
+    };
+    let mut extensions_image = Image {
+        url: options.base_extensions_image.clone().unwrap_or_default(),
+        overridden_by: None,
+    };
+    for &i in &members {
+        let spec = &mcs[i].spec;
+        if let Some(config) = &spec.config {
+            merger.merge(i, config);
+        }
+        let sourced = |v: &Spanned<String>| Sourced {
+            value: v.clone(),
+            machine_config: i,
+        };
+        kernel_arguments.extend(spec.kernel_arguments.iter().map(sourced));
+        extensions.extend(spec.extensions.iter().map(sourced));
+        if spec.fips.as_ref().is_some_and(|f| f.value) {
+            fips.push(i);
+        }
+        // Only a non-default type overrides: an explicit `default` never undoes `realtime`.
+        if let Some(k) = spec
+            .kernel_type
+            .as_ref()
+            .filter(|k| matches!(k.value.as_str(), "realtime" | "64k-pages"))
+        {
+            kernel_type = Some(sourced(k));
+        }
+        // Controller-generated MachineConfigs cannot override the OS image (4.21+).
+        if !mcs[i].is_generated() {
+            if let Some(url) = spec.os_image_url.as_ref().filter(|u| !u.value.is_empty()) {
+                os_image_url = Image {
+                    url: url.value.clone(),
+                    overridden_by: Some(i),
+                };
+            }
+            if let Some(url) = spec
+                .base_os_extensions_container_image
+                .as_ref()
+                .filter(|u| !u.value.is_empty())
+            {
+                extensions_image = Image {
+                    url: url.value.clone(),
+                    overridden_by: Some(i),
+                };
+            }
+        }
+    }
+    if let Some(k) = &kernel_type
+        && let Some(devel) = extensions.iter().find(|e| e.value.value == "kernel-devel")
+    {
+        failed = true;
+        diagnostics.push(
+            Diagnostic::new(
+                &codes::KERNEL_DEVEL_WITH_KERNEL_TYPE,
+                devel.value.span,
+                format!(
+                    "installing kernel-devel extension is not supported with kernelType: {}",
+                    k.value.value
+                ),
+            )
+            .with_related(k.value.span, "the kernel type")
+            .with_help(format!(
+                "pool `{}` renders neither; drop one of the two",
+                pool.name()
+            )),
+        );
+    }
+    if let (Some(stream), Some(by)) = (&pool.os_image_stream, os_image_url.overridden_by) {
+        failed = true;
+        diagnostics.push(
+            Diagnostic::new(&codes::OS_IMAGE_URL_WITH_STREAM, stream.span, "cannot override MachineConfig osImageURL and set MachineConfigPool spec.osImageStream.name simultaneously")
+                .with_related(mcs[by].metadata.name.span, "overrides osImageURL")
+                .with_help("remove the osImageURL override or the pool's osImageStream"),
+        );
+    }
+    if failed {
+        return None;
+    }
+    let (config, provenance) = merger.finish();
+    let mut rendered = RenderedPool {
+        pool: pool.clone(),
+        name: String::new(),
+        machine_configs: members,
+        config,
+        provenance,
+        kernel_arguments,
+        extensions,
+        fips,
+        kernel_type,
+        os_image_url,
+        base_os_extensions_container_image: extensions_image,
+    };
+    rendered.name = format!("rendered-{}-{}", pool.name(), emit::spec_hash(&rendered));
+    Some(rendered)
+}

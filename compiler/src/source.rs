@@ -1,0 +1,124 @@
+//! Source files and byte spans into them.
+//!
+//! Every value mcc reads keeps the span it came from, so a diagnostic, a plan line or an
+//! `mcc explain` answer can always point back at the exact bytes of the input.
+
+use std::sync::Arc;
+
+use camino::Utf8PathBuf;
+
+/// Index of a file in a [`Sources`] set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SourceId(u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub source: SourceId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(source: SourceId, start: usize, end: usize) -> Self {
+        Span {
+            source,
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// A sub-range, in bytes relative to this span's start, clamped to this span.
+    pub fn sub(&self, offset: usize, len: usize) -> Span {
+        let start = (self.start as usize + offset).min(self.end as usize);
+        let end = (start + len).min(self.end as usize);
+        Span::new(self.source, start, end)
+    }
+
+    /// The span covering both `self` and `other` (same file).
+    pub fn to(&self, other: Span) -> Span {
+        Span {
+            source: self.source,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// One input file's text, as read (a UTF-8 BOM removed, line ends untouched).
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown to users: the path as given on the command line, or `<stdin>`.
+    pub name: Utf8PathBuf,
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        (line, col)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// All the files of one run, indexed by [`SourceId`].
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn add(&mut self, name: impl Into<Utf8PathBuf>, text: &str) -> SourceId {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: Arc::from(text),
+        });
+        SourceId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: SourceId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn text(&self, span: Span) -> &str {
+        let file = self.get(span.source);
+        file.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (SourceId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (SourceId(i as u32), f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
