@@ -11,6 +11,8 @@ pub mod load;
 pub mod model;
 pub mod render;
 pub mod source;
+#[cfg(test)]
+mod testing;
 
 use diagnostic::{Diagnostic, Severity};
 use load::InputPath;

@@ -2,6 +2,8 @@
 //! validating them as Ignition and the MCO do.
 
 pub mod content;
+#[cfg(test)]
+mod tests;
 pub mod types;
 pub mod unit_syntax;
 pub mod v2;

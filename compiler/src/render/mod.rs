@@ -3,6 +3,8 @@
 
 pub mod emit;
 pub mod merge;
+#[cfg(test)]
+mod tests;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
