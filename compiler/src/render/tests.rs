@@ -162,7 +162,7 @@ fn units_merge_by_name_and_dropins_by_name_within_a_unit() {
     let worker = loaded.pool("worker");
     let units = &worker.config.systemd.units;
     assert_eq!(units.len(), 1);
-    assert_eq!(units[0].enabled.as_ref().unwrap().value, true);
+    assert!(units[0].enabled.as_ref().unwrap().value);
     let dropins: Vec<_> = units[0]
         .dropins
         .iter()
