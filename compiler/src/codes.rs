@@ -94,6 +94,7 @@ codes! {
     MACHINE_CONFIG_WITHOUT_LABELS = "MCC2004" "machine-config-without-labels" Error "a selected MachineConfig has no labels, which the MCO's merge refuses";
     SELECTOR_INVALID = "MCC2005" "selector-invalid" Error "a label selector expression is invalid";
     OS_IMAGE_URL_WITH_STREAM = "MCC2006" "os-image-url-with-stream" Error "a pool sets osImageStream while a MachineConfig overrides osImageURL";
+    POOL_NOT_RENDERED = "MCC2007" "pool-not-rendered" Info "a pool is not rendered because a MachineConfig it selects has errors";
 }
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).

@@ -2,7 +2,7 @@
 //! (`ValidateMachineConfig`).
 
 use crate::codes;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::ignition::{self, types::Ignition};
 use crate::load::node::{Entry, Node};
 use crate::model::objects::Metadata;
@@ -44,6 +44,9 @@ pub struct MachineConfig {
     pub spec: MachineConfigSpec,
     /// The whole object, for diagnostics about it as a unit.
     pub span: Span,
+    /// False when reading or validating it found errors: the MCO would refuse to render any
+    /// pool that selects it.
+    pub valid: bool,
 }
 
 impl MachineConfig {
@@ -84,6 +87,7 @@ pub fn read(
     sources: &Sources,
     diagnostics: &mut Diagnostics,
 ) -> Option<MachineConfig> {
+    let before = diagnostics.len();
     reader::unknown_keys(
         entries,
         &["apiVersion", "kind", "metadata", "spec"],
@@ -123,12 +127,16 @@ pub fn read(
         base_os_extensions_container_image: string("baseOSExtensionsContainerImage", diagnostics),
         config,
     };
-    let mc = MachineConfig {
+    let mut mc = MachineConfig {
         metadata,
         spec,
         span: root.span,
+        valid: true,
     };
     validate(&mc, diagnostics);
+    mc.valid = !diagnostics[before..]
+        .iter()
+        .any(|d| d.severity() == Severity::Error);
     Some(mc)
 }
 

@@ -84,12 +84,16 @@ pub fn pools(
     for pool in &mut pools {
         pool.builtin = true;
     }
+    let mut custom: Vec<MachineConfigPool> = Vec::new();
     for pool in &inputs.pools {
         match pools.iter_mut().find(|p| p.name() == pool.name()) {
             Some(existing) => *existing = pool.clone(),
-            None => pools.push(pool.clone()),
+            None => custom.push(pool.clone()),
         }
     }
+    // Custom pools by name, so the output never depends on the order of the inputs.
+    custom.sort_by(|a, b| a.name().cmp(b.name()));
+    pools.extend(custom);
     pools
 }
 
@@ -167,6 +171,14 @@ fn render_pool(
 ) -> Option<RenderedPool> {
     let mcs = &inputs.machine_configs;
     let mut failed = false;
+    if let Some(&invalid) = members.iter().find(|&&i| !mcs[i].valid) {
+        failed = true;
+        diagnostics.push(
+            Diagnostic::new(&codes::POOL_NOT_RENDERED, pool.metadata.name.span, format!("pool `{}` is not rendered: MachineConfig `{}` has errors", pool.name(), mcs[invalid].name()))
+                .with_related(mcs[invalid].metadata.name.span, "this MachineConfig has errors")
+                .with_help("the MCO refuses to render a pool with an invalid MachineConfig (RenderDegraded); fix the errors reported for it"),
+        );
+    }
     for &i in &members {
         if mcs[i].metadata.labels.is_none() {
             failed = true;

@@ -106,7 +106,7 @@ fn an_uncompressed_override_clears_an_earlier_gzip() {
     let a = mc(
         "a",
         Some("worker"),
-        "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - {path: /etc/z, contents: {source: 'data:;base64,H4sIAAAAAAAA/0vLzwcAr4Lt+AQAAAA=', compression: gzip}}",
+        "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - {path: /etc/z, contents: {source: 'data:;base64,H4sIAAAAAAAC/6vKLChITeECAKwAOscHAAAA', compression: gzip}}",
     );
     let b = mc(
         "b",
@@ -318,7 +318,7 @@ fn selector_expressions_follow_kubernetes_semantics() {
         )
     };
     let labelled = mc("labelled", Some("gpu"), "  kernelArguments: [x]");
-    let other = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: other\n  labels: {team: a}\nspec:\n  kernelArguments: [y]\n";
+    let other = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: other\n  labels: {team: a}\nspec:\n  kernelArguments: [other]\n";
     let selected = |expr: &str| {
         let p = pool(expr);
         let mut loaded = load(&[&p, &labelled, other]);
@@ -369,7 +369,7 @@ fn a_selected_machine_config_without_labels_fails_the_merge() {
 #[test]
 fn an_input_pool_replaces_the_stock_pool_of_the_same_name() {
     let pool = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfigPool\nmetadata: {name: worker}\nspec:\n  machineConfigSelector:\n    matchLabels: {team: a}\n";
-    let team = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: team-a\n  labels: {team: a}\nspec:\n  kernelArguments: [y]\n";
+    let team = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: team-a\n  labels: {team: a}\nspec:\n  kernelArguments: [other]\n";
     let role = mc("role-worker", Some("worker"), "  kernelArguments: [x]");
     let mut loaded = load(&[pool, team, &role]);
     let worker = loaded.pool("worker");
@@ -398,5 +398,34 @@ fn a_custom_pool_with_the_worker_configs_hashes_like_worker_but_is_named_for_its
     assert_eq!(
         names[0].strip_prefix("rendered-worker-"),
         names[1].strip_prefix("rendered-infra-")
+    );
+}
+
+#[test]
+fn a_pool_with_an_invalid_machine_config_is_not_rendered() {
+    // The render controller validates every selected MachineConfig first (RenderDegraded).
+    let good = mc("good", Some("worker"), "  kernelArguments: [nosmt]");
+    let bad = mc(
+        "bad",
+        Some("worker"),
+        "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - {path: etc/relative}",
+    );
+    let mut loaded = load(&[&good, &bad]);
+    assert!(loaded.render(&RenderOptions::default()).is_empty());
+    assert_eq!(loaded.codes(), ["MCC1005", "MCC2007"]);
+}
+
+#[test]
+fn an_unquoted_yaml_1_1_boolean_is_not_a_string() {
+    // Kubernetes reads `y` as true, so the API server would refuse this list of strings.
+    let text = mc("a", Some("worker"), "  kernelArguments: [y]");
+    let loaded = load(&[&text]);
+    assert_eq!(loaded.codes(), ["MCC0009"]);
+    assert!(
+        loaded.diagnostics[0]
+            .help
+            .as_ref()
+            .unwrap()
+            .contains("quote the value")
     );
 }
