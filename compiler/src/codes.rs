@@ -52,6 +52,7 @@ codes! {
     DUPLICATE_OBJECT = "MCC0012" "duplicate-object" Error "two objects of one kind have the same name";
     WRONG_API_VERSION = "MCC0013" "wrong-api-version" Error "an object has an apiVersion its kind does not have";
     YAML_ALIAS_LIMIT = "MCC0014" "yaml-alias-limit" Error "a document expands to too many nodes through aliases";
+    RENDERED_CONFIG_INPUT = "MCC0015" "rendered-config-input" Info "a rendered MachineConfig from a cluster is read but not merged";
 
     IGNITION_VERSION_UNSUPPORTED = "MCC1001" "ignition-version-unsupported" Error "the Ignition config version is not one the MCO accepts";
     IGNITION_VERSION_INVALID = "MCC1002" "ignition-version-invalid" Error "the Ignition config version does not parse";
@@ -99,9 +100,7 @@ codes! {
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).
 pub fn find(code: &str) -> Option<&'static CodeInfo> {
-    ALL.iter()
-        .copied()
-        .find(|info| info.code.eq_ignore_ascii_case(code))
+    ALL.iter().copied().find(|info| info.code.eq_ignore_ascii_case(code))
 }
 
 #[cfg(test)]
@@ -122,9 +121,7 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/codes");
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
-            let code = name
-                .strip_suffix(".md")
-                .expect("only .md pages live in docs/codes");
+            let code = name.strip_suffix(".md").expect("only .md pages live in docs/codes");
             assert!(find(code).is_some(), "docs/codes/{name} documents no code");
         }
     }

@@ -63,11 +63,7 @@ impl Diagnostic {
     }
 
     /// A problem with a path that has no text of its own (it could not be read).
-    pub fn about_path(
-        code: &'static CodeInfo,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn about_path(code: &'static CodeInfo, path: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
             message: message.into(),
@@ -89,10 +85,7 @@ impl Diagnostic {
     }
 
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.related.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.related.push(Label { span, message: message.into() });
         self
     }
 
@@ -136,29 +129,16 @@ impl Report {
         });
         let mut labels = Vec::new();
         if let Some(span) = diagnostic.span {
-            let text = diagnostic
-                .label
-                .clone()
-                .unwrap_or_else(|| diagnostic.message.clone());
-            labels.push(LabeledSpan::new_primary_with_span(
-                Some(text),
-                source_span(span),
-            ));
+            // Without a label of its own the caret stands alone: the message is already above it.
+            labels.push(LabeledSpan::new_primary_with_span(diagnostic.label.clone(), source_span(span)));
         }
         // Related spans in the same file are shown in the snippet; others are named in the help.
         for related in &diagnostic.related {
             if Some(related.span.source) == diagnostic.span.map(|s| s.source) {
-                labels.push(LabeledSpan::new_with_span(
-                    Some(related.message.clone()),
-                    source_span(related.span),
-                ));
+                labels.push(LabeledSpan::new_with_span(Some(related.message.clone()), source_span(related.span)));
             }
         }
-        Report {
-            diagnostic: diagnostic.clone(),
-            source,
-            labels,
-        }
+        Report { diagnostic: diagnostic.clone(), source, labels }
     }
 }
 
@@ -193,10 +173,7 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.diagnostic
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -204,10 +181,6 @@ impl miette::Diagnostic for Report {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.labels.iter().cloned()))
-        }
+        if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
     }
 }

@@ -31,21 +31,11 @@ pub struct Compilation {
 }
 
 /// Reads and models every input. Never fails: problems become diagnostics.
-pub fn load(
-    paths: &[InputPath],
-    stdin: &mut dyn FnMut() -> std::io::Result<String>,
-) -> Compilation {
+pub fn load(paths: &[InputPath], stdin: &mut dyn FnMut() -> std::io::Result<String>) -> Compilation {
     let mut c = Compilation::default();
     load::read_inputs(paths, stdin, &mut c.sources, &mut c.diagnostics);
-    c.unreadable_input = c
-        .diagnostics
-        .iter()
-        .any(|d| d.code == &codes::INPUT_UNREADABLE);
-    let files: Vec<_> = c
-        .sources
-        .iter()
-        .map(|(id, f)| (id, f.text.clone()))
-        .collect();
+    c.unreadable_input = c.diagnostics.iter().any(|d| d.code == &codes::INPUT_UNREADABLE);
+    let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();
     for (id, text) in files {
         let documents = load::yaml::parse_documents(id, &text, &mut c.diagnostics);
         model::read_objects(&documents, &c.sources, &mut c.inputs, &mut c.diagnostics);
@@ -57,48 +47,43 @@ pub fn load(
 /// Two MachineConfigs (or pools) with one name cannot both exist in a cluster.
 fn check_unique_names(inputs: &Inputs, diagnostics: &mut Vec<Diagnostic>) {
     let mut check = |kind: &str, names: Vec<&model::Spanned<String>>| {
-        let mut seen: std::collections::HashMap<&str, source::Span> =
-            std::collections::HashMap::new();
+        let mut seen: std::collections::HashMap<&str, source::Span> = std::collections::HashMap::new();
         for name in names {
             if name.value.is_empty() {
                 continue;
             }
             if let Some(first) = seen.insert(&name.value, name.span) {
                 diagnostics.push(
-                    Diagnostic::new(&codes::DUPLICATE_OBJECT, name.span, format!("a second {kind} named `{}`", name.value))
-                        .with_related(first, "the first one")
-                        .with_help("object names are unique in a cluster: applying both keeps only the last one; rename one"),
+                    Diagnostic::new(
+                        &codes::DUPLICATE_OBJECT,
+                        name.span,
+                        format!("a second {kind} named `{}`", name.value),
+                    )
+                    .with_related(first, "the first one")
+                    .with_help(
+                        "object names are unique in a cluster: applying both keeps only the last one; rename one",
+                    ),
                 );
             }
         }
     };
-    check(
-        "MachineConfig",
-        inputs
-            .machine_configs
-            .iter()
-            .map(|m| &m.metadata.name)
-            .collect(),
-    );
-    check(
-        "MachineConfigPool",
-        inputs.pools.iter().map(|p| &p.metadata.name).collect(),
-    );
+    check("MachineConfig", inputs.machine_configs.iter().map(|m| &m.metadata.name).collect());
+    check("MachineConfigPool", inputs.pools.iter().map(|p| &p.metadata.name).collect());
 }
 
 /// Renders every pool (or the one named) and sorts all diagnostics into their final order.
-pub fn render(
-    c: &mut Compilation,
-    options: &RenderOptions,
-    only_pool: Option<&str>,
-) -> Vec<RenderedPool> {
+pub fn render(c: &mut Compilation, options: &RenderOptions, only_pool: Option<&str>) -> Vec<RenderedPool> {
     let mut pools = render::pools(&c.inputs, &mut c.sources, &mut c.diagnostics);
     if let Some(name) = only_pool {
         pools.retain(|p| p.name() == name);
     }
     let rendered = render::render(&c.inputs, &pools, options, &mut c.diagnostics);
     if c.inputs.is_empty() && !c.unreadable_input {
-        c.diagnostics.push(Diagnostic::about_path(&codes::NO_INPUTS, "", "no MachineConfig, MachineConfigPool, MachineConfiguration or MachineOSConfig found in the inputs"));
+        c.diagnostics.push(Diagnostic::about_path(
+            &codes::NO_INPUTS,
+            "",
+            "no MachineConfig, MachineConfigPool, MachineConfiguration or MachineOSConfig found in the inputs",
+        ));
     }
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
     rendered
@@ -106,9 +91,6 @@ pub fn render(
 
 impl Compilation {
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity() == severity)
-            .count()
+        self.diagnostics.iter().filter(|d| d.severity() == severity).count()
     }
 }

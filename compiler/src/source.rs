@@ -21,11 +21,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(source: SourceId, start: usize, end: usize) -> Self {
-        Span {
-            source,
-            start: start as u32,
-            end: end.max(start) as u32,
-        }
+        Span { source, start: start as u32, end: end.max(start) as u32 }
     }
 
     pub fn len(&self) -> usize {
@@ -45,11 +41,7 @@ impl Span {
 
     /// The span covering both `self` and `other` (same file).
     pub fn to(&self, other: Span) -> Span {
-        Span {
-            source: self.source,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { source: self.source, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -89,10 +81,7 @@ pub struct Sources {
 impl Sources {
     pub fn add(&mut self, name: impl Into<Utf8PathBuf>, text: &str) -> SourceId {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        self.files.push(SourceFile {
-            name: name.into(),
-            text: Arc::from(text),
-        });
+        self.files.push(SourceFile { name: name.into(), text: Arc::from(text) });
         SourceId(self.files.len() as u32 - 1)
     }
 
@@ -102,16 +91,11 @@ impl Sources {
 
     pub fn text(&self, span: Span) -> &str {
         let file = self.get(span.source);
-        file.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        file.text.get(span.start as usize..span.end as usize).unwrap_or("")
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (SourceId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (SourceId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (SourceId(i as u32), f))
     }
 
     pub fn len(&self) -> usize {

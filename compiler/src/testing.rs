@@ -14,20 +14,11 @@ pub struct Loaded {
 
 /// Reads YAML documents as if each string were one input file.
 pub fn load(files: &[&str]) -> Loaded {
-    let mut loaded = Loaded {
-        sources: Sources::default(),
-        inputs: Inputs::default(),
-        diagnostics: Vec::new(),
-    };
+    let mut loaded = Loaded { sources: Sources::default(), inputs: Inputs::default(), diagnostics: Vec::new() };
     for (i, text) in files.iter().enumerate() {
         let id = loaded.sources.add(format!("input-{i}.yaml"), text);
         let documents = yaml::parse_documents(id, text, &mut loaded.diagnostics);
-        model::read_objects(
-            &documents,
-            &loaded.sources,
-            &mut loaded.inputs,
-            &mut loaded.diagnostics,
-        );
+        model::read_objects(&documents, &loaded.sources, &mut loaded.inputs, &mut loaded.diagnostics);
     }
     loaded
 }
@@ -52,10 +43,7 @@ impl Loaded {
 
     /// Names of the MachineConfigs of a rendered pool, in merge order.
     pub fn merge_order(&self, pool: &RenderedPool) -> Vec<String> {
-        pool.machine_configs
-            .iter()
-            .map(|&i| self.inputs.machine_configs[i].name().to_string())
-            .collect()
+        pool.machine_configs.iter().map(|&i| self.inputs.machine_configs[i].name().to_string()).collect()
     }
 }
 

@@ -20,9 +20,7 @@ use types::{Ignition, SUPPORTED_VERSIONS, SpecVersion};
 /// like the MCO, mcc then refuses the whole MachineConfig.
 pub fn read_config(node: &Node, diagnostics: &mut Diagnostics) -> Option<Ignition> {
     // A null or empty config is valid and empty (the MCO starts from an empty config).
-    if node.is_null()
-        || node.entries().is_empty() && matches!(node.value, crate::load::node::Value::Map(_))
-    {
+    if node.is_null() || node.entries().is_empty() && matches!(node.value, crate::load::node::Value::Map(_)) {
         return Some(Ignition::default());
     }
     let version_node = reader::mapping(node, diagnostics)
@@ -37,18 +35,14 @@ pub fn read_config(node: &Node, diagnostics: &mut Diagnostics) -> Option<Ignitio
                 "the Ignition config has content but no `ignition.version`",
             )
             .with_label("this config")
-            .with_help(format!(
-                "add `ignition: {{version: 3.5.0}}`; the MCO accepts {SUPPORTED_VERSIONS}"
-            )),
+            .with_help(format!("add `ignition: {{version: 3.5.0}}`; the MCO accepts {SUPPORTED_VERSIONS}")),
         );
         return None;
     };
     let version = reader::string(version_node, diagnostics)?;
     match parse_version(&version) {
         Ok(SpecVersion { major: 2, .. }) => Some(v2::read(node, version, diagnostics)),
-        Ok(SpecVersion { major: 3, minor }) => {
-            Some(v3::read(node, Some(version), minor, diagnostics))
-        }
+        Ok(SpecVersion { major: 3, minor }) => Some(v3::read(node, Some(version), minor, diagnostics)),
         Ok(_) => None,
         Err(diagnostic) => {
             diagnostics.push(*diagnostic);
@@ -74,9 +68,7 @@ pub fn parse_version(version: &Spanned<String>) -> Result<SpecVersion, Box<Diagn
                 format!("invalid Ignition version `{text}`"),
             )
             .with_label("not a MAJOR.MINOR.PATCH version")
-            .with_help(format!(
-                "write a full version such as `3.5.0`; the MCO accepts {SUPPORTED_VERSIONS}"
-            )),
+            .with_help(format!("write a full version such as `3.5.0`; the MCO accepts {SUPPORTED_VERSIONS}")),
         ));
     };
     let supported = match major {
@@ -85,11 +77,7 @@ pub fn parse_version(version: &Spanned<String>) -> Result<SpecVersion, Box<Diagn
         _ => false,
     };
     if !supported || pre.is_some() {
-        let why = if pre.is_some() {
-            "experimental specs are not accepted"
-        } else {
-            "unknown version"
-        };
+        let why = if pre.is_some() { "experimental specs are not accepted" } else { "unknown version" };
         return Err(Box::new(
             Diagnostic::new(
                 &codes::IGNITION_VERSION_UNSUPPORTED,

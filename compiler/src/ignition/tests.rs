@@ -4,11 +4,7 @@
 use crate::testing::{load, mc};
 
 fn config(version: &str, body: &str) -> String {
-    mc(
-        "99-test",
-        Some("worker"),
-        &format!("  config:\n    ignition: {{version: {version}}}\n{body}"),
-    )
+    mc("99-test", Some("worker"), &format!("  config:\n    ignition: {{version: {version}}}\n{body}"))
 }
 
 fn codes(text: &str) -> Vec<&'static str> {
@@ -17,9 +13,7 @@ fn codes(text: &str) -> Vec<&'static str> {
 
 #[test]
 fn every_version_the_mco_accepts_reads() {
-    for version in [
-        "2.0.0", "2.1.0", "2.2.0", "3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.5.0",
-    ] {
+    for version in ["2.0.0", "2.1.0", "2.2.0", "3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.5.0"] {
         let loaded = load(&[&config(version, "")]);
         assert_eq!(loaded.inputs.machine_configs.len(), 1, "{version}");
         assert!(loaded.codes().is_empty(), "{version}: {:?}", loaded.codes());
@@ -36,17 +30,8 @@ fn patch_versions_are_ignored() {
 fn an_unknown_version_is_an_error_naming_the_supported_list() {
     let loaded = load(&[&config("4.0.0", "")]);
     assert_eq!(loaded.codes(), ["MCC1001"]);
-    assert!(
-        loaded.diagnostics[0]
-            .help
-            .as_ref()
-            .unwrap()
-            .contains("2.2, 3.0, 3.1, 3.2, 3.3, 3.4, 3.5")
-    );
-    assert!(
-        loaded.inputs.machine_configs.is_empty(),
-        "the MachineConfig is refused whole"
-    );
+    assert!(loaded.diagnostics[0].help.as_ref().unwrap().contains("2.2, 3.0, 3.1, 3.2, 3.3, 3.4, 3.5"));
+    assert!(loaded.inputs.machine_configs.is_empty(), "the MachineConfig is refused whole");
     assert_eq!(codes(&config("2.3.0", "")), ["MCC1001"]);
     assert_eq!(codes(&config("3.6.0", "")), ["MCC1001"]);
     assert_eq!(codes(&config("3.4.0-experimental", "")), ["MCC1001"]);
@@ -62,11 +47,7 @@ fn a_malformed_version_is_an_error() {
 fn an_empty_config_is_valid_but_content_without_a_version_is_not() {
     assert!(codes(&mc("a", Some("worker"), "  config: {}")).is_empty());
     assert!(codes(&mc("a", Some("worker"), "  config: null")).is_empty());
-    let no_version = mc(
-        "a",
-        Some("worker"),
-        "  config:\n    storage:\n      files:\n      - {path: /etc/a}",
-    );
+    let no_version = mc("a", Some("worker"), "  config:\n    storage:\n      files:\n      - {path: /etc/a}");
     assert_eq!(codes(&no_version), ["MCC1003"]);
 }
 
@@ -82,25 +63,10 @@ fn go_nulls_for_empty_lists_are_accepted() {
 
 #[test]
 fn a_field_from_a_later_spec_version_is_an_unused_key() {
-    let loaded = load(&[&config(
-        "3.2.0",
-        "    kernelArguments: {shouldExist: [nosmt]}",
-    )]);
+    let loaded = load(&[&config("3.2.0", "    kernelArguments: {shouldExist: [nosmt]}")]);
     assert_eq!(loaded.codes(), ["MCC1004"]);
-    assert!(
-        loaded.diagnostics[0]
-            .help
-            .as_ref()
-            .unwrap()
-            .contains("3.3.0")
-    );
-    assert!(
-        codes(&config(
-            "3.3.0",
-            "    kernelArguments: {shouldExist: [nosmt]}"
-        ))
-        .is_empty()
-    );
+    assert!(loaded.diagnostics[0].help.as_ref().unwrap().contains("3.3.0"));
+    assert!(codes(&config("3.3.0", "    kernelArguments: {shouldExist: [nosmt]}")).is_empty());
 }
 
 #[test]
@@ -111,23 +77,10 @@ fn v2_duplicate_files_keep_the_last() {
         "    storage:\n      files:\n      - {filesystem: root, path: /etc/a, contents: {source: 'data:,first'}}\n      - {filesystem: root, path: /etc/a, contents: {source: 'data:,last'}}",
     );
     let loaded = load(&[&text]);
-    let files = &loaded.inputs.machine_configs[0]
-        .spec
-        .config
-        .as_ref()
-        .unwrap()
-        .storage
-        .files;
+    let files = &loaded.inputs.machine_configs[0].spec.config.as_ref().unwrap().storage.files;
     assert_eq!(files.len(), 1);
-    assert_eq!(
-        files[0].contents.source.as_ref().unwrap().value,
-        "data:,last"
-    );
-    assert!(
-        loaded.codes().is_empty(),
-        "de-duplicated before validation: {:?}",
-        loaded.codes()
-    );
+    assert_eq!(files[0].contents.source.as_ref().unwrap().value, "data:,last");
+    assert!(loaded.codes().is_empty(), "de-duplicated before validation: {:?}", loaded.codes());
 }
 
 #[test]
@@ -137,24 +90,10 @@ fn v2_duplicate_units_keep_the_last_and_add_new_dropins() {
         "    systemd:\n      units:\n      - name: a.service\n        dropins: [{name: 1.conf, contents: \"[Unit]\\n\"}, {name: 2.conf, contents: \"[Unit]\\n\"}]\n      - name: a.service\n        enabled: true\n        dropins: [{name: 2.conf, contents: \"[Service]\\n\"}]",
     );
     let loaded = load(&[&text]);
-    let units = &loaded.inputs.machine_configs[0]
-        .spec
-        .config
-        .as_ref()
-        .unwrap()
-        .systemd
-        .units;
+    let units = &loaded.inputs.machine_configs[0].spec.config.as_ref().unwrap().systemd.units;
     assert_eq!(units.len(), 1);
-    let dropins: Vec<_> = units[0]
-        .dropins
-        .iter()
-        .map(|d| {
-            (
-                d.name.value.as_str(),
-                d.contents.as_ref().unwrap().value.as_str(),
-            )
-        })
-        .collect();
+    let dropins: Vec<_> =
+        units[0].dropins.iter().map(|d| (d.name.value.as_str(), d.contents.as_ref().unwrap().value.as_str())).collect();
     assert_eq!(dropins, [("2.conf", "[Service]\n"), ("1.conf", "[Unit]\n")]);
 }
 
@@ -166,35 +105,16 @@ fn v2_users_must_be_core_and_their_keys_are_concatenated() {
     );
     let loaded = load(&[&text]);
     assert_eq!(loaded.codes(), ["MCC1025"]);
-    let users = &loaded.inputs.machine_configs[0]
-        .spec
-        .config
-        .as_ref()
-        .unwrap()
-        .passwd
-        .users;
-    let keys: Vec<_> = users[0]
-        .ssh_authorized_keys
-        .iter()
-        .map(|k| k.value.as_str())
-        .collect();
+    let users = &loaded.inputs.machine_configs[0].spec.config.as_ref().unwrap().passwd.users;
+    let keys: Vec<_> = users[0].ssh_authorized_keys.iter().map(|k| k.value.as_str()).collect();
     assert_eq!((users.len(), keys), (1, vec!["k1", "k2"]));
 }
 
 #[test]
 fn v2_filesystem_root_maps_to_slash_and_others_are_refused() {
-    assert!(
-        codes(&config(
-            "2.2.0",
-            "    storage:\n      files:\n      - {filesystem: root, path: /etc/a}"
-        ))
-        .is_empty()
-    );
+    assert!(codes(&config("2.2.0", "    storage:\n      files:\n      - {filesystem: root, path: /etc/a}")).is_empty());
     assert_eq!(
-        codes(&config(
-            "2.2.0",
-            "    storage:\n      files:\n      - {filesystem: data, path: /etc/a}"
-        )),
+        codes(&config("2.2.0", "    storage:\n      files:\n      - {filesystem: data, path: /etc/a}")),
         ["MCC1026"]
     );
 }
@@ -206,25 +126,14 @@ fn v2_append_true_becomes_an_append_fragment() {
         "    storage:\n      files:\n      - {filesystem: root, path: /etc/a, append: true, contents: {source: 'data:,more'}}",
     );
     let loaded = load(&[&text]);
-    let file = &loaded.inputs.machine_configs[0]
-        .spec
-        .config
-        .as_ref()
-        .unwrap()
-        .storage
-        .files[0];
+    let file = &loaded.inputs.machine_configs[0].spec.config.as_ref().unwrap().storage.files[0];
     assert!(file.contents.source.is_none());
     assert_eq!(file.append[0].source.as_ref().unwrap().value, "data:,more");
 }
 
 #[test]
 fn paths_must_be_absolute_and_clean() {
-    let files = |path: &str| {
-        config(
-            "3.2.0",
-            &format!("    storage:\n      files:\n      - {{path: '{path}'}}"),
-        )
-    };
+    let files = |path: &str| config("3.2.0", &format!("    storage:\n      files:\n      - {{path: '{path}'}}"));
     assert_eq!(codes(&files("etc/a")), ["MCC1005"]);
     assert_eq!(codes(&files("/etc/./a")), ["MCC1005"]);
     assert_eq!(codes(&files("/etc/a/")), ["MCC1005"]);
@@ -243,12 +152,7 @@ fn files_directories_and_links_share_one_path_namespace_within_a_config() {
 
 #[test]
 fn modes_above_0777_are_refused_by_the_mco() {
-    let mode = |m: &str| {
-        config(
-            "3.2.0",
-            &format!("    storage:\n      files:\n      - {{path: /etc/a, mode: {m}}}"),
-        )
-    };
+    let mode = |m: &str| config("3.2.0", &format!("    storage:\n      files:\n      - {{path: /etc/a, mode: {m}}}"));
     assert_eq!(codes(&mode("2541")), ["MCC1008"], "04755: setuid");
     assert_eq!(codes(&mode("8000")), ["MCC1007"]);
     assert!(codes(&mode("511")).is_empty(), "0777 is the limit");
@@ -258,18 +162,10 @@ fn modes_above_0777_are_refused_by_the_mco() {
 fn unit_and_dropin_names_and_contents_are_checked() {
     let unit = |u: &str| config("3.2.0", &format!("    systemd:\n      units:\n      - {u}"));
     assert_eq!(codes(&unit("{name: foo.servic}")), ["MCC1009"]);
+    assert_eq!(codes(&unit("{name: foo.service, dropins: [{name: x.cfg}]}")), ["MCC1010"]);
+    assert_eq!(codes(&unit("{name: foo.service, contents: \"[Service\"}")), ["MCC1011"]);
     assert_eq!(
-        codes(&unit("{name: foo.service, dropins: [{name: x.cfg}]}")),
-        ["MCC1010"]
-    );
-    assert_eq!(
-        codes(&unit("{name: foo.service, contents: \"[Service\"}")),
-        ["MCC1011"]
-    );
-    assert_eq!(
-        codes(&unit(
-            "{name: foo.service, enabled: true, contents: \"[Service]\\nExecStart=/bin/true\\n\"}"
-        )),
+        codes(&unit("{name: foo.service, enabled: true, contents: \"[Service]\\nExecStart=/bin/true\\n\"}")),
         ["MCC1012"]
     );
 }
@@ -279,9 +175,7 @@ fn data_urls_decode_and_hashes_match_the_decompressed_bytes() {
     let file = |source: &str, extra: &str| {
         config(
             "3.2.0",
-            &format!(
-                "    storage:\n      files:\n      - {{path: /etc/a, contents: {{source: '{source}'{extra}}}}}"
-            ),
+            &format!("    storage:\n      files:\n      - {{path: /etc/a, contents: {{source: '{source}'{extra}}}}}"),
         )
     };
     assert_eq!(codes(&file("data:,a b", "")), ["MCC1015"]);
@@ -289,28 +183,13 @@ fn data_urls_decode_and_hashes_match_the_decompressed_bytes() {
     assert_eq!(codes(&file("ftp://example.com/a", "")), ["MCC1020"]);
     assert_eq!(codes(&file("data:,a", ", compression: xz")), ["MCC1016"]);
     let sha_of_a = "sha512-1f40fc92da241694750979ee6cf582f2d5d7d28e18335de05abc54d0560e0f5302860c652bf08d560252aa5e74210546f369fbbbce8c12cfc7957b2652fe9a75";
-    assert!(
-        codes(&file(
-            "data:,a",
-            &format!(", verification: {{hash: {sha_of_a}}}")
-        ))
-        .is_empty()
-    );
-    assert_eq!(
-        codes(&file(
-            "data:,b",
-            &format!(", verification: {{hash: {sha_of_a}}}")
-        )),
-        ["MCC1018"]
-    );
+    assert!(codes(&file("data:,a", &format!(", verification: {{hash: {sha_of_a}}}"))).is_empty());
+    assert_eq!(codes(&file("data:,b", &format!(", verification: {{hash: {sha_of_a}}}"))), ["MCC1018"]);
 }
 
 #[test]
 fn a_data_url_error_points_at_the_offending_character() {
-    let text = config(
-        "3.2.0",
-        "    storage:\n      files:\n      - {path: /etc/a, contents: {source: \"data:,a b\"}}",
-    );
+    let text = config("3.2.0", "    storage:\n      files:\n      - {path: /etc/a, contents: {source: \"data:,a b\"}}");
     let loaded = load(&[&text]);
     let span = loaded.diagnostics[0].span.unwrap();
     assert_eq!(loaded.sources.text(span), " ");
@@ -321,20 +200,13 @@ fn the_extension_allowlist_is_checked_only_with_an_ignition_config() {
     // Quirk of ValidateMachineConfig, kept: TestMergeMachineConfigs merges `testExtensions`.
     assert!(codes(&mc("a", Some("worker"), "  extensions: [testExtensions]")).is_empty());
     assert_eq!(
-        codes(&mc(
-            "a",
-            Some("worker"),
-            "  config: {ignition: {version: 3.2.0}}\n  extensions: [wasm]"
-        )),
+        codes(&mc("a", Some("worker"), "  config: {ignition: {version: 3.2.0}}\n  extensions: [wasm]")),
         ["MCC1502"]
     );
 }
 
 #[test]
 fn kernel_types_outside_the_mco_list_are_refused() {
-    assert_eq!(
-        codes(&mc("a", Some("worker"), "  kernelType: rt")),
-        ["MCC1501"]
-    );
+    assert_eq!(codes(&mc("a", Some("worker"), "  kernelType: rt")), ["MCC1501"]);
     assert!(codes(&mc("a", Some("worker"), "  kernelType: 64k-pages")).is_empty());
 }

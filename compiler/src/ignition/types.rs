@@ -129,10 +129,7 @@ pub struct Resource {
 
 impl Resource {
     pub fn is_empty(&self) -> bool {
-        self.source.is_none()
-            && self.compression.is_none()
-            && self.hash.is_none()
-            && self.http_headers.is_empty()
+        self.source.is_none() && self.compression.is_none() && self.hash.is_none() && self.http_headers.is_empty()
     }
 }
 

@@ -83,17 +83,12 @@ impl UnitFile {
 
     /// Values of every `option` in every section called `section`, in file order.
     pub fn values<'a>(&'a self, section: &str, option: &str) -> impl Iterator<Item = &'a str> {
-        self.options_in(section)
-            .filter(move |o| o.name == option)
-            .map(|o| o.value.as_str())
+        self.options_in(section).filter(move |o| o.name == option).map(|o| o.value.as_str())
     }
 
     /// Every option of every section called `section`, in file order.
     fn options_in<'a>(&'a self, section: &str) -> impl Iterator<Item = &'a UnitOption> {
-        self.sections
-            .iter()
-            .filter(move |s| s.name == section)
-            .flat_map(|s| &s.options)
+        self.sections.iter().filter(move |s| s.name == section).flat_map(|s| &s.options)
     }
 }
 
@@ -103,10 +98,7 @@ impl UnitFile {
 ///
 /// The first problem go-systemd stops at, located in `contents`.
 pub fn parse_unit(contents: &str) -> Result<UnitFile, UnitSyntaxError> {
-    let mut lexer = Lexer {
-        reader: Reader::new(contents),
-        sections: Vec::new(),
-    };
+    let mut lexer = Lexer { reader: Reader::new(contents), sections: Vec::new() };
     let mut state = State::BeforeSection;
     loop {
         // go-systemd's lex() runs its line-length check before every lexer step.
@@ -116,9 +108,7 @@ pub fn parse_unit(contents: &str) -> Result<UnitFile, UnitSyntaxError> {
         match lexer.step(state)? {
             Some(next) => state = next,
             None => {
-                return Ok(UnitFile {
-                    sections: lexer.sections,
-                });
+                return Ok(UnitFile { sections: lexer.sections });
             }
         }
     }
@@ -213,11 +203,7 @@ impl Lexer<'_> {
             let message = format!("found garbage after section name {:?}", &text[name]);
             return Err(error(garbage, message));
         }
-        self.sections.push(Section {
-            name: text[name.clone()].to_owned(),
-            name_span: name,
-            options: Vec::new(),
-        });
+        self.sections.push(Section { name: text[name.clone()].to_owned(), name_span: name, options: Vec::new() });
         Ok(State::InSection)
     }
 
@@ -290,11 +276,7 @@ impl Lexer<'_> {
         // Options are only lexed after a header was pushed (go-systemd's "option before section"
         // sanity check can never fire either).
         if let Some(section) = self.sections.last_mut() {
-            section.options.push(UnitOption {
-                name: pending.name,
-                value,
-                span: pending.start..pending.end,
-            });
+            section.options.push(UnitOption { name: pending.name, value, span: pending.start..pending.end });
         }
     }
 
@@ -309,11 +291,7 @@ impl Lexer<'_> {
                 break;
             }
         }
-        if in_section {
-            State::InSection
-        } else {
-            State::BeforeSection
-        }
+        if in_section { State::InSection } else { State::BeforeSection }
     }
 }
 
@@ -336,12 +314,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn new(text: &'a str) -> Self {
-        Reader {
-            text,
-            pos: 0,
-            buffered_to: 0,
-            next_break: None,
-        }
+        Reader { text, pos: 0, buffered_to: 0, next_break: None }
     }
 
     /// `bufio.Reader.fill`: slide unread bytes to the buffer's front and fill the rest; a
@@ -357,12 +330,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         let end = self.next_line_break();
-        (end - self.pos >= LINE_MAX).then(|| {
-            error(
-                self.pos..end,
-                format!("line too long (max {LINE_MAX} bytes)"),
-            )
-        })
+        (end - self.pos >= LINE_MAX).then(|| error(self.pos..end, format!("line too long (max {LINE_MAX} bytes)")))
     }
 
     /// Offset of the first `\r` or `\n` at or after `pos`, or the end of the text. Reused while
@@ -444,11 +412,7 @@ fn line_end(text: &str, from: usize) -> usize {
 }
 
 fn error(range: Range<usize>, message: String) -> UnitSyntaxError {
-    UnitSyntaxError {
-        offset: range.start,
-        len: range.end - range.start,
-        message,
-    }
+    UnitSyntaxError { offset: range.start, len: range.end - range.start, message }
 }
 
 #[cfg(test)]
@@ -517,11 +481,7 @@ ExecStart=/usr/local/bin/kubenswrapper \\
     fn options(unit: &UnitFile) -> Vec<(&str, &str, &str)> {
         unit.sections
             .iter()
-            .flat_map(|s| {
-                s.options
-                    .iter()
-                    .map(move |o| (s.name.as_str(), o.name.as_str(), o.value.as_str()))
-            })
+            .flat_map(|s| s.options.iter().map(move |o| (s.name.as_str(), o.name.as_str(), o.value.as_str())))
             .collect()
     }
 
@@ -531,25 +491,17 @@ ExecStart=/usr/local/bin/kubenswrapper \\
         let names: Vec<_> = unit.sections.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["Unit", "Service", "Install"]);
         assert_eq!(
-            unit.values("Service", "SystemCallFilter")
-                .collect::<Vec<_>>(),
+            unit.values("Service", "SystemCallFilter").collect::<Vec<_>>(),
             ["@system-service", "~@privileged @resources"]
         );
-        assert_eq!(
-            unit.values("Service", "CapabilityBoundingSet")
-                .collect::<Vec<_>>(),
-            [""]
-        );
+        assert_eq!(unit.values("Service", "CapabilityBoundingSet").collect::<Vec<_>>(), [""]);
         assert!(!install_section_warning(true, CHRONY_WAIT));
     }
 
     #[test]
     fn kubelet_dropin_parses() {
         let unit = parse(KUBELET_DROPIN);
-        assert_eq!(
-            unit.values("Service", "Environment").collect::<Vec<_>>(),
-            ["\"KUBELET_LOG_LEVEL=4\""]
-        );
+        assert_eq!(unit.values("Service", "Environment").collect::<Vec<_>>(), ["\"KUBELET_LOG_LEVEL=4\""]);
         let exec: Vec<_> = unit.values("Service", "ExecStart").collect();
         assert_eq!(exec[0], "");
         assert!(exec[1].starts_with("/usr/local/bin/kubenswrapper \\\n    /usr/bin/kubelet \\\n"));
@@ -611,10 +563,7 @@ ExecStart=/usr/local/bin/kubenswrapper \\
     fn option_without_equals_is_an_error() {
         let contents = "[Unit]\nDescription\nAfter=x\n";
         let error = parse_err(contents);
-        assert_eq!(
-            error.message,
-            "unexpected newline encountered while parsing option name"
-        );
+        assert_eq!(error.message, "unexpected newline encountered while parsing option name");
         assert_eq!(pointed_at(contents, &error), "Description");
     }
 
@@ -622,32 +571,20 @@ ExecStart=/usr/local/bin/kubenswrapper \\
     fn option_without_equals_at_end_of_file_is_an_error() {
         let contents = "[Unit]\nDescription";
         let error = parse_err(contents);
-        assert_eq!(
-            error.message,
-            "unexpected end of file while parsing option name"
-        );
+        assert_eq!(error.message, "unexpected end of file while parsing option name");
         assert_eq!(pointed_at(contents, &error), "Description");
     }
 
     #[test]
     fn garbage_line_inside_a_section_is_an_error() {
         let error = parse_err("[Unit]\n<<<<<<\nDescription=Foo\n");
-        assert_eq!(
-            error.message,
-            "unexpected newline encountered while parsing option name"
-        );
+        assert_eq!(error.message, "unexpected newline encountered while parsing option name");
     }
 
     #[test]
     fn option_name_and_value_are_trimmed() {
         let unit = parse("[Unit]\n Description   = words here  \nSome Thing = Bar\n");
-        assert_eq!(
-            options(&unit),
-            [
-                ("Unit", "Description", "words here"),
-                ("Unit", "Some Thing", "Bar")
-            ]
-        );
+        assert_eq!(options(&unit), [("Unit", "Description", "words here"), ("Unit", "Some Thing", "Bar")]);
     }
 
     #[test]
@@ -655,10 +592,7 @@ ExecStart=/usr/local/bin/kubenswrapper \\
         let unit = parse("[Service]\nEnvironment= \"FOO=BAR\" \"BAZ=QUX\"\n=anonymous\n");
         assert_eq!(
             options(&unit),
-            [
-                ("Service", "Environment", "\"FOO=BAR\" \"BAZ=QUX\""),
-                ("Service", "", "anonymous")
-            ]
+            [("Service", "Environment", "\"FOO=BAR\" \"BAZ=QUX\""), ("Service", "", "anonymous")]
         );
     }
 
@@ -668,10 +602,7 @@ ExecStart=/usr/local/bin/kubenswrapper \\
         let unit = parse(contents);
         let option = &unit.sections[0].options[0];
         assert_eq!(option.value, "Unnecessarily wrapped \\\n    words here");
-        assert_eq!(
-            &contents[option.span.clone()],
-            "Description= Unnecessarily wrapped \\\n    words here"
-        );
+        assert_eq!(&contents[option.span.clone()], "Description= Unnecessarily wrapped \\\n    words here");
         assert_eq!(unit.values("Unit", "After").collect::<Vec<_>>(), ["x"]);
     }
 
@@ -680,20 +611,14 @@ ExecStart=/usr/local/bin/kubenswrapper \\
         let unit = parse("[Service]\nExecStart=/bin/sh -c \"echo \\\"ping\\\"\"\nType=oneshot\n");
         assert_eq!(
             options(&unit),
-            [
-                ("Service", "ExecStart", "/bin/sh -c \"echo \\\"ping\\\"\""),
-                ("Service", "Type", "oneshot")
-            ]
+            [("Service", "ExecStart", "/bin/sh -c \"echo \\\"ping\\\"\""), ("Service", "Type", "oneshot")]
         );
     }
 
     #[test]
     fn blank_line_ends_a_continuation() {
         let unit = parse("[Unit]\nDescription=Bar \\\n\nAfter=x\n");
-        assert_eq!(
-            options(&unit),
-            [("Unit", "Description", "Bar \\\n"), ("Unit", "After", "x")]
-        );
+        assert_eq!(options(&unit), [("Unit", "Description", "Bar \\\n"), ("Unit", "After", "x")]);
     }
 
     #[test]
@@ -705,10 +630,7 @@ ExecStart=/usr/local/bin/kubenswrapper \\
     #[test]
     fn comment_like_line_inside_a_continuation_is_part_of_the_value() {
         let unit = parse("[Unit]\nDescription=Bar\\\n# not a comment\n[Service]\n");
-        assert_eq!(
-            options(&unit),
-            [("Unit", "Description", "Bar\\\n# not a comment")]
-        );
+        assert_eq!(options(&unit), [("Unit", "Description", "Bar\\\n# not a comment")]);
     }
 
     #[test]
@@ -743,10 +665,7 @@ ExecStart=/usr/local/bin/kubenswrapper \\
     fn line_one_byte_under_the_limit_is_accepted() {
         let line = format!("A={}", "x".repeat(LINE_MAX - 3));
         let unit = parse(&format!("[Unit]\n{line}\nB=c\n"));
-        assert_eq!(
-            unit.values("Unit", "A").next().map(str::len),
-            Some(LINE_MAX - 3)
-        );
+        assert_eq!(unit.values("Unit", "A").next().map(str::len), Some(LINE_MAX - 3));
     }
 
     #[test]
@@ -758,33 +677,20 @@ ExecStart=/usr/local/bin/kubenswrapper \\
             contents.push_str("A=1\n");
         }
         contents.push_str(&format!("B={}\nC=1\n", "x".repeat(2500)));
-        assert_eq!(
-            parse(&contents).values("Unit", "B").next().map(str::len),
-            Some(2500)
-        );
+        assert_eq!(parse(&contents).values("Unit", "B").next().map(str::len), Some(2500));
     }
 
     #[test]
     fn crlf_line_ends_are_accepted() {
-        let unit =
-            parse("[Unit]\r\nDescription=Foo\r\n\r\n[Install]\r\nWantedBy=multi-user.target\r\n");
-        assert_eq!(
-            options(&unit),
-            [
-                ("Unit", "Description", "Foo"),
-                ("Install", "WantedBy", "multi-user.target")
-            ]
-        );
+        let unit = parse("[Unit]\r\nDescription=Foo\r\n\r\n[Install]\r\nWantedBy=multi-user.target\r\n");
+        assert_eq!(options(&unit), [("Unit", "Description", "Foo"), ("Install", "WantedBy", "multi-user.target")]);
     }
 
     #[test]
     fn crlf_breaks_backslash_continuation() {
         // The line keeps its `\r`, so the backslash is not last and the next line is an option.
         let error = parse_err("[Service]\r\nExecStart=/bin/echo \\\r\n  hello\r\n");
-        assert_eq!(
-            error.message,
-            "unexpected newline encountered while parsing option name"
-        );
+        assert_eq!(error.message, "unexpected newline encountered while parsing option name");
     }
 
     #[test]
@@ -797,10 +703,7 @@ ExecStart=/usr/local/bin/kubenswrapper \\
         let unit = parse("[Route]\nGateway=a\n[Route]\nGateway=b\n");
         assert_eq!(unit.sections.len(), 2);
         assert_eq!(unit.section("Route").map(|s| s.options.len()), Some(1));
-        assert_eq!(
-            unit.values("Route", "Gateway").collect::<Vec<_>>(),
-            ["a", "b"]
-        );
+        assert_eq!(unit.values("Route", "Gateway").collect::<Vec<_>>(), ["a", "b"]);
     }
 
     #[test]
@@ -814,10 +717,7 @@ ExecStart=/usr/local/bin/kubenswrapper \\
     fn install_section_is_found() {
         let unit = parse(CHRONY_WAIT);
         assert!(unit.has_section("Install"));
-        assert_eq!(
-            unit.values("Install", "WantedBy").collect::<Vec<_>>(),
-            ["multi-user.target"]
-        );
+        assert_eq!(unit.values("Install", "WantedBy").collect::<Vec<_>>(), ["multi-user.target"]);
     }
 
     #[test]
@@ -828,10 +728,7 @@ ExecStart=/usr/local/bin/kubenswrapper \\
 
     #[test]
     fn empty_install_section_still_warns() {
-        assert!(install_section_warning(
-            true,
-            "[Service]\nType=oneshot\n[Install]\n"
-        ));
+        assert!(install_section_warning(true, "[Service]\nType=oneshot\n[Install]\n"));
     }
 
     #[test]
@@ -853,18 +750,9 @@ ExecStart=/usr/local/bin/kubenswrapper \\
                 let bytes: Vec<u8> = (0..next() % 300).map(|_| next() as u8).collect();
                 String::from_utf8_lossy(&bytes).into_owned()
             }
-            1 => (0..next() % 9000)
-                .map(|_| pick("[]=#; ab\\©", next))
-                .collect(),
-            2 => format!(
-                "[S]\n{}",
-                (0..next() % 40)
-                    .map(|_| pick("ab= \n#\\", next))
-                    .collect::<String>()
-            ),
-            _ => (0..next() % 200)
-                .map(|_| pick("[]=#;\\ \t\r\n\nab©☃", next))
-                .collect(),
+            1 => (0..next() % 9000).map(|_| pick("[]=#; ab\\©", next)).collect(),
+            2 => format!("[S]\n{}", (0..next() % 40).map(|_| pick("ab= \n#\\", next)).collect::<String>()),
+            _ => (0..next() % 200).map(|_| pick("[]=#;\\ \t\r\n\nab©☃", next)).collect(),
         }
     }
 
@@ -891,35 +779,14 @@ ExecStart=/usr/local/bin/kubenswrapper \\
                     }
                 }
                 Err(error) => {
-                    assert!(
-                        contents
-                            .get(error.offset..error.offset + error.len)
-                            .is_some()
-                    );
-                    outcomes.insert(
-                        error
-                            .message
-                            .split(' ')
-                            .take(2)
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    );
+                    assert!(contents.get(error.offset..error.offset + error.len).is_some());
+                    outcomes.insert(error.message.split(' ').take(2).collect::<Vec<_>>().join(" "));
                 }
             }
             install_section_warning(true, &contents);
         }
         // The loop reached every outcome, so it exercised every path.
-        let expected = [
-            "found garbage",
-            "line too",
-            "ok",
-            "unable to",
-            "unexpected end",
-            "unexpected newline",
-        ];
-        assert_eq!(
-            outcomes.iter().map(String::as_str).collect::<Vec<_>>(),
-            expected
-        );
+        let expected = ["found garbage", "line too", "ok", "unable to", "unexpected end", "unexpected newline"];
+        assert_eq!(outcomes.iter().map(String::as_str).collect::<Vec<_>>(), expected);
     }
 }

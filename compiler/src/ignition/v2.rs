@@ -12,34 +12,10 @@ use crate::model::reader::{self, Diagnostics, Spanned, field};
 
 const ROOT: &[&str] = &["ignition", "networkd", "passwd", "storage", "systemd"];
 const IGNITION: &[&str] = &["version", "config", "timeouts", "security"];
-const STORAGE: &[&str] = &[
-    "disks",
-    "raid",
-    "filesystems",
-    "files",
-    "directories",
-    "links",
-];
-const FILE: &[&str] = &[
-    "filesystem",
-    "path",
-    "user",
-    "group",
-    "overwrite",
-    "append",
-    "contents",
-    "mode",
-];
+const STORAGE: &[&str] = &["disks", "raid", "filesystems", "files", "directories", "links"];
+const FILE: &[&str] = &["filesystem", "path", "user", "group", "overwrite", "append", "contents", "mode"];
 const DIRECTORY: &[&str] = &["filesystem", "path", "user", "group", "overwrite", "mode"];
-const LINK: &[&str] = &[
-    "filesystem",
-    "path",
-    "user",
-    "group",
-    "overwrite",
-    "target",
-    "hard",
-];
+const LINK: &[&str] = &["filesystem", "path", "user", "group", "overwrite", "target", "hard"];
 const OWNER: &[&str] = &["id", "name"];
 const CONTENTS: &[&str] = &["source", "compression", "verification"];
 const VERIFICATION: &[&str] = &["hash"];
@@ -68,26 +44,17 @@ const GROUP: &[&str] = &["name", "gid", "passwordHash", "system"];
 pub fn read(root: &Node, version: Spanned<String>, diagnostics: &mut Diagnostics) -> Ignition {
     let mut r = Reader { diagnostics };
     let entries = r.object(root, ROOT, "the Ignition config");
-    let mut config = Ignition {
-        version: Some(version),
-        ..Ignition::default()
-    };
+    let mut config = Ignition { version: Some(version), ..Ignition::default() };
     if let Some(node) = field(entries, "ignition") {
         let meta = r.object(node, IGNITION, "the `ignition` section");
-        let extra: serde_json::Map<_, _> = meta
-            .iter()
-            .filter(|e| e.key != "version")
-            .map(|e| (e.key.clone(), e.value.to_json()))
-            .collect();
+        let extra: serde_json::Map<_, _> =
+            meta.iter().filter(|e| e.key != "version").map(|e| (e.key.clone(), e.value.to_json())).collect();
         if !extra.is_empty() {
             config.ignition_extra = Some(Spanned::new(extra.into(), node.span));
         }
     }
     if let Some(node) = field(entries, "networkd") {
-        let units = field(
-            r.object(node, &["units"], "the `networkd` section"),
-            "units",
-        );
+        let units = field(r.object(node, &["units"], "the `networkd` section"), "units");
         if units.is_some_and(|u| !reader::list(u, r.diagnostics).is_empty()) {
             r.diagnostics.push(
                 Diagnostic::new(
@@ -102,53 +69,26 @@ pub fn read(root: &Node, version: Spanned<String>, diagnostics: &mut Diagnostics
     if let Some(node) = field(entries, "storage") {
         let e = r.object(node, STORAGE, "the `storage` section");
         let raw = |r: &mut Reader, key: &str| -> Vec<Spanned<Json>> {
-            r.items(field(e, key))
-                .iter()
-                .map(|n| Spanned::new(n.to_json(), n.span))
-                .collect()
+            r.items(field(e, key)).iter().map(|n| Spanned::new(n.to_json(), n.span)).collect()
         };
         config.storage.disks = raw(&mut r, "disks");
         config.storage.raid = raw(&mut r, "raid");
         config.storage.filesystems = raw(&mut r, "filesystems");
-        let files: Vec<File> = r
-            .items(field(e, "files"))
-            .iter()
-            .map(|n| r.file(n))
-            .collect();
+        let files: Vec<File> = r.items(field(e, "files")).iter().map(|n| r.file(n)).collect();
         config.storage.files = last_wins(files, |f| f.node.path.value.clone());
-        config.storage.directories = r
-            .items(field(e, "directories"))
-            .iter()
-            .map(|n| r.directory(n))
-            .collect();
-        config.storage.links = r
-            .items(field(e, "links"))
-            .iter()
-            .map(|n| r.link(n))
-            .collect();
+        config.storage.directories = r.items(field(e, "directories")).iter().map(|n| r.directory(n)).collect();
+        config.storage.links = r.items(field(e, "links")).iter().map(|n| r.link(n)).collect();
     }
     if let Some(node) = field(entries, "systemd") {
         let e = r.object(node, SYSTEMD, "the `systemd` section");
-        let units: Vec<Unit> = r
-            .items(field(e, "units"))
-            .iter()
-            .map(|n| r.unit(n))
-            .collect();
+        let units: Vec<Unit> = r.items(field(e, "units")).iter().map(|n| r.unit(n)).collect();
         config.systemd.units = merge_duplicate_units(units);
     }
     if let Some(node) = field(entries, "passwd") {
         let e = r.object(node, PASSWD, "the `passwd` section");
-        let users: Vec<User> = r
-            .items(field(e, "users"))
-            .iter()
-            .map(|n| r.user(n))
-            .collect();
+        let users: Vec<User> = r.items(field(e, "users")).iter().map(|n| r.user(n)).collect();
         config.passwd.users = r.merge_core_users(users);
-        config.passwd.groups = r
-            .items(field(e, "groups"))
-            .iter()
-            .map(|n| r.group(n))
-            .collect();
+        config.passwd.groups = r.items(field(e, "groups")).iter().map(|n| r.group(n)).collect();
     }
     config
 }
@@ -170,11 +110,7 @@ fn merge_duplicate_units(units: Vec<Unit>) -> Vec<Unit> {
     for mut unit in units {
         if let Some(earlier) = by_name.shift_remove(&unit.name.value) {
             for dropin in earlier.dropins {
-                if !unit
-                    .dropins
-                    .iter()
-                    .any(|d| d.name.value == dropin.name.value)
-                {
+                if !unit.dropins.iter().any(|d| d.name.value == dropin.name.value) {
                     unit.dropins.push(dropin);
                 }
             }
@@ -191,13 +127,7 @@ struct Reader<'d> {
 impl Reader<'_> {
     fn object<'n>(&mut self, node: &'n Node, known: &[&str], what: &str) -> &'n [Entry] {
         let entries = reader::mapping(node, self.diagnostics);
-        reader::unknown_keys(
-            entries,
-            known,
-            &codes::IGNITION_UNUSED_KEY,
-            what,
-            self.diagnostics,
-        );
+        reader::unknown_keys(entries, known, &codes::IGNITION_UNUSED_KEY, what, self.diagnostics);
         entries
     }
 
@@ -229,9 +159,7 @@ impl Reader<'_> {
                     format!("filesystem `{}` is not `root`", fs.value),
                 )
                 .with_label("the MCO maps only `root` (to `/`) when converting to spec 3")
-                .with_help(
-                    "use `filesystem: root` with the full path, or write the config in spec 3",
-                ),
+                .with_help("use `filesystem: root` with the full path, or write the config in spec 3"),
             ),
             None => self.diagnostics.push(
                 Diagnostic::new(
@@ -243,9 +171,7 @@ impl Reader<'_> {
             ),
         }
         NodeCommon {
-            path: self
-                .string(field(e, "path"))
-                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            path: self.string(field(e, "path")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             overwrite: self.boolean(field(e, "overwrite")),
             user: field(e, "user").map(|n| self.owner(n)).unwrap_or_default(),
             group: field(e, "group").map(|n| self.owner(n)).unwrap_or_default(),
@@ -255,38 +181,21 @@ impl Reader<'_> {
 
     fn owner(&mut self, node: &Node) -> Owner {
         let e = self.object(node, OWNER, "an owner");
-        Owner {
-            id: self.integer(field(e, "id")),
-            name: self.string(field(e, "name")),
-        }
+        Owner { id: self.integer(field(e, "id")), name: self.string(field(e, "name")) }
     }
 
     fn file(&mut self, node: &Node) -> File {
         let e = self.object(node, FILE, "a file entry");
-        let contents = field(e, "contents")
-            .map(|n| self.contents(n))
-            .unwrap_or_default();
+        let contents = field(e, "contents").map(|n| self.contents(n)).unwrap_or_default();
         // 2.x `append: true` appends `contents`; spec 3 lists the appended fragments instead.
         let append = self.boolean(field(e, "append")).is_some_and(|a| a.value);
-        let (contents, append) = if append {
-            (Resource::default(), vec![contents])
-        } else {
-            (contents, Vec::new())
-        };
-        File {
-            node: self.node_common(node, e),
-            mode: self.integer(field(e, "mode")),
-            contents,
-            append,
-        }
+        let (contents, append) = if append { (Resource::default(), vec![contents]) } else { (contents, Vec::new()) };
+        File { node: self.node_common(node, e), mode: self.integer(field(e, "mode")), contents, append }
     }
 
     fn directory(&mut self, node: &Node) -> Directory {
         let e = self.object(node, DIRECTORY, "a directory entry");
-        Directory {
-            node: self.node_common(node, e),
-            mode: self.integer(field(e, "mode")),
-        }
+        Directory { node: self.node_common(node, e), mode: self.integer(field(e, "mode")) }
     }
 
     fn link(&mut self, node: &Node) -> Link {
@@ -315,27 +224,21 @@ impl Reader<'_> {
     fn unit(&mut self, node: &Node) -> Unit {
         let e = self.object(node, UNIT, "a systemd unit");
         // `enable` is 2.x's deprecated spelling of `enabled`.
-        let enabled = self
-            .boolean(field(e, "enabled"))
-            .or_else(|| self.boolean(field(e, "enable")));
+        let enabled = self.boolean(field(e, "enabled")).or_else(|| self.boolean(field(e, "enable")));
         let dropins = self
             .items(field(e, "dropins"))
             .iter()
             .map(|d| {
                 let de = self.object(d, DROPIN, "a systemd dropin");
                 Dropin {
-                    name: self
-                        .string(field(de, "name"))
-                        .unwrap_or_else(|| Spanned::new(String::new(), d.span)),
+                    name: self.string(field(de, "name")).unwrap_or_else(|| Spanned::new(String::new(), d.span)),
                     contents: self.string(field(de, "contents")),
                     span: d.span,
                 }
             })
             .collect();
         Unit {
-            name: self
-                .string(field(e, "name"))
-                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            name: self.string(field(e, "name")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             enabled,
             mask: self.boolean(field(e, "mask")),
             contents: self.string(field(e, "contents")),
@@ -357,18 +260,13 @@ impl Reader<'_> {
             );
         }
         User {
-            name: self
-                .string(field(e, "name"))
-                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            name: self.string(field(e, "name")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             password_hash: self.string(field(e, "passwordHash")),
             ssh_authorized_keys: field(e, "sshAuthorizedKeys")
                 .map_or_else(Vec::new, |n| reader::string_list(n, self.diagnostics)),
             other: e
                 .iter()
-                .filter(|x| {
-                    !["name", "passwordHash", "sshAuthorizedKeys", "create"]
-                        .contains(&x.key.as_str())
-                })
+                .filter(|x| !["name", "passwordHash", "sshAuthorizedKeys", "create"].contains(&x.key.as_str()))
                 .filter(|x| USER.contains(&x.key.as_str()) && !x.value.is_null())
                 .map(|x| (x.key.clone(), Spanned::new(x.value.to_json(), x.value.span)))
                 .collect(),
@@ -379,14 +277,10 @@ impl Reader<'_> {
     fn group(&mut self, node: &Node) -> Group {
         let e = self.object(node, GROUP, "a group");
         Group {
-            name: self
-                .string(field(e, "name"))
-                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            name: self.string(field(e, "name")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             other: e
                 .iter()
-                .filter(|x| {
-                    x.key != "name" && GROUP.contains(&x.key.as_str()) && !x.value.is_null()
-                })
+                .filter(|x| x.key != "name" && GROUP.contains(&x.key.as_str()) && !x.value.is_null())
                 .map(|x| (x.key.clone(), Spanned::new(x.value.to_json(), x.value.span)))
                 .collect(),
             span: node.span,
@@ -414,11 +308,7 @@ impl Reader<'_> {
                 None => merged = Some(user),
                 Some(core) => {
                     for key in user.ssh_authorized_keys {
-                        if !core
-                            .ssh_authorized_keys
-                            .iter()
-                            .any(|k| k.value == key.value)
-                        {
+                        if !core.ssh_authorized_keys.iter().any(|k| k.value == key.value) {
                             core.ssh_authorized_keys.push(key);
                         }
                     }

@@ -11,69 +11,19 @@ use crate::model::reader::{self, Diagnostics, Spanned, field};
 /// A key, and the first 3.x minor version that has it.
 type Key = (&'static str, u8);
 
-const ROOT: &[Key] = &[
-    ("ignition", 0),
-    ("kernelArguments", 3),
-    ("passwd", 0),
-    ("storage", 0),
-    ("systemd", 0),
-];
-const IGNITION: &[Key] = &[
-    ("version", 0),
-    ("config", 0),
-    ("timeouts", 0),
-    ("security", 0),
-    ("proxy", 1),
-];
-const STORAGE: &[Key] = &[
-    ("disks", 0),
-    ("raid", 0),
-    ("filesystems", 0),
-    ("files", 0),
-    ("directories", 0),
-    ("links", 0),
-    ("luks", 2),
-];
-const FILE: &[Key] = &[
-    ("path", 0),
-    ("overwrite", 0),
-    ("user", 0),
-    ("group", 0),
-    ("mode", 0),
-    ("contents", 0),
-    ("append", 0),
-];
-const DIRECTORY: &[Key] = &[
-    ("path", 0),
-    ("overwrite", 0),
-    ("user", 0),
-    ("group", 0),
-    ("mode", 0),
-];
-const LINK: &[Key] = &[
-    ("path", 0),
-    ("overwrite", 0),
-    ("user", 0),
-    ("group", 0),
-    ("target", 0),
-    ("hard", 0),
-];
+const ROOT: &[Key] = &[("ignition", 0), ("kernelArguments", 3), ("passwd", 0), ("storage", 0), ("systemd", 0)];
+const IGNITION: &[Key] = &[("version", 0), ("config", 0), ("timeouts", 0), ("security", 0), ("proxy", 1)];
+const STORAGE: &[Key] =
+    &[("disks", 0), ("raid", 0), ("filesystems", 0), ("files", 0), ("directories", 0), ("links", 0), ("luks", 2)];
+const FILE: &[Key] =
+    &[("path", 0), ("overwrite", 0), ("user", 0), ("group", 0), ("mode", 0), ("contents", 0), ("append", 0)];
+const DIRECTORY: &[Key] = &[("path", 0), ("overwrite", 0), ("user", 0), ("group", 0), ("mode", 0)];
+const LINK: &[Key] = &[("path", 0), ("overwrite", 0), ("user", 0), ("group", 0), ("target", 0), ("hard", 0)];
 const OWNER: &[Key] = &[("id", 0), ("name", 0)];
-const RESOURCE: &[Key] = &[
-    ("source", 0),
-    ("compression", 0),
-    ("verification", 0),
-    ("httpHeaders", 1),
-];
+const RESOURCE: &[Key] = &[("source", 0), ("compression", 0), ("verification", 0), ("httpHeaders", 1)];
 const VERIFICATION: &[Key] = &[("hash", 0)];
 const SYSTEMD: &[Key] = &[("units", 0)];
-const UNIT: &[Key] = &[
-    ("name", 0),
-    ("enabled", 0),
-    ("mask", 0),
-    ("contents", 0),
-    ("dropins", 0),
-];
+const UNIT: &[Key] = &[("name", 0), ("enabled", 0), ("mask", 0), ("contents", 0), ("dropins", 0)];
 const DROPIN: &[Key] = &[("name", 0), ("contents", 0)];
 const PASSWD: &[Key] = &[("users", 0), ("groups", 0)];
 const USER: &[Key] = &[
@@ -92,22 +42,11 @@ const USER: &[Key] = &[
     ("system", 0),
     ("shouldExist", 2),
 ];
-const GROUP: &[Key] = &[
-    ("name", 0),
-    ("gid", 0),
-    ("passwordHash", 0),
-    ("system", 0),
-    ("shouldExist", 2),
-];
+const GROUP: &[Key] = &[("name", 0), ("gid", 0), ("passwordHash", 0), ("system", 0), ("shouldExist", 2)];
 const KERNEL_ARGUMENTS: &[Key] = &[("shouldExist", 0), ("shouldNotExist", 0)];
 
 /// Reads a config whose version was already checked to be 3.`minor`.
-pub fn read(
-    root: &Node,
-    version: Option<Spanned<String>>,
-    minor: u8,
-    diagnostics: &mut Diagnostics,
-) -> Ignition {
+pub fn read(root: &Node, version: Option<Spanned<String>>, minor: u8, diagnostics: &mut Diagnostics) -> Ignition {
     let r = Reader { minor, diagnostics };
     r.config(root, version)
 }
@@ -120,18 +59,12 @@ struct Reader<'d> {
 impl Reader<'_> {
     fn config(mut self, root: &Node, version: Option<Spanned<String>>) -> Ignition {
         let entries = self.object(root, ROOT, "the Ignition config");
-        let mut config = Ignition {
-            version,
-            ..Ignition::default()
-        };
+        let mut config = Ignition { version, ..Ignition::default() };
         if let Some(node) = field(entries, "ignition") {
             let meta = self.object(node, IGNITION, "the `ignition` section");
             // Everything but the version is only compared (reconcilability), so keep it as JSON.
-            let extra: serde_json::Map<_, _> = meta
-                .iter()
-                .filter(|e| e.key != "version")
-                .map(|e| (e.key.clone(), e.value.to_json()))
-                .collect();
+            let extra: serde_json::Map<_, _> =
+                meta.iter().filter(|e| e.key != "version").map(|e| (e.key.clone(), e.value.to_json())).collect();
             if !extra.is_empty() {
                 config.ignition_extra = Some(Spanned::new(extra.into(), node.span));
             }
@@ -143,27 +76,15 @@ impl Reader<'_> {
         }
         if let Some(node) = field(entries, "passwd") {
             let e = self.object(node, PASSWD, "the `passwd` section");
-            config.passwd.users = self
-                .items(field(e, "users"))
-                .iter()
-                .map(|u| self.user(u))
-                .collect();
-            config.passwd.groups = self
-                .items(field(e, "groups"))
-                .iter()
-                .map(|g| self.group(g))
-                .collect();
+            config.passwd.users = self.items(field(e, "users")).iter().map(|u| self.user(u)).collect();
+            config.passwd.groups = self.items(field(e, "groups")).iter().map(|g| self.group(g)).collect();
         }
         if let Some(node) = field(entries, "storage") {
             config.storage = self.storage(node);
         }
         if let Some(node) = field(entries, "systemd") {
             let e = self.object(node, SYSTEMD, "the `systemd` section");
-            config.systemd.units = self
-                .items(field(e, "units"))
-                .iter()
-                .map(|u| self.unit(u))
-                .collect();
+            config.systemd.units = self.items(field(e, "units")).iter().map(|u| self.unit(u)).collect();
         }
         config
     }
@@ -171,35 +92,16 @@ impl Reader<'_> {
     fn storage(&mut self, node: &Node) -> Storage {
         let e = self.object(node, STORAGE, "the `storage` section");
         let raw = |r: &mut Self, key: &str| -> Vec<Spanned<Json>> {
-            r.items(field(e, key))
-                .iter()
-                .map(|n| Spanned::new(n.to_json(), n.span))
-                .collect()
+            r.items(field(e, key)).iter().map(|n| Spanned::new(n.to_json(), n.span)).collect()
         };
         Storage {
             disks: raw(self, "disks"),
             raid: raw(self, "raid"),
             filesystems: raw(self, "filesystems"),
-            luks: if self.minor >= 2 {
-                raw(self, "luks")
-            } else {
-                Vec::new()
-            },
-            files: self
-                .items(field(e, "files"))
-                .iter()
-                .map(|n| self.file(n))
-                .collect(),
-            directories: self
-                .items(field(e, "directories"))
-                .iter()
-                .map(|n| self.directory(n))
-                .collect(),
-            links: self
-                .items(field(e, "links"))
-                .iter()
-                .map(|n| self.link(n))
-                .collect(),
+            luks: if self.minor >= 2 { raw(self, "luks") } else { Vec::new() },
+            files: self.items(field(e, "files")).iter().map(|n| self.file(n)).collect(),
+            directories: self.items(field(e, "directories")).iter().map(|n| self.directory(n)).collect(),
+            links: self.items(field(e, "links")).iter().map(|n| self.link(n)).collect(),
         }
     }
 
@@ -208,23 +110,14 @@ impl Reader<'_> {
         File {
             node: self.node_common(node, e),
             mode: self.integer(field(e, "mode")),
-            contents: field(e, "contents")
-                .map(|n| self.resource(n))
-                .unwrap_or_default(),
-            append: self
-                .items(field(e, "append"))
-                .iter()
-                .map(|n| self.resource(n))
-                .collect(),
+            contents: field(e, "contents").map(|n| self.resource(n)).unwrap_or_default(),
+            append: self.items(field(e, "append")).iter().map(|n| self.resource(n)).collect(),
         }
     }
 
     fn directory(&mut self, node: &Node) -> Directory {
         let e = self.object(node, DIRECTORY, "a directory entry");
-        Directory {
-            node: self.node_common(node, e),
-            mode: self.integer(field(e, "mode")),
-        }
+        Directory { node: self.node_common(node, e), mode: self.integer(field(e, "mode")) }
     }
 
     fn link(&mut self, node: &Node) -> Link {
@@ -239,26 +132,17 @@ impl Reader<'_> {
     fn node_common(&mut self, node: &Node, e: &[Entry]) -> NodeCommon {
         NodeCommon {
             // A missing path reads as empty at the entry's span: validation says "path not specified".
-            path: self
-                .string(field(e, "path"))
-                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            path: self.string(field(e, "path")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             overwrite: self.boolean(field(e, "overwrite")),
-            user: field(e, "user")
-                .map(|n| self.owner(n, "`user`"))
-                .unwrap_or_default(),
-            group: field(e, "group")
-                .map(|n| self.owner(n, "`group`"))
-                .unwrap_or_default(),
+            user: field(e, "user").map(|n| self.owner(n, "`user`")).unwrap_or_default(),
+            group: field(e, "group").map(|n| self.owner(n, "`group`")).unwrap_or_default(),
             span: node.span,
         }
     }
 
     fn owner(&mut self, node: &Node, what: &str) -> Owner {
         let e = self.object(node, OWNER, what);
-        Owner {
-            id: self.integer(field(e, "id")),
-            name: self.string(field(e, "name")),
-        }
+        Owner { id: self.integer(field(e, "id")), name: self.string(field(e, "name")) }
     }
 
     fn resource(&mut self, node: &Node) -> Resource {
@@ -267,36 +151,23 @@ impl Reader<'_> {
             let v = self.object(v, VERIFICATION, "`verification`");
             self.string(field(v, "hash"))
         });
-        let headers = if self.minor >= 1 {
-            self.items(field(e, "httpHeaders"))
-        } else {
-            &[]
-        };
+        let headers = if self.minor >= 1 { self.items(field(e, "httpHeaders")) } else { &[] };
         Resource {
             source: self.string(field(e, "source")),
             compression: self.string(field(e, "compression")),
             hash,
-            http_headers: headers
-                .iter()
-                .map(|n| Spanned::new(n.to_json(), n.span))
-                .collect(),
+            http_headers: headers.iter().map(|n| Spanned::new(n.to_json(), n.span)).collect(),
         }
     }
 
     fn unit(&mut self, node: &Node) -> Unit {
         let e = self.object(node, UNIT, "a systemd unit");
         Unit {
-            name: self
-                .string(field(e, "name"))
-                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            name: self.string(field(e, "name")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             enabled: self.boolean(field(e, "enabled")),
             mask: self.boolean(field(e, "mask")),
             contents: self.string(field(e, "contents")),
-            dropins: self
-                .items(field(e, "dropins"))
-                .iter()
-                .map(|n| self.dropin(n))
-                .collect(),
+            dropins: self.items(field(e, "dropins")).iter().map(|n| self.dropin(n)).collect(),
             span: node.span,
         }
     }
@@ -304,9 +175,7 @@ impl Reader<'_> {
     fn dropin(&mut self, node: &Node) -> Dropin {
         let e = self.object(node, DROPIN, "a systemd dropin");
         Dropin {
-            name: self
-                .string(field(e, "name"))
-                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            name: self.string(field(e, "name")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             contents: self.string(field(e, "contents")),
             span: node.span,
         }
@@ -315,9 +184,7 @@ impl Reader<'_> {
     fn user(&mut self, node: &Node) -> User {
         let e = self.object(node, USER, "a user");
         User {
-            name: self
-                .string(field(e, "name"))
-                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            name: self.string(field(e, "name")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             password_hash: self.string(field(e, "passwordHash")),
             ssh_authorized_keys: self.strings(field(e, "sshAuthorizedKeys")),
             other: self.others(e, USER, &["name", "passwordHash", "sshAuthorizedKeys"]),
@@ -328,9 +195,7 @@ impl Reader<'_> {
     fn group(&mut self, node: &Node) -> Group {
         let e = self.object(node, GROUP, "a group");
         Group {
-            name: self
-                .string(field(e, "name"))
-                .unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            name: self.string(field(e, "name")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             other: self.others(e, GROUP, &["name"]),
             span: node.span,
         }
@@ -339,20 +204,14 @@ impl Reader<'_> {
     /// Known fields other than `read`, kept as JSON for comparison; `null` counts as unset.
     fn others(&self, e: &[Entry], keys: &[Key], read: &[&str]) -> IndexMap<String, Spanned<Json>> {
         e.iter()
-            .filter(|x| {
-                !read.contains(&x.key.as_str())
-                    && self.known(keys).any(|k| k == x.key)
-                    && !x.value.is_null()
-            })
+            .filter(|x| !read.contains(&x.key.as_str()) && self.known(keys).any(|k| k == x.key) && !x.value.is_null())
             .map(|x| (x.key.clone(), Spanned::new(x.value.to_json(), x.value.span)))
             .collect()
     }
 
     fn known<'k>(&self, keys: &'k [Key]) -> impl Iterator<Item = &'k str> {
         let minor = self.minor;
-        keys.iter()
-            .filter(move |(_, since)| *since <= minor)
-            .map(|(k, _)| *k)
+        keys.iter().filter(move |(_, since)| *since <= minor).map(|(k, _)| *k)
     }
 
     /// A mapping's entries, warning about keys this spec version does not have.
@@ -360,20 +219,13 @@ impl Reader<'_> {
         let entries = reader::mapping(node, self.diagnostics);
         let known: Vec<&str> = self.known(keys).collect();
         let before = self.diagnostics.len();
-        reader::unknown_keys(
-            entries,
-            &known,
-            &codes::IGNITION_UNUSED_KEY,
-            what,
-            self.diagnostics,
-        );
+        reader::unknown_keys(entries, &known, &codes::IGNITION_UNUSED_KEY, what, self.diagnostics);
         // A key from a later spec version deserves a better hint than "did you mean".
         for diagnostic in &mut self.diagnostics[before..] {
             let key = diagnostic.message.split('`').nth(1).unwrap_or_default();
             if let Some((_, since)) = keys.iter().find(|(k, _)| *k == key) {
-                diagnostic.help = Some(format!(
-                    "`{key}` arrived in Ignition spec 3.{since}.0; raise `ignition.version` to use it"
-                ));
+                diagnostic.help =
+                    Some(format!("`{key}` arrived in Ignition spec 3.{since}.0; raise `ignition.version` to use it"));
             }
         }
         entries

@@ -29,16 +29,8 @@ pub const UNIT_SUFFIXES: &[&str] = &[
 ];
 
 pub fn validate(config: &Ignition, sources: &Sources, diagnostics: &mut Diagnostics) {
-    let minor = config
-        .version
-        .as_ref()
-        .and_then(|v| minor_of(&v.value))
-        .unwrap_or(5);
-    let mut v = Validator {
-        sources,
-        minor,
-        diagnostics,
-    };
+    let minor = config.version.as_ref().and_then(|v| minor_of(&v.value)).unwrap_or(5);
+    let mut v = Validator { sources, minor, diagnostics };
     v.storage(config);
     v.units(&config.systemd.units);
     v.passwd(&config.passwd);
@@ -94,9 +86,7 @@ impl Validator<'_> {
                     )
                     .with_label("defined again here")
                     .with_related(*first, "first defined here")
-                    .with_help(
-                        "files, directories and links share one path namespace; keep one entry",
-                    ),
+                    .with_help("files, directories and links share one path namespace; keep one entry"),
                 );
             } else {
                 seen.insert(&node.path.value, node.path.span);
@@ -117,17 +107,11 @@ impl Validator<'_> {
     fn path(&mut self, path: &Spanned<String>) {
         let p = path.value.as_str();
         let problem = if p.is_empty() {
-            Some((
-                "path not specified",
-                "give the absolute path of the entry".to_string(),
-            ))
+            Some(("path not specified", "give the absolute path of the entry".to_string()))
         } else if !p.starts_with('/') {
             Some(("path not absolute", format!("write `/{p}`")))
         } else if clean(p) != p {
-            Some((
-                "path is not fully simplified",
-                format!("write `{}`", clean(p)),
-            ))
+            Some(("path is not fully simplified", format!("write `{}`", clean(p))))
         } else {
             None
         };
@@ -144,9 +128,7 @@ impl Validator<'_> {
                     id.span.to(name.span),
                     format!("cannot set both id and name of the {what}"),
                 )
-                .with_help(
-                    "keep the numeric id (it can be baked into an image) or the name, not both",
-                ),
+                .with_help("keep the numeric id (it can be baked into an image) or the name, not both"),
             );
         }
     }
@@ -168,9 +150,7 @@ impl Validator<'_> {
                     overwrite.span,
                     "overwrite must be false if source is unspecified",
                 )
-                .with_help(
-                    "give `contents.source` (an empty file is `data:,`) or drop `overwrite`",
-                ),
+                .with_help("give `contents.source` (an empty file is `data:,`) or drop `overwrite`"),
             );
         }
     }
@@ -181,12 +161,8 @@ impl Validator<'_> {
         let m = mode.value;
         if !(0..=0o7777).contains(&m) {
             self.push(
-                Diagnostic::new(
-                    &codes::MODE_INVALID,
-                    mode.span,
-                    format!("illegal file mode {m}"),
-                )
-                .with_help("modes are decimal numbers in JSON: 0644 is 420, 0755 is 493"),
+                Diagnostic::new(&codes::MODE_INVALID, mode.span, format!("illegal file mode {m}"))
+                    .with_help("modes are decimal numbers in JSON: 0644 is 420, 0755 is 493"),
             );
         } else if m & 0o7000 != 0 && is_file {
             self.push(
@@ -196,15 +172,16 @@ impl Validator<'_> {
                     format!("invalid mode {m:#o}: cannot exceed 0777"),
                 )
                 .with_label(format!("{m} is {m:#o}"))
-                .with_help(format!(
-                    "the MCO refuses setuid, setgid and sticky bits; use {:#o}",
-                    m & 0o777
-                )),
+                .with_help(format!("the MCO refuses setuid, setgid and sticky bits; use {:#o}", m & 0o777)),
             );
         } else if m & 0o7000 != 0 {
             self.push(
-                Diagnostic::new(&codes::SPECIAL_MODE_IGNORED, mode.span, format!("mode {m:#o} sets setuid, setgid or sticky bits"))
-                    .with_help("Ignition ignores these bits before spec 3.6; set them with a tmpfiles.d line instead"),
+                Diagnostic::new(
+                    &codes::SPECIAL_MODE_IGNORED,
+                    mode.span,
+                    format!("mode {m:#o} sets setuid, setgid or sticky bits"),
+                )
+                .with_help("Ignition ignores these bits before spec 3.6; set them with a tmpfiles.d line instead"),
             );
         }
     }
@@ -234,32 +211,28 @@ impl Validator<'_> {
                 if self.minor < since {
                     self.invalid_scheme(
                         source,
-                        &format!(
-                            "the `{}` scheme arrived in spec 3.{since}.0",
-                            scheme.unwrap_or_default()
-                        ),
+                        &format!("the `{}` scheme arrived in spec 3.{since}.0", scheme.unwrap_or_default()),
                     );
                 } else {
                     self.push(
-                        Diagnostic::new(&codes::REMOTE_SOURCE, source.span, "the contents come from a remote URL and cannot be known offline")
-                            .with_help("inline the contents as a data URL so that mcc can check, place and bake them"),
+                        Diagnostic::new(
+                            &codes::REMOTE_SOURCE,
+                            source.span,
+                            "the contents come from a remote URL and cannot be known offline",
+                        )
+                        .with_help("inline the contents as a data URL so that mcc can check, place and bake them"),
                     );
                 }
             }
-            SourceKind::Unknown => self.invalid_scheme(
-                source,
-                "Ignition reads data, http, https, tftp, s3, gs and arn URLs",
-            ),
+            SourceKind::Unknown => {
+                self.invalid_scheme(source, "Ignition reads data, http, https, tftp, s3, gs and arn URLs")
+            }
         }
         if !resource.http_headers.is_empty() && !matches!(scheme, Some("http" | "https")) {
             let span = resource.http_headers[0].span;
             self.push(
-                Diagnostic::new(
-                    &codes::HTTP_HEADERS_NOT_HTTP,
-                    span,
-                    "cannot use HTTP headers with this source scheme",
-                )
-                .with_related(source.span, "the source"),
+                Diagnostic::new(&codes::HTTP_HEADERS_NOT_HTTP, span, "cannot use HTTP headers with this source scheme")
+                    .with_related(source.span, "the source"),
             );
         }
         if let Some(compression) = &resource.compression
@@ -278,12 +251,7 @@ impl Validator<'_> {
 
     fn invalid_scheme(&mut self, source: &Spanned<String>, help: &str) {
         self.push(
-            Diagnostic::new(
-                &codes::SOURCE_URL_INVALID,
-                source.span,
-                "invalid url scheme",
-            )
-            .with_help(help.to_string()),
+            Diagnostic::new(&codes::SOURCE_URL_INVALID, source.span, "invalid url scheme").with_help(help.to_string()),
         );
     }
 
@@ -291,12 +259,8 @@ impl Validator<'_> {
         match content::parse_hash(&hash.value) {
             Ok(content::HashSpec::Sha256(_)) if self.minor < 1 => {
                 self.push(
-                    Diagnostic::new(
-                        &codes::HASH_INVALID,
-                        hash.span,
-                        "unrecognized hash function",
-                    )
-                    .with_help("sha256 arrived in spec 3.1.0; use sha512 or raise the version"),
+                    Diagnostic::new(&codes::HASH_INVALID, hash.span, "unrecognized hash function")
+                        .with_help("sha256 arrived in spec 3.1.0; use sha512 or raise the version"),
                 );
                 None
             }
@@ -313,31 +277,16 @@ impl Validator<'_> {
 
     /// Decodes a data URL as Ignition does, then decompresses and checks the hash, pointing at
     /// the exact character that does not decode.
-    fn data_url(
-        &mut self,
-        source: &Spanned<String>,
-        resource: &Resource,
-        hash: Option<&content::HashSpec>,
-    ) {
+    fn data_url(&mut self, source: &Spanned<String>, resource: &Resource, hash: Option<&content::HashSpec>) {
         let decoded = match content::decode_data_url(&source.value) {
             Ok(decoded) => decoded,
             Err(error) => {
                 let at = self.value_offset(source.span) + error.offset;
-                let span = Span::new(
-                    source.span.source,
-                    at,
-                    (at + 1).min(source.span.end as usize),
-                );
+                let span = Span::new(source.span.source, at, (at + 1).min(source.span.end as usize));
                 self.push(
-                    Diagnostic::new(
-                        &codes::DATA_URL_INVALID,
-                        span,
-                        format!("invalid data URL: {error}"),
-                    )
-                    .with_related(source.span, "this source")
-                    .with_help(
-                        "percent-encode the payload (space is %20, newline %0A) or use `;base64,`",
-                    ),
+                    Diagnostic::new(&codes::DATA_URL_INVALID, span, format!("invalid data URL: {}", error.kind))
+                        .with_related(source.span, "this source")
+                        .with_help("percent-encode the payload (space is %20, newline %0A) or use `;base64,`"),
                 );
                 return;
             }
@@ -349,10 +298,7 @@ impl Validator<'_> {
         let bytes = match content::decompress(&decoded.bytes, compression) {
             Ok(bytes) => bytes,
             Err(error) => {
-                let span = resource
-                    .compression
-                    .as_ref()
-                    .map_or(source.span, |c| c.span);
+                let span = resource.compression.as_ref().map_or(source.span, |c| c.span);
                 self.push(
                     Diagnostic::new(
                         &codes::COMPRESSION_INVALID,
@@ -382,29 +328,16 @@ impl Validator<'_> {
     }
 
     fn links(&mut self, storage: &Storage) {
-        let directories: Vec<&str> = storage
-            .directories
-            .iter()
-            .map(|d| d.node.path.value.as_str())
-            .collect();
-        let link_paths: Vec<&str> = storage
-            .links
-            .iter()
-            .map(|l| l.node.path.value.as_str())
-            .collect();
+        let directories: Vec<&str> = storage.directories.iter().map(|d| d.node.path.value.as_str()).collect();
+        let link_paths: Vec<&str> = storage.links.iter().map(|l| l.node.path.value.as_str()).collect();
         for link in &storage.links {
             match &link.target {
                 None if self.minor >= 3 => self.push(
-                    Diagnostic::new(
-                        &codes::LINK_TARGET_MISSING,
-                        link.node.span,
-                        "link target is required",
-                    )
-                    .with_help("add `target:` with the path the link points to"),
+                    Diagnostic::new(&codes::LINK_TARGET_MISSING, link.node.span, "link target is required")
+                        .with_help("add `target:` with the path the link points to"),
                 ),
                 Some(target)
-                    if link.hard.as_ref().is_some_and(|h| h.value)
-                        && directories.contains(&target.value.as_str()) =>
+                    if link.hard.as_ref().is_some_and(|h| h.value) && directories.contains(&target.value.as_str()) =>
                 {
                     self.push(Diagnostic::new(
                         &codes::HARD_LINK_TO_DIRECTORY,
@@ -423,10 +356,7 @@ impl Validator<'_> {
             .chain(storage.directories.iter().map(|d| (&d.node, "directory")))
             .chain(storage.links.iter().map(|l| (&l.node, "link")));
         for (node, kind) in entries {
-            if let Some(link) = link_paths
-                .iter()
-                .find(|l| is_strictly_under(&node.path.value, l))
-            {
+            if let Some(link) = link_paths.iter().find(|l| is_strictly_under(&node.path.value, l)) {
                 self.push(
                     Diagnostic::new(
                         &codes::PATH_THROUGH_LINK,
@@ -446,15 +376,8 @@ impl Validator<'_> {
             let name = unit.name.value.as_str();
             if !UNIT_SUFFIXES.iter().any(|s| name.ends_with(s)) {
                 self.push(
-                    Diagnostic::new(
-                        &codes::UNIT_NAME_INVALID,
-                        unit.name.span,
-                        "invalid systemd unit extension",
-                    )
-                    .with_help(format!(
-                        "a unit name ends in one of {}",
-                        UNIT_SUFFIXES.join(", ")
-                    )),
+                    Diagnostic::new(&codes::UNIT_NAME_INVALID, unit.name.span, "invalid systemd unit extension")
+                        .with_help(format!("a unit name ends in one of {}", UNIT_SUFFIXES.join(", "))),
                 );
             }
             if let Some(first) = seen.insert(name, unit.name.span) {
@@ -465,8 +388,14 @@ impl Validator<'_> {
                 let enabled = unit.enabled.as_ref().is_some_and(|e| e.value);
                 if unit_syntax::install_section_warning(enabled, &contents.value) {
                     self.push(
-                        Diagnostic::new(&codes::UNIT_ENABLED_NO_INSTALL, contents.span, format!("unit \"{name}\" is enabled, but has no install section so enable does nothing"))
-                            .with_help("add an [Install] section (such as WantedBy=multi-user.target) or drop `enabled: true`"),
+                        Diagnostic::new(
+                            &codes::UNIT_ENABLED_NO_INSTALL,
+                            contents.span,
+                            format!("unit \"{name}\" is enabled, but has no install section so enable does nothing"),
+                        )
+                        .with_help(
+                            "add an [Install] section (such as WantedBy=multi-user.target) or drop `enabled: true`",
+                        ),
                     );
                 }
             }
@@ -483,11 +412,7 @@ impl Validator<'_> {
                     );
                 }
                 if let Some(first) = dropins.insert(&dropin.name.value, dropin.name.span) {
-                    self.push(duplicate(
-                        dropin.name.span,
-                        first,
-                        &format!("dropin `{}`", dropin.name.value),
-                    ));
+                    self.push(duplicate(dropin.name.span, first, &format!("dropin `{}`", dropin.name.value)));
                 }
                 if let Some(contents) = &dropin.contents {
                     self.unit_contents(contents, &dropin.name.value);
@@ -504,9 +429,7 @@ impl Validator<'_> {
                     contents.span,
                     format!("invalid unit content in `{name}`: {}", error.message),
                 )
-                .with_help(
-                    "systemd unit files are `[Section]` headers followed by `Key=value` lines",
-                ),
+                .with_help("systemd unit files are `[Section]` headers followed by `Key=value` lines"),
             );
         }
     }
@@ -516,17 +439,11 @@ impl Validator<'_> {
         let mut unit_paths: HashMap<String, Span> = HashMap::new();
         for unit in &config.systemd.units {
             if unit.contents.is_some() {
-                unit_paths.insert(
-                    format!("/etc/systemd/system/{}", unit.name.value),
-                    unit.name.span,
-                );
+                unit_paths.insert(format!("/etc/systemd/system/{}", unit.name.value), unit.name.span);
             }
             for dropin in unit.dropins.iter().filter(|d| d.contents.is_some()) {
                 unit_paths.insert(
-                    format!(
-                        "/etc/systemd/system/{}.d/{}",
-                        unit.name.value, dropin.name.value
-                    ),
+                    format!("/etc/systemd/system/{}.d/{}", unit.name.value, dropin.name.value),
                     dropin.name.span,
                 );
             }
@@ -557,11 +474,7 @@ impl Validator<'_> {
         let mut users: HashMap<&str, Span> = HashMap::new();
         for user in &passwd.users {
             if let Some(first) = users.insert(&user.name.value, user.name.span) {
-                self.push(duplicate(
-                    user.name.span,
-                    first,
-                    &format!("user `{}`", user.name.value),
-                ));
+                self.push(duplicate(user.name.span, first, &format!("user `{}`", user.name.value)));
             }
             let mut keys: HashMap<&str, Span> = HashMap::new();
             for key in &user.ssh_authorized_keys {
@@ -573,11 +486,7 @@ impl Validator<'_> {
         let mut groups: HashMap<&str, Span> = HashMap::new();
         for group in &passwd.groups {
             if let Some(first) = groups.insert(&group.name.value, group.name.span) {
-                self.push(duplicate(
-                    group.name.span,
-                    first,
-                    &format!("group `{}`", group.name.value),
-                ));
+                self.push(duplicate(group.name.span, first, &format!("group `{}`", group.name.value)));
             }
         }
     }
@@ -587,25 +496,17 @@ impl Validator<'_> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for arg in kargs.should_exist.iter().chain(&kargs.should_not_exist) {
             if let Some(first) = seen.insert(&arg.value, arg.span) {
-                self.push(duplicate(
-                    arg.span,
-                    first,
-                    &format!("kernel argument `{}`", arg.value),
-                ));
+                self.push(duplicate(arg.span, first, &format!("kernel argument `{}`", arg.value)));
             }
         }
     }
 }
 
 fn duplicate(span: Span, first: Span, what: &str) -> Diagnostic {
-    Diagnostic::new(
-        &codes::DUPLICATE_ENTRY,
-        span,
-        format!("duplicate entry defined: {what}"),
-    )
-    .with_label("defined again here")
-    .with_related(first, "first defined here")
-    .with_help("keep one entry")
+    Diagnostic::new(&codes::DUPLICATE_ENTRY, span, format!("duplicate entry defined: {what}"))
+        .with_label("defined again here")
+        .with_related(first, "first defined here")
+        .with_help("keep one entry")
 }
 
 /// True when `path` lies strictly below `dir` (`/a/b` under `/a`, not `/ab`).

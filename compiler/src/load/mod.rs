@@ -23,11 +23,7 @@ pub enum InputPath {
 
 impl InputPath {
     pub fn parse(arg: &str) -> Self {
-        if arg == "-" {
-            InputPath::Stdin
-        } else {
-            InputPath::Path(arg.into())
-        }
+        if arg == "-" { InputPath::Stdin } else { InputPath::Path(arg.into()) }
     }
 }
 
@@ -53,12 +49,7 @@ pub fn read_inputs(
     }
 }
 
-fn read_path(
-    path: &Utf8Path,
-    named: bool,
-    sources: &mut Sources,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
+fn read_path(path: &Utf8Path, named: bool, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) => return diagnostics.push(unreadable(path.as_str(), &error)),
@@ -84,12 +75,8 @@ fn read_path(
                 sources.add(path, &text);
             }
             Err(_) => diagnostics.push(
-                Diagnostic::about_path(
-                    &codes::INPUT_UNREADABLE,
-                    path.as_str(),
-                    "the file is not UTF-8 text",
-                )
-                .with_help("MachineConfigs are YAML or JSON, which must be UTF-8"),
+                Diagnostic::about_path(&codes::INPUT_UNREADABLE, path.as_str(), "the file is not UTF-8 text")
+                    .with_help("MachineConfigs are YAML or JSON, which must be UTF-8"),
             ),
         },
         Err(error) => diagnostics.push(unreadable(path.as_str(), &error)),
@@ -113,12 +100,8 @@ fn list_dir(dir: &Utf8Path) -> io::Result<Vec<Utf8PathBuf>> {
 }
 
 fn unreadable(path: &str, error: &io::Error) -> Diagnostic {
-    Diagnostic::about_path(
-        &codes::INPUT_UNREADABLE,
-        path,
-        format!("cannot read: {}", error_text(error)),
-    )
-    .with_help("check the path and its permissions")
+    Diagnostic::about_path(&codes::INPUT_UNREADABLE, path, format!("cannot read: {}", error_text(error)))
+        .with_help("check the path and its permissions")
 }
 
 /// The OS error without Rust's "(os error 2)" suffix.

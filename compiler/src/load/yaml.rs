@@ -26,20 +26,13 @@ pub struct Document {
 }
 
 /// Parses every document of a file; documents with syntax errors are reported and skipped.
-pub fn parse_documents(
-    source: SourceId,
-    text: &str,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Document> {
-    let mut parser = Parser::new_from_str(text);
-    let mut builder = Builder {
-        text,
-        stack: Vec::new(),
-        anchors: Vec::new(),
-        nodes: 0,
-        documents: Vec::new(),
-        notes: Vec::new(),
-    };
+pub fn parse_documents(source: SourceId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Document> {
+    // Comments are not data: not emitting them also avoids the parser's look-ahead limit on long
+    // runs of comment lines (real files comment out whole config files).
+    let options = granit_parser::options! { emit_comments: false };
+    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut builder =
+        Builder { text, stack: Vec::new(), anchors: Vec::new(), nodes: 0, documents: Vec::new(), notes: Vec::new() };
     loop {
         let failure = match parser.next_event() {
             None => break,
@@ -80,13 +73,9 @@ fn syntax_error(source: SourceId, text: &str, error: &ScanError) -> Diagnostic {
     let at = offset(text, error.marker());
     // Point at the character where parsing failed (or the end of the text).
     let len = text[at..].chars().next().map_or(0, char::len_utf8);
-    Diagnostic::new(
-        &codes::YAML_SYNTAX,
-        Span::new(source, at, at + len),
-        format!("invalid YAML: {}", error.info()),
-    )
-    .with_label("the parser stopped here")
-    .with_help("fix the syntax; the other documents of this file are still read")
+    Diagnostic::new(&codes::YAML_SYNTAX, Span::new(source, at, at + len), format!("invalid YAML: {}", error.info()))
+        .with_label("the parser stopped here")
+        .with_help("fix the syntax; the other documents of this file are still read")
 }
 
 /// Byte offset of a parser marker. For `&str` input the parser tracks bytes; the character index
@@ -94,25 +83,13 @@ fn syntax_error(source: SourceId, text: &str, error: &ScanError) -> Diagnostic {
 fn offset(text: &str, marker: &granit_parser::Marker) -> usize {
     match marker.byte_offset() {
         Some(bytes) => bytes.min(text.len()),
-        None => text
-            .char_indices()
-            .nth(marker.index())
-            .map_or(text.len(), |(i, _)| i),
+        None => text.char_indices().nth(marker.index()).map_or(text.len(), |(i, _)| i),
     }
 }
 
 enum Frame {
-    Seq {
-        start: Span,
-        anchor: usize,
-        items: Vec<Node>,
-    },
-    Map {
-        start: Span,
-        anchor: usize,
-        entries: Vec<Entry>,
-        key: Option<(String, Span)>,
-    },
+    Seq { start: Span, anchor: usize, items: Vec<Node> },
+    Map { start: Span, anchor: usize, entries: Vec<Entry>, key: Option<(String, Span)> },
 }
 
 struct Builder<'t> {
@@ -136,9 +113,7 @@ impl Builder<'_> {
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart(..) => {}
             Event::DocumentEnd => self.abandon_document(),
             Event::Scalar(text, style, anchor, tag) => {
-                let explicit_string = tag
-                    .as_ref()
-                    .is_some_and(|t| t.suffix() == "str" || t.suffix().ends_with(":str"));
+                let explicit_string = tag.as_ref().is_some_and(|t| t.suffix() == "str" || t.suffix().ends_with(":str"));
                 let value = if style == ScalarStyle::Plain && !explicit_string {
                     let value = resolve_plain(&text);
                     if let (Value::Int(n), true) = (&value, is_legacy_octal(&text)) {
@@ -152,61 +127,29 @@ impl Builder<'_> {
                 self.remember(anchor, &node);
                 self.push(node)?;
             }
-            Event::SequenceStart(_, anchor, _) => self.stack.push(Frame::Seq {
-                start: span,
-                anchor,
-                items: Vec::new(),
-            }),
-            Event::MappingStart(_, anchor, _) => self.stack.push(Frame::Map {
-                start: span,
-                anchor,
-                entries: Vec::new(),
-                key: None,
-            }),
+            Event::SequenceStart(_, anchor, _) => {
+                self.stack.push(Frame::Seq { start: span, anchor, items: Vec::new() })
+            }
+            Event::MappingStart(_, anchor, _) => {
+                self.stack.push(Frame::Map { start: span, anchor, entries: Vec::new(), key: None })
+            }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq {
-                    start,
-                    anchor,
-                    items,
-                }) = self.stack.pop()
-                {
-                    let node = Node {
-                        span: start.to(span),
-                        value: Value::Seq(items),
-                    };
+                if let Some(Frame::Seq { start, anchor, items }) = self.stack.pop() {
+                    let node = Node { span: start.to(span), value: Value::Seq(items) };
                     self.remember(anchor, &node);
                     self.push(node)?;
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map {
-                    start,
-                    anchor,
-                    entries,
-                    ..
-                }) = self.stack.pop()
-                {
-                    let node = Node {
-                        span: start.to(span),
-                        value: Value::Map(entries),
-                    };
+                if let Some(Frame::Map { start, anchor, entries, .. }) = self.stack.pop() {
+                    let node = Node { span: start.to(span), value: Value::Map(entries) };
                     self.remember(anchor, &node);
                     self.push(node)?;
                 }
             }
             Event::Alias(id) => {
-                let Some(node) = self
-                    .anchors
-                    .iter()
-                    .rev()
-                    .find(|(a, _)| *a == id)
-                    .map(|(_, n)| n.clone())
-                else {
-                    return Err(Box::new(Diagnostic::new(
-                        &codes::YAML_SYNTAX,
-                        span,
-                        "alias to an unknown anchor",
-                    )));
+                let Some(node) = self.anchors.iter().rev().find(|(a, _)| *a == id).map(|(_, n)| n.clone()) else {
+                    return Err(Box::new(Diagnostic::new(&codes::YAML_SYNTAX, span, "alias to an unknown anchor")));
                 };
                 self.nodes += count(&node);
                 if self.nodes > MAX_NODES {
@@ -216,15 +159,10 @@ impl Builder<'_> {
                             span,
                             format!("this document expands to more than {MAX_NODES} nodes"),
                         )
-                        .with_help(
-                            "aliases may not multiply a document's size; write the values out",
-                        ),
+                        .with_help("aliases may not multiply a document's size; write the values out"),
                     ));
                 }
-                self.push(Node {
-                    span,
-                    value: node.value,
-                })?;
+                self.push(Node { span, value: node.value })?;
             }
             _ => {}
         }
@@ -255,11 +193,7 @@ impl Builder<'_> {
                             .with_help("kubectl and the API server refuse duplicate keys (\"mapping key already defined\"); merge the two values under one key");
                         self.notes.push(diagnostic);
                     }
-                    entries.push(Entry {
-                        key,
-                        key_span,
-                        value: node,
-                    });
+                    entries.push(Entry { key, key_span, value: node });
                 }
             },
         }
@@ -287,10 +221,7 @@ fn key_text(text: &str, node: &Node) -> Result<String, Box<Diagnostic>> {
             )
             .with_help("Kubernetes objects only have string keys"),
         )),
-        _ => Ok(text
-            .get(node.span.start as usize..node.span.end as usize)
-            .unwrap_or_default()
-            .to_string()),
+        _ => Ok(text.get(node.span.start as usize..node.span.end as usize).unwrap_or_default().to_string()),
     }
 }
 
@@ -321,9 +252,7 @@ pub fn resolve_plain(text: &str) -> Value {
     if let Some(n) = parse_go_int(&plain) {
         return Value::Int(n);
     }
-    if plain
-        .bytes()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+    if plain.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
         && let Ok(f) = plain.parse::<f64>()
     {
         return Value::Float(f);
@@ -337,20 +266,11 @@ fn parse_go_int(s: &str) -> Option<i64> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let (radix, body) = if let Some(rest) = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
+    let (radix, body) = if let Some(rest) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
         (16, rest)
-    } else if let Some(rest) = digits
-        .strip_prefix("0o")
-        .or_else(|| digits.strip_prefix("0O"))
-    {
+    } else if let Some(rest) = digits.strip_prefix("0o").or_else(|| digits.strip_prefix("0O")) {
         (8, rest)
-    } else if let Some(rest) = digits
-        .strip_prefix("0b")
-        .or_else(|| digits.strip_prefix("0B"))
-    {
+    } else if let Some(rest) = digits.strip_prefix("0b").or_else(|| digits.strip_prefix("0B")) {
         (2, rest)
     } else if digits.len() > 1 && digits.starts_with('0') {
         (8, &digits[1..])
@@ -367,9 +287,7 @@ fn parse_go_int(s: &str) -> Option<i64> {
 /// `0644` (not `0`, `0x..`, `0o..`): octal only because of YAML 1.1, which surprises readers.
 fn is_legacy_octal(text: &str) -> bool {
     let digits = text.trim_start_matches(['+', '-']);
-    digits.len() > 1
-        && digits.starts_with('0')
-        && digits[1..].bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    digits.len() > 1 && digits.starts_with('0') && digits[1..].bytes().all(|b| b.is_ascii_digit() || b == b'_')
 }
 
 fn legacy_octal_note(span: Span, text: &str, value: i64) -> Diagnostic {
@@ -379,9 +297,7 @@ fn legacy_octal_note(span: Span, text: &str, value: i64) -> Diagnostic {
         format!("`{text}` is the octal number {value} under Kubernetes YAML rules"),
     )
     .with_label(format!("read as {value} (octal {value:o})"))
-    .with_help(format!(
-        "write `{value}` (decimal, as Ignition's JSON does) or `0o{value:o}` to say what you mean"
-    ))
+    .with_help(format!("write `{value}` (decimal, as Ignition's JSON does) or `0o{value:o}` to say what you mean"))
 }
 
 #[cfg(test)]
@@ -431,10 +347,7 @@ mod tests {
         let text = "# é comment\nkind: MachineConfig\n";
         let (docs, _) = parse(text);
         let kind = docs[0].root.get("kind").unwrap();
-        assert_eq!(
-            &text[kind.span.start as usize..kind.span.end as usize],
-            "MachineConfig"
-        );
+        assert_eq!(&text[kind.span.start as usize..kind.span.end as usize], "MachineConfig");
     }
 
     #[test]
@@ -464,16 +377,25 @@ mod tests {
     #[test]
     fn aliases_expand_and_are_bounded() {
         let (docs, _) = parse("a: &x {k: v}\nb: *x\n");
-        assert_eq!(
-            docs[0].root.get("b").unwrap().get("k").unwrap().as_str(),
-            Some("v")
-        );
+        assert_eq!(docs[0].root.get("b").unwrap().get("k").unwrap().as_str(), Some("v"));
         let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..9 {
             let p = i - 1;
-            laughs.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+            laughs.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
         }
         let (_, diagnostics) = parse(&laughs);
         assert!(diagnostics.iter().any(|d| d.code.code == "MCC0014"));
+    }
+
+    #[test]
+    fn long_runs_of_comments_are_fine() {
+        // As in a real file: a key, a long commented-out file, then the key's value.
+        let comments = "    # commented out\n".repeat(200);
+        let text = format!("a:\n  b:\n{comments}    source: x\nc: 1\n");
+        let (docs, diagnostics) = parse(&text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(docs[0].root.get("c").unwrap().value, Value::Int(1));
     }
 }

@@ -65,12 +65,7 @@ pub struct MachineOsConfig {
 }
 
 /// Reads the objects of every document, reporting what is skipped or malformed.
-pub fn read_objects(
-    documents: &[Document],
-    sources: &Sources,
-    inputs: &mut Inputs,
-    diagnostics: &mut Diagnostics,
-) {
+pub fn read_objects(documents: &[Document], sources: &Sources, inputs: &mut Inputs, diagnostics: &mut Diagnostics) {
     for document in documents {
         read_object(&document.root, sources, inputs, diagnostics);
     }
@@ -85,9 +80,7 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
                     root.span,
                     format!("expected a Kubernetes object, found {}", root.type_name()),
                 )
-                .with_help(
-                    "each YAML document must be a mapping with `apiVersion`, `kind` and `metadata`",
-                ),
+                .with_help("each YAML document must be a mapping with `apiVersion`, `kind` and `metadata`"),
             );
         }
         return;
@@ -108,9 +101,7 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
     };
     let api_version = field(entries, "apiVersion").and_then(|n| reader::string(n, diagnostics));
     let expected = match kind.value.as_str() {
-        "MachineConfig" | "MachineConfigPool" | "MachineOSConfig" | "MachineConfigList" => {
-            Some(MCO_GROUP)
-        }
+        "MachineConfig" | "MachineConfigPool" | "MachineOSConfig" | "MachineConfigList" => Some(MCO_GROUP),
         "MachineConfiguration" => Some(OPERATOR_GROUP),
         _ => None,
     };
@@ -121,10 +112,7 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
             Diagnostic::new(
                 &codes::WRONG_API_VERSION,
                 api_version.span,
-                format!(
-                    "`{}` is not the apiVersion of a {}",
-                    api_version.value, kind.value
-                ),
+                format!("`{}` is not the apiVersion of a {}", api_version.value, kind.value),
             )
             .with_help(format!("write `apiVersion: {expected}`")),
         );
@@ -168,24 +156,21 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
 }
 
 fn butane(root: &Node, entries: &[Entry], variant: &str) -> Diagnostic {
-    let span = entries
-        .iter()
-        .find(|e| e.key == "variant")
-        .map_or(root.span, |e| e.key_span.to(e.value.span));
-    Diagnostic::new(&codes::BUTANE_INPUT, span, format!("this is a Butane config (variant `{variant}`), not a MachineConfig"))
-        .with_label("Butane source")
-        .with_help("translate it first: `butane --files-dir . in.bu -o out.yaml`, then give mcc the MachineConfig")
+    let span = entries.iter().find(|e| e.key == "variant").map_or(root.span, |e| e.key_span.to(e.value.span));
+    Diagnostic::new(
+        &codes::BUTANE_INPUT,
+        span,
+        format!("this is a Butane config (variant `{variant}`), not a MachineConfig"),
+    )
+    .with_label("Butane source")
+    .with_help("translate it first: `butane --files-dir . in.bu -o out.yaml`, then give mcc the MachineConfig")
 }
 
 /// The first line of a document, to point at when a whole object is wrong.
 fn first_line(root: &Node) -> Span {
     match root.entries().first() {
         Some(entry) => entry.key_span,
-        None => Span::new(
-            root.span.source,
-            root.span.start as usize,
-            root.span.start as usize,
-        ),
+        None => Span::new(root.span.source, root.span.start as usize, root.span.start as usize),
     }
 }
 
@@ -199,17 +184,16 @@ pub fn metadata(root: &Node, entries: &[Entry], diagnostics: &mut Diagnostics) -
         );
         Spanned::new(String::new(), first_line(root))
     });
-    let string_map = |node: Option<&Node>,
-                      diagnostics: &mut Diagnostics|
-     -> Option<IndexMap<String, Spanned<String>>> {
-        let node = node.filter(|n| !n.is_null())?;
-        Some(
-            reader::mapping(node, diagnostics)
-                .iter()
-                .filter_map(|e| reader::string(&e.value, diagnostics).map(|v| (e.key.clone(), v)))
-                .collect(),
-        )
-    };
+    let string_map =
+        |node: Option<&Node>, diagnostics: &mut Diagnostics| -> Option<IndexMap<String, Spanned<String>>> {
+            let node = node.filter(|n| !n.is_null())?;
+            Some(
+                reader::mapping(node, diagnostics)
+                    .iter()
+                    .filter_map(|e| reader::string(&e.value, diagnostics).map(|v| (e.key.clone(), v)))
+                    .collect(),
+            )
+        };
     Metadata {
         name,
         labels: string_map(field(meta, "labels"), diagnostics),

@@ -61,9 +61,7 @@ impl Selector {
             return false;
         }
         let get = |key: &str| labels.and_then(|l| l.get(key)).map(|v| v.value.as_str());
-        self.match_labels
-            .iter()
-            .all(|(k, v)| get(k) == Some(v.value.as_str()))
+        self.match_labels.iter().all(|(k, v)| get(k) == Some(v.value.as_str()))
             && self.match_expressions.iter().all(|r| {
                 let value = get(&r.key.value);
                 let listed = |v: &str| r.values.iter().any(|x| x.value == v);
@@ -77,27 +75,15 @@ impl Selector {
     }
 }
 
-pub fn read(
-    root: &Node,
-    entries: &[Entry],
-    metadata: Metadata,
-    diagnostics: &mut Diagnostics,
-) -> MachineConfigPool {
+pub fn read(root: &Node, entries: &[Entry], metadata: Metadata, diagnostics: &mut Diagnostics) -> MachineConfigPool {
     let spec = field(entries, "spec").map_or(&[][..], |s| reader::mapping(s, diagnostics));
-    let machine_config_selector = field(spec, "machineConfigSelector")
-        .filter(|n| !n.is_null())
-        .map(|n| selector(n, diagnostics));
+    let machine_config_selector =
+        field(spec, "machineConfigSelector").filter(|n| !n.is_null()).map(|n| selector(n, diagnostics));
     let os_image_stream = field(spec, "osImageStream")
         .and_then(|s| field(reader::mapping(s, diagnostics), "name"))
         .and_then(|n| reader::string(n, diagnostics))
         .filter(|s| !s.value.is_empty());
-    MachineConfigPool {
-        metadata,
-        machine_config_selector,
-        os_image_stream,
-        span: root.span,
-        builtin: false,
-    }
+    MachineConfigPool { metadata, machine_config_selector, os_image_stream, span: root.span, builtin: false }
 }
 
 fn selector(node: &Node, diagnostics: &mut Diagnostics) -> Selector {
@@ -122,11 +108,7 @@ fn selector(node: &Node, diagnostics: &mut Diagnostics) -> Selector {
         .iter()
         .filter_map(|e| requirement(e, diagnostics))
         .collect();
-    Selector {
-        match_labels,
-        match_expressions,
-        span: Some(node.span),
-    }
+    Selector { match_labels, match_expressions, span: Some(node.span) }
 }
 
 fn requirement(node: &Node, diagnostics: &mut Diagnostics) -> Option<Requirement> {
@@ -140,8 +122,7 @@ fn requirement(node: &Node, diagnostics: &mut Diagnostics) -> Option<Requirement
     );
     let key = field(entries, "key").and_then(|n| reader::string(n, diagnostics));
     let operator = field(entries, "operator").and_then(|n| reader::string(n, diagnostics));
-    let values =
-        field(entries, "values").map_or_else(Vec::new, |n| reader::string_list(n, diagnostics));
+    let values = field(entries, "values").map_or_else(Vec::new, |n| reader::string_list(n, diagnostics));
     let (Some(key), Some(operator)) = (key, operator) else {
         diagnostics.push(
             Diagnostic::new(&codes::SELECTOR_INVALID, node.span, "a selector expression needs `key` and `operator`")
@@ -174,16 +155,8 @@ fn requirement(node: &Node, diagnostics: &mut Diagnostics) -> Option<Requirement
         } else {
             format!("`{}` takes no values", operator.value)
         };
-        diagnostics.push(Diagnostic::new(
-            &codes::SELECTOR_INVALID,
-            operator.span,
-            message,
-        ));
+        diagnostics.push(Diagnostic::new(&codes::SELECTOR_INVALID, operator.span, message));
         return None;
     }
-    Some(Requirement {
-        key,
-        operator: Spanned::new(op, operator.span),
-        values,
-    })
+    Some(Requirement { key, operator: Spanned::new(op, operator.span), values })
 }

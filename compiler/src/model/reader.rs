@@ -79,9 +79,7 @@ pub fn integer(node: &Node, diagnostics: &mut Diagnostics) -> Option<Spanned<i64
     match &node.value {
         Value::Int(i) => Some(Spanned::new(*i, node.span)),
         // JSON has one number type: 420.0 is the integer 420 to Go's decoder.
-        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-            Some(Spanned::new(*f as i64, node.span))
-        }
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(Spanned::new(*f as i64, node.span)),
         Value::Null => None,
         _ => {
             diagnostics.push(wrong_type(node, "an integer"));
@@ -91,10 +89,7 @@ pub fn integer(node: &Node, diagnostics: &mut Diagnostics) -> Option<Spanned<i64
 }
 
 pub fn string_list(node: &Node, diagnostics: &mut Diagnostics) -> Vec<Spanned<String>> {
-    list(node, diagnostics)
-        .iter()
-        .filter_map(|item| string(item, diagnostics))
-        .collect()
+    list(node, diagnostics).iter().filter_map(|item| string(item, diagnostics)).collect()
 }
 
 /// Reports every key not in `known` with `code` (a warning: Kubernetes and Ignition both ignore
@@ -108,12 +103,9 @@ pub fn unknown_keys(
 ) {
     for entry in entries {
         if !known.contains(&entry.key.as_str()) {
-            let mut diagnostic = Diagnostic::new(
-                code,
-                entry.key_span,
-                format!("unused key `{}` in {context}", entry.key),
-            )
-            .with_label("not a field here, so it is ignored");
+            let mut diagnostic =
+                Diagnostic::new(code, entry.key_span, format!("unused key `{}` in {context}", entry.key))
+                    .with_label("not a field here, so it is ignored");
             if let Some(close) = closest(&entry.key, known) {
                 diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
             }
@@ -140,9 +132,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(current + 1);
+            row[j + 1] = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(current + 1);
             previous = current;
         }
     }
@@ -151,18 +141,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 pub fn wrong_type(node: &Node, expected: &str) -> Diagnostic {
     let found = node.type_name();
-    let mut diagnostic = Diagnostic::new(
-        &codes::WRONG_TYPE,
-        node.span,
-        format!("expected {expected}, found {found}"),
-    );
+    let mut diagnostic = Diagnostic::new(&codes::WRONG_TYPE, node.span, format!("expected {expected}, found {found}"));
     // YAML 1.1 turns some unquoted words into booleans or numbers; say so where it bites.
-    if expected == "a string"
-        && matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_))
-    {
-        diagnostic = diagnostic.with_help(
-            "quote the value: under Kubernetes YAML rules this unquoted word is not a string",
-        );
+    if expected == "a string" && matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+        diagnostic =
+            diagnostic.with_help("quote the value: under Kubernetes YAML rules this unquoted word is not a string");
     }
     diagnostic
 }

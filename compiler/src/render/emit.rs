@@ -20,10 +20,7 @@ pub fn rendered_machine_config(pool: &RenderedPool, names: &dyn Fn(usize) -> Str
     let from: Vec<String> = pool.machine_configs.iter().map(|&i| names(i)).collect();
     annotations.insert(RENDERED_FROM_ANNOTATION.into(), from.join(",").into());
     if pool.os_image_url.overridden_by.is_some() {
-        annotations.insert(
-            "machineconfiguration.openshift.io/os-image-url-overridden".into(),
-            "true".into(),
-        );
+        annotations.insert("machineconfiguration.openshift.io/os-image-url-overridden".into(), "true".into());
     }
     let mut metadata = Map::new();
     metadata.insert("name".into(), pool.name.clone().into());
@@ -41,10 +38,7 @@ pub fn rendered_machine_config(pool: &RenderedPool, names: &dyn Fn(usize) -> Str
 /// empty lists rather than null, and kernelType is always explicit, as the MCO writes them.
 pub fn spec(pool: &RenderedPool) -> Value {
     let strings = |items: &[super::Sourced<String>]| -> Value {
-        items
-            .iter()
-            .map(|s| Value::from(s.value.value.clone()))
-            .collect()
+        items.iter().map(|s| Value::from(s.value.value.clone())).collect()
     };
     let mut spec = Map::new();
     spec.insert("osImageURL".into(), pool.os_image_url.url.clone().into());
@@ -79,36 +73,16 @@ pub fn ignition(config: &Ignition) -> Value {
     meta.insert("version".into(), RENDERED_VERSION.into());
     root.insert("ignition".into(), meta.into());
     let mut kargs = Map::new();
-    put(
-        &mut kargs,
-        "shouldExist",
-        strings(&config.kernel_arguments.should_exist),
-    );
-    put(
-        &mut kargs,
-        "shouldNotExist",
-        strings(&config.kernel_arguments.should_not_exist),
-    );
+    put(&mut kargs, "shouldExist", strings(&config.kernel_arguments.should_exist));
+    put(&mut kargs, "shouldNotExist", strings(&config.kernel_arguments.should_not_exist));
     put(&mut root, "kernelArguments", kargs.into());
     let mut passwd = Map::new();
-    put(
-        &mut passwd,
-        "groups",
-        config.passwd.groups.iter().map(group).collect(),
-    );
-    put(
-        &mut passwd,
-        "users",
-        config.passwd.users.iter().map(user).collect(),
-    );
+    put(&mut passwd, "groups", config.passwd.groups.iter().map(group).collect());
+    put(&mut passwd, "users", config.passwd.users.iter().map(user).collect());
     put(&mut root, "passwd", passwd.into());
     let s = &config.storage;
     let mut storage = Map::new();
-    put(
-        &mut storage,
-        "directories",
-        s.directories.iter().map(directory).collect(),
-    );
+    put(&mut storage, "directories", s.directories.iter().map(directory).collect());
     put(&mut storage, "disks", raw(&s.disks));
     put(&mut storage, "files", s.files.iter().map(file).collect());
     put(&mut storage, "filesystems", raw(&s.filesystems));
@@ -117,11 +91,7 @@ pub fn ignition(config: &Ignition) -> Value {
     put(&mut storage, "raid", raw(&s.raid));
     put(&mut root, "storage", storage.into());
     let mut systemd = Map::new();
-    put(
-        &mut systemd,
-        "units",
-        config.systemd.units.iter().map(unit).collect(),
-    );
+    put(&mut systemd, "units", config.systemd.units.iter().map(unit).collect());
     put(&mut root, "systemd", systemd.into());
     root.into()
 }
@@ -140,9 +110,7 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Value) {
 }
 
 fn opt<T: Clone + Into<Value>>(value: &Option<Spanned<T>>) -> Value {
-    value
-        .as_ref()
-        .map_or(Value::Null, |v| v.value.clone().into())
+    value.as_ref().map_or(Value::Null, |v| v.value.clone().into())
 }
 
 fn strings(items: &[Spanned<String>]) -> Value {
@@ -170,11 +138,7 @@ fn owner(owner: &Owner) -> Value {
 fn file(file: &File) -> Value {
     let mut map = Map::new();
     node_fields(&mut map, &file.node);
-    put(
-        &mut map,
-        "append",
-        file.append.iter().map(resource).collect(),
-    );
+    put(&mut map, "append", file.append.iter().map(resource).collect());
     put(&mut map, "contents", resource(&file.contents));
     put(&mut map, "mode", opt(&file.mode));
     map.into()
@@ -186,10 +150,7 @@ fn resource(resource: &Resource) -> Value {
     put(&mut map, "httpHeaders", raw(&resource.http_headers));
     put(&mut map, "source", opt(&resource.source));
     if let Some(hash) = &resource.hash {
-        map.insert(
-            "verification".into(),
-            serde_json::json!({ "hash": hash.value }),
-        );
+        map.insert("verification".into(), serde_json::json!({ "hash": hash.value }));
     }
     map.into()
 }
@@ -231,19 +192,12 @@ fn unit(unit: &Unit) -> Value {
 
 /// User fields in the Go struct's (alphabetical) order.
 fn user(user: &User) -> Value {
-    let mut fields: Vec<(String, Value)> = user
-        .other
-        .iter()
-        .map(|(k, v)| (k.clone(), v.value.clone()))
-        .collect();
+    let mut fields: Vec<(String, Value)> = user.other.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect();
     fields.push(("name".into(), user.name.value.clone().into()));
     if let Some(hash) = &user.password_hash {
         fields.push(("passwordHash".into(), hash.value.clone().into()));
     }
-    fields.push((
-        "sshAuthorizedKeys".into(),
-        strings(&user.ssh_authorized_keys),
-    ));
+    fields.push(("sshAuthorizedKeys".into(), strings(&user.ssh_authorized_keys)));
     fields.sort_by_key(|(k, _)| k.to_lowercase());
     let mut map = Map::new();
     for (k, v) in fields {
@@ -257,11 +211,7 @@ fn user(user: &User) -> Value {
 }
 
 fn group(group: &Group) -> Value {
-    let mut fields: Vec<(String, Value)> = group
-        .other
-        .iter()
-        .map(|(k, v)| (k.clone(), v.value.clone()))
-        .collect();
+    let mut fields: Vec<(String, Value)> = group.other.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect();
     fields.push(("name".into(), group.name.value.clone().into()));
     fields.sort_by_key(|(k, _)| k.to_lowercase());
     let mut map = Map::new();

@@ -49,18 +49,11 @@ pub struct Merger {
 
 impl Merger {
     pub fn new() -> Self {
-        Merger {
-            config: Ignition::default(),
-            provenance: Provenance::new(),
-        }
+        Merger { config: Ignition::default(), provenance: Provenance::new() }
     }
 
     fn record(&mut self, key: EntryKey, mc: McId, fields: Vec<&'static str>, span: Span) {
-        self.provenance.entry(key).or_default().push(Definition {
-            machine_config: mc,
-            fields,
-            span,
-        });
+        self.provenance.entry(key).or_default().push(Definition { machine_config: mc, fields, span });
     }
 
     /// Merges one MachineConfig's config into the running result.
@@ -69,17 +62,10 @@ impl Merger {
             self.config.version = child.version.clone();
         }
         if let Some(extra) = &child.ignition_extra {
-            self.config.ignition_extra =
-                Some(merge_json_object(self.config.ignition_extra.take(), extra));
+            self.config.ignition_extra = Some(merge_json_object(self.config.ignition_extra.take(), extra));
         }
-        union(
-            &mut self.config.kernel_arguments.should_exist,
-            &child.kernel_arguments.should_exist,
-        );
-        union(
-            &mut self.config.kernel_arguments.should_not_exist,
-            &child.kernel_arguments.should_not_exist,
-        );
+        union(&mut self.config.kernel_arguments.should_exist, &child.kernel_arguments.should_exist);
+        union(&mut self.config.kernel_arguments.should_not_exist, &child.kernel_arguments.should_not_exist);
         for file in &child.storage.files {
             self.merge_file(mc, file);
         }
@@ -91,11 +77,7 @@ impl Merger {
         }
         let storage = &mut self.config.storage;
         merge_raw(&mut storage.disks, &child.storage.disks, "device");
-        merge_raw(
-            &mut storage.filesystems,
-            &child.storage.filesystems,
-            "device",
-        );
+        merge_raw(&mut storage.filesystems, &child.storage.filesystems, "device");
         merge_raw(&mut storage.raid, &child.storage.raid, "name");
         merge_raw(&mut storage.luks, &child.storage.luks, "name");
         for unit in &child.systemd.units {
@@ -128,21 +110,9 @@ impl Merger {
         self.take_other_kinds(&path, NodeKind::File);
         let mut fields = node_fields(&child.node);
         set(&mut fields, "mode", child.mode.is_some());
-        set(
-            &mut fields,
-            "contents.source",
-            child.contents.source.is_some(),
-        );
-        set(
-            &mut fields,
-            "contents.verification",
-            child.contents.hash.is_some(),
-        );
-        set(
-            &mut fields,
-            "contents.httpHeaders",
-            !child.contents.http_headers.is_empty(),
-        );
+        set(&mut fields, "contents.source", child.contents.source.is_some());
+        set(&mut fields, "contents.verification", child.contents.hash.is_some());
+        set(&mut fields, "contents.httpHeaders", !child.contents.http_headers.is_empty());
         set(&mut fields, "append", !child.append.is_empty());
         // The MCO's compression reset (`ignitionMergeSetFilesDefaultCompression`): an incoming
         // file without `compression` clears an earlier `gzip`, so it counts as set.
@@ -155,16 +125,13 @@ impl Merger {
                 over(&mut parent.contents.source, &child.contents.source);
                 parent.contents.compression = child.contents.compression.clone();
                 over(&mut parent.contents.hash, &child.contents.hash);
-                merge_raw(
-                    &mut parent.contents.http_headers,
-                    &child.contents.http_headers,
-                    "name",
-                );
+                merge_raw(&mut parent.contents.http_headers, &child.contents.http_headers, "name");
                 for fragment in &child.append {
-                    match parent.append.iter_mut().find(|a| {
-                        a.source.as_ref().map(|s| &s.value)
-                            == fragment.source.as_ref().map(|s| &s.value)
-                    }) {
+                    match parent
+                        .append
+                        .iter_mut()
+                        .find(|a| a.source.as_ref().map(|s| &s.value) == fragment.source.as_ref().map(|s| &s.value))
+                    {
                         Some(existing) => *existing = fragment.clone(),
                         None => parent.append.push(fragment.clone()),
                     }
@@ -223,11 +190,7 @@ impl Merger {
                 over(&mut parent.mask, &child.mask);
                 over(&mut parent.contents, &child.contents);
                 for dropin in &child.dropins {
-                    match parent
-                        .dropins
-                        .iter_mut()
-                        .find(|d| d.name.value == dropin.name.value)
-                    {
+                    match parent.dropins.iter_mut().find(|d| d.name.value == dropin.name.value) {
                         Some(existing) => over(&mut existing.contents, &dropin.contents),
                         None => parent.dropins.push(dropin.clone()),
                     }
@@ -236,15 +199,8 @@ impl Merger {
             None => units.push(child.clone()),
         }
         for dropin in &child.dropins {
-            let key = EntryKey::Dropin {
-                unit: name.clone(),
-                name: dropin.name.value.clone(),
-            };
-            let fields = if dropin.contents.is_some() {
-                vec!["contents"]
-            } else {
-                Vec::new()
-            };
+            let key = EntryKey::Dropin { unit: name.clone(), name: dropin.name.value.clone() };
+            let fields = if dropin.contents.is_some() { vec!["contents"] } else { Vec::new() };
             self.record(key, mc, fields, dropin.span);
         }
         self.record(EntryKey::Unit(name), mc, fields, child.span);
@@ -253,11 +209,7 @@ impl Merger {
     fn merge_user(&mut self, mc: McId, child: &User) {
         let mut fields = Vec::new();
         set(&mut fields, "passwordHash", child.password_hash.is_some());
-        set(
-            &mut fields,
-            "sshAuthorizedKeys",
-            !child.ssh_authorized_keys.is_empty(),
-        );
+        set(&mut fields, "sshAuthorizedKeys", !child.ssh_authorized_keys.is_empty());
         let name = child.name.value.clone();
         let users = &mut self.config.passwd.users;
         match users.iter_mut().find(|u| u.name.value == name) {
@@ -289,12 +241,7 @@ impl Merger {
             if file.node.overwrite.is_none() {
                 file.node.overwrite = Some(Spanned::new(true, file.node.span));
             }
-            if file
-                .contents
-                .compression
-                .as_ref()
-                .is_some_and(|c| c.value.is_empty())
-            {
+            if file.contents.compression.as_ref().is_some_and(|c| c.value.is_empty()) {
                 file.contents.compression = None;
             }
         }
@@ -359,10 +306,7 @@ fn union(parent: &mut Vec<Spanned<String>>, child: &[Spanned<String>]) {
     }
 }
 
-fn merge_fields(
-    parent: &mut IndexMap<String, Spanned<Json>>,
-    child: &IndexMap<String, Spanned<Json>>,
-) {
+fn merge_fields(parent: &mut IndexMap<String, Spanned<Json>>, child: &IndexMap<String, Spanned<Json>>) {
     for (key, value) in child {
         parent.insert(key.clone(), value.clone());
     }
@@ -372,10 +316,7 @@ fn merge_fields(
 fn merge_raw(parent: &mut Vec<Spanned<Json>>, child: &[Spanned<Json>], key: &str) {
     for item in child {
         let id = item.value.get(key);
-        match parent
-            .iter_mut()
-            .find(|p| id.is_some() && p.value.get(key) == id)
-        {
+        match parent.iter_mut().find(|p| id.is_some() && p.value.get(key) == id) {
             Some(existing) => *existing = merge_json_object(Some(existing.clone()), item),
             None => parent.push(item.clone()),
         }

@@ -63,19 +63,13 @@ pub struct Image {
 
 impl RenderedPool {
     pub fn kernel_type_name(&self) -> &str {
-        self.kernel_type
-            .as_ref()
-            .map_or("default", |k| k.value.value.as_str())
+        self.kernel_type.as_ref().map_or("default", |k| k.value.value.as_str())
     }
 }
 
 /// The pools of a run: the stock ones (from an embedded manifest, so they have real spans),
 /// each replaced by an input pool of the same name, then the other input pools by name.
-pub fn pools(
-    inputs: &Inputs,
-    sources: &mut Sources,
-    diagnostics: &mut Diagnostics,
-) -> Vec<MachineConfigPool> {
+pub fn pools(inputs: &Inputs, sources: &mut Sources, diagnostics: &mut Diagnostics) -> Vec<MachineConfigPool> {
     let id = sources.add("<builtin>/stock-pools.yaml", STOCK_POOLS);
     let mut stock = Inputs::default();
     let documents = yaml::parse_documents(id, STOCK_POOLS, diagnostics);
@@ -119,6 +113,7 @@ pub fn render(
             continue;
         }
         let mut members: Vec<McId> = (0..inputs.machine_configs.len())
+            .filter(|&i| inputs.machine_configs[i].rendered_for.is_none())
             .filter(|&i| selector.matches(inputs.machine_configs[i].metadata.labels.as_ref()))
             .collect();
         for &i in &members {
@@ -127,8 +122,14 @@ pub fn render(
         if members.is_empty() {
             if !pool.builtin {
                 diagnostics.push(
-                    Diagnostic::new(&codes::POOL_SELECTS_NOTHING, pool.metadata.name.span, format!("pool `{}` selects no MachineConfig among the inputs", pool.name()))
-                        .with_help("the MCO marks such a pool RenderDegraded (\"no MachineConfigs found matching selector\")"),
+                    Diagnostic::new(
+                        &codes::POOL_SELECTS_NOTHING,
+                        pool.metadata.name.span,
+                        format!("pool `{}` selects no MachineConfig among the inputs", pool.name()),
+                    )
+                    .with_help(
+                        "the MCO marks such a pool RenderDegraded (\"no MachineConfigs found matching selector\")",
+                    ),
                 );
             }
             continue;
@@ -139,13 +140,33 @@ pub fn render(
         }
     }
     for (i, mc) in inputs.machine_configs.iter().enumerate() {
-        if !selected_by_any[i] {
+        // A nameless MachineConfig was already reported (MCC0010).
+        if let Some(pool) = &mc.rendered_for {
             diagnostics.push(
-                Diagnostic::new(&codes::UNSELECTED_MACHINE_CONFIG, mc.metadata.name.span, format!("no pool selects MachineConfig `{}`", mc.name()))
-                    .with_help(match mc.role() {
-                        Some(role) => format!("no pool selects role `{role}`; add a MachineConfigPool for it or fix the label"),
-                        None => format!("add the label `{ROLE_LABEL}: worker` (or another pool's role)"),
-                    }),
+                Diagnostic::new(
+                    &codes::RENDERED_CONFIG_INPUT,
+                    mc.metadata.name.span,
+                    format!(
+                        "`{}` is the rendered config of pool `{}`; it is not merged into any pool",
+                        mc.name(),
+                        pool.value
+                    ),
+                )
+                .with_help("a rendered config is the result of rendering; compare it with `mcc plan` instead"),
+            );
+        } else if !selected_by_any[i] && !mc.name().is_empty() {
+            diagnostics.push(
+                Diagnostic::new(
+                    &codes::UNSELECTED_MACHINE_CONFIG,
+                    mc.metadata.name.span,
+                    format!("no pool selects MachineConfig `{}`", mc.name()),
+                )
+                .with_help(match mc.role() {
+                    Some(role) => {
+                        format!("no pool selects role `{role}`; add a MachineConfigPool for it or fix the label")
+                    }
+                    None => format!("add the label `{ROLE_LABEL}: worker` (or another pool's role)"),
+                }),
             );
         }
     }
@@ -183,9 +204,13 @@ fn render_pool(
         if mcs[i].metadata.labels.is_none() {
             failed = true;
             diagnostics.push(
-                Diagnostic::new(&codes::MACHINE_CONFIG_WITHOUT_LABELS, mcs[i].metadata.name.span, format!("MachineConfig `{}` has no labels", mcs[i].name()))
-                    .with_label(format!("selected by pool `{}`", pool.name()))
-                    .with_help("the MCO's merge fails with \"cannot find label in MachineConfig\"; add the role label"),
+                Diagnostic::new(
+                    &codes::MACHINE_CONFIG_WITHOUT_LABELS,
+                    mcs[i].metadata.name.span,
+                    format!("MachineConfig `{}` has no labels", mcs[i].name()),
+                )
+                .with_label(format!("selected by pool `{}`", pool.name()))
+                .with_help("the MCO's merge fails with \"cannot find label in MachineConfig\"; add the role label"),
             );
         }
     }
@@ -194,53 +219,31 @@ fn render_pool(
     let mut extensions = Vec::new();
     let mut fips = Vec::new();
     let mut kernel_type: Option<Sourced<String>> = None;
-    let mut os_image_url = Image {
-        url: options.base_image.clone().unwrap_or_default(),
-        overridden_by: None,
-    };
-    let mut extensions_image = Image {
-        url: options.base_extensions_image.clone().unwrap_or_default(),
-        overridden_by: None,
-    };
+    let mut os_image_url = Image { url: options.base_image.clone().unwrap_or_default(), overridden_by: None };
+    let mut extensions_image =
+        Image { url: options.base_extensions_image.clone().unwrap_or_default(), overridden_by: None };
     for &i in &members {
         let spec = &mcs[i].spec;
         if let Some(config) = &spec.config {
             merger.merge(i, config);
         }
-        let sourced = |v: &Spanned<String>| Sourced {
-            value: v.clone(),
-            machine_config: i,
-        };
+        let sourced = |v: &Spanned<String>| Sourced { value: v.clone(), machine_config: i };
         kernel_arguments.extend(spec.kernel_arguments.iter().map(sourced));
         extensions.extend(spec.extensions.iter().map(sourced));
         if spec.fips.as_ref().is_some_and(|f| f.value) {
             fips.push(i);
         }
         // Only a non-default type overrides: an explicit `default` never undoes `realtime`.
-        if let Some(k) = spec
-            .kernel_type
-            .as_ref()
-            .filter(|k| matches!(k.value.as_str(), "realtime" | "64k-pages"))
-        {
+        if let Some(k) = spec.kernel_type.as_ref().filter(|k| matches!(k.value.as_str(), "realtime" | "64k-pages")) {
             kernel_type = Some(sourced(k));
         }
         // Controller-generated MachineConfigs cannot override the OS image (4.21+).
         if !mcs[i].is_generated() {
             if let Some(url) = spec.os_image_url.as_ref().filter(|u| !u.value.is_empty()) {
-                os_image_url = Image {
-                    url: url.value.clone(),
-                    overridden_by: Some(i),
-                };
+                os_image_url = Image { url: url.value.clone(), overridden_by: Some(i) };
             }
-            if let Some(url) = spec
-                .base_os_extensions_container_image
-                .as_ref()
-                .filter(|u| !u.value.is_empty())
-            {
-                extensions_image = Image {
-                    url: url.value.clone(),
-                    overridden_by: Some(i),
-                };
+            if let Some(url) = spec.base_os_extensions_container_image.as_ref().filter(|u| !u.value.is_empty()) {
+                extensions_image = Image { url: url.value.clone(), overridden_by: Some(i) };
             }
         }
     }
@@ -252,16 +255,10 @@ fn render_pool(
             Diagnostic::new(
                 &codes::KERNEL_DEVEL_WITH_KERNEL_TYPE,
                 devel.value.span,
-                format!(
-                    "installing kernel-devel extension is not supported with kernelType: {}",
-                    k.value.value
-                ),
+                format!("installing kernel-devel extension is not supported with kernelType: {}", k.value.value),
             )
             .with_related(k.value.span, "the kernel type")
-            .with_help(format!(
-                "pool `{}` renders neither; drop one of the two",
-                pool.name()
-            )),
+            .with_help(format!("pool `{}` renders neither; drop one of the two", pool.name())),
         );
     }
     if let (Some(stream), Some(by)) = (&pool.os_image_stream, os_image_url.overridden_by) {

@@ -6,12 +6,7 @@ use crate::testing::{load, mc};
 const FILE_A: &str = "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - {path: /etc/a, mode: 384, contents: {source: 'data:,a'}}\n";
 
 fn file<'p>(pool: &'p crate::render::RenderedPool, path: &str) -> &'p crate::ignition::types::File {
-    pool.config
-        .storage
-        .files
-        .iter()
-        .find(|f| f.node.path.value == path)
-        .unwrap()
+    pool.config.storage.files.iter().find(|f| f.node.path.value == path).unwrap()
 }
 
 #[test]
@@ -32,15 +27,7 @@ fn merge_order_puts_worker_role_first_then_others_each_by_name() {
     let mut loaded = load(&[pool, &ddd, &ccc, &aaa]);
     let infra = loaded.pool("infra");
     assert_eq!(loaded.merge_order(&infra), ["aaa", "ddd", "ccc"]);
-    assert_eq!(
-        file(&infra, "/etc/x")
-            .contents
-            .source
-            .as_ref()
-            .unwrap()
-            .value,
-        "data:,infra"
-    );
+    assert_eq!(file(&infra, "/etc/x").contents.source.as_ref().unwrap().value, "data:,infra");
 }
 
 #[test]
@@ -49,11 +36,7 @@ fn names_sort_byte_wise_like_go_strings() {
     let lower = mc("99-a", Some("worker"), "  kernelArguments: [lower]");
     let mut loaded = load(&[&lower, &upper]);
     let worker = loaded.pool("worker");
-    assert_eq!(
-        loaded.merge_order(&worker),
-        ["99-B", "99-a"],
-        "'B' (0x42) sorts before 'a' (0x61)"
-    );
+    assert_eq!(loaded.merge_order(&worker), ["99-B", "99-a"], "'B' (0x42) sorts before 'a' (0x61)");
 }
 
 #[test]
@@ -71,11 +54,7 @@ fn a_later_config_overrides_only_the_fields_it_sets() {
     assert_eq!(merged.mode.as_ref().unwrap().value, 0o600);
     assert_eq!(merged.contents.source.as_ref().unwrap().value, "data:,b");
     let history = &worker.provenance[&crate::render::EntryKey::Path("/etc/a".into())];
-    assert_eq!(
-        history.len(),
-        2,
-        "both definitions are kept, in override order"
-    );
+    assert_eq!(history.len(), 2, "both definitions are kept, in override order");
     assert!(history[0].fields.contains(&"mode") && !history[1].fields.contains(&"mode"));
 }
 
@@ -93,10 +72,7 @@ fn files_directories_and_links_share_one_key_space() {
     );
     let mut loaded = load(&[&a, &b]);
     let worker = loaded.pool("worker");
-    assert!(
-        worker.config.storage.files.is_empty(),
-        "the directory replaced the file"
-    );
+    assert!(worker.config.storage.files.is_empty(), "the directory replaced the file");
     assert_eq!(worker.config.storage.directories.len(), 1);
 }
 
@@ -128,22 +104,8 @@ fn overwrite_defaults_to_true_and_an_explicit_false_is_kept() {
     );
     let mut loaded = load(&[&a]);
     let worker = loaded.pool("worker");
-    assert!(
-        file(&worker, "/etc/default")
-            .node
-            .overwrite
-            .as_ref()
-            .unwrap()
-            .value
-    );
-    assert!(
-        !file(&worker, "/etc/keep")
-            .node
-            .overwrite
-            .as_ref()
-            .unwrap()
-            .value
-    );
+    assert!(file(&worker, "/etc/default").node.overwrite.as_ref().unwrap().value);
+    assert!(!file(&worker, "/etc/keep").node.overwrite.as_ref().unwrap().value);
 }
 
 #[test]
@@ -163,23 +125,9 @@ fn units_merge_by_name_and_dropins_by_name_within_a_unit() {
     let units = &worker.config.systemd.units;
     assert_eq!(units.len(), 1);
     assert!(units[0].enabled.as_ref().unwrap().value);
-    let dropins: Vec<_> = units[0]
-        .dropins
-        .iter()
-        .map(|d| {
-            (
-                d.name.value.as_str(),
-                d.contents.as_ref().unwrap().value.as_str(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        dropins,
-        [
-            ("10-a.conf", "[Service]\nA=2\n"),
-            ("20-b.conf", "[Service]\nB=1\n")
-        ]
-    );
+    let dropins: Vec<_> =
+        units[0].dropins.iter().map(|d| (d.name.value.as_str(), d.contents.as_ref().unwrap().value.as_str())).collect();
+    assert_eq!(dropins, [("10-a.conf", "[Service]\nA=2\n"), ("20-b.conf", "[Service]\nB=1\n")]);
 }
 
 #[test]
@@ -203,34 +151,18 @@ fn ssh_keys_are_a_union_and_the_password_hash_is_taken_from_later_configs() {
     let mut loaded = load(&[&ssh1, &ssh2, &passwd]);
     let worker = loaded.pool("worker");
     let core = &worker.config.passwd.users[0];
-    let keys: Vec<_> = core
-        .ssh_authorized_keys
-        .iter()
-        .map(|k| k.value.as_str())
-        .collect();
+    let keys: Vec<_> = core.ssh_authorized_keys.iter().map(|k| k.value.as_str()).collect();
     assert_eq!(keys, ["5678", "1234"]);
     assert_eq!(core.password_hash.as_ref().unwrap().value, "testpass");
 }
 
 #[test]
 fn kernel_arguments_and_extensions_are_concatenated_without_deduplication() {
-    let a = mc(
-        "a",
-        Some("worker"),
-        "  kernelArguments: [nosmt, 'a=1']\n  extensions: [usbguard]",
-    );
-    let b = mc(
-        "b",
-        Some("worker"),
-        "  kernelArguments: [nosmt]\n  extensions: [usbguard]",
-    );
+    let a = mc("a", Some("worker"), "  kernelArguments: [nosmt, 'a=1']\n  extensions: [usbguard]");
+    let b = mc("b", Some("worker"), "  kernelArguments: [nosmt]\n  extensions: [usbguard]");
     let mut loaded = load(&[&a, &b]);
     let worker = loaded.pool("worker");
-    let kargs: Vec<_> = worker
-        .kernel_arguments
-        .iter()
-        .map(|k| k.value.value.as_str())
-        .collect();
+    let kargs: Vec<_> = worker.kernel_arguments.iter().map(|k| k.value.value.as_str()).collect();
     assert_eq!(kargs, ["nosmt", "a=1", "nosmt"]);
     assert_eq!(worker.extensions.len(), 2);
 }
@@ -259,30 +191,15 @@ fn fips_is_an_or() {
 #[test]
 fn os_image_url_is_the_last_non_empty_from_non_generated_configs_else_the_default() {
     // TestGenerateMachineConfigOverrideOSImageURL.
-    let first = mc(
-        "00-test-cluster-master",
-        Some("master"),
-        "  osImageURL: dummy-test-1",
-    );
-    let second = mc(
-        "00-test-cluster-master-0",
-        Some("master"),
-        "  osImageURL: dummy-change",
-    );
-    let empty = mc(
-        "00-test-cluster-master-00",
-        Some("master"),
-        "  osImageURL: ''",
-    );
+    let first = mc("00-test-cluster-master", Some("master"), "  osImageURL: dummy-test-1");
+    let second = mc("00-test-cluster-master-0", Some("master"), "  osImageURL: dummy-change");
+    let empty = mc("00-test-cluster-master-00", Some("master"), "  osImageURL: ''");
     let generated = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-zz-generated\n  labels: {machineconfiguration.openshift.io/role: master}\n  annotations: {machineconfiguration.openshift.io/generated-by-controller-version: v4}\nspec:\n  osImageURL: from-controller\n";
     let mut loaded = load(&[&first, &second, &empty, generated]);
     let master = loaded.pool("master");
     assert_eq!(master.os_image_url.url, "dummy-change");
     let mut loaded = load(&[&empty]);
-    let options = RenderOptions {
-        base_image: Some("quay.io/base@sha256:1".into()),
-        base_extensions_image: None,
-    };
+    let options = RenderOptions { base_image: Some("quay.io/base@sha256:1".into()), base_extensions_image: None };
     let master = loaded.render(&options).pop().unwrap();
     assert_eq!(master.os_image_url.url, "quay.io/base@sha256:1");
     assert_eq!(master.os_image_url.overridden_by, None);
@@ -323,29 +240,13 @@ fn selector_expressions_follow_kubernetes_semantics() {
         let p = pool(expr);
         let mut loaded = load(&[&p, &labelled, other]);
         let rendered = loaded.render(&RenderOptions::default());
-        rendered
-            .iter()
-            .find(|r| r.pool.name() == "p")
-            .map(|r| loaded.merge_order(r))
-            .unwrap_or_default()
+        rendered.iter().find(|r| r.pool.name() == "p").map(|r| loaded.merge_order(r)).unwrap_or_default()
     };
     let role = "machineconfiguration.openshift.io/role";
-    assert_eq!(
-        selected(&format!("{{key: {role}, operator: In, values: [gpu]}}")),
-        ["labelled"]
-    );
-    assert_eq!(
-        selected(&format!("{{key: {role}, operator: NotIn, values: [gpu]}}")),
-        ["other"]
-    );
-    assert_eq!(
-        selected(&format!("{{key: {role}, operator: Exists}}")),
-        ["labelled"]
-    );
-    assert_eq!(
-        selected(&format!("{{key: {role}, operator: DoesNotExist}}")),
-        ["other"]
-    );
+    assert_eq!(selected(&format!("{{key: {role}, operator: In, values: [gpu]}}")), ["labelled"]);
+    assert_eq!(selected(&format!("{{key: {role}, operator: NotIn, values: [gpu]}}")), ["other"]);
+    assert_eq!(selected(&format!("{{key: {role}, operator: Exists}}")), ["labelled"]);
+    assert_eq!(selected(&format!("{{key: {role}, operator: DoesNotExist}}")), ["other"]);
 }
 
 #[test]
@@ -395,10 +296,7 @@ fn a_custom_pool_with_the_worker_configs_hashes_like_worker_but_is_named_for_its
     let rendered = loaded.render(&RenderOptions::default());
     let names: Vec<_> = rendered.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names.len(), 2);
-    assert_eq!(
-        names[0].strip_prefix("rendered-worker-"),
-        names[1].strip_prefix("rendered-infra-")
-    );
+    assert_eq!(names[0].strip_prefix("rendered-worker-"), names[1].strip_prefix("rendered-infra-"));
 }
 
 #[test]
@@ -421,11 +319,15 @@ fn an_unquoted_yaml_1_1_boolean_is_not_a_string() {
     let text = mc("a", Some("worker"), "  kernelArguments: [y]");
     let loaded = load(&[&text]);
     assert_eq!(loaded.codes(), ["MCC0009"]);
-    assert!(
-        loaded.diagnostics[0]
-            .help
-            .as_ref()
-            .unwrap()
-            .contains("quote the value")
-    );
+    assert!(loaded.diagnostics[0].help.as_ref().unwrap().contains("quote the value"));
+}
+
+#[test]
+fn a_rendered_config_from_a_cluster_is_not_merged() {
+    let rendered = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: rendered-worker-1\n  labels: {machineconfiguration.openshift.io/role: worker}\n  ownerReferences:\n  - {apiVersion: machineconfiguration.openshift.io/v1, kind: MachineConfigPool, name: worker}\nspec:\n  kernelArguments: [from-render]\n";
+    let a = mc("a", Some("worker"), "  kernelArguments: [nosmt]");
+    let mut loaded = load(&[rendered, &a]);
+    let worker = loaded.pool("worker");
+    assert_eq!(loaded.merge_order(&worker), ["a"]);
+    assert_eq!(loaded.codes(), ["MCC0015"]);
 }
