@@ -82,10 +82,7 @@ impl Inputs {
     }
 
     fn options(&self) -> RenderOptions {
-        RenderOptions {
-            base_image: self.base_image.clone(),
-            base_extensions_image: self.base_extensions_image.clone(),
-        }
+        RenderOptions { base_image: self.base_image.clone(), base_extensions_image: self.base_extensions_image.clone() }
     }
 }
 
@@ -105,26 +102,14 @@ pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+            let code = if error.use_stderr() { exit::USAGE } else { exit::OK };
             let _ = error.print();
             return ExitCode::from(code);
         }
     };
     ExitCode::from(match cli.command {
-        Command::Check {
-            inputs,
-            format,
-            deny_warnings,
-        } => check(&inputs, format, deny_warnings),
-        Command::Render {
-            inputs,
-            pool,
-            format,
-        } => render(&inputs, pool.as_deref(), format),
+        Command::Check { inputs, format, deny_warnings } => check(&inputs, format, deny_warnings),
+        Command::Render { inputs, pool, format } => render(&inputs, pool.as_deref(), format),
         Command::Explain { code } => explain(&code),
     })
 }
@@ -139,9 +124,7 @@ fn check(inputs: &Inputs, format: CheckFormat, deny_warnings: bool) -> u8 {
     let mut compilation = mcc_compiler::load(&inputs.paths(), &mut read_stdin);
     let rendered = mcc_compiler::render(&mut compilation, &inputs.options(), None);
     match format {
-        CheckFormat::Human => {
-            output::print_human(&compilation, rendered.len(), &mut std::io::stdout())
-        }
+        CheckFormat::Human => output::print_human(&compilation, rendered.len(), &mut std::io::stdout()),
         CheckFormat::Json => output::print_json(&compilation),
     }
     outcome(&compilation, deny_warnings)
@@ -183,9 +166,7 @@ fn explain(code: &str) -> u8 {
 fn outcome(compilation: &mcc_compiler::Compilation, deny_warnings: bool) -> u8 {
     if compilation.unreadable_input {
         exit::UNREADABLE
-    } else if compilation.count(Severity::Error) > 0
-        || deny_warnings && compilation.count(Severity::Warning) > 0
-    {
+    } else if compilation.count(Severity::Error) > 0 || deny_warnings && compilation.count(Severity::Warning) > 0 {
         exit::FAILED
     } else {
         exit::OK

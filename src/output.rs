@@ -10,19 +10,12 @@ use serde_json::{Value, json};
 
 /// Colour only for a terminal, and never when `NO_COLOR` is set (https://no-color.org).
 fn theme() -> GraphicalTheme {
-    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal();
-    if colour {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    }
+    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
+    if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() }
 }
 
 pub fn print_diagnostics(compilation: &Compilation, out: &mut dyn Write) {
-    let handler = GraphicalReportHandler::new_themed(theme())
-        .with_width(100)
-        .with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme()).with_width(100).with_links(false);
     for diagnostic in &compilation.diagnostics {
         let mut text = String::new();
         let report = Report::new(diagnostic, &compilation.sources);
@@ -60,17 +53,9 @@ pub fn print_human(compilation: &Compilation, pools: usize, out: &mut dyn Write)
 /// `3 errors, 2 warnings in 41 files (17 MachineConfigs, 3 pools)`.
 fn summary(compilation: &Compilation, pools: usize) -> String {
     let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("{n} {word}")
-        } else {
-            format!("{n} {word}s")
-        }
+        if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
     };
-    let files = compilation
-        .sources
-        .iter()
-        .filter(|(_, f)| !f.name.as_str().starts_with("<builtin>"))
-        .count();
+    let files = compilation.sources.iter().filter(|(_, f)| !f.name.as_str().starts_with("<builtin>")).count();
     format!(
         "{}, {} in {} ({}, {} rendered)",
         plural(compilation.count(Severity::Error), "error"),
@@ -83,11 +68,7 @@ fn summary(compilation: &Compilation, pools: usize) -> String {
 
 /// The stable JSON form of the diagnostics (`mcc.diagnostics/v1`, see docs/formats.md).
 pub fn print_json(compilation: &Compilation) {
-    let diagnostics: Vec<Value> = compilation
-        .diagnostics
-        .iter()
-        .map(|d| diagnostic_json(compilation, d))
-        .collect();
+    let diagnostics: Vec<Value> = compilation.diagnostics.iter().map(|d| diagnostic_json(compilation, d)).collect();
     let value = json!({
         "schema": "mcc.diagnostics/v1",
         "diagnostics": diagnostics,
@@ -97,10 +78,7 @@ pub fn print_json(compilation: &Compilation) {
             "infos": compilation.count(Severity::Info),
         },
     });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&value).unwrap_or_default()
-    );
+    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
 }
 
 fn location(compilation: &Compilation, span: mcc_compiler::source::Span) -> Value {
@@ -143,10 +121,7 @@ fn diagnostic_json(compilation: &Compilation, d: &Diagnostic) -> Value {
 /// A Kubernetes `List` of the rendered MachineConfigs, one item per pool.
 pub fn rendered_list(compilation: &Compilation, rendered: &[RenderedPool]) -> Value {
     let names = |i: usize| compilation.inputs.machine_configs[i].name().to_string();
-    let items: Vec<Value> = rendered
-        .iter()
-        .map(|p| emit::rendered_machine_config(p, &names))
-        .collect();
+    let items: Vec<Value> = rendered.iter().map(|p| emit::rendered_machine_config(p, &names)).collect();
     json!({ "apiVersion": "v1", "kind": "List", "items": items })
 }
 
