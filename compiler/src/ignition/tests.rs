@@ -210,3 +210,19 @@ fn kernel_types_outside_the_mco_list_are_refused() {
     assert_eq!(codes(&mc("a", Some("worker"), "  kernelType: rt")), ["MCC1501"]);
     assert!(codes(&mc("a", Some("worker"), "  kernelType: 64k-pages")).is_empty());
 }
+
+#[test]
+fn user_and_group_attributes_are_type_checked_as_go_decodes_them() {
+    let users = |attr: &str| config("3.2.0", &format!("    passwd:\n      users:\n      - {{name: core, {attr}}}"));
+    assert_eq!(codes(&users("uid: '1000'")), ["MCC0009"]);
+    assert_eq!(codes(&users("groups: [wheel, 1]")), ["MCC0009"]);
+    assert!(codes(&users("uid: 1000, groups: [wheel], shell: /bin/bash")).is_empty());
+}
+
+#[test]
+fn an_empty_source_is_an_empty_file_and_an_empty_link_target_is_no_target() {
+    let empty_source = config("3.2.0", "    storage:\n      files:\n      - {path: /etc/a, contents: {source: ''}}");
+    assert!(codes(&empty_source).is_empty());
+    let empty_target = config("3.3.0", "    storage:\n      links:\n      - {path: /etc/a, target: ''}");
+    assert_eq!(codes(&empty_target), ["MCC1013"]);
+}

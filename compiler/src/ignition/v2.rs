@@ -268,6 +268,7 @@ impl Reader<'_> {
                 .iter()
                 .filter(|x| !["name", "passwordHash", "sshAuthorizedKeys", "create"].contains(&x.key.as_str()))
                 .filter(|x| USER.contains(&x.key.as_str()) && !x.value.is_null())
+                .filter(|x| reader::json_of_type(&x.value, super::v3::attribute_type(&x.key), self.diagnostics))
                 .map(|x| (x.key.clone(), Spanned::new(x.value.to_json(), x.value.span)))
                 .collect(),
             span: node.span,
@@ -281,6 +282,7 @@ impl Reader<'_> {
             other: e
                 .iter()
                 .filter(|x| x.key != "name" && GROUP.contains(&x.key.as_str()) && !x.value.is_null())
+                .filter(|x| reader::json_of_type(&x.value, super::v3::attribute_type(&x.key), self.diagnostics))
                 .map(|x| (x.key.clone(), Spanned::new(x.value.to_json(), x.value.span)))
                 .collect(),
             span: node.span,

@@ -45,6 +45,16 @@ const USER: &[Key] = &[
 const GROUP: &[Key] = &[("name", 0), ("gid", 0), ("passwordHash", 0), ("system", 0), ("shouldExist", 2)];
 const KERNEL_ARGUMENTS: &[Key] = &[("shouldExist", 0), ("shouldNotExist", 0)];
 
+/// The JSON type of a user or group attribute that mcc keeps as JSON, as Go would decode it.
+pub fn attribute_type(key: &str) -> reader::JsonType {
+    match key {
+        "uid" | "gid" => reader::JsonType::Integer,
+        "noCreateHome" | "noUserGroup" | "noLogInit" | "system" | "shouldExist" => reader::JsonType::Boolean,
+        "groups" => reader::JsonType::StringList,
+        _ => reader::JsonType::String,
+    }
+}
+
 /// Reads a config whose version was already checked to be 3.`minor`.
 pub fn read(root: &Node, version: Option<Spanned<String>>, minor: u8, diagnostics: &mut Diagnostics) -> Ignition {
     let r = Reader { minor, diagnostics };
@@ -202,9 +212,11 @@ impl Reader<'_> {
     }
 
     /// Known fields other than `read`, kept as JSON for comparison; `null` counts as unset.
-    fn others(&self, e: &[Entry], keys: &[Key], read: &[&str]) -> IndexMap<String, Spanned<Json>> {
+    fn others(&mut self, e: &[Entry], keys: &[Key], read: &[&str]) -> IndexMap<String, Spanned<Json>> {
+        let known: Vec<&str> = self.known(keys).collect();
         e.iter()
-            .filter(|x| !read.contains(&x.key.as_str()) && self.known(keys).any(|k| k == x.key) && !x.value.is_null())
+            .filter(|x| !read.contains(&x.key.as_str()) && known.contains(&x.key.as_str()) && !x.value.is_null())
+            .filter(|x| reader::json_of_type(&x.value, attribute_type(&x.key), self.diagnostics))
             .map(|x| (x.key.clone(), Spanned::new(x.value.to_json(), x.value.span)))
             .collect()
     }

@@ -187,7 +187,8 @@ impl Validator<'_> {
     }
 
     fn resource(&mut self, resource: &Resource, _is_file: bool) {
-        let Some(source) = &resource.source else {
+        // An empty source is a valid URL to Ignition: an empty file.
+        let Some(source) = resource.source.as_ref().filter(|s| !s.value.is_empty()) else {
             if let Some(hash) = &resource.hash {
                 self.push(Diagnostic::new(
                     &codes::HASH_INVALID,
@@ -331,7 +332,8 @@ impl Validator<'_> {
         let directories: Vec<&str> = storage.directories.iter().map(|d| d.node.path.value.as_str()).collect();
         let link_paths: Vec<&str> = storage.links.iter().map(|l| l.node.path.value.as_str()).collect();
         for link in &storage.links {
-            match &link.target {
+            // 3.3 made the target optional in the schema but required by validation, empty or not.
+            match link.target.as_ref().filter(|t| !t.value.is_empty()) {
                 None if self.minor >= 3 => self.push(
                     Diagnostic::new(&codes::LINK_TARGET_MISSING, link.node.span, "link target is required")
                         .with_help("add `target:` with the path the link points to"),

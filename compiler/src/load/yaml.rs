@@ -29,7 +29,9 @@ pub struct Document {
 pub fn parse_documents(source: SourceId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Document> {
     // Comments are not data: not emitting them also avoids the parser's look-ahead limit on long
     // runs of comment lines (real files comment out whole config files).
-    let options = granit_parser::options! { emit_comments: false };
+    // A block scalar ending the file without a line break gets no line feed, as in go-yaml
+    // (and libyaml): Kubernetes stores `contents: |` at EOF without a trailing newline.
+    let options = granit_parser::options! { emit_comments: false, block_scalar_eof_without_line_feed: true };
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut builder =
         Builder { text, stack: Vec::new(), anchors: Vec::new(), nodes: 0, documents: Vec::new(), notes: Vec::new() };
@@ -397,5 +399,13 @@ mod tests {
         let (docs, diagnostics) = parse(&text);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         assert_eq!(docs[0].root.get("c").unwrap().value, Value::Int(1));
+    }
+
+    #[test]
+    fn a_block_scalar_at_the_end_of_the_file_gets_no_line_feed() {
+        let (docs, _) = parse("a: |\n  text");
+        assert_eq!(docs[0].root.get("a").unwrap().as_str(), Some("text"));
+        let (docs, _) = parse("a: |\n  text\n");
+        assert_eq!(docs[0].root.get("a").unwrap().as_str(), Some("text\n"));
     }
 }

@@ -150,6 +150,27 @@ pub fn wrong_type(node: &Node, expected: &str) -> Diagnostic {
     diagnostic
 }
 
+/// JSON types of the fields mcc keeps as JSON but must still type-check, as Go's decoder would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    String,
+    Integer,
+    Boolean,
+    StringList,
+}
+
+/// True when `node` has the type; otherwise reports it (Go's decoder refuses the whole config).
+pub fn json_of_type(node: &Node, expected: JsonType, diagnostics: &mut Diagnostics) -> bool {
+    let before = diagnostics.len();
+    match expected {
+        JsonType::String => drop(string(node, diagnostics)),
+        JsonType::Integer => drop(integer(node, diagnostics)),
+        JsonType::Boolean => drop(boolean(node, diagnostics)),
+        JsonType::StringList => drop(string_list(node, diagnostics)),
+    }
+    diagnostics.len() == before
+}
+
 /// The entry for `key`, if present.
 pub fn field<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Node> {
     entries.iter().find(|e| e.key == key).map(|e| &e.value)
