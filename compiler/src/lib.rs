@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod ignition;
 pub mod load;
 pub mod model;
+pub mod policy;
 pub mod render;
 pub mod source;
 #[cfg(test)]

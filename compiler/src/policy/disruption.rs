@@ -1,0 +1,217 @@
+//! Node Disruption Policy: what a change to a file, a unit or the SSH keys costs a node.
+//!
+//! One model for every source of policy: the stdlib's cluster defaults per OpenShift release,
+//! a site's `MachineConfiguration` (lowered into this form), and site policy files. Its
+//! matching is exactly the MCO's (`spec/mco.md` §4.3): files by exact path or directory prefix
+//! with the longest policy path winning and the first in list order breaking ties, units by exact
+//! name, `sshkey` for every passwd change.
+
+use std::fmt;
+
+use crate::model::reader::Spanned;
+use crate::source::Span;
+
+/// An action after a config change, in the MCO's status vocabulary (`Special` is status-only:
+/// the registries.conf rule).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Reboot,
+    Drain,
+    Reload(String),
+    Restart(String),
+    DaemonReload,
+    None,
+    Special,
+}
+
+impl Action {
+    /// The API's `type` value.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Action::Reboot => "Reboot",
+            Action::Drain => "Drain",
+            Action::Reload(_) => "Reload",
+            Action::Restart(_) => "Restart",
+            Action::DaemonReload => "DaemonReload",
+            Action::None => "None",
+            Action::Special => "Special",
+        }
+    }
+
+    pub fn service(&self) -> Option<&str> {
+        match self {
+            Action::Reload(s) | Action::Restart(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The policy language's spelling: `reboot`, `reload crio.service`, `daemon-reload`, …
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Reboot => f.write_str("reboot"),
+            Action::Drain => f.write_str("drain"),
+            Action::Reload(s) => write!(f, "reload {s}"),
+            Action::Restart(s) => write!(f, "restart {s}"),
+            Action::DaemonReload => f.write_str("daemon-reload"),
+            Action::None => f.write_str("none"),
+            Action::Special => f.write_str("special"),
+        }
+    }
+}
+
+/// Where a rule came from, for precedence and for `mcc explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// The stdlib's cluster defaults for the chosen OpenShift release.
+    Stdlib,
+    /// The site's `MachineConfiguration` named `cluster`.
+    MachineConfiguration,
+    /// A site policy file (`--policy`, `.mcc/`).
+    SitePolicy,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRule {
+    /// As written: matched as an exact path or a directory prefix.
+    pub path: Spanned<String>,
+    pub actions: Vec<Spanned<Action>>,
+    /// The whole rule.
+    pub span: Span,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitRule {
+    pub name: Spanned<String>,
+    pub actions: Vec<Spanned<Action>>,
+    pub span: Span,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SshKeyRule {
+    pub actions: Vec<Spanned<Action>>,
+    pub span: Span,
+    pub origin: Origin,
+}
+
+/// A merged policy, in list order (order matters: it breaks ties between equal-length paths).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DisruptionPolicy {
+    pub files: Vec<FileRule>,
+    pub units: Vec<UnitRule>,
+    /// `None` means the MCO's default: `[None]`.
+    pub sshkey: Option<SshKeyRule>,
+}
+
+impl DisruptionPolicy {
+    /// `FindClosestFilePolicyPathMatch`: a rule matches when its path equals `path` or `path`
+    /// lies under it as a directory (`/etc/mco/f1` matches `/etc/mco/f1/f2` but not
+    /// `/etc/mco/f1x`); the longest rule path wins, the first in list order on a tie.
+    pub fn match_file(&self, path: &str) -> Option<&FileRule> {
+        let mut best: Option<&FileRule> = None;
+        for rule in &self.files {
+            if file_rule_matches(&rule.path.value, path)
+                && best.is_none_or(|b| rule.path.value.len() > b.path.value.len())
+            {
+                best = Some(rule);
+            }
+        }
+        best
+    }
+
+    /// Exact name equality (no wildcards, no suffix inference).
+    pub fn match_unit(&self, name: &str) -> Option<&UnitRule> {
+        self.units.iter().find(|rule| rule.name.value == name)
+    }
+
+    /// Merges `overrides` into `self` as the MCO's `MergeClusterPolicies` does: an override with
+    /// exactly the same path (or unit name) replaces the rule in place, keeping its index; the
+    /// others are appended in order; an `sshkey` rule with actions replaces the default.
+    pub fn merge(&mut self, overrides: DisruptionPolicy) {
+        for rule in overrides.files {
+            match self.files.iter_mut().find(|r| r.path.value == rule.path.value) {
+                Some(existing) => *existing = rule,
+                None => self.files.push(rule),
+            }
+        }
+        for rule in overrides.units {
+            match self.units.iter_mut().find(|r| r.name.value == rule.name.value) {
+                Some(existing) => *existing = rule,
+                None => self.units.push(rule),
+            }
+        }
+        if let Some(sshkey) = overrides.sshkey.filter(|s| !s.actions.is_empty()) {
+            self.sshkey = Some(sshkey);
+        }
+    }
+}
+
+/// `IsSubdirectory` after cleaning the policy path: equal, or a `/`-separated prefix.
+pub fn file_rule_matches(rule_path: &str, path: &str) -> bool {
+    let rule = crate::ignition::validate::clean(rule_path);
+    path == rule || crate::ignition::validate::is_strictly_under(path, &rule) || rule == "/" && path.starts_with('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceId, Sources};
+
+    fn span() -> Span {
+        let mut sources = Sources::default();
+        let id: SourceId = sources.add("t", "x");
+        Span::new(id, 0, 1)
+    }
+
+    fn rule(path: &str, action: Action) -> FileRule {
+        FileRule {
+            path: Spanned::new(path.to_string(), span()),
+            actions: vec![Spanned::new(action, span())],
+            span: span(),
+            origin: Origin::Stdlib,
+        }
+    }
+
+    #[test]
+    fn a_directory_rule_matches_below_it_but_not_a_sibling_prefix() {
+        let policy = DisruptionPolicy { files: vec![rule("/etc/mco/f1", Action::None)], ..Default::default() };
+        assert!(policy.match_file("/etc/mco/f1").is_some());
+        assert!(policy.match_file("/etc/mco/f1/f2/x").is_some());
+        assert!(policy.match_file("/etc/mco/f1x").is_none());
+    }
+
+    #[test]
+    fn the_longest_rule_path_wins_and_the_first_breaks_ties() {
+        // The MCO compares the policy path strings as written: a trailing slash makes one longer.
+        let policy = DisruptionPolicy {
+            files: vec![
+                rule("/etc/containers", Action::Reboot),
+                rule("/etc/containers/registries.d", Action::Reload("crio.service".into())),
+                rule("/etc/containers/registries.d/", Action::DaemonReload),
+                rule("/etc/containers//registries.d", Action::Drain),
+            ],
+            ..Default::default()
+        };
+        let best = policy.match_file("/etc/containers/registries.d/a.conf").unwrap();
+        assert_eq!(
+            best.actions[0].value,
+            Action::DaemonReload,
+            "the longest string wins; the equal-length later one loses"
+        );
+        assert_eq!(policy.match_file("/etc/containers/policy.json").unwrap().actions[0].value, Action::Reboot);
+    }
+
+    #[test]
+    fn a_user_rule_with_an_equal_path_replaces_the_default_in_place() {
+        let mut policy =
+            DisruptionPolicy { files: vec![rule("/a", Action::None), rule("/b", Action::None)], ..Default::default() };
+        let mut user = rule("/a", Action::Restart("x.service".into()));
+        user.origin = Origin::MachineConfiguration;
+        policy.merge(DisruptionPolicy { files: vec![user, rule("/c", Action::Drain)], ..Default::default() });
+        let paths: Vec<_> = policy.files.iter().map(|r| (r.path.value.as_str(), r.actions[0].value.clone())).collect();
+        assert_eq!(paths, [("/a", Action::Restart("x.service".into())), ("/b", Action::None), ("/c", Action::Drain)]);
+    }
+}

@@ -1,0 +1,4 @@
+//! Policies: where each entry goes on an image-mode node, what a change to it costs, and the
+//! lints a site wants. The stdlib and site files are written in mcc's policy language.
+
+pub mod disruption;
