@@ -6,7 +6,8 @@
 //! compile; a page without a code fails the `every_doc_page_has_a_code` test.
 //!
 //! Ranges: `MCC0xxx` reading inputs, `MCC1xxx` Ignition and MachineConfig validation,
-//! `MCC2xxx` pools and rendering.
+//! `MCC2xxx` pools and rendering, `MCC30xx` the policy language, `MCC31xx` the Node Disruption
+//! Policy.
 
 use crate::diagnostic::Severity;
 
@@ -96,6 +97,10 @@ codes! {
     SELECTOR_INVALID = "MCC2005" "selector-invalid" Error "a label selector expression is invalid";
     OS_IMAGE_URL_WITH_STREAM = "MCC2006" "os-image-url-with-stream" Error "a pool sets osImageStream while a MachineConfig overrides osImageURL";
     POOL_NOT_RENDERED = "MCC2007" "pool-not-rendered" Info "a pool is not rendered because a MachineConfig it selects has errors";
+
+    // The policy language (MCC30xx).
+
+    // The Node Disruption Policy and MachineConfiguration (MCC31xx).
 }
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).

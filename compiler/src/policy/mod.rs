@@ -2,3 +2,4 @@
 //! lints a site wants. The stdlib and site files are written in mcc's policy language.
 
 pub mod disruption;
+pub mod layout;

@@ -1,0 +1,210 @@
+//! Filesystem layout: where a path really lands on an image-mode node, and which part of the
+//! image or the node holds it (`spec/image-mode.md` §1, §10).
+//!
+//! A layout is written in the policy language (`stdlib/layout/*.mcc`) and lowered into this
+//! form. Resolution first follows the layout's compatibility symlinks (on RHCOS `/opt` is
+//! `/var/opt`, but `/opt/cni` is `/usr/lib/opt/cni`: the longest link wins), then picks the most
+//! specific `place` or `reject` rule for the resolved path.
+
+use crate::model::reader::Spanned;
+use crate::policy::disruption::Origin;
+use crate::source::Span;
+
+/// The part of a node a path belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Place {
+    /// The image, read-only on the node (`/usr` and the other immutable top-level directories).
+    Image,
+    /// The image's `/etc`, 3-way merged on update.
+    Etc,
+    /// The node's `/var`, never updated from an image.
+    Var,
+}
+
+impl Place {
+    pub fn name(self) -> &'static str {
+        match self {
+            Place::Image => "image",
+            Place::Etc => "etc",
+            Place::Var => "var",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkRule {
+    /// The path that is a symlink on the node, such as `/opt`.
+    pub from: Spanned<String>,
+    /// Where it points, absolute, such as `/var/opt`.
+    pub to: Spanned<String>,
+    pub span: Span,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceRule {
+    pub pattern: Spanned<String>,
+    pub place: Place,
+    pub span: Span,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectRule {
+    pub pattern: Spanned<String>,
+    pub reason: Option<Spanned<String>>,
+    pub span: Span,
+    pub origin: Origin,
+}
+
+/// A rule deciding a path's place, or refusing it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Decision<'l> {
+    Place(&'l PlaceRule),
+    Reject(&'l RejectRule),
+}
+
+impl Decision<'_> {
+    pub fn span(&self) -> Span {
+        match self {
+            Decision::Place(r) => r.span,
+            Decision::Reject(r) => r.span,
+        }
+    }
+
+    fn pattern(&self) -> &str {
+        match self {
+            Decision::Place(r) => &r.pattern.value,
+            Decision::Reject(r) => &r.pattern.value,
+        }
+    }
+}
+
+/// A path after following the layout's links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved<'l> {
+    pub path: String,
+    /// The links followed, in order.
+    pub links: Vec<&'l LinkRule>,
+}
+
+/// The outcome for one path: where it resolves, the winning rule and the rules it shadowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement<'l> {
+    pub resolved: Resolved<'l>,
+    pub decision: Option<Decision<'l>>,
+    /// Other matching rules, most specific first.
+    pub shadowed: Vec<Decision<'l>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Layout {
+    pub name: String,
+    pub links: Vec<LinkRule>,
+    pub places: Vec<PlaceRule>,
+    pub rejects: Vec<RejectRule>,
+}
+
+/// Links are followed at most this many times (a layout with a link cycle stops here).
+const MAX_LINK_HOPS: usize = 16;
+
+impl Layout {
+    /// Follows the longest matching link, repeatedly.
+    pub fn resolve(&self, path: &str) -> Resolved<'_> {
+        let mut current = path.to_string();
+        let mut links = Vec::new();
+        for _ in 0..MAX_LINK_HOPS {
+            let best = self
+                .links
+                .iter()
+                .filter(|l| {
+                    current == l.from.value || crate::ignition::validate::is_strictly_under(&current, &l.from.value)
+                })
+                .max_by_key(|l| l.from.value.len());
+            let Some(link) = best else { break };
+            current = format!("{}{}", link.to.value.trim_end_matches('/'), &current[link.from.value.len()..]);
+            links.push(link);
+        }
+        Resolved { path: current, links }
+    }
+
+    /// Resolves `path` and picks the most specific rule for it: the longest literal prefix of
+    /// the pattern wins; on a tie the later rule (site after stdlib, later file, later line).
+    pub fn place(&self, path: &str) -> Placement<'_> {
+        let resolved = self.resolve(path);
+        let mut matching: Vec<(usize, usize, Decision<'_>)> = Vec::new();
+        let rules = self
+            .places
+            .iter()
+            .map(Decision::Place)
+            .chain(self.rejects.iter().map(Decision::Reject))
+            .filter(|d| glob_matches(d.pattern(), &resolved.path));
+        for (order, decision) in rules.enumerate() {
+            matching.push((specificity(decision.pattern()), order_key(&decision, order), decision));
+        }
+        matching.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        let mut decisions = matching.into_iter().map(|(_, _, d)| d);
+        Placement { resolved, decision: decisions.next(), shadowed: decisions.collect() }
+    }
+}
+
+/// Later origins, then later spans, win ties.
+fn order_key(decision: &Decision<'_>, order: usize) -> usize {
+    let origin = match decision {
+        Decision::Place(r) => r.origin,
+        Decision::Reject(r) => r.origin,
+    };
+    (origin as usize) << 32 | order
+}
+
+/// The length of the pattern before its first wildcard.
+pub fn specificity(pattern: &str) -> usize {
+    pattern.find(['*', '?']).unwrap_or(pattern.len())
+}
+
+/// Glob matching on paths: `**` matches anything (including `/`), `*` anything but `/`, `?` one
+/// character but `/`. A pattern ending in `/**` also matches the directory itself.
+pub fn glob_matches(pattern: &str, path: &str) -> bool {
+    if let Some(dir) = pattern.strip_suffix("/**")
+        && !dir.contains(['*', '?'])
+        && path == dir
+    {
+        return true;
+    }
+    matches(pattern.as_bytes(), path.as_bytes())
+}
+
+fn matches(pattern: &[u8], path: &[u8]) -> bool {
+    match pattern {
+        [] => path.is_empty(),
+        [b'*', b'*', rest @ ..] => (0..=path.len()).any(|i| matches(rest, &path[i..])),
+        [b'*', rest @ ..] => {
+            let limit = path.iter().position(|&c| c == b'/').unwrap_or(path.len());
+            (0..=limit).any(|i| matches(rest, &path[i..]))
+        }
+        [b'?', rest @ ..] => path.first().is_some_and(|&c| c != b'/') && matches(rest, &path[1..]),
+        [c, rest @ ..] => path.first() == Some(c) && matches(rest, &path[1..]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_paths() {
+        assert!(glob_matches("/usr/**", "/usr/lib/x"));
+        assert!(glob_matches("/usr/**", "/usr"));
+        assert!(!glob_matches("/usr/**", "/usrx/a"));
+        assert!(glob_matches("/etc/*.conf", "/etc/chrony.conf"));
+        assert!(!glob_matches("/etc/*.conf", "/etc/a/chrony.conf"));
+        assert!(glob_matches("/etc/?", "/etc/a"));
+        assert!(glob_matches("/**/*.rules", "/etc/udev/rules.d/99.rules"));
+    }
+
+    #[test]
+    fn specificity_is_the_literal_prefix() {
+        assert!(specificity("/usr/lib/opt/**") > specificity("/usr/**"));
+        assert_eq!(specificity("/etc/chrony.conf"), "/etc/chrony.conf".len());
+    }
+}
