@@ -142,7 +142,7 @@ impl Layout {
         for (order, decision) in rules.enumerate() {
             matching.push((specificity(decision.pattern()), order_key(&decision, order), decision));
         }
-        matching.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        matching.sort_by_key(|m| std::cmp::Reverse((m.0, m.1)));
         let mut decisions = matching.into_iter().map(|(_, _, d)| d);
         Placement { resolved, decision: decisions.next(), shadowed: decisions.collect() }
     }
