@@ -146,14 +146,14 @@ fn render(inputs: &Inputs, pool: Option<&str>, format: RenderFormat) -> u8 {
         RenderFormat::Yaml => output::to_yaml(&list),
         RenderFormat::Json => serde_json::to_string_pretty(&list).unwrap_or_default() + "\n",
     };
-    print!("{text}");
+    output::emit(&text);
     outcome(&compilation, false)
 }
 
 fn explain(code: &str) -> u8 {
     match codes::find(code) {
         Some(info) => {
-            print!("{}", info.doc);
+            output::emit(info.doc);
             exit::OK
         }
         None => {

@@ -78,7 +78,7 @@ pub fn print_json(compilation: &Compilation) {
             "infos": compilation.count(Severity::Info),
         },
     });
-    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    emit(&(serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"));
 }
 
 fn location(compilation: &Compilation, span: mcc_compiler::source::Span) -> Value {
@@ -123,6 +123,12 @@ pub fn rendered_list(compilation: &Compilation, rendered: &[RenderedPool]) -> Va
     let names = |i: usize| compilation.inputs.machine_configs[i].name().to_string();
     let items: Vec<Value> = rendered.iter().map(|p| emit::rendered_machine_config(p, &names)).collect();
     json!({ "apiVersion": "v1", "kind": "List", "items": items })
+}
+
+/// Writes a result to stdout. A closed pipe (`mcc … | head`) is not an error worth a panic:
+/// whatever could not be written was not wanted.
+pub fn emit(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 pub fn to_yaml(value: &Value) -> String {

@@ -75,6 +75,19 @@ impl Diagnostic {
         }
     }
 
+    /// A problem with the run as a whole, with no file to point at (no inputs at all).
+    pub fn general(code: &'static CodeInfo, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            message: message.into(),
+            span: None,
+            label: None,
+            related: Vec::new(),
+            help: None,
+            subject: None,
+        }
+    }
+
     pub fn severity(&self) -> Severity {
         self.code.severity
     }

@@ -80,9 +80,8 @@ pub fn render(c: &mut Compilation, options: &RenderOptions, only_pool: Option<&s
     }
     let rendered = render::render(&c.inputs, &pools, options, &mut c.diagnostics);
     if c.inputs.is_empty() && !c.unreadable_input {
-        c.diagnostics.push(Diagnostic::about_path(
+        c.diagnostics.push(Diagnostic::general(
             &codes::NO_INPUTS,
-            "",
             "no MachineConfig, MachineConfigPool, MachineConfiguration or MachineOSConfig found in the inputs",
         ));
     }

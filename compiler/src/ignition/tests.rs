@@ -31,7 +31,8 @@ fn an_unknown_version_is_an_error_naming_the_supported_list() {
     let loaded = load(&[&config("4.0.0", "")]);
     assert_eq!(loaded.codes(), ["MCC1001"]);
     assert!(loaded.diagnostics[0].help.as_ref().unwrap().contains("2.2, 3.0, 3.1, 3.2, 3.3, 3.4, 3.5"));
-    assert!(loaded.inputs.machine_configs.is_empty(), "the MachineConfig is refused whole");
+    let mc = &loaded.inputs.machine_configs[0];
+    assert!(!mc.valid && mc.spec.config.is_none(), "kept without a config, and invalid: its pools do not render");
     assert_eq!(codes(&config("2.3.0", "")), ["MCC1001"]);
     assert_eq!(codes(&config("3.6.0", "")), ["MCC1001"]);
     assert_eq!(codes(&config("3.4.0-experimental", "")), ["MCC1001"]);

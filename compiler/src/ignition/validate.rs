@@ -82,7 +82,7 @@ impl Validator<'_> {
                     Diagnostic::new(
                         &codes::DUPLICATE_ENTRY,
                         node.path.span,
-                        format!("duplicate entry defined for `{}`", node.path.value),
+                        format!("duplicate entry defined: `{}`", node.path.value),
                     )
                     .with_label("defined again here")
                     .with_related(*first, "first defined here")
@@ -97,7 +97,7 @@ impl Validator<'_> {
         }
         for directory in &storage.directories {
             if let Some(mode) = &directory.mode {
-                self.mode(mode, false);
+                self.mode(mode, &directory.node.path.value, false);
             }
         }
         self.links(storage);
@@ -135,11 +135,11 @@ impl Validator<'_> {
 
     fn file(&mut self, file: &File) {
         if let Some(mode) = &file.mode {
-            self.mode(mode, true);
+            self.mode(mode, &file.node.path.value, true);
         }
-        self.resource(&file.contents, true);
+        self.resource(&file.contents);
         for fragment in &file.append {
-            self.resource(fragment, true);
+            self.resource(fragment);
         }
         if let Some(overwrite) = file.node.overwrite.as_ref().filter(|o| o.value)
             && file.contents.source.is_none()
@@ -157,7 +157,7 @@ impl Validator<'_> {
 
     /// Ignition: 0…07777 (`illegal file mode`); the MCO: no file above 0777
     /// (`validateIgn3FileModes`). Directories keep Ignition's warning only.
-    fn mode(&mut self, mode: &Spanned<i64>, is_file: bool) {
+    fn mode(&mut self, mode: &Spanned<i64>, path: &str, is_file: bool) {
         let m = mode.value;
         if !(0..=0o7777).contains(&m) {
             self.push(
@@ -169,7 +169,7 @@ impl Validator<'_> {
                 Diagnostic::new(
                     &codes::MODE_SPECIAL_BITS,
                     mode.span,
-                    format!("invalid mode {m:#o}: cannot exceed 0777"),
+                    format!("invalid mode 0{m:o} for {path}, cannot exceed 0777"),
                 )
                 .with_label(format!("{m} is {m:#o}"))
                 .with_help(format!("the MCO refuses setuid, setgid and sticky bits; use {:#o}", m & 0o777)),
@@ -186,7 +186,8 @@ impl Validator<'_> {
         }
     }
 
-    fn resource(&mut self, resource: &Resource, _is_file: bool) {
+    fn resource(&mut self, resource: &Resource) {
+        self.resource_settings(resource);
         // An empty source is a valid URL to Ignition: an empty file.
         let Some(source) = resource.source.as_ref().filter(|s| !s.value.is_empty()) else {
             if let Some(hash) = &resource.hash {
@@ -229,11 +230,17 @@ impl Validator<'_> {
                 self.invalid_scheme(source, "Ignition reads data, http, https, tftp, s3, gs and arn URLs")
             }
         }
+    }
+
+    /// Compression and HTTP headers are checked whether or not there is a source.
+    fn resource_settings(&mut self, resource: &Resource) {
+        let scheme = resource.source.as_ref().and_then(|s| content::source_scheme(&s.value));
+        let scheme = scheme.as_deref();
         if !resource.http_headers.is_empty() && !matches!(scheme, Some("http" | "https")) {
             let span = resource.http_headers[0].span;
             self.push(
                 Diagnostic::new(&codes::HTTP_HEADERS_NOT_HTTP, span, "cannot use HTTP headers with this source scheme")
-                    .with_related(source.span, "the source"),
+                    .with_help("HTTP headers go with an http or https source only"),
             );
         }
         if let Some(compression) = &resource.compression
@@ -286,7 +293,7 @@ impl Validator<'_> {
                 let span = Span::new(source.span.source, at, (at + 1).min(source.span.end as usize));
                 self.push(
                     Diagnostic::new(&codes::DATA_URL_INVALID, span, format!("invalid data URL: {}", error.kind))
-                        .with_related(source.span, "this source")
+                        .with_label("this character")
                         .with_help("percent-encode the payload (space is %20, newline %0A) or use `;base64,`"),
                 );
                 return;

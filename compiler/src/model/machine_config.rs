@@ -2,7 +2,7 @@
 //! (`ValidateMachineConfig`).
 
 use crate::codes;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::ignition::{self, types::Ignition};
 use crate::load::node::{Entry, Node};
 use crate::model::objects::Metadata;
@@ -63,16 +63,14 @@ pub struct MachineConfigSpec {
     pub base_os_extensions_container_image: Option<Spanned<String>>,
 }
 
-/// Reads a MachineConfig; `None` when its Ignition config cannot be read at all, since the MCO
-/// would then refuse to render any pool that selects it.
+/// Reads a MachineConfig. The caller sets `valid` from the errors reported while reading it.
 pub fn read(
     root: &Node,
     entries: &[Entry],
     metadata: Metadata,
     sources: &Sources,
     diagnostics: &mut Diagnostics,
-) -> Option<MachineConfig> {
-    let before = diagnostics.len();
+) -> MachineConfig {
     reader::unknown_keys(
         entries,
         &["apiVersion", "kind", "metadata", "spec"],
@@ -83,14 +81,12 @@ pub fn read(
     let spec_entries = field(entries, "spec").map_or(&[][..], |s| reader::mapping(s, diagnostics));
     reader::unknown_keys(spec_entries, SPEC_FIELDS, &codes::UNKNOWN_FIELD, "a MachineConfig spec", diagnostics);
     let config_node = field(spec_entries, "config").filter(|n| !n.is_null());
-    let config = match config_node {
-        Some(node) => {
-            let config = ignition::read_config(node, diagnostics)?;
-            ignition::validate::validate(&config, sources, diagnostics);
-            Some(config)
-        }
-        None => None,
-    };
+    // A config that cannot be read at all (no or an unknown version) reads as none; its error
+    // makes the MachineConfig invalid, so no pool selecting it renders.
+    let config = config_node.and_then(|node| ignition::read_config(node, diagnostics));
+    if let Some(config) = &config {
+        ignition::validate::validate(config, sources, diagnostics);
+    }
     let strings =
         |key: &str, d: &mut Diagnostics| field(spec_entries, key).map_or_else(Vec::new, |n| reader::string_list(n, d));
     let string = |key: &str, d: &mut Diagnostics| field(spec_entries, key).and_then(|n| reader::string(n, d));
@@ -103,11 +99,10 @@ pub fn read(
         base_os_extensions_container_image: string("baseOSExtensionsContainerImage", diagnostics),
         config,
     };
-    let mut mc =
+    let mc =
         MachineConfig { metadata, spec, span: root.span, valid: true, rendered_for: owning_pool(entries, diagnostics) };
     validate(&mc, diagnostics);
-    mc.valid = !diagnostics[before..].iter().any(|d| d.severity() == Severity::Error);
-    Some(mc)
+    mc
 }
 
 /// The MachineConfigPool named in `metadata.ownerReferences`, as the render controller sets it.

@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 
 use crate::codes;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::node::{Entry, Node, Value};
 use crate::load::yaml::Document;
 use crate::model::machine_config::{self, MachineConfig};
@@ -105,6 +105,12 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
         "MachineConfiguration" => Some(OPERATOR_GROUP),
         _ => None,
     };
+    if api_version.is_none() && expected.is_some() {
+        diagnostics.push(
+            Diagnostic::new(&codes::MISSING_FIELD, kind.span, format!("this {} has no `apiVersion`", kind.value))
+                .with_help("kubectl and the API server refuse an object without `apiVersion`"),
+        );
+    }
     if let (Some(expected), Some(api_version)) = (expected, &api_version)
         && api_version.value != expected
     {
@@ -120,10 +126,12 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
     }
     match kind.value.as_str() {
         "MachineConfig" => {
+            let before = diagnostics.len();
             let metadata = metadata(root, entries, diagnostics);
-            if let Some(mc) = machine_config::read(root, entries, metadata, sources, diagnostics) {
-                inputs.machine_configs.push(mc);
-            }
+            let mut mc = machine_config::read(root, entries, metadata, sources, diagnostics);
+            // Any error in it, its metadata included, and the MCO would not render its pools.
+            mc.valid = !diagnostics[before..].iter().any(|d| d.severity() == Severity::Error);
+            inputs.machine_configs.push(mc);
         }
         "MachineConfigPool" => {
             let metadata = metadata(root, entries, diagnostics);

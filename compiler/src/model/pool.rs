@@ -78,7 +78,7 @@ impl Selector {
 pub fn read(root: &Node, entries: &[Entry], metadata: Metadata, diagnostics: &mut Diagnostics) -> MachineConfigPool {
     let spec = field(entries, "spec").map_or(&[][..], |s| reader::mapping(s, diagnostics));
     let machine_config_selector =
-        field(spec, "machineConfigSelector").filter(|n| !n.is_null()).map(|n| selector(n, diagnostics));
+        field(spec, "machineConfigSelector").filter(|n| !n.is_null()).and_then(|n| selector(n, diagnostics));
     let os_image_stream = field(spec, "osImageStream")
         .and_then(|s| field(reader::mapping(s, diagnostics), "name"))
         .and_then(|n| reader::string(n, diagnostics))
@@ -86,7 +86,9 @@ pub fn read(root: &Node, entries: &[Entry], metadata: Metadata, diagnostics: &mu
     MachineConfigPool { metadata, machine_config_selector, os_image_stream, span: root.span, builtin: false }
 }
 
-fn selector(node: &Node, diagnostics: &mut Diagnostics) -> Selector {
+/// `None` when an expression is invalid: the MCO cannot list the pool's MachineConfigs then,
+/// and a selector missing that expression would select more than written.
+fn selector(node: &Node, diagnostics: &mut Diagnostics) -> Option<Selector> {
     let entries = reader::mapping(node, diagnostics);
     reader::unknown_keys(
         entries,
@@ -106,9 +108,12 @@ fn selector(node: &Node, diagnostics: &mut Diagnostics) -> Selector {
     let match_expressions = field(entries, "matchExpressions")
         .map_or(&[][..], |l| reader::list(l, diagnostics))
         .iter()
-        .filter_map(|e| requirement(e, diagnostics))
-        .collect();
-    Selector { match_labels, match_expressions, span: Some(node.span) }
+        .map(|e| requirement(e, diagnostics))
+        .collect::<Vec<_>>()
+        // Every expression is checked before giving up, so all their problems are reported.
+        .into_iter()
+        .collect::<Option<Vec<_>>>()?;
+    Some(Selector { match_labels, match_expressions, span: Some(node.span) })
 }
 
 fn requirement(node: &Node, diagnostics: &mut Diagnostics) -> Option<Requirement> {

@@ -152,7 +152,7 @@ pub fn render(
                         pool.value
                     ),
                 )
-                .with_help("a rendered config is the result of rendering; compare it with `mcc plan` instead"),
+                .with_help("a rendered config is the result of rendering, not an input to it; keep it only as a record of a cluster's state"),
             );
         } else if !selected_by_any[i] && !mc.name().is_empty() {
             diagnostics.push(
