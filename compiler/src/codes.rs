@@ -101,6 +101,9 @@ codes! {
     // The policy language (MCC30xx).
 
     // The Node Disruption Policy and MachineConfiguration (MCC31xx).
+
+    // Classification (MCC32xx).
+    REBOOTLESS_ON_IMAGE_PATH = "MCC3201" "rebootless-on-image-path" Warning "a rebootless disruption policy covers a path that is read-only on image-mode nodes";
 }
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).

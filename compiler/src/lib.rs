@@ -4,8 +4,10 @@
 //! typed, spanned objects, Ignition normalized to 3.5) → [`render`] (the MCO's merge per pool).
 //! Nothing here prints, exits or picks colours: the CLI does.
 
+pub mod classify;
 pub mod codes;
 pub mod diagnostic;
+pub mod graph;
 pub mod ignition;
 pub mod load;
 pub mod model;
@@ -42,7 +44,34 @@ pub fn load(paths: &[InputPath], stdin: &mut dyn FnMut() -> std::io::Result<Stri
         model::read_objects(&documents, &c.sources, &mut c.inputs, &mut c.diagnostics);
     }
     check_unique_names(&c.inputs, &mut c.diagnostics);
+    settle(&mut c.inputs, &mut c.diagnostics);
     c
+}
+
+fn within(inner: source::Span, outer: source::Span) -> bool {
+    inner.source == outer.source && inner.start >= outer.start && inner.end <= outer.end
+}
+
+/// Decisions that need every diagnostic of the inputs: a MachineConfig is valid only if no
+/// error points inside it (a duplicate key found while parsing YAML counts too), and YAML
+/// notes about documents mcc does not read (a Template, a Butane file) are dropped as noise.
+pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
+    let errors: Vec<source::Span> =
+        diagnostics.iter().filter(|d| d.severity() == Severity::Error).filter_map(|d| d.span).collect();
+    for mc in &mut inputs.machine_configs {
+        mc.valid = !errors.iter().any(|&e| within(e, mc.span));
+    }
+    let i = &*inputs;
+    let objects: Vec<source::Span> = i
+        .machine_configs
+        .iter()
+        .map(|m| m.span)
+        .chain(i.pools.iter().map(|p| p.span))
+        .chain(i.machine_configurations.iter().map(|m| m.span))
+        .chain(i.machine_os_configs.iter().map(|m| m.span))
+        .collect();
+    diagnostics
+        .retain(|d| d.code != &codes::LEGACY_OCTAL || d.span.is_some_and(|s| objects.iter().any(|&o| within(s, o))));
 }
 
 /// Two MachineConfigs (or pools) with one name cannot both exist in a cluster.
@@ -74,11 +103,13 @@ fn check_unique_names(inputs: &Inputs, diagnostics: &mut Vec<Diagnostic>) {
 
 /// Renders every pool (or the one named) and sorts all diagnostics into their final order.
 pub fn render(c: &mut Compilation, options: &RenderOptions, only_pool: Option<&str>) -> Vec<RenderedPool> {
-    let mut pools = render::pools(&c.inputs, &mut c.sources, &mut c.diagnostics);
+    let pools = render::pools(&c.inputs, &mut c.sources, &mut c.diagnostics);
+    // Every pool takes part in selection (so "no pool selects" stays true), but only the one
+    // asked for is rendered and reported on.
+    let mut rendered = render::render(&c.inputs, &pools, options, &mut c.diagnostics);
     if let Some(name) = only_pool {
-        pools.retain(|p| p.name() == name);
+        rendered.retain(|p| p.pool.name() == name);
     }
-    let rendered = render::render(&c.inputs, &pools, options, &mut c.diagnostics);
     if c.inputs.is_empty() && !c.unreadable_input {
         c.diagnostics.push(Diagnostic::general(
             &codes::NO_INPUTS,

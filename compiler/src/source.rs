@@ -45,7 +45,7 @@ impl Span {
     }
 }
 
-/// One input file's text, as read (a UTF-8 BOM removed, line ends untouched).
+/// One input file's text, exactly as read.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The name shown to users: the path as given on the command line, or `<stdin>`.
@@ -60,7 +60,8 @@ impl SourceFile {
         let before = &self.text[..floor_char_boundary(&self.text, offset)];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
+        // A byte-order mark is not a column.
+        let col = before[line_start..].trim_start_matches('\u{feff}').chars().count() + 1;
         (line, col)
     }
 }
@@ -80,7 +81,8 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, name: impl Into<Utf8PathBuf>, text: &str) -> SourceId {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // A UTF-8 BOM stays in the text, so spans are byte offsets into the file as it is; the
+        // YAML parser skips it.
         self.files.push(SourceFile { name: name.into(), text: Arc::from(text) });
         SourceId(self.files.len() as u32 - 1)
     }

@@ -20,6 +20,7 @@ pub fn load(files: &[&str]) -> Loaded {
         let documents = yaml::parse_documents(id, text, &mut loaded.diagnostics);
         model::read_objects(&documents, &loaded.sources, &mut loaded.inputs, &mut loaded.diagnostics);
     }
+    crate::settle(&mut loaded.inputs, &mut loaded.diagnostics);
     loaded
 }
 

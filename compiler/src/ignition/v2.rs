@@ -73,7 +73,7 @@ pub fn read(root: &Node, version: Spanned<String>, diagnostics: &mut Diagnostics
         };
         config.storage.disks = raw(&mut r, "disks");
         config.storage.raid = raw(&mut r, "raid");
-        config.storage.filesystems = raw(&mut r, "filesystems");
+        config.storage.filesystems = raw(&mut r, "filesystems").into_iter().map(filesystem_to_v3).collect();
         let files: Vec<File> = r.items(field(e, "files")).iter().map(|n| r.file(n)).collect();
         config.storage.files = last_wins(files, |f| f.node.path.value.clone());
         config.storage.directories = r.items(field(e, "directories")).iter().map(|n| r.directory(n)).collect();
@@ -91,6 +91,32 @@ pub fn read(root: &Node, version: Spanned<String>, diagnostics: &mut Diagnostics
         config.passwd.groups = r.items(field(e, "groups")).iter().map(|n| r.group(n)).collect();
     }
     config
+}
+
+/// A 2.x filesystem `{name, mount: {device, format, …}, path}` in spec 3's flat shape
+/// `{device, format, …, path}` (the name is gone: spec 3 entries name no filesystem).
+fn filesystem_to_v3(filesystem: Spanned<Json>) -> Spanned<Json> {
+    let Json::Object(mut old) = filesystem.value else { return filesystem };
+    let mut new = serde_json::Map::new();
+    if let Some(Json::Object(mount)) = old.remove("mount") {
+        for (key, value) in mount {
+            // 2.x `create` became spec 3's `wipeFilesystem` (its `force`) and is otherwise dropped.
+            match key.as_str() {
+                "create" => {
+                    if let Some(force) = value.get("force") {
+                        new.insert("wipeFilesystem".into(), force.clone());
+                    }
+                }
+                _ => {
+                    new.insert(key, value);
+                }
+            }
+        }
+    }
+    if let Some(path) = old.remove("path") {
+        new.insert("path".into(), path);
+    }
+    Spanned::new(Json::Object(new), filesystem.span)
 }
 
 /// For files with the same path the last one wins (`removeIgnDuplicateFilesUnitsUsers`); it

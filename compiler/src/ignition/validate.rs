@@ -172,7 +172,7 @@ impl Validator<'_> {
                     format!("invalid mode 0{m:o} for {path}, cannot exceed 0777"),
                 )
                 .with_label(format!("{m} is {m:#o}"))
-                .with_help(format!("the MCO refuses setuid, setgid and sticky bits; use {:#o}", m & 0o777)),
+                .with_help(mode_help(m)),
             );
         } else if m & 0o7000 != 0 {
             self.push(
@@ -508,6 +508,17 @@ impl Validator<'_> {
                 self.push(duplicate(arg.span, first, &format!("kernel argument `{}`", arg.value)));
             }
         }
+    }
+}
+
+/// A mode such as 664 was almost certainly meant as octal 0664 (decimal 436): say so.
+fn mode_help(mode: i64) -> String {
+    let digits = mode.to_string();
+    if (3..=4).contains(&digits.len()) && digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        let meant = i64::from_str_radix(&digits, 8).unwrap_or(mode);
+        format!("`{mode}` is decimal in JSON; if you meant octal 0{digits}, write `{meant}` (or `0o{digits}` in YAML)")
+    } else {
+        format!("the MCO refuses setuid, setgid and sticky bits; use 0{:o}", mode & 0o777)
     }
 }
 

@@ -299,7 +299,7 @@ fn legacy_octal_note(span: Span, text: &str, value: i64) -> Diagnostic {
         format!("`{text}` is the octal number {value} under Kubernetes YAML rules"),
     )
     .with_label(format!("read as {value} (octal {value:o})"))
-    .with_help(format!("write `{value}` (decimal, as Ignition's JSON does) or `0o{value:o}` to say what you mean"))
+    .with_help(format!("write `{value}` if a number is meant (Ignition's JSON modes are decimal), `0o{value:o}` to say octal, or quote it if a string is meant"))
 }
 
 #[cfg(test)]

@@ -29,8 +29,8 @@ pub struct MachineConfig {
     pub spec: MachineConfigSpec,
     /// The whole object, for diagnostics about it as a unit.
     pub span: Span,
-    /// False when reading or validating it found errors: the MCO would refuse to render any
-    /// pool that selects it.
+    /// False when any error points inside it (set once all inputs are read): the MCO would
+    /// refuse to render a pool that selects it.
     pub valid: bool,
     /// The pool this is the rendered config of (an `oc get mc rendered-…` export, owned by a
     /// MachineConfigPool): a result of rendering, never an input to it.
@@ -63,7 +63,7 @@ pub struct MachineConfigSpec {
     pub base_os_extensions_container_image: Option<Spanned<String>>,
 }
 
-/// Reads a MachineConfig. The caller sets `valid` from the errors reported while reading it.
+/// Reads a MachineConfig; `valid` is settled once every input is read.
 pub fn read(
     root: &Node,
     entries: &[Entry],

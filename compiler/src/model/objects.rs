@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 
 use crate::codes;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node, Value};
 use crate::load::yaml::Document;
 use crate::model::machine_config::{self, MachineConfig};
@@ -126,12 +126,8 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
     }
     match kind.value.as_str() {
         "MachineConfig" => {
-            let before = diagnostics.len();
             let metadata = metadata(root, entries, diagnostics);
-            let mut mc = machine_config::read(root, entries, metadata, sources, diagnostics);
-            // Any error in it, its metadata included, and the MCO would not render its pools.
-            mc.valid = !diagnostics[before..].iter().any(|d| d.severity() == Severity::Error);
-            inputs.machine_configs.push(mc);
+            inputs.machine_configs.push(machine_config::read(root, entries, metadata, sources, diagnostics));
         }
         "MachineConfigPool" => {
             let metadata = metadata(root, entries, diagnostics);

@@ -194,11 +194,22 @@ fn render_pool(
     let mut failed = false;
     if let Some(&invalid) = members.iter().find(|&&i| !mcs[i].valid) {
         failed = true;
-        diagnostics.push(
-            Diagnostic::new(&codes::POOL_NOT_RENDERED, pool.metadata.name.span, format!("pool `{}` is not rendered: MachineConfig `{}` has errors", pool.name(), mcs[invalid].name()))
-                .with_related(mcs[invalid].metadata.name.span, "this MachineConfig has errors")
-                .with_help("the MCO refuses to render a pool with an invalid MachineConfig (RenderDegraded); fix the errors reported for it"),
-        );
+        // A stock pool has no text of its own to point at: point at the MachineConfig then.
+        let (at, other, other_label) = if pool.builtin {
+            (mcs[invalid].metadata.name.span, None, "")
+        } else {
+            (pool.metadata.name.span, Some(mcs[invalid].metadata.name.span), "this MachineConfig has errors")
+        };
+        let mut diagnostic = Diagnostic::new(
+            &codes::POOL_NOT_RENDERED,
+            at,
+            format!("pool `{}` is not rendered: MachineConfig `{}` has errors", pool.name(), mcs[invalid].name()),
+        )
+        .with_help("the MCO refuses to render a pool with an invalid MachineConfig (RenderDegraded); fix the errors reported for it");
+        if let Some(span) = other {
+            diagnostic = diagnostic.with_related(span, other_label);
+        }
+        diagnostics.push(diagnostic);
     }
     for &i in &members {
         if mcs[i].metadata.labels.is_none() {

@@ -1,0 +1,444 @@
+//! Stage 4, graph: one intermediate graph per pool, from which every later decision is read and
+//! explained.
+//!
+//! Nodes are the pool's source MachineConfigs, its rendered entries (classified), the policy
+//! rules that placed or matched them, and the actions a change to them implies. Edges carry
+//! provenance (which MachineConfig defined an entry, which one it overrode), placement (which
+//! rule decided), ordering (a directory before its children, a unit before its dropins,
+//! daemon-reload before a restart) and references (a dropin to its unit, a link to its target).
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde_json::{Value, json};
+
+use crate::classify::{self, Classified, DisruptionMatch, Placement, Subject, Target};
+use crate::diagnostic::Diagnostic;
+use crate::model::Inputs;
+use crate::policy::disruption::{Action, DisruptionPolicy};
+use crate::policy::layout::Layout;
+use crate::render::{EntryKey, McId, RenderedPool};
+use crate::source::{Sources, Span};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    MachineConfig {
+        id: McId,
+        name: String,
+        span: Span,
+    },
+    Entry(Entry),
+    /// A layout (`place`/`reject`) or disruption rule, by its span in a policy file.
+    Rule {
+        kind: RuleKind,
+        span: Span,
+    },
+    Action(Action),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    Layout,
+    Disruption,
+}
+
+/// A rendered entry with its classification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub subject: Subject,
+    pub placement: Placement,
+    pub node_side: bool,
+    pub resolved_path: Option<String>,
+    pub actions: Vec<Action>,
+    /// Why image mode overrode a rebootless policy, if it did.
+    pub note: Option<String>,
+    /// The span of the last definition: where the entry's final value comes from.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edge {
+    /// A MachineConfig defines (some fields of) an entry; `order` is its place in the merge.
+    Defines { fields: Vec<&'static str>, order: usize },
+    /// A later MachineConfig's definition of `entry` overrides an earlier one's.
+    Overrides { entry: String },
+    /// The layout rule that placed the entry.
+    PlacedBy,
+    /// A layout rule that matched but lost to a more specific one.
+    Shadowed,
+    /// The disruption rule a change to the entry matches.
+    MatchedBy,
+    /// A change to the entry implies the action.
+    Implies,
+    /// The source must be applied before the target.
+    Before,
+    /// The source refers to the target (a dropin to its unit, a link to its target).
+    References,
+}
+
+#[derive(Debug)]
+pub struct PoolGraph {
+    pub pool: String,
+    pub target: Target,
+    pub graph: DiGraph<Node, Edge>,
+    /// Entries by subject, in rendered order.
+    pub entries: IndexMap<Subject, NodeIndex>,
+}
+
+pub fn build(
+    pool: &RenderedPool,
+    inputs: &Inputs,
+    layout: &Layout,
+    policy: &DisruptionPolicy,
+    target: Target,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> PoolGraph {
+    let mut b = Builder {
+        graph: DiGraph::new(),
+        entries: IndexMap::new(),
+        machine_configs: BTreeMap::new(),
+        rules: BTreeMap::new(),
+        actions: BTreeMap::new(),
+    };
+    for &id in &pool.machine_configs {
+        let mc = &inputs.machine_configs[id];
+        let node =
+            b.graph.add_node(Node::MachineConfig { id, name: mc.name().to_string(), span: mc.metadata.name.span });
+        b.machine_configs.insert(id, node);
+    }
+    for (key, definitions) in &pool.provenance {
+        let subject = match key {
+            EntryKey::Path(p) => Subject::Path(p.clone()),
+            EntryKey::Unit(u) => Subject::Unit(u.clone()),
+            EntryKey::Dropin { unit, name } => Subject::Dropin { unit: unit.clone(), name: name.clone() },
+            EntryKey::User(u) => Subject::Passwd(u.clone()),
+            EntryKey::Group(_) => continue, // groups are irreconcilable day-2 and never placed
+        };
+        if !present(pool, &subject) {
+            continue; // replaced by an entry of another kind at the same path
+        }
+        let Some(last) = definitions.last() else { continue };
+        let classified = classify::classify(&subject, layout, policy, target);
+        let entry = b.add_entry(subject.clone(), &classified, last.span, diagnostics);
+        let mut previous: Option<McId> = None;
+        for (order, definition) in definitions.iter().enumerate() {
+            let mc = b.machine_configs[&definition.machine_config];
+            b.graph.add_edge(mc, entry, Edge::Defines { fields: definition.fields.clone(), order });
+            if let Some(earlier) = previous.filter(|&p| p != definition.machine_config) {
+                let earlier = b.machine_configs[&earlier];
+                b.graph.add_edge(mc, earlier, Edge::Overrides { entry: describe(&subject) });
+            }
+            previous = Some(definition.machine_config);
+        }
+    }
+    b.spec_entries(pool, layout, policy, target, diagnostics);
+    b.ordering();
+    PoolGraph { pool: pool.pool.name().to_string(), target, graph: b.graph, entries: b.entries }
+}
+
+/// Whether a provenance key still names an entry of the rendered config.
+fn present(pool: &RenderedPool, subject: &Subject) -> bool {
+    let c = &pool.config;
+    match subject {
+        Subject::Path(p) => {
+            c.storage.files.iter().any(|f| &f.node.path.value == p)
+                || c.storage.directories.iter().any(|d| &d.node.path.value == p)
+                || c.storage.links.iter().any(|l| &l.node.path.value == p)
+        }
+        _ => true,
+    }
+}
+
+/// How an entry is named to users and in `mcc explain --entry`.
+pub fn describe(subject: &Subject) -> String {
+    match subject {
+        Subject::Path(p) => p.clone(),
+        Subject::Unit(u) => u.clone(),
+        Subject::Dropin { unit, name } => format!("{unit}.d/{name}"),
+        Subject::Passwd(u) => format!("sshkey:{u}"),
+        Subject::KernelArguments => "kargs".into(),
+        Subject::Extensions => "extensions".into(),
+        Subject::KernelType => "kernelType".into(),
+        Subject::OsImage => "osImageURL".into(),
+        Subject::Fips => "fips".into(),
+    }
+}
+
+struct Builder {
+    graph: DiGraph<Node, Edge>,
+    entries: IndexMap<Subject, NodeIndex>,
+    machine_configs: BTreeMap<McId, NodeIndex>,
+    rules: BTreeMap<(Span, bool), NodeIndex>,
+    actions: BTreeMap<Action, NodeIndex>,
+}
+
+impl Builder {
+    fn add_entry(
+        &mut self,
+        subject: Subject,
+        c: &Classified<'_>,
+        span: Span,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> NodeIndex {
+        if let Some(note) = &c.note {
+            diagnostics.push(classify::read_only_rebootless(span, &subject, note));
+        }
+        let actions = c.disruption.actions();
+        let node = self.graph.add_node(Node::Entry(Entry {
+            subject: subject.clone(),
+            placement: c.placement,
+            node_side: c.node_side,
+            resolved_path: c.resolved_path.clone(),
+            actions: actions.clone(),
+            note: c.note.clone(),
+            span,
+        }));
+        if let Some(rule) = c.layout_rule {
+            let r = self.rule(RuleKind::Layout, rule.span());
+            self.graph.add_edge(r, node, Edge::PlacedBy);
+        }
+        for shadowed in &c.shadowed {
+            let r = self.rule(RuleKind::Layout, shadowed.span());
+            self.graph.add_edge(r, node, Edge::Shadowed);
+        }
+        if let Some(span) = c.disruption.span() {
+            let r = self.rule(RuleKind::Disruption, span);
+            self.graph.add_edge(r, node, Edge::MatchedBy);
+        }
+        for action in actions {
+            let a = self.action(action);
+            self.graph.add_edge(node, a, Edge::Implies);
+        }
+        self.entries.insert(subject, node);
+        node
+    }
+
+    fn rule(&mut self, kind: RuleKind, span: Span) -> NodeIndex {
+        let graph = &mut self.graph;
+        *self.rules.entry((span, kind == RuleKind::Layout)).or_insert_with(|| graph.add_node(Node::Rule { kind, span }))
+    }
+
+    fn action(&mut self, action: Action) -> NodeIndex {
+        let graph = &mut self.graph;
+        *self.actions.entry(action.clone()).or_insert_with(|| graph.add_node(Node::Action(action)))
+    }
+
+    /// Kernel arguments, extensions, kernel type, OS image and FIPS, when the pool sets them.
+    fn spec_entries(
+        &mut self,
+        pool: &RenderedPool,
+        layout: &Layout,
+        policy: &DisruptionPolicy,
+        target: Target,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let mut add = |b: &mut Self, subject: Subject, sources: Vec<(McId, Span)>| {
+            let Some(&(_, span)) = sources.last() else { return };
+            let classified = classify::classify(&subject, layout, policy, target);
+            let entry = b.add_entry(subject, &classified, span, diagnostics);
+            for (order, (id, _)) in sources.iter().enumerate() {
+                let mc = b.machine_configs[id];
+                b.graph.add_edge(mc, entry, Edge::Defines { fields: vec!["value"], order });
+            }
+        };
+        let of = |items: &[crate::render::Sourced<String>]| {
+            items.iter().map(|s| (s.machine_config, s.value.span)).collect::<Vec<_>>()
+        };
+        add(self, Subject::KernelArguments, of(&pool.kernel_arguments));
+        add(self, Subject::Extensions, of(&pool.extensions));
+        if let Some(k) = &pool.kernel_type {
+            add(self, Subject::KernelType, vec![(k.machine_config, k.value.span)]);
+        }
+        if let Some(id) = pool.os_image_url.overridden_by {
+            let span = self.mc_span(id);
+            add(self, Subject::OsImage, vec![(id, span)]);
+        }
+        let fips: Vec<_> = pool.fips.iter().map(|&id| (id, self.mc_span(id))).collect();
+        add(self, Subject::Fips, fips);
+    }
+
+    fn mc_span(&self, id: McId) -> Span {
+        match &self.graph[self.machine_configs[&id]] {
+            Node::MachineConfig { span, .. } => *span,
+            _ => unreachable!("machine_configs only holds MachineConfig nodes"),
+        }
+    }
+
+    /// Ordering and reference edges.
+    fn ordering(&mut self) {
+        let paths: Vec<(String, NodeIndex)> =
+            self.entries.iter().filter_map(|(s, &n)| s.path().map(|p| (p, n))).collect();
+        for (parent, p) in &paths {
+            for (child, c) in &paths {
+                if crate::ignition::validate::is_strictly_under(child, parent) {
+                    self.graph.add_edge(*p, *c, Edge::Before);
+                }
+            }
+        }
+        let dropins: Vec<(String, NodeIndex)> = self
+            .entries
+            .iter()
+            .filter_map(|(s, &n)| match s {
+                Subject::Dropin { unit, .. } => Some((unit.clone(), n)),
+                _ => None,
+            })
+            .collect();
+        for (unit, dropin) in dropins {
+            if let Some(&u) = self.entries.get(&Subject::Unit(unit)) {
+                self.graph.add_edge(dropin, u, Edge::References);
+                self.graph.add_edge(u, dropin, Edge::Before);
+            }
+        }
+        // systemd must re-read unit files before a unit is restarted or reloaded.
+        if let Some(&reload) = self.actions.get(&Action::DaemonReload) {
+            for (action, &node) in &self.actions {
+                if matches!(action, Action::Restart(_) | Action::Reload(_)) {
+                    self.graph.add_edge(reload, node, Edge::Before);
+                }
+            }
+        }
+    }
+}
+
+impl PoolGraph {
+    pub fn entry(&self, subject: &Subject) -> Option<&Entry> {
+        self.entries.get(subject).map(|&n| match &self.graph[n] {
+            Node::Entry(e) => e,
+            _ => unreachable!("entries only holds Entry nodes"),
+        })
+    }
+
+    /// The entries in an order that respects every `Before` edge (parents before children),
+    /// ties kept in rendered order, so node-side steps can be read straight off it.
+    pub fn apply_order(&self) -> Vec<NodeIndex> {
+        let entries: Vec<NodeIndex> = self.entries.values().copied().collect();
+        let mut done: Vec<NodeIndex> = Vec::new();
+        let mut remaining = entries.clone();
+        while !remaining.is_empty() {
+            let ready = remaining.iter().position(|&n| {
+                self.graph
+                    .edges_directed(n, petgraph::Direction::Incoming)
+                    .filter(|e| *e.weight() == Edge::Before && entries.contains(&e.source()))
+                    .all(|e| done.contains(&e.source()))
+            });
+            // A cycle cannot arise from path nesting and unit/dropin edges; take the first anyway.
+            let next = remaining.remove(ready.unwrap_or(0));
+            done.push(next);
+        }
+        done
+    }
+
+    /// The MachineConfigs that defined an entry, in override order, with the fields each set.
+    pub fn definitions(&self, node: NodeIndex) -> Vec<(String, Vec<&'static str>)> {
+        let mut defs: Vec<(usize, String, Vec<&'static str>)> = self
+            .graph
+            .edges_directed(node, petgraph::Direction::Incoming)
+            .filter_map(|e| match (e.weight(), &self.graph[e.source()]) {
+                (Edge::Defines { fields, order }, Node::MachineConfig { name, .. }) => {
+                    Some((*order, name.clone(), fields.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        defs.sort_by_key(|d| d.0);
+        defs.into_iter().map(|(_, n, f)| (n, f)).collect()
+    }
+
+    /// The graph as JSON: nodes and edges in a stable order.
+    pub fn to_json(&self, sources: &Sources) -> Value {
+        let nodes: Vec<Value> =
+            self.graph.node_indices().map(|n| json!({"id": n.index(), "node": self.node_json(n, sources)})).collect();
+        let edges: Vec<Value> = self
+            .graph
+            .edge_references()
+            .map(|e| json!({"from": e.source().index(), "to": e.target().index(), "edge": edge_json(e.weight())}))
+            .collect();
+        json!({"pool": self.pool, "target": self.target.name(), "nodes": nodes, "edges": edges})
+    }
+
+    fn node_json(&self, n: NodeIndex, sources: &Sources) -> Value {
+        match &self.graph[n] {
+            Node::MachineConfig { name, .. } => json!({"kind": "machineConfig", "name": name}),
+            Node::Entry(e) => json!({
+                "kind": "entry",
+                "name": describe(&e.subject),
+                "placement": e.placement.name(),
+                "nodeSide": e.node_side,
+                "resolvedPath": e.resolved_path,
+                "actions": e.actions.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }),
+            Node::Rule { kind, span } => json!({
+                "kind": match kind { RuleKind::Layout => "layoutRule", RuleKind::Disruption => "disruptionRule" },
+                "at": location(sources, *span),
+                "text": sources.text(*span),
+            }),
+            Node::Action(a) => json!({"kind": "action", "action": a.to_string()}),
+        }
+    }
+
+    /// Graphviz, for `mcc graph --format dot`.
+    pub fn to_dot(&self, sources: &Sources) -> String {
+        let mut out = format!("digraph \"{}\" {{\n  rankdir=LR;\n", self.pool);
+        for n in self.graph.node_indices() {
+            let (label, shape) = match &self.graph[n] {
+                Node::MachineConfig { name, .. } => (name.clone(), "box"),
+                Node::Entry(e) => (format!("{}\\n[{}]", describe(&e.subject), e.placement.name()), "ellipse"),
+                Node::Rule { span, .. } => (
+                    format!("{}\\n{}", sources.text(*span).lines().next().unwrap_or(""), location(sources, *span)),
+                    "note",
+                ),
+                Node::Action(a) => (a.to_string(), "diamond"),
+            };
+            out.push_str(&format!("  n{} [label=\"{}\", shape={shape}];\n", n.index(), label.replace('"', "\\\"")));
+        }
+        for e in self.graph.edge_references() {
+            let label = match e.weight() {
+                Edge::Defines { .. } => "defines",
+                Edge::Overrides { .. } => "overrides",
+                Edge::PlacedBy => "places",
+                Edge::Shadowed => "shadowed",
+                Edge::MatchedBy => "matches",
+                Edge::Implies => "implies",
+                Edge::Before => "before",
+                Edge::References => "references",
+            };
+            out.push_str(&format!("  n{} -> n{} [label=\"{label}\"];\n", e.source().index(), e.target().index()));
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+fn edge_json(edge: &Edge) -> Value {
+    match edge {
+        Edge::Defines { fields, order } => json!({"kind": "defines", "fields": fields, "order": order}),
+        Edge::Overrides { entry } => json!({"kind": "overrides", "entry": entry}),
+        Edge::PlacedBy => json!({"kind": "places"}),
+        Edge::Shadowed => json!({"kind": "shadowed"}),
+        Edge::MatchedBy => json!({"kind": "matches"}),
+        Edge::Implies => json!({"kind": "implies"}),
+        Edge::Before => json!({"kind": "before"}),
+        Edge::References => json!({"kind": "references"}),
+    }
+}
+
+/// `file:line:column` of a span.
+pub fn location(sources: &Sources, span: Span) -> String {
+    let file = sources.get(span.source);
+    let (line, col) = file.line_col(span.start as usize);
+    format!("{}:{line}:{col}", file.name)
+}
+
+/// How a change to an entry was matched, in the words `mcc explain` uses.
+pub fn disruption_kind(m: &DisruptionMatch<'_>) -> &'static str {
+    match m {
+        DisruptionMatch::File(_) => "file rule",
+        DisruptionMatch::Unit(_) => "unit rule",
+        DisruptionMatch::SshKey(_) => "sshkey rule",
+        DisruptionMatch::SshKeyDefault => "the MCO's default for passwd changes (none)",
+        DisruptionMatch::AlwaysReboot => "always a reboot (OS image, kernel arguments, extensions, kernel type, FIPS)",
+        DisruptionMatch::Unmatched => "no rule: a change reboots",
+    }
+}
