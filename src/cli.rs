@@ -3,10 +3,14 @@
 use std::io::Read;
 use std::process::ExitCode;
 
+use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
+use mcc_compiler::PolicyOptions;
+use mcc_compiler::classify::Target;
 use mcc_compiler::codes;
 use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::load::InputPath;
+use mcc_compiler::policy::stdlib::{OcpVersion, Profile};
 use mcc_compiler::render::RenderOptions;
 
 use crate::output;
@@ -56,10 +60,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t = RenderFormat::Yaml)]
         format: RenderFormat,
     },
-    /// Print the documentation of a diagnostic code, such as MCC1005.
+    /// Explain a diagnostic code (`mcc explain MCC1005`), or where an entry goes and why
+    /// (`mcc explain PATHS... --entry /etc/chrony.conf`).
     Explain {
-        /// The code.
-        code: String,
+        /// A code, or with `--entry` the inputs.
+        #[arg(required = true, value_name = "CODE | PATHS")]
+        args: Vec<String>,
+        /// The entry to explain: a path, a unit (`crio.service`), a dropin (`crio.service.d/10-x.conf`),
+        /// `kargs`, `sshkey`, `extensions`, `kernelType`, `osImageURL` or `fips`.
+        #[arg(long)]
+        entry: Option<String>,
+        /// Only this pool.
+        #[arg(long)]
+        pool: Option<String>,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Print each pool's intermediate graph: MachineConfigs, entries, rules and actions.
+    Graph {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Only this pool.
+        #[arg(long)]
+        pool: Option<String>,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
     },
 }
 
@@ -68,27 +95,100 @@ struct Inputs {
     /// Files, directories (searched for *.yaml, *.yml, *.json) or `-` for stdin.
     #[arg(required = true, value_name = "PATHS")]
     paths: Vec<String>,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+/// How to render and classify, shared by every command that reads inputs.
+#[derive(clap::Args, Clone)]
+struct Settings {
     /// The cluster's OS image, used where no MachineConfig sets osImageURL.
     #[arg(long, value_name = "URL")]
     base_image: Option<String>,
     /// The cluster's extensions image, used where no MachineConfig sets one.
     #[arg(long, value_name = "URL")]
     base_extensions_image: Option<String>,
+    /// The base image family, which decides the filesystem layout.
+    #[arg(long, default_value = "rhcos", value_parser = parse_profile)]
+    profile: Profile,
+    /// The OpenShift release whose default Node Disruption Policy applies (4.16 or later).
+    #[arg(long, value_name = "X.Y", default_value_t = OcpVersion::default(), value_parser = parse_ocp)]
+    ocp_version: OcpVersion,
+    /// How nodes are updated: bootc (image mode), rpm-ostree (layered), legacy (today's MCO).
+    #[arg(long, value_enum, default_value_t = TargetArg::Bootc)]
+    target: TargetArg,
+    /// A site policy file in mcc's policy language (repeatable), read after `.mcc/*.mcc`.
+    #[arg(long = "policy", value_name = "FILE")]
+    policies: Vec<Utf8PathBuf>,
+    /// A file holding the cluster's `MachineConfiguration` (its Node Disruption Policy).
+    #[arg(long, value_name = "FILE")]
+    ndp: Option<String>,
+}
+
+impl Settings {
+    fn with_paths(self, paths: Vec<String>) -> Inputs {
+        Inputs { paths, settings: self }
+    }
+}
+
+fn parse_profile(text: &str) -> Result<Profile, String> {
+    text.parse::<Profile>().map_err(|e| e.to_string())
+}
+
+fn parse_ocp(text: &str) -> Result<OcpVersion, String> {
+    OcpVersion::parse(text)
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TargetArg {
+    Bootc,
+    RpmOstree,
+    Legacy,
 }
 
 impl Inputs {
     fn paths(&self) -> Vec<InputPath> {
-        self.paths.iter().map(|p| InputPath::parse(p)).collect()
+        self.paths.iter().chain(&self.settings.ndp).map(|p| InputPath::parse(p)).collect()
+    }
+
+    fn policy_options(&self) -> PolicyOptions {
+        PolicyOptions {
+            profile: self.settings.profile,
+            ocp: self.settings.ocp_version,
+            target: match self.settings.target {
+                TargetArg::Bootc => Target::Bootc,
+                TargetArg::RpmOstree => Target::RpmOstree,
+                TargetArg::Legacy => Target::Legacy,
+            },
+            policy_files: self.settings.policies.clone(),
+        }
+    }
+
+    /// Reads, renders, classifies and lints.
+    fn analyze(&self, pool: Option<&str>) -> (mcc_compiler::Compilation, mcc_compiler::Analysis) {
+        let paths = self.paths();
+        let mut compilation = mcc_compiler::load(&paths, &mut read_stdin);
+        let analysis = mcc_compiler::analyze(&mut compilation, &paths, &self.options(), &self.policy_options(), pool);
+        (compilation, analysis)
     }
 
     fn options(&self) -> RenderOptions {
-        RenderOptions { base_image: self.base_image.clone(), base_extensions_image: self.base_extensions_image.clone() }
+        RenderOptions {
+            base_image: self.settings.base_image.clone(),
+            base_extensions_image: self.settings.base_extensions_image.clone(),
+        }
     }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum CheckFormat {
     Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
     Json,
 }
 
@@ -110,7 +210,16 @@ pub fn run() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check { inputs, format, deny_warnings } => check(&inputs, format, deny_warnings),
         Command::Render { inputs, pool, format } => render(&inputs, pool.as_deref(), format),
-        Command::Explain { code } => explain(&code),
+        Command::Explain { args, entry: None, .. } if args.len() == 1 => explain_code(&args[0]),
+        Command::Explain { entry: None, .. } => {
+            eprintln!("error: give one code (`mcc explain MCC1005`), or paths with `--entry`");
+            exit::USAGE
+        }
+        Command::Explain { args, entry: Some(entry), pool, format, settings } => {
+            let inputs = settings.with_paths(args);
+            explain_entry(&inputs, &entry, pool.as_deref(), format)
+        }
+        Command::Graph { inputs, pool, format } => graph(&inputs, pool.as_deref(), format),
     })
 }
 
@@ -121,18 +230,18 @@ fn read_stdin() -> std::io::Result<String> {
 }
 
 fn check(inputs: &Inputs, format: CheckFormat, deny_warnings: bool) -> u8 {
-    let mut compilation = mcc_compiler::load(&inputs.paths(), &mut read_stdin);
-    let rendered = mcc_compiler::render(&mut compilation, &inputs.options(), None);
+    let (compilation, analysis) = inputs.analyze(None);
     match format {
-        CheckFormat::Human => output::print_human(&compilation, rendered.len(), &mut std::io::stdout()),
+        CheckFormat::Human => output::print_human(&compilation, analysis.rendered.len(), &mut std::io::stdout()),
         CheckFormat::Json => output::print_json(&compilation),
     }
     outcome(&compilation, deny_warnings)
 }
 
 fn render(inputs: &Inputs, pool: Option<&str>, format: RenderFormat) -> u8 {
-    let mut compilation = mcc_compiler::load(&inputs.paths(), &mut read_stdin);
-    let rendered = mcc_compiler::render(&mut compilation, &inputs.options(), pool);
+    // The whole analysis runs, so `render` reports (and exits) exactly as `check` would.
+    let (compilation, analysis) = inputs.analyze(pool);
+    let rendered = analysis.rendered;
     output::print_diagnostics(&compilation, &mut std::io::stderr());
     if let Some(name) = pool
         && !rendered.iter().any(|p| p.pool.name() == name)
@@ -150,10 +259,18 @@ fn render(inputs: &Inputs, pool: Option<&str>, format: RenderFormat) -> u8 {
     outcome(&compilation, false)
 }
 
-fn explain(code: &str) -> u8 {
-    match codes::find(code) {
-        Some(info) => {
-            output::emit(info.doc);
+fn explain_code(code: &str) -> u8 {
+    if let Some(info) = codes::find(code) {
+        output::emit(info.doc);
+        return exit::OK;
+    }
+    // Not one of mcc's own codes: perhaps a lint of the stdlib (MCC6xxx).
+    let mut sources = mcc_compiler::source::Sources::default();
+    let policies =
+        mcc_compiler::policy::stdlib::load(Profile::default(), OcpVersion::default(), &mut sources, &mut Vec::new());
+    match policies.lint_page(code, &sources) {
+        Some(page) => {
+            output::emit(&page);
             exit::OK
         }
         None => {
@@ -171,4 +288,39 @@ fn outcome(compilation: &mcc_compiler::Compilation, deny_warnings: bool) -> u8 {
     } else {
         exit::OK
     }
+}
+
+fn graph(inputs: &Inputs, pool: Option<&str>, format: GraphFormat) -> u8 {
+    let (compilation, analysis) = inputs.analyze(pool);
+    output::print_diagnostics(&compilation, &mut std::io::stderr());
+    let text = match format {
+        GraphFormat::Dot => analysis.graphs.iter().map(|g| g.to_dot(&compilation.sources)).collect::<String>(),
+        GraphFormat::Json => {
+            let graphs: Vec<_> = analysis.graphs.iter().map(|g| g.to_json(&compilation.sources)).collect();
+            serde_json::to_string_pretty(&serde_json::json!({"schema": "mcc.graph/v1", "graphs": graphs}))
+                .unwrap_or_default()
+                + "\n"
+        }
+    };
+    output::emit(&text);
+    outcome(&compilation, false)
+}
+
+fn explain_entry(inputs: &Inputs, entry: &str, pool: Option<&str>, format: CheckFormat) -> u8 {
+    let (compilation, analysis) = inputs.analyze(pool);
+    let explanations = output::explanations(&compilation, &analysis, entry);
+    if explanations.is_empty() {
+        output::print_diagnostics(&compilation, &mut std::io::stderr());
+        eprintln!("error: no rendered pool has an entry `{entry}`");
+        return exit::FAILED;
+    }
+    match format {
+        CheckFormat::Human => output::emit(&output::explanations_text(&explanations)),
+        CheckFormat::Json => output::emit(
+            &(serde_json::to_string_pretty(&serde_json::json!({"schema": "mcc.explain/v1", "entries": explanations}))
+                .unwrap_or_default()
+                + "\n"),
+        ),
+    }
+    if compilation.unreadable_input { exit::UNREADABLE } else { exit::OK }
 }

@@ -55,7 +55,7 @@ fn summary(compilation: &Compilation, pools: usize) -> String {
     let plural = |n: usize, word: &str| {
         if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
     };
-    let files = compilation.sources.iter().filter(|(_, f)| !f.name.as_str().starts_with("<builtin>")).count();
+    let files = compilation.input_files;
     format!(
         "{}, {} in {} ({}, {} rendered)",
         plural(compilation.count(Severity::Error), "error"),
@@ -133,4 +133,43 @@ pub fn emit(text: &str) {
 
 pub fn to_yaml(value: &Value) -> String {
     serde_saphyr::to_string(value).unwrap_or_default()
+}
+
+pub use mcc_compiler::explain::explain as explanations;
+
+/// `mcc explain --entry` for people.
+pub fn explanations_text(explanations: &[mcc_compiler::explain::Explanation]) -> String {
+    let mut out = String::new();
+    for e in explanations {
+        let placement = match e.placement {
+            "image" => "image: baked into the derived image",
+            "etc" => "etc: baked into the image's /etc (3-way merged on update)",
+            "var" => "var: written on the node (never updated from an image)",
+            "rebootless" => "rebootless: written on the node, with its disruption actions",
+            _ => "reject: no node can hold it",
+        };
+        out.push_str(&format!("{} in pool {} (target {}, profile {})\n", e.entry, e.pool, e.target, e.profile));
+        out.push_str(&format!("  placement: {placement}{}\n", if e.node_side { "; applied on the node" } else { "" }));
+        if let Some(path) = e.resolved_path.as_ref().filter(|p| **p != e.entry) {
+            out.push_str(&format!("  resolves to: {path}\n"));
+        }
+        if let Some(rule) = &e.rule {
+            out.push_str(&format!("  placed by: {}  {}\n", rule.at, rule.text));
+        }
+        for rule in &e.shadowed {
+            out.push_str(&format!("  shadowed: {}  {}\n", rule.at, rule.text));
+        }
+        out.push_str(&format!("  on change: {} — {}\n", e.actions.join(", "), e.disruption));
+        if let Some(rule) = &e.disruption_rule {
+            out.push_str(&format!("  disruption rule: {}  {}\n", rule.at, rule.text));
+        }
+        if let Some(note) = &e.note {
+            out.push_str(&format!("  note: {note}\n"));
+        }
+        out.push_str("  defined by, in override order:\n");
+        for (i, d) in e.machine_configs.iter().enumerate() {
+            out.push_str(&format!("    {}. {} ({}): {}\n", i + 1, d.name, d.at, d.fields.join(", ")));
+        }
+    }
+    out
 }

@@ -105,8 +105,11 @@ fn span_problems(report: &Value, text: &str) -> Vec<String> {
     };
     for d in report["diagnostics"].as_array().into_iter().flatten() {
         let code = d["code"].as_str().unwrap_or("?");
-        // Only spans into the input file: `<builtin>` sources are mcc's own.
-        let in_input = |loc: &Value| !loc["file"].as_str().unwrap_or("").starts_with("<builtin>");
+        // Only spans into the input file: `<builtin>` sources and the stdlib are mcc's own.
+        let in_input = |loc: &Value| {
+            let file = loc["file"].as_str().unwrap_or("");
+            !file.starts_with("<builtin>") && !file.starts_with("stdlib/")
+        };
         if in_input(&d["location"]) {
             check(&format!("{code} location"), &d["location"]);
         }

@@ -18,8 +18,10 @@ use crate::policy::disruption::{Action, DisruptionPolicy, FileRule, SshKeyRule, 
 use crate::policy::layout::{Decision, Layout, Place};
 use crate::source::Span;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Target {
+    /// bootc-managed image-mode nodes (the default).
+    #[default]
     Bootc,
     RpmOstree,
     Legacy,

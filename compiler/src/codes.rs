@@ -99,8 +99,36 @@ codes! {
     POOL_NOT_RENDERED = "MCC2007" "pool-not-rendered" Info "a pool is not rendered because a MachineConfig it selects has errors";
 
     // The policy language (MCC30xx).
+    POLICY_SYNTAX = "MCC3001" "policy-syntax" Error "a policy file does not parse";
+    UNKNOWN_ACTION = "MCC3002" "unknown-action" Error "a disruption action is not one the Node Disruption Policy knows";
+    ACTION_SERVICE = "MCC3003" "action-service" Error "reload or restart has no service, or another action has one";
+    ACTION_NOT_STANDALONE = "MCC3004" "action-not-standalone" Error "reboot or none is combined with other actions";
+    SERVICE_NAME_INVALID = "MCC3005" "service-name-invalid" Error "a service or unit name is one the Node Disruption Policy API refuses";
+    SPECIAL_OUTSIDE_REGISTRIES = "MCC3006" "special-outside-registries" Error "the special action is used for something other than /etc/containers/registries.conf";
+    POLICY_PATH_RELATIVE = "MCC3007" "policy-path-relative" Error "a path or pattern in a policy is not absolute";
+    RULE_NEVER_MATCHES = "MCC3008" "rule-never-matches" Warning "a policy rule can never match or has no effect";
+    LAYOUT_EXTENDS_INVALID = "MCC3009" "layout-extends-invalid" Error "a layout extends an unknown layout, itself, or a layout already defined";
+    UNLINK_UNKNOWN = "MCC3010" "unlink-unknown" Error "unlink names a link the layout does not have";
+    LINT_CODE_INVALID = "MCC3011" "lint-code-invalid" Error "a lint code is not capital letters followed by four digits";
+    DUPLICATE_LINT = "MCC3012" "duplicate-lint" Error "one policy file defines the same lint code twice";
+    TOO_MANY_ACTIONS = "MCC3013" "too-many-actions" Error "a disruption rule has more than 10 actions";
 
     // The Node Disruption Policy and MachineConfiguration (MCC31xx).
+    MACHINE_CONFIGURATION_NOT_CLUSTER = "MCC3101" "machine-configuration-not-cluster" Error "a MachineConfiguration is not named cluster";
+    DUPLICATE_MACHINE_CONFIGURATION = "MCC3102" "duplicate-machine-configuration" Error "two MachineConfiguration objects are named cluster";
+    NDP_TOO_MANY_ENTRIES = "MCC3103" "ndp-too-many-entries" Error "a Node Disruption Policy lists more than 50 files or 50 units";
+    NDP_DUPLICATE_ENTRY = "MCC3104" "ndp-duplicate-entry" Error "a Node Disruption Policy lists the same path or unit name twice";
+    NDP_FIELD_REQUIRED = "MCC3105" "ndp-field-required" Error "a Node Disruption Policy entry lacks a required field";
+    NDP_TOO_MANY_ACTIONS = "MCC3106" "ndp-too-many-actions" Error "a Node Disruption Policy entry has more than 10 actions";
+    NDP_ACTION_NOT_STANDALONE = "MCC3107" "ndp-action-not-standalone" Error "a Reboot or None action is listed with other actions";
+    NDP_ACTION_TYPE_INVALID = "MCC3108" "ndp-action-type-invalid" Error "an action type is not one a Node Disruption Policy accepts";
+    NDP_ACTION_SERVICE_MISMATCH = "MCC3109" "ndp-action-service-mismatch" Error "reload or restart is missing for its action type, or set for another type";
+    NDP_SERVICE_NAME_TOO_LONG = "MCC3110" "ndp-service-name-too-long" Error "a service or unit name is longer than 255 characters";
+    NDP_SERVICE_TYPE_INVALID = "MCC3111" "ndp-service-type-invalid" Error "a service or unit name does not end in a systemd unit type";
+    NDP_SERVICE_NAME_INVALID = "MCC3112" "ndp-service-name-invalid" Error "a service or unit name has no valid name before its unit type";
+    NDP_PATH_RELATIVE = "MCC3113" "ndp-path-relative" Warning "a file policy path is not absolute, so it never matches";
+    IRRECONCILABLE_OVERRIDES_INVALID = "MCC3114" "irreconcilable-overrides-invalid" Error "irreconcilableValidationOverrides is empty, repeats or names an unknown section";
+    NDP_UNKNOWN_FIELD = "MCC3115" "ndp-unknown-field" Warning "a MachineConfiguration spec or Node Disruption Policy has a field its API does not define";
 
     // Classification (MCC32xx).
     REBOOTLESS_ON_IMAGE_PATH = "MCC3201" "rebootless-on-image-path" Warning "a rebootless disruption policy covers a path that is read-only on image-mode nodes";

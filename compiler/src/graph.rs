@@ -117,7 +117,7 @@ pub fn build(
             EntryKey::Group(_) => continue, // groups are irreconcilable day-2 and never placed
         };
         if !present(pool, &subject) {
-            continue; // replaced by an entry of another kind at the same path
+            continue; // replaced by an entry of another kind, or a unit that only carries dropins
         }
         let Some(last) = definitions.last() else { continue };
         let classified = classify::classify(&subject, layout, policy, target);
@@ -147,8 +147,19 @@ fn present(pool: &RenderedPool, subject: &Subject) -> bool {
                 || c.storage.directories.iter().any(|d| &d.node.path.value == p)
                 || c.storage.links.iter().any(|l| &l.node.path.value == p)
         }
+        // A unit with neither contents nor enablement writes nothing of its own.
+        Subject::Unit(name) => c
+            .systemd
+            .units
+            .iter()
+            .any(|u| &u.name.value == name && (u.contents.is_some() || u.enabled.is_some() || u.mask.is_some())),
         _ => true,
     }
+}
+
+/// A rule's first line with its alignment spaces folded, for labels.
+pub fn rule_text(sources: &Sources, span: Span) -> String {
+    sources.text(span).lines().next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// How an entry is named to users and in `mcc explain --entry`.
@@ -372,7 +383,7 @@ impl PoolGraph {
             Node::Rule { kind, span } => json!({
                 "kind": match kind { RuleKind::Layout => "layoutRule", RuleKind::Disruption => "disruptionRule" },
                 "at": location(sources, *span),
-                "text": sources.text(*span),
+                "text": rule_text(sources, *span),
             }),
             Node::Action(a) => json!({"kind": "action", "action": a.to_string()}),
         }
@@ -385,10 +396,9 @@ impl PoolGraph {
             let (label, shape) = match &self.graph[n] {
                 Node::MachineConfig { name, .. } => (name.clone(), "box"),
                 Node::Entry(e) => (format!("{}\\n[{}]", describe(&e.subject), e.placement.name()), "ellipse"),
-                Node::Rule { span, .. } => (
-                    format!("{}\\n{}", sources.text(*span).lines().next().unwrap_or(""), location(sources, *span)),
-                    "note",
-                ),
+                Node::Rule { span, .. } => {
+                    (format!("{}\\n{}", rule_text(sources, *span), location(sources, *span)), "note")
+                }
                 Node::Action(a) => (a.to_string(), "diamond"),
             };
             out.push_str(&format!("  n{} [label=\"{}\", shape={shape}];\n", n.index(), label.replace('"', "\\\"")));

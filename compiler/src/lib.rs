@@ -5,12 +5,17 @@
 //! Nothing here prints, exits or picks colours: the CLI does.
 
 pub mod classify;
+#[cfg(test)]
+mod classify_tests;
 pub mod codes;
 pub mod diagnostic;
+pub mod explain;
 pub mod graph;
 pub mod ignition;
+pub mod lints;
 pub mod load;
 pub mod model;
+pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod source;
@@ -31,6 +36,8 @@ pub struct Compilation {
     pub diagnostics: Vec<Diagnostic>,
     /// True when some input path could not be read at all (a distinct exit code for the CLI).
     pub unreadable_input: bool,
+    /// How many input files were read (the stdlib and other built-in sources come after them).
+    pub input_files: usize,
 }
 
 /// Reads and models every input. Never fails: problems become diagnostics.
@@ -38,6 +45,7 @@ pub fn load(paths: &[InputPath], stdin: &mut dyn FnMut() -> std::io::Result<Stri
     let mut c = Compilation::default();
     load::read_inputs(paths, stdin, &mut c.sources, &mut c.diagnostics);
     c.unreadable_input = c.diagnostics.iter().any(|d| d.code == &codes::INPUT_UNREADABLE);
+    c.input_files = c.sources.len();
     let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();
     for (id, text) in files {
         let documents = load::yaml::parse_documents(id, &text, &mut c.diagnostics);
@@ -124,4 +132,95 @@ impl Compilation {
     pub fn count(&self, severity: Severity) -> usize {
         self.diagnostics.iter().filter(|d| d.severity() == severity).count()
     }
+}
+
+/// What the policy stages need beyond rendering.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyOptions {
+    pub profile: policy::stdlib::Profile,
+    pub ocp: policy::stdlib::OcpVersion,
+    pub target: classify::Target,
+    /// Site policy files given with `--policy`, read after those found in `.mcc/`.
+    pub policy_files: Vec<camino::Utf8PathBuf>,
+}
+
+/// Every pool rendered, classified into its graph, and linted.
+#[derive(Debug)]
+pub struct Analysis {
+    pub rendered: Vec<RenderedPool>,
+    pub policies: policy::stdlib::Policies,
+    pub site: policy::ndp::SitePolicy,
+    pub graphs: Vec<graph::PoolGraph>,
+}
+
+/// Renders, loads the policies (stdlib, then the site's policy files, then the site's
+/// `MachineConfiguration`, each over the one before), builds each pool's graph and runs the lints.
+pub fn analyze(
+    c: &mut Compilation,
+    paths: &[InputPath],
+    render_options: &RenderOptions,
+    options: &PolicyOptions,
+    only_pool: Option<&str>,
+) -> Analysis {
+    let rendered = render(c, render_options, only_pool);
+    let mut policies = policy::stdlib::load(options.profile, options.ocp, &mut c.sources, &mut c.diagnostics);
+    for file in site_policy_files(paths, &options.policy_files, &mut c.diagnostics) {
+        match std::fs::read_to_string(&file) {
+            Ok(text) => {
+                policies.load_site(file, &text, &mut c.sources, &mut c.diagnostics);
+            }
+            Err(error) => {
+                c.unreadable_input = true;
+                c.diagnostics.push(Diagnostic::about_path(
+                    &codes::INPUT_UNREADABLE,
+                    file.as_str(),
+                    format!("cannot read: {error}"),
+                ));
+            }
+        }
+    }
+    let site = policy::ndp::site_policy(&c.inputs, &mut c.diagnostics);
+    policies.disruption.merge(site.disruption.clone());
+    let graphs: Vec<graph::PoolGraph> = rendered
+        .iter()
+        .map(|pool| {
+            let g = graph::build(
+                pool,
+                &c.inputs,
+                &policies.layout,
+                &policies.disruption,
+                options.target,
+                &mut c.diagnostics,
+            );
+            lints::run(pool, &g, &policies, &mut c.diagnostics);
+            g
+        })
+        .collect();
+    diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
+    Analysis { rendered, policies, site, graphs }
+}
+
+/// `.mcc/*.mcc` at the root of each directory input (in input order), then the `--policy` files.
+fn site_policy_files(
+    paths: &[InputPath],
+    explicit: &[camino::Utf8PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<camino::Utf8PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if let InputPath::Path(p) = path
+            && p.is_dir()
+        {
+            match policy::stdlib::site_files(p) {
+                Ok(found) => files.extend(found),
+                Err(error) => diagnostics.push(Diagnostic::about_path(
+                    &codes::INPUT_UNREADABLE,
+                    p.join(".mcc").as_str(),
+                    format!("cannot read: {error}"),
+                )),
+            }
+        }
+    }
+    files.extend(explicit.iter().cloned());
+    files
 }

@@ -1,5 +1,14 @@
 //! Policies: where each entry goes on an image-mode node, what a change to it costs, and the
 //! lints a site wants. The stdlib and site files are written in mcc's policy language.
 
+pub mod ast;
 pub mod disruption;
 pub mod layout;
+pub mod lint;
+pub mod lower;
+pub mod ndp;
+pub mod parse;
+pub mod stdlib;
+
+#[cfg(test)]
+mod language_tests;

@@ -36,6 +36,7 @@ pub enum EntryKey {
 pub struct Definition {
     pub machine_config: McId,
     pub fields: Vec<&'static str>,
+    /// The entry's path or name in that MachineConfig.
     pub span: Span,
 }
 
@@ -139,7 +140,7 @@ impl Merger {
             }
             None => files.push(child.clone()),
         }
-        self.record(EntryKey::Path(path), mc, fields, child.node.span);
+        self.record(EntryKey::Path(path), mc, fields, child.node.path.span);
     }
 
     fn merge_directory(&mut self, mc: McId, child: &Directory) {
@@ -155,7 +156,7 @@ impl Merger {
             }
             None => dirs.push(child.clone()),
         }
-        self.record(EntryKey::Path(path), mc, fields, child.node.span);
+        self.record(EntryKey::Path(path), mc, fields, child.node.path.span);
     }
 
     fn merge_link(&mut self, mc: McId, child: &Link) {
@@ -173,7 +174,7 @@ impl Merger {
             }
             None => links.push(child.clone()),
         }
-        self.record(EntryKey::Path(path), mc, fields, child.node.span);
+        self.record(EntryKey::Path(path), mc, fields, child.node.path.span);
     }
 
     fn merge_unit(&mut self, mc: McId, child: &Unit) {
@@ -201,9 +202,9 @@ impl Merger {
         for dropin in &child.dropins {
             let key = EntryKey::Dropin { unit: name.clone(), name: dropin.name.value.clone() };
             let fields = if dropin.contents.is_some() { vec!["contents"] } else { Vec::new() };
-            self.record(key, mc, fields, dropin.span);
+            self.record(key, mc, fields, dropin.name.span);
         }
-        self.record(EntryKey::Unit(name), mc, fields, child.span);
+        self.record(EntryKey::Unit(name), mc, fields, child.name.span);
     }
 
     fn merge_user(&mut self, mc: McId, child: &User) {
@@ -221,7 +222,7 @@ impl Merger {
             }
             None => users.push(child.clone()),
         }
-        self.record(EntryKey::User(name), mc, fields, child.span);
+        self.record(EntryKey::User(name), mc, fields, child.name.span);
     }
 
     fn merge_group(&mut self, mc: McId, child: &Group) {
@@ -231,7 +232,7 @@ impl Merger {
             Some(parent) => merge_fields(&mut parent.other, &child.other),
             None => groups.push(child.clone()),
         }
-        self.record(EntryKey::Group(name), mc, Vec::new(), child.span);
+        self.record(EntryKey::Group(name), mc, Vec::new(), child.name.span);
     }
 
     /// The MCO's post-merge defaults: every file without `overwrite` gets `overwrite: true`

@@ -1,0 +1,132 @@
+//! Applying the policy lints (stdlib and site) to every classified entry of a pool.
+
+use crate::classify::{Placement, Subject};
+use crate::codes::CodeInfo;
+use crate::diagnostic::Diagnostic;
+use crate::graph::{Node, PoolGraph};
+use crate::ignition::content;
+use crate::ignition::types::{File, NodeCommon, Owner};
+use crate::policy::lint::{self, EntryFacts, EntryKind, Lint};
+use crate::policy::stdlib::Policies;
+use crate::render::RenderedPool;
+
+/// Runs every enabled lint on every entry of the pool's graph.
+pub fn run(pool: &RenderedPool, graph: &PoolGraph, policies: &Policies, diagnostics: &mut Vec<Diagnostic>) {
+    let lints: Vec<&Lint> = policies.enabled_lints().collect();
+    if lints.is_empty() {
+        return;
+    }
+    for (subject, &node) in &graph.entries {
+        let Node::Entry(entry) = &graph.graph[node] else { continue };
+        let mut facts = EntryFacts::new(kind_of(pool, subject));
+        facts.path = subject.path();
+        facts.name = name_of(subject);
+        facts.placement = Some(placement(entry.placement));
+        facts.pool = Some(pool.pool.name().to_string());
+        facts.sources = graph.definitions(node).into_iter().map(|(name, _)| name).collect();
+        if let Some(node) = storage_node(pool, subject) {
+            facts.user = Some(owner(&node.user));
+            facts.group = Some(owner(&node.group));
+        }
+        if let Some(file) = file_of(pool, subject) {
+            facts.mode = Some(file.mode.as_ref().map_or(0o644, |m| m.value) as u32);
+            facts.size = size_of(file);
+        }
+        for lint in &lints {
+            if lint.matches(&facts) {
+                diagnostics.push(finding(lint, entry.span));
+            }
+        }
+    }
+}
+
+fn finding(lint: &Lint, span: crate::source::Span) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(code_info(lint), span, lint.message.value.clone())
+        .with_related(lint.span, format!("lint `{}`", lint.code.value));
+    if let Some(help) = &lint.help {
+        diagnostic = diagnostic.with_help(help.value.clone());
+    }
+    diagnostic
+}
+
+/// Lint codes live in policy files, not in mcc's registry; each gets a registry entry of its
+/// own, made once per run (a handful at most), so lint findings are ordinary diagnostics.
+fn code_info(lint: &Lint) -> &'static CodeInfo {
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    Box::leak(Box::new(CodeInfo {
+        code: leak(lint.code.value.clone()),
+        name: "policy-lint",
+        severity: lint.severity().unwrap_or(crate::diagnostic::Severity::Info),
+        summary: leak(lint.message.value.clone()),
+        doc: leak(lint.help.as_ref().map_or_else(String::new, |h| h.value.clone())),
+    }))
+}
+
+fn placement(p: Placement) -> lint::Placement {
+    match p {
+        Placement::Image => lint::Placement::Image,
+        Placement::Etc => lint::Placement::Etc,
+        Placement::Var => lint::Placement::Var,
+        Placement::Rebootless => lint::Placement::Rebootless,
+        Placement::Reject => lint::Placement::Reject,
+    }
+}
+
+fn kind_of(pool: &RenderedPool, subject: &Subject) -> EntryKind {
+    let storage = &pool.config.storage;
+    match subject {
+        Subject::Path(p) if storage.directories.iter().any(|d| &d.node.path.value == p) => EntryKind::Directory,
+        Subject::Path(p) if storage.links.iter().any(|l| &l.node.path.value == p) => EntryKind::Link,
+        Subject::Path(_) => EntryKind::File,
+        Subject::Unit(_) => EntryKind::Unit,
+        Subject::Dropin { .. } => EntryKind::Dropin,
+        Subject::Passwd(_) => EntryKind::User,
+        Subject::KernelArguments => EntryKind::KernelArgument,
+        Subject::Extensions => EntryKind::Extension,
+        Subject::KernelType => EntryKind::KernelType,
+        Subject::OsImage => EntryKind::OsImage,
+        Subject::Fips => EntryKind::Fips,
+    }
+}
+
+fn name_of(subject: &Subject) -> Option<String> {
+    match subject {
+        Subject::Unit(u) => Some(u.clone()),
+        Subject::Dropin { name, .. } => Some(name.clone()),
+        Subject::Passwd(u) => Some(u.clone()),
+        _ => None,
+    }
+}
+
+fn storage_node<'p>(pool: &'p RenderedPool, subject: &Subject) -> Option<&'p NodeCommon> {
+    let Subject::Path(path) = subject else { return None };
+    let s = &pool.config.storage;
+    s.files
+        .iter()
+        .map(|f| &f.node)
+        .chain(s.directories.iter().map(|d| &d.node))
+        .chain(s.links.iter().map(|l| &l.node))
+        .find(|n| &n.path.value == path)
+}
+
+fn file_of<'p>(pool: &'p RenderedPool, subject: &Subject) -> Option<&'p File> {
+    let Subject::Path(path) = subject else { return None };
+    pool.config.storage.files.iter().find(|f| &f.node.path.value == path)
+}
+
+/// An unset owner is root (id 0), as Ignition writes it.
+fn owner(o: &Owner) -> lint::Owner {
+    match (&o.id, &o.name) {
+        (Some(id), _) => lint::Owner::id(id.value as u32),
+        (None, Some(name)) => lint::Owner::named(&name.value),
+        (None, None) => lint::Owner::id(0),
+    }
+}
+
+/// The decoded size of inline contents; unknown for remote sources.
+fn size_of(file: &File) -> Option<u64> {
+    let source = file.contents.source.as_ref()?;
+    let decoded = content::decode_data_url(&source.value).ok()?;
+    let compression = file.contents.compression.as_ref().map(|c| c.value.as_str());
+    content::decompress(&decoded.bytes, compression).ok().map(|b| b.len() as u64)
+}

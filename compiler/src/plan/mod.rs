@@ -1,0 +1,129 @@
+//! Stage 6, plan: what a change from one state to another does to a pool's nodes, decided as
+//! the MCO decides it (`spec/mco.md` §3, §4), plus what image mode adds (a rebuild).
+//!
+//! A side of the plan is a [`PoolState`]: a pool's rendered config, whether mcc rendered it from
+//! MachineConfigs or read it from a cluster export (`oc get mc rendered-worker-… -o yaml`).
+
+use crate::classify::Placement;
+use crate::ignition::types::Ignition;
+use crate::policy::disruption::Action;
+
+/// One side of a plan for one pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolState {
+    /// `rendered-<pool>-<hash>`, or the exported object's name.
+    pub name: String,
+    pub config: Ignition,
+    pub kernel_arguments: Vec<String>,
+    pub extensions: Vec<String>,
+    /// Canonical: `default`, `realtime` or `64k-pages`.
+    pub kernel_type: String,
+    pub fips: bool,
+    pub os_image_url: String,
+    /// Per entry (as `graph::describe` names it), the MachineConfigs that define it, in override
+    /// order; empty for a cluster export, which does not say.
+    pub sources: indexmap::IndexMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Op {
+    Add,
+    Change,
+    Remove,
+}
+
+impl Op {
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Change => "change",
+            Op::Remove => "remove",
+        }
+    }
+
+    pub fn symbol(self) -> char {
+        match self {
+            Op::Add => '+',
+            Op::Change => '~',
+            Op::Remove => '-',
+        }
+    }
+}
+
+/// What changed, in the plan's JSON vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChangeKind {
+    File,
+    Directory,
+    Link,
+    Unit,
+    Passwd,
+    KernelArguments,
+    Extensions,
+    KernelType,
+    OsImageUrl,
+    Fips,
+}
+
+impl ChangeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::File => "file",
+            ChangeKind::Directory => "directory",
+            ChangeKind::Link => "link",
+            ChangeKind::Unit => "unit",
+            ChangeKind::Passwd => "passwd",
+            ChangeKind::KernelArguments => "kernelArguments",
+            ChangeKind::Extensions => "extensions",
+            ChangeKind::KernelType => "kernelType",
+            ChangeKind::OsImageUrl => "osImageURL",
+            ChangeKind::Fips => "fips",
+        }
+    }
+}
+
+/// One changed entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub op: Op,
+    pub kind: ChangeKind,
+    /// A path, a unit name, `core` (passwd), or the spec field's name.
+    pub name: String,
+    pub placement: Placement,
+    /// What the change's own policy says (before the pool's combination rules).
+    pub actions: Vec<Action>,
+    /// `file:line:column` of the disruption rule that matched, if any.
+    pub rule: Option<String>,
+    /// The MachineConfigs responsible (the new side's, or the old side's for a removal).
+    pub sources: Vec<String>,
+    /// Why this change reboots, when it does.
+    pub reason: Option<String>,
+}
+
+/// A reconcilability error (`spec/mco.md` §3) or another reason the plan fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The plan for one pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolPlan {
+    pub pool: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reconcilable: bool,
+    pub errors: Vec<PlanError>,
+    /// Under bootc and rpm-ostree: a change to an entry placed in the image.
+    pub rebuild: bool,
+    pub reboot: bool,
+    pub drain: bool,
+    /// The pool's final action list, as the MCO computes it (Special already resolved).
+    pub actions: Vec<Action>,
+    pub changes: Vec<Change>,
+    /// A one-line reason for a reboot, naming the culprit (`99-worker-chrony: /etc/chrony.conf has no disruption policy`).
+    pub reboot_reason: Option<String>,
+}
+
+pub mod state;
