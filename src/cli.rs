@@ -13,7 +13,7 @@ use mcc_compiler::load::InputPath;
 use mcc_compiler::policy::stdlib::{OcpVersion, Profile};
 use mcc_compiler::render::RenderOptions;
 
-use crate::output;
+use crate::{git, output, plan_view};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -23,6 +23,8 @@ pub mod exit {
     pub const FAILED: u8 = 1;
     /// An input could not be read.
     pub const UNREADABLE: u8 = 3;
+    /// `plan --detailed-exitcode`: there are changes.
+    pub const CHANGES: u8 = 2;
     /// The command line was wrong.
     pub const USAGE: u8 = 64;
 }
@@ -75,6 +77,26 @@ enum Command {
         pool: Option<String>,
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// What a change does to each pool's nodes: rebuild, drain, reboot or rebootless actions.
+    Plan {
+        /// The current state: paths, `git:REF[:DIR]`, a rendered config exported from a cluster,
+        /// or `none` (a first install).
+        #[arg(long = "from", num_args = 1.., value_name = "OLD")]
+        from: Vec<String>,
+        /// The new state: paths, `git:REF[:DIR]`, or an exported rendered config.
+        #[arg(long = "to", num_args = 1.., required = true, value_name = "NEW")]
+        to: Vec<String>,
+        /// Only this pool.
+        #[arg(long)]
+        pool: Option<String>,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+        /// Exit 0 without changes, 2 with changes, 1 when a plan failed.
+        #[arg(long)]
+        detailed_exitcode: bool,
         #[command(flatten)]
         settings: Settings,
     },
@@ -220,6 +242,9 @@ pub fn run() -> ExitCode {
             explain_entry(&inputs, &entry, pool.as_deref(), format)
         }
         Command::Graph { inputs, pool, format } => graph(&inputs, pool.as_deref(), format),
+        Command::Plan { from, to, pool, format, detailed_exitcode, settings } => {
+            plan(&from, &to, pool.as_deref(), format, detailed_exitcode, settings)
+        }
     })
 }
 
@@ -323,4 +348,90 @@ fn explain_entry(inputs: &Inputs, entry: &str, pool: Option<&str>, format: Check
         ),
     }
     if compilation.unreadable_input { exit::UNREADABLE } else { exit::OK }
+}
+
+/// Reads one side of a plan: `none`, `git:REF[:DIR]` (the other side's paths at REF), or paths.
+fn side_paths(args: &[String], other: &[String]) -> Result<Option<Vec<InputPath>>, String> {
+    if args.is_empty() || args == ["none"] {
+        return Ok(None);
+    }
+    let mut paths = Vec::new();
+    for arg in args {
+        match git::GitSpec::parse(arg) {
+            Some(spec) => paths.extend(git::read(&spec, other)?),
+            None => paths.push(InputPath::parse(arg)),
+        }
+    }
+    Ok(Some(paths))
+}
+
+fn analyze_side(
+    paths: Vec<InputPath>,
+    settings: &Settings,
+    pool: Option<&str>,
+) -> (mcc_compiler::Compilation, mcc_compiler::Analysis) {
+    let inputs = Inputs { paths: Vec::new(), settings: settings.clone() };
+    let mut compilation = mcc_compiler::load(&paths, &mut read_stdin);
+    let analysis = mcc_compiler::analyze(&mut compilation, &paths, &inputs.options(), &inputs.policy_options(), pool);
+    (compilation, analysis)
+}
+
+fn plan(
+    from: &[String],
+    to: &[String],
+    pool: Option<&str>,
+    format: CheckFormat,
+    detailed: bool,
+    settings: Settings,
+) -> u8 {
+    let (old_paths, new_paths) = match (side_paths(from, to), side_paths(to, from)) {
+        (Ok(old), Ok(Some(new))) => (old, new),
+        (Ok(_), Ok(None)) => {
+            eprintln!("error: `--to` needs the new state; `none` is only for `--from`");
+            return exit::USAGE;
+        }
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("error: {error}");
+            return exit::UNREADABLE;
+        }
+    };
+    let options = Inputs { paths: Vec::new(), settings: settings.clone() }.policy_options();
+    let old = old_paths.map(|paths| analyze_side(paths, &settings, pool));
+    let (new_compilation, new_analysis) = analyze_side(new_paths, &settings, pool);
+    if let Some((old_compilation, _)) = &old
+        && old_compilation.count(Severity::Error) > 0
+    {
+        eprintln!("in the --from state:");
+        output::print_diagnostics(old_compilation, &mut std::io::stderr());
+    }
+    output::print_diagnostics(&new_compilation, &mut std::io::stderr());
+    let old_side = old.as_ref().map(|(c, a)| mcc_compiler::plan::sides::Side { compilation: c, analysis: a });
+    let new_side = mcc_compiler::plan::sides::Side { compilation: &new_compilation, analysis: &new_analysis };
+    let plans = mcc_compiler::plan::sides::plan(old_side.as_ref(), &new_side, &options, pool);
+    let header = format!(
+        "mcc plan: {} -> {} (target {}, profile {}, OpenShift {})",
+        if from.is_empty() { "none".to_string() } else { from.join(" ") },
+        to.join(" "),
+        options.target.name(),
+        options.profile,
+        options.ocp
+    );
+    match format {
+        CheckFormat::Human => output::emit(&plan_view::human(&plans, options.target, &header)),
+        CheckFormat::Json => output::emit(
+            &(serde_json::to_string_pretty(&plan_view::json(&plans, options.target)).unwrap_or_default() + "\n"),
+        ),
+    }
+    let unreadable = new_compilation.unreadable_input || old.as_ref().is_some_and(|(c, _)| c.unreadable_input);
+    let failed = plans.iter().any(|p| !p.reconcilable) || new_compilation.count(Severity::Error) > 0;
+    let changed = plans.iter().any(|p| !p.changes.is_empty());
+    if unreadable {
+        exit::UNREADABLE
+    } else if failed {
+        exit::FAILED
+    } else if detailed && changed {
+        exit::CHANGES
+    } else {
+        exit::OK
+    }
 }

@@ -4,7 +4,9 @@
 //! codes; everything else lives in the compiler library.
 
 mod cli;
+mod git;
 mod output;
+mod plan_view;
 
 use std::process::ExitCode;
 

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use support::{Run, mcc};
 
-const EXAMPLE: &str = "examples/cluster";
+const EXAMPLE: &str = "examples/cluster/before";
 
 /// The example's files, sorted, as paths relative to the package root.
 fn example_files() -> Vec<String> {

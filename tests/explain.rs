@@ -4,7 +4,7 @@ mod support;
 
 use support::mcc;
 
-const EXAMPLE: &str = "examples/cluster";
+const EXAMPLE: &str = "examples/cluster/before";
 
 #[test]
 fn explain_of_a_plain_etc_file_shows_its_rule_and_its_source() {

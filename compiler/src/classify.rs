@@ -47,6 +47,13 @@ pub enum Placement {
 }
 
 impl Placement {
+    pub const ALL: [Placement; 5] =
+        [Placement::Image, Placement::Etc, Placement::Var, Placement::Rebootless, Placement::Reject];
+
+    pub fn from_name(name: &str) -> Option<Placement> {
+        Placement::ALL.into_iter().find(|p| p.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Placement::Image => "image",

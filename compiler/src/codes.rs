@@ -7,7 +7,8 @@
 //!
 //! Ranges: `MCC0xxx` reading inputs, `MCC1xxx` Ignition and MachineConfig validation,
 //! `MCC2xxx` pools and rendering, `MCC30xx` the policy language, `MCC31xx` the Node Disruption
-//! Policy.
+//! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling. Lints written in
+//! policy files have their own codes (`MCC6xxx` for the stdlib's).
 
 use crate::diagnostic::Severity;
 
@@ -132,6 +133,22 @@ codes! {
 
     // Classification (MCC32xx).
     REBOOTLESS_ON_IMAGE_PATH = "MCC3201" "rebootless-on-image-path" Warning "a rebootless disruption policy covers a path that is read-only on image-mode nodes";
+
+    // Plans (MCC40xx).
+    IRRECONCILABLE_GROUPS = "MCC4001" "irreconcilable-groups" Error "a change to passwd groups, which the MCO refuses on running nodes";
+    IRRECONCILABLE_USER = "MCC4002" "irreconcilable-user" Error "a change to passwd users names a user other than core";
+    IRRECONCILABLE_USER_FIELDS = "MCC4003" "irreconcilable-user-fields" Error "the core user sets fields other than SSH keys and password hash";
+    IRRECONCILABLE_CORE_USER_EMPTY = "MCC4004" "irreconcilable-core-user-empty" Error "a change to passwd users leaves the last user without SSH keys or password hash";
+    IRRECONCILABLE_IGNITION_KARGS = "MCC4005" "irreconcilable-ignition-kargs" Error "a change to the Ignition kernelArguments section, which the MCO refuses";
+    IRRECONCILABLE_DISKS = "MCC4006" "irreconcilable-disks" Error "a change to storage.disks, which the MCO refuses unless overridden";
+    IRRECONCILABLE_FILESYSTEMS = "MCC4007" "irreconcilable-filesystems" Error "a change to storage.filesystems, which the MCO refuses unless overridden";
+    IRRECONCILABLE_RAID = "MCC4008" "irreconcilable-raid" Error "a change to storage.raid, which the MCO refuses unless overridden";
+    IRRECONCILABLE_DIRECTORIES = "MCC4009" "irreconcilable-directories" Error "a change to storage.directories, which the MCO refuses";
+    IRRECONCILABLE_LINKS = "MCC4010" "irreconcilable-links" Error "a change to storage.links other than removing them all, which the MCO refuses";
+    IRRECONCILABLE_FILE_APPEND = "MCC4011" "irreconcilable-file-append" Error "a file appends contents, which the MCO refuses on running nodes";
+    IRRECONCILABLE_FORCE_FILE = "MCC4012" "irreconcilable-force-file" Error "a file is written at /run/machine-config-daemon-force";
+    IRRECONCILABLE_FIPS = "MCC4013" "irreconcilable-fips" Error "a change to fips, which the MCO refuses on a running cluster";
+    REGISTRIES_CONF_INVALID = "MCC4014" "registries-conf-invalid" Error "registries.conf does not decode as the MCO's TOML, so the update fails";
 }
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).

@@ -452,3 +452,102 @@ pub fn disruption_kind(m: &DisruptionMatch<'_>) -> &'static str {
         DisruptionMatch::Unmatched => "no rule: a change reboots",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::stdlib::{self, OcpVersion, Profile};
+    use crate::testing::{load, mc};
+
+    fn worker_graph(spec: &str) -> (PoolGraph, crate::testing::Loaded) {
+        let text = mc("99-worker-x", Some("worker"), spec);
+        let mut loaded = load(&[&text]);
+        let pool = loaded.pool("worker");
+        let mut sources = Sources::default();
+        let policies = stdlib::load(Profile::Rhcos, OcpVersion::default(), &mut sources, &mut Vec::new());
+        let g = build(
+            &pool,
+            &loaded.inputs,
+            &policies.layout,
+            &policies.disruption,
+            Target::Bootc,
+            &mut loaded.diagnostics,
+        );
+        (g, loaded)
+    }
+
+    fn position(g: &PoolGraph, order: &[NodeIndex], subject: &Subject) -> usize {
+        order.iter().position(|&n| n == g.entries[subject]).unwrap()
+    }
+
+    #[test]
+    fn a_directory_comes_before_its_children_and_a_unit_before_its_dropins() {
+        let (g, _) = worker_graph(
+            "  config:\n    ignition: {version: 3.4.0}\n    storage:\n      files:\n      - {path: /etc/app/conf.d/a.conf, contents: {source: 'data:,'}}\n      directories:\n      - {path: /etc/app/conf.d}\n      - {path: /etc/app}\n    systemd:\n      units:\n      - name: app.service\n        contents: \"[Service]\\nExecStart=/usr/bin/true\\n\"\n        dropins: [{name: 10-a.conf, contents: \"[Service]\\n\"}]",
+        );
+        let order = g.apply_order();
+        let at = |s: Subject| position(&g, &order, &s);
+        assert!(at(Subject::Path("/etc/app".into())) < at(Subject::Path("/etc/app/conf.d".into())));
+        assert!(at(Subject::Path("/etc/app/conf.d".into())) < at(Subject::Path("/etc/app/conf.d/a.conf".into())));
+        let dropin = Subject::Dropin { unit: "app.service".into(), name: "10-a.conf".into() };
+        assert!(at(Subject::Unit("app.service".into())) < at(dropin.clone()));
+        let references: Vec<_> = g
+            .graph
+            .edges_directed(g.entries[&dropin], petgraph::Direction::Outgoing)
+            .filter(|e| *e.weight() == Edge::References)
+            .map(|e| e.target())
+            .collect();
+        assert_eq!(references, [g.entries[&Subject::Unit("app.service".into())]], "a dropin refers to its unit");
+    }
+
+    #[test]
+    fn daemon_reload_comes_before_a_restart() {
+        // 4.22 defaults: the kubelet credential-provider dropin → daemon-reload, restart kubelet.
+        let (g, _) = worker_graph(
+            "  config:\n    ignition: {version: 3.4.0}\n    storage:\n      files:\n      - {path: /etc/systemd/system/kubelet.service.d/40-kubelet-crio-image-credential-provider.conf, contents: {source: 'data:,'}}",
+        );
+        let reload = g.graph.node_indices().find(|&n| g.graph[n] == Node::Action(Action::DaemonReload)).unwrap();
+        let restart = g
+            .graph
+            .node_indices()
+            .find(|&n| g.graph[n] == Node::Action(Action::Restart("kubelet.service".into())))
+            .unwrap();
+        assert!(g.graph.edges_connecting(reload, restart).any(|e| *e.weight() == Edge::Before));
+    }
+
+    #[test]
+    fn provenance_edges_name_every_definition_and_the_override() {
+        let a = mc(
+            "a",
+            Some("worker"),
+            "  config:\n    ignition: {version: 3.4.0}\n    storage:\n      files:\n      - {path: /etc/x, mode: 384, contents: {source: 'data:,a'}}",
+        );
+        let b = mc(
+            "b",
+            Some("worker"),
+            "  config:\n    ignition: {version: 3.4.0}\n    storage:\n      files:\n      - {path: /etc/x, contents: {source: 'data:,b'}}",
+        );
+        let mut loaded = load(&[&a, &b]);
+        let pool = loaded.pool("worker");
+        let mut sources = Sources::default();
+        let policies = stdlib::load(Profile::Rhcos, OcpVersion::default(), &mut sources, &mut Vec::new());
+        let g = build(
+            &pool,
+            &loaded.inputs,
+            &policies.layout,
+            &policies.disruption,
+            Target::Bootc,
+            &mut loaded.diagnostics,
+        );
+        let definitions = g.definitions(g.entries[&Subject::Path("/etc/x".into())]);
+        let names: Vec<&str> = definitions.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(definitions[0].1.contains(&"mode") && !definitions[1].1.contains(&"mode"));
+        let overrides = g
+            .graph
+            .edge_references()
+            .filter(|e| matches!(e.weight(), Edge::Overrides { entry } if entry == "/etc/x"))
+            .count();
+        assert_eq!(overrides, 1, "b's definition overrides a's");
+    }
+}

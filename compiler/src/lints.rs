@@ -1,6 +1,6 @@
 //! Applying the policy lints (stdlib and site) to every classified entry of a pool.
 
-use crate::classify::{Placement, Subject};
+use crate::classify::Subject;
 use crate::codes::CodeInfo;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Node, PoolGraph};
@@ -21,7 +21,7 @@ pub fn run(pool: &RenderedPool, graph: &PoolGraph, policies: &Policies, diagnost
         let mut facts = EntryFacts::new(kind_of(pool, subject));
         facts.path = subject.path();
         facts.name = name_of(subject);
-        facts.placement = Some(placement(entry.placement));
+        facts.placement = Some(entry.placement);
         facts.pool = Some(pool.pool.name().to_string());
         facts.sources = graph.definitions(node).into_iter().map(|(name, _)| name).collect();
         if let Some(node) = storage_node(pool, subject) {
@@ -60,16 +60,6 @@ fn code_info(lint: &Lint) -> &'static CodeInfo {
         summary: leak(lint.message.value.clone()),
         doc: leak(lint.help.as_ref().map_or_else(String::new, |h| h.value.clone())),
     }))
-}
-
-fn placement(p: Placement) -> lint::Placement {
-    match p {
-        Placement::Image => lint::Placement::Image,
-        Placement::Etc => lint::Placement::Etc,
-        Placement::Var => lint::Placement::Var,
-        Placement::Rebootless => lint::Placement::Rebootless,
-        Placement::Reject => lint::Placement::Reject,
-    }
 }
 
 fn kind_of(pool: &RenderedPool, subject: &Subject) -> EntryKind {

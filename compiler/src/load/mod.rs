@@ -12,13 +12,18 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Sources;
 
 /// The file extensions read from a directory.
-const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
 /// What a user named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputPath {
     Stdin,
     Path(Utf8PathBuf),
+    /// A file the caller already read (such as a file at a git revision), with the name to show.
+    Read {
+        name: Utf8PathBuf,
+        text: String,
+    },
 }
 
 impl InputPath {
@@ -28,7 +33,8 @@ impl InputPath {
 }
 
 /// Reads every input into `sources`: files as given, directories recursively (only `*.yaml`,
-/// `*.yml` and `*.json`, hidden entries skipped, in byte order of their paths), `-` from `stdin`.
+/// `*.yml` and `*.json`, hidden entries skipped, in byte order of their paths), `-` from `stdin`,
+/// and texts the caller read already.
 /// A path that cannot be read is reported as `MCC0001` and the others are still read.
 pub fn read_inputs(
     inputs: &[InputPath],
@@ -45,6 +51,9 @@ pub fn read_inputs(
                 Err(error) => diagnostics.push(unreadable("<stdin>", &error)),
             },
             InputPath::Path(path) => read_path(path, true, sources, diagnostics),
+            InputPath::Read { name, text } => {
+                sources.add(name.clone(), text);
+            }
         }
     }
 }

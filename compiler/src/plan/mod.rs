@@ -126,4 +126,13 @@ pub struct PoolPlan {
     pub reboot_reason: Option<String>,
 }
 
+pub mod actions;
+pub mod decide;
+pub mod diff;
+pub mod reconcile;
+pub mod registries;
+pub mod sides;
 pub mod state;
+
+#[cfg(test)]
+mod tests;

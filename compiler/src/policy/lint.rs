@@ -74,35 +74,8 @@ impl EntryKind {
     }
 }
 
-/// Where an entry ends up: the layout's places, plus the node-side rebootless changes (a
-/// Node Disruption Policy covers them) and the rejected ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Placement {
-    Image,
-    Etc,
-    Var,
-    Rebootless,
-    Reject,
-}
-
-impl Placement {
-    pub const ALL: [Placement; 5] =
-        [Placement::Image, Placement::Etc, Placement::Var, Placement::Rebootless, Placement::Reject];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Placement::Image => "image",
-            Placement::Etc => "etc",
-            Placement::Var => "var",
-            Placement::Rebootless => "rebootless",
-            Placement::Reject => "reject",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Placement> {
-        Placement::ALL.into_iter().find(|p| p.name() == name)
-    }
-}
+/// Where an entry ends up (the classification stage's placements).
+pub use crate::classify::Placement;
 
 /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
