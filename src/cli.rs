@@ -1,6 +1,6 @@
 //! Commands, their arguments and exit codes.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
@@ -13,7 +13,7 @@ use mcc_compiler::load::InputPath;
 use mcc_compiler::policy::stdlib::{OcpVersion, Profile};
 use mcc_compiler::render::RenderOptions;
 
-use crate::{git, output, plan_view};
+use crate::{git, github, output, plan_view, sarif};
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -46,11 +46,13 @@ enum Command {
     Check {
         #[command(flatten)]
         inputs: Inputs,
-        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-        format: CheckFormat,
-        /// Fail (exit 1) on warnings too.
-        #[arg(long)]
-        deny_warnings: bool,
+        #[command(flatten)]
+        report: ReportArgs,
+        /// The day-2 view: plan from this state (`git:REF[:DIR]`, paths, an exported rendered
+        /// config, or `none`) to the checked inputs; reconcilability errors are reported and each
+        /// pool gets a one-line reboot summary.
+        #[arg(long, num_args = 1.., value_name = "REF|PATHS")]
+        against: Vec<String>,
     },
     /// Print each pool's rendered MachineConfig, merged exactly as the MCO does.
     Render {
@@ -100,6 +102,10 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Compile each pool into a layer plan, a layer, a Containerfile and node-side actions.
+    Compile(crate::compile_cmd::CompileArgs),
+    /// Build a compiled pool's image as an OCI image layout.
+    Build(crate::build_cmd::BuildArgs),
     /// Print each pool's intermediate graph: MachineConfigs, entries, rules and actions.
     Graph {
         #[command(flatten)]
@@ -110,13 +116,77 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
+    /// Print a shell completion script (`mcc completions bash > /etc/bash_completion.d/mcc`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages: `mcc.1` and one page a subcommand into DIR, or `mcc.1` to stdout.
+    Man {
+        /// The directory to write the pages into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: Option<Utf8PathBuf>,
+    },
+}
+
+/// How `mcc check` reports, and what makes it fail.
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// human: reports with source snippets; short: `path:line:col: severity[CODE] message`;
+    /// json: `mcc.diagnostics/v1`; sarif: SARIF 2.1.0 for code scanning; github: workflow
+    /// annotations and a step summary.
+    #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Human)]
+    format: DiagnosticsFormat,
+    /// The lowest severity that fails the run (exit 1).
+    #[arg(long, value_enum, default_value_t = FailLevel::Error)]
+    fail_level: FailLevel,
+    /// Fail (exit 1) on warnings too: `--fail-level warning`.
+    #[arg(long, conflicts_with = "fail_level")]
+    deny_warnings: bool,
+    /// Do not report this code anywhere (repeatable, or comma-separated).
+    #[arg(long, value_name = "CODE", value_delimiter = ',', value_parser = parse_code)]
+    ignore: Vec<String>,
+    /// Where the code pages are published, for SARIF's helpUri and the GitHub summary's links:
+    /// `{BASE}{CODE}.md`.
+    #[arg(long, value_name = "BASE", default_value = HELP_URI_BASE)]
+    help_uri_base: String,
+}
+
+/// The code pages in the repository's docs (a placeholder until mcc has a published home).
+const HELP_URI_BASE: &str = "https://github.com/openshift/mcc/blob/main/docs/codes/";
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiagnosticsFormat {
+    Human,
+    Short,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailLevel {
+    Error,
+    Warning,
+}
+
+/// A diagnostic code as typed: letters then digits (`MCC1005`, `mcc1005`), upper-cased.
+fn parse_code(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let digits = text.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let letters = text.len() - digits.len();
+    if letters > 0 && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        Ok(text.to_ascii_uppercase())
+    } else {
+        Err(format!("`{text}` is not a diagnostic code; codes look like MCC1005"))
+    }
 }
 
 #[derive(clap::Args)]
-struct Inputs {
+pub(crate) struct Inputs {
     /// Files, directories (searched for *.yaml, *.yml, *.json) or `-` for stdin.
     #[arg(required = true, value_name = "PATHS")]
-    paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
     #[command(flatten)]
     settings: Settings,
 }
@@ -173,7 +243,7 @@ impl Inputs {
         self.paths.iter().chain(&self.settings.ndp).map(|p| InputPath::parse(p)).collect()
     }
 
-    fn policy_options(&self) -> PolicyOptions {
+    pub(crate) fn policy_options(&self) -> PolicyOptions {
         PolicyOptions {
             profile: self.settings.profile,
             ocp: self.settings.ocp_version,
@@ -187,14 +257,14 @@ impl Inputs {
     }
 
     /// Reads, renders, classifies and lints.
-    fn analyze(&self, pool: Option<&str>) -> (mcc_compiler::Compilation, mcc_compiler::Analysis) {
+    pub(crate) fn analyze(&self, pool: Option<&str>) -> (mcc_compiler::Compilation, mcc_compiler::Analysis) {
         let paths = self.paths();
         let mut compilation = mcc_compiler::load(&paths, &mut read_stdin);
         let analysis = mcc_compiler::analyze(&mut compilation, &paths, &self.options(), &self.policy_options(), pool);
         (compilation, analysis)
     }
 
-    fn options(&self) -> RenderOptions {
+    pub(crate) fn options(&self) -> RenderOptions {
         RenderOptions {
             base_image: self.settings.base_image.clone(),
             base_extensions_image: self.settings.base_extensions_image.clone(),
@@ -230,7 +300,7 @@ pub fn run() -> ExitCode {
         }
     };
     ExitCode::from(match cli.command {
-        Command::Check { inputs, format, deny_warnings } => check(&inputs, format, deny_warnings),
+        Command::Check { inputs, report, against } => check(&inputs, &report, &against),
         Command::Render { inputs, pool, format } => render(&inputs, pool.as_deref(), format),
         Command::Explain { args, entry: None, .. } if args.len() == 1 => explain_code(&args[0]),
         Command::Explain { entry: None, .. } => {
@@ -242,25 +312,106 @@ pub fn run() -> ExitCode {
             explain_entry(&inputs, &entry, pool.as_deref(), format)
         }
         Command::Graph { inputs, pool, format } => graph(&inputs, pool.as_deref(), format),
+        Command::Compile(args) => crate::compile_cmd::run(&args),
+        Command::Build(args) => crate::build_cmd::run(&args),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { out } => man(out.as_deref()),
         Command::Plan { from, to, pool, format, detailed_exitcode, settings } => {
             plan(&from, &to, pool.as_deref(), format, detailed_exitcode, settings)
         }
     })
 }
 
-fn read_stdin() -> std::io::Result<String> {
+pub(crate) fn read_stdin() -> std::io::Result<String> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text)?;
     Ok(text)
 }
 
-fn check(inputs: &Inputs, format: CheckFormat, deny_warnings: bool) -> u8 {
-    let (compilation, analysis) = inputs.analyze(None);
-    match format {
-        CheckFormat::Human => output::print_human(&compilation, analysis.rendered.len(), &mut std::io::stdout()),
-        CheckFormat::Json => output::print_json(&compilation),
+fn check(inputs: &Inputs, args: &ReportArgs, against: &[String]) -> u8 {
+    let (mut compilation, analysis) = inputs.analyze(None);
+    let mut pool_lines = Vec::new();
+    if !against.is_empty() {
+        let old_paths = match side_paths(against, &inputs.paths) {
+            Ok(paths) => paths,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return exit::UNREADABLE;
+            }
+        };
+        let old = old_paths.map(|paths| analyze_side(paths, &inputs.settings, None));
+        let old_side = old.as_ref().map(|(c, a)| mcc_compiler::plan::sides::Side { compilation: c, analysis: a });
+        let new_side = mcc_compiler::plan::sides::Side { compilation: &compilation, analysis: &analysis };
+        let day2 = mcc_compiler::checks::against::against(old_side.as_ref(), &new_side, &inputs.policy_options());
+        pool_lines = day2.pools.into_iter().map(|p| p.line).collect();
+        compilation.diagnostics.extend(day2.diagnostics);
+        mcc_compiler::diagnostic::sort_diagnostics(&mut compilation.diagnostics, &compilation.sources);
     }
-    outcome(&compilation, deny_warnings)
+    let diagnostics = std::mem::take(&mut compilation.diagnostics);
+    let filtered = mcc_compiler::suppress::suppress(&compilation, &args.ignore, diagnostics);
+    compilation.diagnostics = filtered.kept;
+    let report = output::CheckReport {
+        compilation: &compilation,
+        analysis: &analysis,
+        suppressed: filtered.suppressed.len(),
+        ignored: filtered.ignored.len(),
+        inputs: &inputs.paths,
+        help_uri_base: &args.help_uri_base,
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut summary_failed = false;
+    match args.format {
+        DiagnosticsFormat::Human => output::print_human(&report, &mut stdout),
+        DiagnosticsFormat::Short => output::print_short(&report, &mut stdout),
+        DiagnosticsFormat::Json => output::print_json(&report),
+        DiagnosticsFormat::Sarif => sarif::print(&report),
+        DiagnosticsFormat::Github => {
+            github::print(&report, &mut stdout);
+            if let Err(error) = github::write_step_summary(&report) {
+                eprintln!("error: cannot append to $GITHUB_STEP_SUMMARY: {error}");
+                summary_failed = true;
+            }
+        }
+    }
+    // The day-2 summary: on stdout beside a human report, else on stderr (stdout is a document).
+    for line in &pool_lines {
+        match args.format {
+            DiagnosticsFormat::Human | DiagnosticsFormat::Short => {
+                let _ = writeln!(stdout, "{line}");
+            }
+            _ => eprintln!("{line}"),
+        }
+    }
+    let deny_warnings = args.deny_warnings || args.fail_level == FailLevel::Warning;
+    match outcome(&compilation, deny_warnings) {
+        exit::OK if summary_failed => exit::UNREADABLE,
+        code => code,
+    }
+}
+
+fn completions(shell: clap_complete::Shell) -> u8 {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "mcc", &mut std::io::stdout().lock());
+    exit::OK
+}
+
+/// `mcc.1` and `mcc-SUBCOMMAND.1` into `out`, or `mcc.1` to stdout.
+fn man(out: Option<&camino::Utf8Path>) -> u8 {
+    let command = <Cli as clap::CommandFactory>::command();
+    let written = match out {
+        Some(dir) => std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(command, dir)),
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page).map(|()| output::emit(&String::from_utf8_lossy(&page)))
+        }
+    };
+    match written {
+        Ok(()) => exit::OK,
+        Err(error) => {
+            eprintln!("error: cannot write the man pages: {error}");
+            exit::UNREADABLE
+        }
+    }
 }
 
 fn render(inputs: &Inputs, pool: Option<&str>, format: RenderFormat) -> u8 {
@@ -351,7 +502,7 @@ fn explain_entry(inputs: &Inputs, entry: &str, pool: Option<&str>, format: Check
 }
 
 /// Reads one side of a plan: `none`, `git:REF[:DIR]` (the other side's paths at REF), or paths.
-fn side_paths(args: &[String], other: &[String]) -> Result<Option<Vec<InputPath>>, String> {
+pub(crate) fn side_paths(args: &[String], other: &[String]) -> Result<Option<Vec<InputPath>>, String> {
     if args.is_empty() || args == ["none"] {
         return Ok(None);
     }

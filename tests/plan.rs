@@ -201,3 +201,24 @@ fn the_whole_corpus_plans_against_nothing_and_against_itself() {
         assert_eq!(pool["actions"], serde_json::json!([]));
     }
 }
+
+#[test]
+fn check_against_a_previous_state_says_up_front_which_pools_reboot() {
+    let run = mcc(&["check", AFTER, "--against", BEFORE], None);
+    run.expect_code(0);
+    assert!(run.stdout.contains("worker: no drain, no reboot"), "{run}");
+    assert!(run.stdout.contains("infra: this change drains and reboots every node of the pool"), "{run}");
+    // An irreconcilable change is an error of `check` too.
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("99-worker-dir.yaml");
+    std::fs::write(
+        &new,
+        "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-dir\n  labels: {machineconfiguration.openshift.io/role: worker}\nspec:\n  config:\n    ignition: {version: 3.4.0}\n    storage:\n      directories:\n      - {path: /etc/new-dir, mode: 493}\n",
+    )
+    .unwrap();
+    let run = mcc(&["check", BEFORE, new.to_str().unwrap(), "--against", BEFORE, "--format", "json"], None);
+    run.expect_code(1);
+    let codes: Vec<String> =
+        run.json()["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+    assert!(codes.contains(&"MCC4009".to_string()), "{codes:?}");
+}

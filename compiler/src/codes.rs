@@ -7,8 +7,8 @@
 //!
 //! Ranges: `MCC0xxx` reading inputs, `MCC1xxx` Ignition and MachineConfig validation,
 //! `MCC2xxx` pools and rendering, `MCC30xx` the policy language, `MCC31xx` the Node Disruption
-//! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling. Lints written in
-//! policy files have their own codes (`MCC6xxx` for the stdlib's).
+//! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling, `MCC51xx` applying.
+//! Lints written in policy files have their own codes (`MCC6xxx` for the stdlib's).
 
 use crate::diagnostic::Severity;
 
@@ -149,6 +149,31 @@ codes! {
     IRRECONCILABLE_FORCE_FILE = "MCC4012" "irreconcilable-force-file" Error "a file is written at /run/machine-config-daemon-force";
     IRRECONCILABLE_FIPS = "MCC4013" "irreconcilable-fips" Error "a change to fips, which the MCO refuses on a running cluster";
     REGISTRIES_CONF_INVALID = "MCC4014" "registries-conf-invalid" Error "registries.conf does not decode as the MCO's TOML, so the update fails";
+
+    // Compile (MCC50xx).
+    COMPILE_REMOTE_SOURCE = "MCC5001" "compile-remote-source" Error "file contents come from a remote source, which compile cannot read";
+    COMPILE_REJECTED_ENTRY = "MCC5002" "compile-rejected-entry" Error "an entry is placed in reject, so compile cannot place it in the image or on the node";
+    COMPILE_IRRECONCILABLE = "MCC5003" "compile-irreconcilable" Error "the update from --from is one the MCO refuses, so compile writes nothing for the pool";
+    COMPILE_NO_BASE_IMAGE = "MCC5004" "compile-no-base-image" Error "a pool has no base image to build on";
+    COMPILE_NO_EXTENSIONS_IMAGE = "MCC5005" "compile-no-extensions-image" Error "a pool installs extensions or a kernel type without an extensions image";
+    OWNER_NOT_RESOLVABLE = "MCC5006" "owner-not-resolvable" Warning "an entry's owner is a name mcc cannot resolve to a number, so it is written on the node";
+    IMAGE_PATH_CONFLICT = "MCC5007" "image-path-conflict" Error "two entries land on the same path in the image";
+
+    // Checks (MCC70xx).
+    CONFLICTING_DEFINITIONS = "MCC7001" "conflicting-definitions" Warning "two MachineConfigs of one pool define the same path, unit or dropin differently, and the later one silently wins";
+    PATH_REJECTED = "MCC7002" "path-rejected" Warning "a path is written where the layout says no node can hold it";
+    VAR_AS_TMPFILES = "MCC7003" "var-as-tmpfiles" Info "a /var entry can be shipped in the image as a tmpfiles.d line";
+    ETC_WRITTEN_BY_NODE = "MCC7004" "etc-written-by-node" Warning "an /etc file the node itself writes is also written by a MachineConfig";
+    EXEC_RELATIVE_PATH = "MCC7005" "exec-relative-path" Warning "a unit's Exec line runs a relative path, which systemd refuses";
+    DROPIN_WITHOUT_UNIT = "MCC7006" "dropin-without-unit" Warning "a dropin extends a unit that no MachineConfig or known base unit defines";
+    MASKED_UNIT_WITH_CONTENTS = "MCC7007" "masked-unit-with-contents" Warning "a masked unit also has contents or dropins, which never run";
+    KERNEL_ARGUMENT_DUPLICATE = "MCC7008" "kernel-argument-duplicate" Warning "a kernel argument is given twice";
+    KERNEL_ARGUMENT_CONFLICT = "MCC7009" "kernel-argument-conflict" Warning "MachineConfigs give one kernel argument different values";
+    KERNEL_ARGUMENT_SPLIT = "MCC7010" "kernel-argument-split" Warning "a kernelArguments entry is not the one argument it reads as";
+    NDP_RULE_MATCHES_NOTHING = "MCC7011" "ndp-rule-matches-nothing" Warning "a file disruption policy matches no file of any pool";
+    NDP_UNKNOWN_SERVICE = "MCC7012" "ndp-unknown-service" Warning "a disruption policy reloads or restarts a unit that no MachineConfig or known base unit provides";
+    FILE_FORMAT_INVALID = "MCC7013" "file-format-invalid" Error "a file of a known format does not parse";
+    SECRET_WORLD_READABLE = "MCC7014" "secret-world-readable" Warning "a private key or token is written in a data URL under a world-readable mode";
 }
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).

@@ -4,10 +4,12 @@
 //! typed, spanned objects, Ignition normalized to 3.5) → [`render`] (the MCO's merge per pool).
 //! Nothing here prints, exits or picks colours: the CLI does.
 
+pub mod checks;
 pub mod classify;
 #[cfg(test)]
 mod classify_tests;
 pub mod codes;
+pub mod compile;
 pub mod diagnostic;
 pub mod explain;
 pub mod graph;
@@ -19,6 +21,7 @@ pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod source;
+pub mod suppress;
 #[cfg(test)]
 mod testing;
 
@@ -193,11 +196,16 @@ pub fn analyze(
                 &mut c.diagnostics,
             );
             lints::run(pool, &g, &policies, &mut c.diagnostics);
+            compile::lint(pool, &g, &mut c.diagnostics);
             g
         })
         .collect();
+    let analysis = Analysis { rendered, policies, site, graphs };
+    let mut found = Vec::new();
+    checks::run(c, &analysis, &mut found);
+    c.diagnostics.extend(found);
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
-    Analysis { rendered, policies, site, graphs }
+    analysis
 }
 
 /// `.mcc/*.mcc` at the root of each directory input (in input order), then the `--policy` files.

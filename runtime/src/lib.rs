@@ -1,5 +1,31 @@
 //! mcc's runtime: executes what the compiler planned.
 //!
-//! The OCI layer and image writer (`mcc build`) and the node-side applier (`mcc apply`) live here;
-//! they arrive with the compile/build/apply work. The crate exists now so the workspace layout is the
-//! product's from the first commit.
+//! [`layer`] builds a pool's layer tar from its layer plan, [`oci`] writes (and reads) OCI image
+//! layouts for `mcc build`, and [`write`] puts whole directories in place atomically. [`apply`]
+//! executes a pool's node-side steps against a root (`mcc apply`).
+
+pub mod layer;
+pub mod oci;
+pub mod write;
+
+use std::fmt;
+
+/// A runtime failure, with a message meant for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(String);
+
+impl Error {
+    pub fn new(message: impl Into<String>) -> Self {
+        Error(message.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,300 @@
+//! The checks of `mcc check` beyond reading, schema and Ignition validation: what the MCO would
+//! accept but a reviewer wants to hear about before merging (issue 6).
+//!
+//! One check a file, each with a doc comment saying what it finds and why it matters, its
+//! function and its tests; each has a code of its own in the `MCC70xx` range with a page in
+//! `docs/codes/`. Checks read the analysed inputs and never change them: [`run`] is called at the
+//! end of [`crate::analyze`], before the diagnostics are sorted.
+//!
+//! Some bullets of the issue are covered by codes that existed before these checks, and are
+//! only proven by fixtures (`tests/fixtures/checks/`): unit contents that do not parse
+//! (MCC1011), an enabled unit without `[Install]` (MCC1012), every CRD rule of the Node
+//! Disruption Policy (MCC31xx), a rebootless policy on an image-placed path (MCC3201), a
+//! name-only owner that cannot be baked (MCC5006), world-writable files, setuid and setgid bits
+//! and readable `*.key` files (the stdlib lints MCC6001, MCC6002, MCC6005, and MCC1008 for modes
+//! above 0777), and the site's own lints.
+//!
+//! A finding that several pools share (a custom pool inherits the worker MachineConfigs) is
+//! reported once: checks word their diagnostics without the pool, or name every pool in one.
+
+pub mod against;
+mod conflicts;
+mod dropin_without_unit;
+mod etc_written_by_node;
+mod exec_relative_path;
+mod file_format;
+mod kernel_argument_conflict;
+mod kernel_argument_duplicate;
+mod kernel_argument_split;
+mod masked_unit_with_contents;
+mod ndp_rule_matches_nothing;
+mod ndp_unknown_service;
+mod path_rejected;
+mod secret_world_readable;
+mod var_as_tmpfiles;
+
+use std::collections::BTreeSet;
+
+use crate::classify::Target;
+use crate::diagnostic::Diagnostic;
+use crate::graph::{Entry, Node, PoolGraph};
+use crate::ignition::content::{self, SourceKind};
+use crate::ignition::types::{Ignition, Resource};
+use crate::model::MachineConfig;
+use crate::policy::layout::glob_matches;
+use crate::render::{McId, RenderedPool};
+use crate::{Analysis, Compilation};
+
+/// Runs every check and appends what it finds to `diagnostics`.
+pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnostic>) {
+    let cx = Context { c, analysis };
+    conflicts::check(&cx, diagnostics);
+    path_rejected::check(&cx, diagnostics);
+    var_as_tmpfiles::check(&cx, diagnostics);
+    etc_written_by_node::check(&cx, diagnostics);
+    exec_relative_path::check(&cx, diagnostics);
+    dropin_without_unit::check(&cx, diagnostics);
+    masked_unit_with_contents::check(&cx, diagnostics);
+    kernel_argument_duplicate::check(&cx, diagnostics);
+    kernel_argument_conflict::check(&cx, diagnostics);
+    kernel_argument_split::check(&cx, diagnostics);
+    ndp_rule_matches_nothing::check(&cx, diagnostics);
+    ndp_unknown_service::check(&cx, diagnostics);
+    file_format::check(&cx, diagnostics);
+    secret_world_readable::check(&cx, diagnostics, &c.diagnostics);
+}
+
+/// Units every node has without a MachineConfig among the inputs (`stdlib/base-units.txt`).
+const BASE_UNITS: &str = include_str!("../../../stdlib/base-units.txt");
+
+/// `/etc` files the node itself writes (`stdlib/node-written.txt`).
+const NODE_WRITTEN: &str = include_str!("../../../stdlib/node-written.txt");
+
+/// Where systemd reads system units from; a MachineConfig may write a unit file into any of them.
+const UNIT_DIRS: &[&str] =
+    &["/etc/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
+
+/// What every check reads.
+pub(crate) struct Context<'a> {
+    pub c: &'a Compilation,
+    pub analysis: &'a Analysis,
+}
+
+impl<'a> Context<'a> {
+    /// Each rendered pool with its graph.
+    pub fn pools(&self) -> impl Iterator<Item = (&'a RenderedPool, &'a PoolGraph)> {
+        self.analysis.rendered.iter().zip(&self.analysis.graphs)
+    }
+
+    /// The MachineConfigs that are inputs to rendering (not rendered configs exported from a
+    /// cluster, which are records of a result), with their ids.
+    pub fn machine_configs(&self) -> impl Iterator<Item = (McId, &'a MachineConfig)> {
+        self.c.inputs.machine_configs.iter().enumerate().filter(|(_, mc)| mc.rendered_for.is_none())
+    }
+
+    /// The MachineConfigs' Ignition configs, with their ids.
+    pub fn configs(&self) -> impl Iterator<Item = (McId, &'a MachineConfig, &'a Ignition)> {
+        self.machine_configs().filter_map(|(id, mc)| mc.spec.config.as_ref().map(|config| (id, mc, config)))
+    }
+
+    pub fn mc_name(&self, id: McId) -> &'a str {
+        self.c.inputs.machine_configs[id].name()
+    }
+}
+
+/// The classified entries of a pool's graph.
+pub(crate) fn entries(graph: &PoolGraph) -> impl Iterator<Item = &Entry> {
+    graph.entries.values().filter_map(|&n| match &graph.graph[n] {
+        Node::Entry(e) => Some(e),
+        _ => None,
+    })
+}
+
+/// Whether the entry is baked into an image (as opposed to applied on the node).
+pub(crate) fn baked(entry: &Entry, target: Target) -> bool {
+    !entry.node_side && target != Target::Legacy
+}
+
+/// A file's contents as the node gets them: the data URL decoded and decompressed. `None` for
+/// a remote source, or contents that do not decode (reported by Ignition validation).
+pub(crate) fn decoded(resource: &Resource) -> Option<Vec<u8>> {
+    let Some(source) = &resource.source else { return Some(Vec::new()) };
+    if content::classify_source(&source.value) != SourceKind::Data {
+        return None;
+    }
+    let data = content::decode_data_url(&source.value).ok()?;
+    content::decompress(&data.bytes, resource.compression.as_ref().map(|c| c.value.as_str())).ok()
+}
+
+/// The names of a list file: the first word of each line, comments and blank lines skipped.
+fn list_entries(text: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    text.lines().filter_map(|line| {
+        let line = line.split_once('#').map_or(line, |(before, _)| before).trim();
+        if line.is_empty() {
+            return None;
+        }
+        Some(line.split_once(char::is_whitespace).map_or((line, ""), |(name, rest)| (name, rest.trim())))
+    })
+}
+
+/// The template of a unit instance: `getty@tty1.service` → `getty@.service`.
+fn template_of(name: &str) -> Option<String> {
+    let (prefix, rest) = name.split_once('@')?;
+    let (_, suffix) = rest.rsplit_once('.')?;
+    Some(format!("{prefix}@.{suffix}"))
+}
+
+/// Whether a unit is one every node has (`stdlib/base-units.txt`), directly or as an instance
+/// of a listed template.
+pub(crate) fn is_base_unit(name: &str) -> bool {
+    let template = template_of(name);
+    list_entries(BASE_UNITS).any(|(unit, _)| unit == name || template.as_deref() == Some(unit))
+}
+
+/// Who writes an `/etc` path on the node, when `stdlib/node-written.txt` lists it.
+pub(crate) fn node_writer(path: &str) -> Option<&'static str> {
+    list_entries(NODE_WRITTEN).find(|(pattern, _)| glob_matches(pattern, path)).map(|(_, writer)| writer)
+}
+
+/// The unit a path in a unit directory defines (`/etc/systemd/system/foo.service`), or the unit
+/// and dropin a path below it adds (`/etc/systemd/system/foo.service.d/10-x.conf`).
+pub(crate) enum UnitPath<'p> {
+    Unit(&'p str),
+    Dropin { unit: &'p str, name: &'p str },
+}
+
+pub(crate) fn unit_path(path: &str) -> Option<UnitPath<'_>> {
+    let rest = UNIT_DIRS.iter().find_map(|dir| path.strip_prefix(dir)?.strip_prefix('/'))?;
+    match rest.split_once('/') {
+        None => has_unit_suffix(rest).then_some(UnitPath::Unit(rest)),
+        // Any `X.d/NAME.conf`: X is a unit, a unit type (`service.d`, for every service), a
+        // prefix (`crio-.scope.d`), or a mistake.
+        Some((dir, name)) if !name.contains('/') => {
+            let unit = dir.strip_suffix(".d")?;
+            name.ends_with(".conf").then_some(UnitPath::Dropin { unit, name })
+        }
+        Some(_) => None,
+    }
+}
+
+pub(crate) fn has_unit_suffix(name: &str) -> bool {
+    crate::ignition::validate::UNIT_SUFFIXES.iter().any(|s| name.len() > s.len() && name.ends_with(s))
+}
+
+/// The units a pool's MachineConfigs define: units with contents, and unit files written into a
+/// unit directory.
+pub(crate) fn defined_units(pool: &RenderedPool) -> BTreeSet<String> {
+    let mut units: BTreeSet<String> =
+        pool.config.systemd.units.iter().filter(|u| u.contents.is_some()).map(|u| u.name.value.clone()).collect();
+    let storage = &pool.config.storage;
+    let paths = storage.files.iter().map(|f| &f.node.path).chain(storage.links.iter().map(|l| &l.node.path));
+    for path in paths {
+        if let Some(UnitPath::Unit(name)) = unit_path(&path.value) {
+            units.insert(name.to_string());
+        }
+    }
+    units
+}
+
+/// Whether a unit exists on the nodes: a base unit, or one some pool defines (directly or as an
+/// instance of a template it defines).
+pub(crate) fn unit_is_known(name: &str, defined: &BTreeSet<String>) -> bool {
+    is_base_unit(name) || defined.contains(name) || template_of(name).is_some_and(|t| defined.contains(&t))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn and_list<T: AsRef<str>>(items: &[T]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            format!("{} and {}", rest.iter().map(|i| i.as_ref()).collect::<Vec<_>>().join(", "), last.as_ref())
+        }
+    }
+}
+
+/// `pool worker` or `pools worker and infra`.
+pub(crate) fn pools_phrase(pools: &[String]) -> String {
+    let names: Vec<String> = pools.iter().map(|p| format!("`{p}`")).collect();
+    if names.len() == 1 { format!("pool {}", names[0]) } else { format!("pools {}", and_list(&names)) }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Running the whole analysis on YAML texts, for the checks' unit tests.
+
+    use crate::diagnostic::Diagnostic;
+    use crate::render::RenderOptions;
+    use crate::{Compilation, PolicyOptions};
+
+    /// Every diagnostic of `mcc check` on these inputs (one file each), with these options.
+    pub fn check_with(files: &[&str], options: &PolicyOptions) -> Vec<Diagnostic> {
+        let loaded = crate::testing::load(files);
+        let mut c = Compilation {
+            sources: loaded.sources,
+            inputs: loaded.inputs,
+            diagnostics: loaded.diagnostics,
+            unreadable_input: false,
+            input_files: files.len(),
+        };
+        crate::analyze(&mut c, &[], &RenderOptions::default(), options, None);
+        c.diagnostics
+    }
+
+    /// Every diagnostic of `mcc check` on these inputs, with the default options.
+    pub fn check(files: &[&str]) -> Vec<Diagnostic> {
+        check_with(files, &PolicyOptions::default())
+    }
+
+    /// The diagnostics with `code`.
+    pub fn with_code(diagnostics: &[Diagnostic], code: &crate::codes::CodeInfo) -> Vec<Diagnostic> {
+        diagnostics.iter().filter(|d| d.code == code).cloned().collect()
+    }
+
+    /// A worker MachineConfig whose Ignition config (3.4.0) has this `storage` or `systemd` YAML,
+    /// indented as a block under `config:`.
+    pub fn worker(name: &str, config: &str) -> String {
+        crate::testing::mc(name, Some("worker"), &format!("  config:\n    ignition: {{version: 3.4.0}}\n{config}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_units_cover_templates_and_their_instances() {
+        assert!(is_base_unit("kubelet.service"));
+        assert!(is_base_unit("getty@.service"));
+        assert!(is_base_unit("getty@tty1.service"), "an instance of a listed template");
+        assert!(!is_base_unit("my-app.service"));
+        assert!(!is_base_unit("#"), "comments are not units");
+    }
+
+    #[test]
+    fn unit_paths_name_units_and_dropins_in_every_unit_directory() {
+        assert!(matches!(unit_path("/etc/systemd/system/a.service"), Some(UnitPath::Unit("a.service"))));
+        assert!(matches!(
+            unit_path("/usr/lib/systemd/system/a.service.d/10-x.conf"),
+            Some(UnitPath::Dropin { unit: "a.service", name: "10-x.conf" })
+        ));
+        assert!(unit_path("/etc/systemd/system/multi-user.target.wants/a.service").is_none());
+        assert!(unit_path("/etc/systemd/system/a.service.d/sub/x.conf").is_none());
+        assert!(unit_path("/etc/systemd/system.conf").is_none());
+    }
+
+    #[test]
+    fn node_writers_are_found_by_glob() {
+        assert!(node_writer("/etc/resolv.conf").is_some_and(|w| w.contains("NetworkManager")));
+        assert!(node_writer("/etc/ssh/ssh_host_ed25519_key").is_some());
+        assert!(node_writer("/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem").is_some());
+        assert!(node_writer("/etc/chrony.conf").is_none());
+    }
+
+    #[test]
+    fn lists_read_as_prose() {
+        assert_eq!(and_list(&["a"]), "a");
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+        assert_eq!(pools_phrase(&["worker".to_string(), "infra".to_string()]), "pools `worker` and `infra`");
+    }
+}

@@ -1,0 +1,168 @@
+//! Suppressing diagnostics: codes ignored for a whole run (`--ignore CODE`), and codes ignored
+//! inside one object by its `mcc.openshift.io/ignore` annotation.
+//!
+//! ```yaml
+//! metadata:
+//!   name: 99-worker-legacy
+//!   annotations:
+//!     mcc.openshift.io/ignore: MCC0006, MCC1019
+//! ```
+//!
+//! The annotation works on a MachineConfig, a MachineConfigPool, a `MachineConfiguration` or a
+//! `MachineOSConfig`, and covers every diagnostic whose primary span lies inside that object.
+//! Codes are separated by commas or whitespace and compared without regard to case. Suppressing
+//! only hides reports: a MachineConfig with a suppressed error is still invalid, and its pools
+//! are still not rendered.
+
+use crate::Compilation;
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+
+/// The annotation that lists the codes to suppress inside an object.
+pub const IGNORE_ANNOTATION: &str = "mcc.openshift.io/ignore";
+
+/// The diagnostics of a run, split by what became of them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Filtered {
+    /// Those still reported, in their original order.
+    pub kept: Vec<Diagnostic>,
+    /// Those whose code was ignored for the whole run (`--ignore`).
+    pub ignored: Vec<Diagnostic>,
+    /// Those suppressed by an annotation on the object they point into.
+    pub suppressed: Vec<Diagnostic>,
+}
+
+/// Splits `diagnostics` into those kept, those ignored by code (`ignore`, for the whole run) and
+/// those suppressed by the `mcc.openshift.io/ignore` annotation of the object they lie in.
+pub fn suppress(c: &Compilation, ignore: &[String], diagnostics: Vec<Diagnostic>) -> Filtered {
+    let scopes = scopes(c);
+    let mut filtered = Filtered::default();
+    for diagnostic in diagnostics {
+        let code = diagnostic.code.code;
+        if ignore.iter().any(|i| i.trim().eq_ignore_ascii_case(code)) {
+            filtered.ignored.push(diagnostic);
+        } else if let Some(span) = diagnostic.span
+            && scopes
+                .iter()
+                .any(|(scope, codes)| within(span, *scope) && codes.iter().any(|c| c.eq_ignore_ascii_case(code)))
+        {
+            filtered.suppressed.push(diagnostic);
+        } else {
+            filtered.kept.push(diagnostic);
+        }
+    }
+    filtered
+}
+
+/// The codes an annotation value lists: separated by commas or whitespace, empty ones dropped.
+pub fn parse_codes(value: &str) -> Vec<&str> {
+    value.split(|c: char| c == ',' || c.is_whitespace()).filter(|c| !c.is_empty()).collect()
+}
+
+/// Each annotated object's span with the codes it suppresses.
+fn scopes(c: &Compilation) -> Vec<(Span, Vec<&str>)> {
+    let i = &c.inputs;
+    let objects = i
+        .machine_configs
+        .iter()
+        .map(|m| (&m.metadata, m.span))
+        .chain(i.pools.iter().map(|p| (&p.metadata, p.span)))
+        .chain(i.machine_configurations.iter().map(|m| (&m.metadata, m.span)))
+        .chain(i.machine_os_configs.iter().map(|m| (&m.metadata, m.span)));
+    objects
+        .filter_map(|(metadata, span)| {
+            let value = metadata.annotations.get(IGNORE_ANNOTATION)?;
+            Some((span, parse_codes(&value.value)))
+        })
+        .filter(|(_, codes)| !codes.is_empty())
+        .collect()
+}
+
+fn within(inner: Span, outer: Span) -> bool {
+    inner.source == outer.source && inner.start >= outer.start && inner.end <= outer.end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::InputPath;
+
+    const LEGACY: &str = "\
+apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineConfig
+metadata:
+  name: 99-worker-legacy
+  labels:
+    machineconfiguration.openshift.io/role: worker
+  annotations:
+    mcc.openshift.io/ignore: mcc0006, MCC9999
+spec:
+  config:
+    ignition:
+      version: 3.4.0
+    storage:
+      files:
+        - path: /etc/legacy.conf
+          mode: 0644
+          contents:
+            source: data:,x
+";
+
+    const PLAIN: &str = "\
+apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineConfig
+metadata:
+  name: 99-worker-plain
+  labels:
+    machineconfiguration.openshift.io/role: worker
+spec:
+  config:
+    ignition:
+      version: 3.4.0
+    storage:
+      files:
+        - path: /etc/plain.conf
+          mode: 0644
+          contents:
+            source: data:,x
+";
+
+    fn compile(text: &str) -> Compilation {
+        let text = text.to_string();
+        let mut c = crate::load(&[InputPath::Stdin], &mut || Ok(text.clone()));
+        crate::render(&mut c, &Default::default(), None);
+        c
+    }
+
+    fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {
+        diagnostics.iter().map(|d| d.code.code).collect()
+    }
+
+    #[test]
+    fn the_annotation_suppresses_its_codes_inside_its_object_only() {
+        let c = compile(&format!("{LEGACY}---\n{PLAIN}"));
+        assert_eq!(codes(&c.diagnostics), ["MCC0006", "MCC0006"]);
+        let filtered = suppress(&c, &[], c.diagnostics.clone());
+        assert_eq!(codes(&filtered.suppressed), ["MCC0006"]);
+        assert_eq!(codes(&filtered.kept), ["MCC0006"]);
+        assert!(filtered.ignored.is_empty());
+        // The one kept is the other object's.
+        assert!(c.sources.text(filtered.kept[0].span.unwrap()).contains("0644"));
+        assert!(filtered.kept[0].span.unwrap().start > c.inputs.machine_configs[0].span.end);
+    }
+
+    #[test]
+    fn ignored_codes_go_everywhere_before_annotations() {
+        let c = compile(&format!("{LEGACY}---\n{PLAIN}"));
+        let filtered = suppress(&c, &["mcc0006".to_string()], c.diagnostics.clone());
+        assert_eq!(codes(&filtered.ignored), ["MCC0006", "MCC0006"]);
+        assert!(filtered.kept.is_empty());
+        assert!(filtered.suppressed.is_empty());
+    }
+
+    #[test]
+    fn codes_are_split_on_commas_and_whitespace() {
+        assert_eq!(parse_codes(" MCC0006,MCC1005  mcc2001,, "), ["MCC0006", "MCC1005", "mcc2001"]);
+        assert!(parse_codes(" , ").is_empty());
+    }
+}

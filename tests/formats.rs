@@ -1,0 +1,620 @@
+//! `mcc check`'s output formats (human, short, json, sarif, github), what makes it fail
+//! (`--fail-level`, `--deny-warnings`, `--ignore`, the `mcc.openshift.io/ignore` annotation), and
+//! the tooling around it: completions, man pages, the example CI workflows and the pre-commit hook.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use support::{Run, mcc, mcc_in, root};
+
+/// One MachineConfig with an error (MCC1005), one with a warning (MCC0006); the error keeps the
+/// worker pool from rendering (MCC2007, an info).
+const FIXTURE: &str = "tests/fixtures/formats/error-and-warning.yaml";
+/// The same kinds of problems, each suppressed by an annotation on its object.
+const SUPPRESSED: &str = "tests/fixtures/formats/suppressed.yaml";
+/// Only a warning (MCC0006).
+const WARNED: &str = "tests/fixtures/broken/legacy-octal-mode.yaml";
+
+/// Runs `mcc` in `dir` with extra environment variables; `$GITHUB_STEP_SUMMARY` is never
+/// inherited (a test run inside GitHub Actions must not write to the real one).
+fn mcc_env(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mcc"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("the mcc binary runs");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn github(dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["check", "--format", "github"];
+    all.extend(args);
+    mcc_env(dir, &all, &[])
+}
+
+// ---------------------------------------------------------------------------------------------
+// human, short, json
+
+#[test]
+fn human_shows_reports_then_the_summary() {
+    let run = mcc(&["check", FIXTURE], None);
+    run.expect_code(1);
+    for expected in ["MCC1005", "× path not absolute", "help: write `/etc/relative.conf`", "MCC0006", "MCC2007"] {
+        assert!(run.stdout.contains(expected), "missing {expected:?}\n{run}");
+    }
+    assert!(run.stdout.contains(&format!("╭─[{FIXTURE}:14:17]")), "{run}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("1 error, 1 warning in 1 file (2 MachineConfigs, 0 pools rendered)"),
+        "{run}"
+    );
+}
+
+#[test]
+fn short_is_one_exact_line_a_diagnostic() {
+    let run = mcc(&["check", "--format", "short", FIXTURE], None);
+    run.expect_code(1);
+    let expected = format!(
+        "{FIXTURE}:5:9: info[MCC2007] pool `worker` is not rendered: MachineConfig `99-worker-relative` has errors\n\
+         {FIXTURE}:14:17: error[MCC1005] path not absolute\n\
+         {FIXTURE}:32:17: warning[MCC0006] `0644` is the octal number 420 under Kubernetes YAML rules\n"
+    );
+    assert_eq!(run.stdout, expected, "{run}");
+    assert!(run.stderr.is_empty(), "{run}");
+    // A problem with a path but no position, and one with neither.
+    let run = mcc(&["check", "--format", "short", "tests/fixtures/no-such-file.yaml"], None);
+    run.expect_code(3);
+    assert!(run.stdout.starts_with("tests/fixtures/no-such-file.yaml: error[MCC0001] cannot read"), "{run}");
+    let empty = tempfile::tempdir().unwrap();
+    let run = mcc_in(empty.path(), &["check", "--format", "short", "."], None);
+    assert!(run.stdout.starts_with("warning[MCC0011] no MachineConfig"), "{run}");
+}
+
+#[test]
+fn json_keeps_v1_and_counts_what_was_hidden() {
+    let run = mcc(&["check", "--format", "json", FIXTURE], None);
+    run.expect_code(1);
+    let json = run.json();
+    assert_eq!(json["schema"], "mcc.diagnostics/v1");
+    let codes: Vec<&str> =
+        json["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["MCC2007", "MCC1005", "MCC0006"]);
+    let error = &json["diagnostics"][1];
+    assert_eq!(error["severity"], "error");
+    assert_eq!(error["help"], "write `/etc/relative.conf`");
+    assert_eq!(
+        error["location"],
+        serde_json::json!({
+            "file": FIXTURE, "start": 358, "end": 375,
+            "line": 14, "column": 17, "end_line": 14, "end_column": 34,
+        })
+    );
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({"errors": 1, "warnings": 1, "infos": 1, "suppressed": 0, "ignored": 0})
+    );
+    let json = mcc(&["check", "--format", "json", "--ignore", "MCC0006", SUPPRESSED], None).json();
+    assert_eq!(json["summary"]["suppressed"], 1, "{json}");
+    assert_eq!(json["summary"]["ignored"], 1, "{json}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// SARIF
+
+fn sarif_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/schemas/sarif-2.1.0.json")).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF 2.1.0 schema compiles")
+}
+
+#[track_caller]
+fn assert_valid_sarif(validator: &jsonschema::Validator, run: &Run) -> Value {
+    let log = run.json();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "not valid SARIF 2.1.0:\n{}\n{run}", errors.join("\n"));
+    log
+}
+
+#[test]
+fn sarif_follows_the_sarif_2_1_0_schema() {
+    let validator = sarif_validator();
+    // The schema is not a pushover: a log without runs, and a result with a 0 line, fail it.
+    assert!(!validator.is_valid(&serde_json::json!({"version": "2.1.0"})));
+    let mut bad = mcc(&["check", "--format", "sarif", FIXTURE], None).json();
+    bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0.into();
+    assert!(!validator.is_valid(&bad));
+
+    let empty = tempfile::tempdir().unwrap();
+    let example = mcc(&["check", "--format", "sarif", "examples/cluster/before"], None);
+    example.expect_code(0);
+    let log = assert_valid_sarif(&validator, &example);
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+    for run in [
+        mcc(&["check", "--format", "sarif", FIXTURE], None),
+        mcc(&["check", "--format", "sarif", "examples/cluster/after", WARNED, SUPPRESSED], None),
+        mcc(&["check", "--format", "sarif", "-"], Some("kind: MachineConfig\nmetadata: [")),
+        mcc(&["check", "--format", "sarif", "tests/fixtures/no-such-file.yaml"], None),
+        mcc(&["check", "--format", "sarif", "tests/fixtures/broken"], None),
+        mcc_in(empty.path(), &["check", "--format", "sarif", "."], None),
+    ] {
+        let log = assert_valid_sarif(&validator, &run);
+        // GitHub refuses a whole log in which one result has no file.
+        for result in log["runs"][0]["results"].as_array().unwrap() {
+            let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+            assert!(uri.as_str().is_some_and(|u| !u.is_empty()), "{result}");
+        }
+    }
+}
+
+#[test]
+fn sarif_has_what_code_scanning_needs() {
+    let run = mcc(&["check", "--format", "sarif", FIXTURE], None);
+    run.expect_code(1);
+    let log = run.json();
+    assert_eq!(log["version"], "2.1.0");
+    let sarif_run = &log["runs"][0];
+    assert_eq!(sarif_run["columnKind"], "unicodeCodePoints");
+    assert_eq!(sarif_run["tool"]["driver"]["name"], "mcc");
+    let rules = sarif_run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["MCC0006", "MCC1005", "MCC2007"], "one rule a code found, in code order");
+    let rule = &rules[1];
+    assert_eq!(rule["shortDescription"]["text"], "a path is empty, relative or not in its simplest form");
+    assert_eq!(rule["helpUri"], "https://github.com/openshift/mcc/blob/main/docs/codes/MCC1005.md");
+    let page = std::fs::read_to_string(root().join("docs/codes/MCC1005.md")).unwrap();
+    assert_eq!(rule["help"]["markdown"], page.as_str());
+    assert_eq!(rule["defaultConfiguration"]["level"], "error");
+    assert_eq!(rules[2]["defaultConfiguration"]["level"], "note");
+
+    let result = &sarif_run["results"][1];
+    assert_eq!(result["ruleId"], "MCC1005");
+    assert_eq!(result["ruleIndex"], 1);
+    assert_eq!(result["level"], "error");
+    assert_eq!(result["message"]["text"], "path not absolute\nhelp: write `/etc/relative.conf`");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"],
+        serde_json::json!({
+            "artifactLocation": {"uri": FIXTURE},
+            "region": {"startLine": 14, "startColumn": 17, "endLine": 14, "endColumn": 34},
+        })
+    );
+    let fingerprint = result["partialFingerprints"]["mcc/v1"].as_str().unwrap();
+    assert_eq!(fingerprint.len(), 32);
+
+    // A lint of a policy file has no published page: its help is the page `mcc explain` builds.
+    let open = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-open\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  config:\n    ignition:\n      version: 3.4.0\n    storage:\n      files:\n        - path: /etc/open.conf\n          mode: 511\n";
+    let run = mcc(&["check", "--format", "sarif", "-"], Some(open));
+    let log = assert_valid_sarif(&sarif_validator(), &run);
+    let rule = &log["runs"][0]["tool"]["driver"]["rules"][0];
+    assert_eq!(rule["id"], "MCC6001");
+    assert!(rule.get("helpUri").is_none(), "{rule}");
+    assert_eq!(rule["help"]["markdown"], mcc(&["explain", "MCC6001"], None).stdout.as_str());
+    assert_eq!(log["runs"][0]["results"][0]["relatedLocations"][0]["message"]["text"], "lint `MCC6001`");
+
+    // The base of helpUri can be changed.
+    let log =
+        mcc(&["check", "--format", "sarif", "--help-uri-base", "https://example.com/codes/", FIXTURE], None).json();
+    assert_eq!(log["runs"][0]["tool"]["driver"]["rules"][1]["helpUri"], "https://example.com/codes/MCC1005.md");
+}
+
+#[test]
+fn sarif_uris_are_relative_with_forward_slashes_and_fingerprints_are_stable() {
+    let fingerprints = |log: &Value| -> Vec<String> {
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["partialFingerprints"]["mcc/v1"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let first = mcc(&["check", "--format", "sarif", FIXTURE], None).json();
+    let again = mcc(&["check", "--format", "sarif", &format!("./{FIXTURE}")], None).json();
+    let absolute = root().join(FIXTURE);
+    let absolute = mcc(&["check", "--format", "sarif", absolute.to_str().unwrap()], None).json();
+    for log in [&again, &absolute] {
+        let uri = &log["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+        assert_eq!(uri, FIXTURE);
+        assert_eq!(fingerprints(log), fingerprints(&first), "same file, same findings, same fingerprints");
+    }
+    let distinct: BTreeSet<String> = fingerprints(&first).into_iter().collect();
+    assert_eq!(distinct.len(), 3);
+
+    // Lines added above the findings move them, but do not change their fingerprints.
+    let dir = tempfile::tempdir().unwrap();
+    let moved_dir = dir.path().join("tests/fixtures/formats");
+    std::fs::create_dir_all(&moved_dir).unwrap();
+    let text = std::fs::read_to_string(root().join(FIXTURE)).unwrap();
+    std::fs::write(moved_dir.join("error-and-warning.yaml"), format!("# one\n# two\n{text}")).unwrap();
+    let moved = mcc_in(dir.path(), &["check", "--format", "sarif", FIXTURE], None).json();
+    let region = &moved["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 16);
+    assert_eq!(fingerprints(&moved), fingerprints(&first));
+}
+
+#[test]
+fn sarif_leaves_out_what_was_suppressed_or_ignored() {
+    let log = mcc(&["check", "--format", "sarif", "--ignore", "MCC2007", FIXTURE, SUPPRESSED], None).json();
+    let ids: Vec<&str> =
+        log["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["ruleId"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["MCC1005", "MCC0006"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitHub
+
+#[test]
+fn github_annotates_each_diagnostic() {
+    let run = github(root(), &[FIXTURE]);
+    run.expect_code(1);
+    let expected = format!(
+        "::notice file={FIXTURE},line=5,endLine=5,col=9,endColumn=27,title=MCC2007::pool `worker` is not rendered: MachineConfig `99-worker-relative` has errors%0Ahelp: the MCO refuses to render a pool with an invalid MachineConfig (RenderDegraded); fix the errors reported for it\n\
+         ::error file={FIXTURE},line=14,endLine=14,col=17,endColumn=34,title=MCC1005::path not absolute%0Ahelp: write `/etc/relative.conf`\n\
+         ::warning file={FIXTURE},line=32,endLine=32,col=17,endColumn=21,title=MCC0006::`0644` is the octal number 420 under Kubernetes YAML rules%0Ahelp: write `420` if a number is meant (Ignition's JSON modes are decimal), `0o644` to say octal, or quote it if a string is meant\n\
+         1 error, 1 warning in 1 file (2 MachineConfigs, 0 pools rendered)\n"
+    );
+    assert_eq!(run.stdout, expected, "{run}");
+}
+
+/// Two MachineConfigs with one hostile name (a comma, a colon, a `%`, a line break and a fake
+/// workflow command), in a file whose name has a comma, a colon and a `%`.
+const HOSTILE: &str = r#"apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineConfig
+metadata:
+  name: "dup,name:100%\n::warning file=x::fake"
+  labels:
+    machineconfiguration.openshift.io/role: worker
+spec:
+  config:
+    ignition:
+      version: 3.4.0
+---
+apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineConfig
+metadata:
+  name: "dup,name:100%\n::warning file=x::fake"
+  labels:
+    machineconfiguration.openshift.io/role: worker
+spec:
+  config:
+    ignition:
+      version: 3.4.0
+"#;
+
+#[test]
+fn github_escapes_hostile_messages_and_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "odd,name:100%.yaml";
+    std::fs::write(dir.path().join(name), HOSTILE).unwrap();
+    let run = github(dir.path(), &[name]);
+    run.expect_code(1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "two annotations and the summary, each on one line\n{run}");
+    assert_eq!(
+        lines[0],
+        "::error file=odd%2Cname%3A100%25.yaml,line=15,endLine=15,col=9,endColumn=48,title=MCC0012::\
+         a second MachineConfig named `dup,name:100%25%0A::warning file=x::fake`%0A\
+         help: object names are unique in a cluster: applying both keeps only the last one; rename one",
+        "{run}"
+    );
+    assert!(lines[1].starts_with("::notice file=odd%2Cname%3A100%25.yaml,"), "{run}");
+    assert!(!run.stdout.lines().any(|l| l.starts_with("::warning")), "no injected command: {run}");
+    // Paths are repository-relative with forward slashes, also when given as ./path.
+    let run = github(root(), &[&format!("./{FIXTURE}")]);
+    assert!(run.stdout.lines().nth(1).unwrap().starts_with(&format!("::error file={FIXTURE},")), "{run}");
+}
+
+#[test]
+fn github_annotates_at_most_10_of_each_kind_and_logs_the_rest() {
+    let files: String = (0..12)
+        .map(|i| {
+            format!(
+                "        - path: etc/relative-{i:02}.conf\n          mode: 420\n        - path: /etc/octal-{i:02}.conf\n          mode: 0644\n"
+            )
+        })
+        .collect();
+    let text = format!(
+        "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-many\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  config:\n    ignition:\n      version: 3.4.0\n    storage:\n      files:\n{files}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("many.yaml"), text).unwrap();
+    let run = github(dir.path(), &["many.yaml"]);
+    run.expect_code(1);
+    let count = |prefix: &str| run.stdout.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("::error "), 10, "{run}");
+    assert_eq!(count("::warning "), 10, "{run}");
+    assert_eq!(count("::notice "), 1, "{run}");
+    // The others are in the log, one plain line each.
+    let plain: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("many.yaml:")).collect();
+    assert_eq!(plain.len(), 4, "{run}");
+    assert_eq!(plain.iter().filter(|l| l.contains(": error[MCC1005] path not absolute")).count(), 2, "{run}");
+    assert_eq!(plain.iter().filter(|l| l.contains(": warning[MCC0006] ")).count(), 2, "{run}");
+    assert!(run.stdout.contains("12 errors, 12 warnings in 1 file"), "{run}");
+    assert!(run.stdout.contains("4 more diagnostics are only in the log above"), "{run}");
+}
+
+#[test]
+fn github_appends_a_markdown_summary_to_the_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let run = mcc_env(root(), &["check", "--format", "github", FIXTURE], &[("GITHUB_STEP_SUMMARY", &summary)]);
+    run.expect_code(1);
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("earlier step\n### mcc check\n"), "appended, not replaced:\n{text}");
+    assert!(text.contains("| errors | warnings | infos | suppressed | ignored |\n"), "{text}");
+    assert!(text.contains("| 1 | 1 | 1 | 0 | 0 |\n"), "{text}");
+    let row = format!(
+        "| error | [MCC1005](https://github.com/openshift/mcc/blob/main/docs/codes/MCC1005.md) | {FIXTURE}:14:17 | path not absolute<br>help: write `/etc/relative.conf` |\n"
+    );
+    assert!(text.contains(&row), "{text}");
+    // A clean run says so.
+    std::fs::write(&summary, "").unwrap();
+    let run = mcc_env(
+        root(),
+        &["check", "--format", "github", "examples/cluster/before"],
+        &[("GITHUB_STEP_SUMMARY", &summary)],
+    );
+    run.expect_code(0);
+    assert!(std::fs::read_to_string(&summary).unwrap().contains("No problems found."));
+    // A summary that cannot be written is an operational failure (exit 3), after the log.
+    let run = mcc_env(
+        root(),
+        &["check", "--format", "github", "examples/cluster/before"],
+        &[("GITHUB_STEP_SUMMARY", dir.path())],
+    );
+    run.expect_code(3);
+    assert!(run.stderr.contains("GITHUB_STEP_SUMMARY"), "{run}");
+    assert!(run.stdout.contains("0 errors, 0 warnings"), "{run}");
+    // Other formats never touch it.
+    std::fs::write(&summary, "").unwrap();
+    mcc_env(root(), &["check", "--format", "sarif", FIXTURE], &[("GITHUB_STEP_SUMMARY", &summary)]).expect_code(1);
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit codes: --fail-level, --deny-warnings, --ignore, inline suppression
+
+#[test]
+fn fail_level_decides_what_fails() {
+    mcc(&["check", WARNED], None).expect_code(0);
+    mcc(&["check", "--fail-level", "error", WARNED], None).expect_code(0);
+    mcc(&["check", "--fail-level", "warning", WARNED], None).expect_code(1);
+    mcc(&["check", "--deny-warnings", WARNED], None).expect_code(1);
+    mcc(&["check", "--fail-level", "warning", "--format", "sarif", WARNED], None).expect_code(1);
+    // Errors fail at either level; infos never do.
+    mcc(&["check", "--fail-level", "error", FIXTURE], None).expect_code(1);
+    mcc(&["check", "--fail-level", "warning", "--ignore", "MCC0006", "examples/cluster/before"], None).expect_code(0);
+    // Both at once is a usage error, as is a level or a code that does not exist.
+    for args in [
+        &["check", "--deny-warnings", "--fail-level", "error", WARNED][..],
+        &["check", "--fail-level", "info", WARNED],
+        &["check", "--ignore", "not-a-code", WARNED],
+        &["check", "--ignore", "1005", WARNED],
+    ] {
+        let run = mcc(args, None);
+        assert_eq!(run.code, Some(64), "mcc {args:?}\n{run}");
+    }
+}
+
+#[test]
+fn ignored_codes_are_neither_reported_nor_counted() {
+    let run = mcc(&["check", "--ignore", "MCC1005", FIXTURE], None);
+    // Ignoring the error does not make its MachineConfig valid: the pool is still not rendered.
+    run.expect_code(0);
+    assert!(!run.stdout.contains("MCC1005"), "{run}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("0 errors, 1 warning in 1 file (2 MachineConfigs, 0 pools rendered); 1 ignored")
+    );
+    mcc(&["check", "--ignore", "mcc1005", "--deny-warnings", FIXTURE], None).expect_code(1);
+    mcc(&["check", "--ignore", "MCC1005,MCC0006", "--deny-warnings", FIXTURE], None).expect_code(0);
+    mcc(&["check", "--ignore", "MCC1005", "--ignore", "MCC0006", "--deny-warnings", FIXTURE], None).expect_code(0);
+    let run = mcc(&["check", "--format", "short", "--ignore", "MCC1005,MCC0006,MCC2007", FIXTURE], None);
+    assert_eq!(run.stdout, "", "{run}");
+    // An unreadable input still exits 3.
+    mcc(&["check", "--ignore", "MCC0001", "tests/fixtures/no-such-file.yaml"], None).expect_code(3);
+}
+
+#[test]
+fn the_ignore_annotation_suppresses_inside_its_object() {
+    let run = mcc(&["check", "--deny-warnings", SUPPRESSED], None);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("0 errors, 0 warnings in 1 file (1 MachineConfig, 1 pool rendered); 2 suppressed"),
+        "{run}"
+    );
+    // Without the annotations both are reported.
+    let text = std::fs::read_to_string(root().join(SUPPRESSED)).unwrap().replace("mcc.openshift.io/ignore", "x");
+    let run = mcc(&["check", "--format", "short", "--deny-warnings", "-"], Some(&text));
+    run.expect_code(1);
+    assert_eq!(run.stdout.lines().count(), 2, "{run}");
+    assert!(run.stdout.contains("warning[MCC0006]") && run.stdout.contains("warning[MCC2003]"), "{run}");
+    // An annotation covers its own object only.
+    let run = mcc(&["check", "--format", "short", FIXTURE, SUPPRESSED], None);
+    assert!(run.stdout.contains(&format!("{FIXTURE}:32:17: warning[MCC0006]")), "{run}");
+    assert!(!run.stdout.contains(&format!("{SUPPRESSED}:")), "{run}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// completions, man pages
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = mcc(&["completions", shell], None);
+        run.expect_code(0);
+        assert!(run.stdout.len() > 500, "{shell}: {run}");
+        assert!(run.stdout.contains("check") && run.stdout.contains("fail-level"), "{shell}: {run}");
+    }
+    mcc(&["completions", "tcsh"], None).expect_code(64);
+}
+
+#[test]
+fn man_pages_for_mcc_and_every_subcommand() {
+    let run = mcc(&["man"], None);
+    run.expect_code(0);
+    assert!(run.stdout.contains(".TH mcc 1"), "{run}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man/man1");
+    let run = mcc(&["man", "--out", out.to_str().unwrap()], None);
+    run.expect_code(0);
+    let pages: BTreeSet<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    // One page for mcc, and one for each subcommand `mcc --help` lists.
+    let help = mcc(&["--help"], None).stdout;
+    let commands = help.split("Commands:\n").nth(1).unwrap().split("\n\n").next().unwrap();
+    let mut expected: Vec<String> = commands
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(|c| format!("mcc-{c}.1"))
+        .collect();
+    expected.push("mcc.1".to_string());
+    assert!(expected.len() >= 8, "{expected:?}");
+    for page in &expected {
+        assert!(pages.contains(page), "{page} missing from {pages:?}");
+    }
+    let check = std::fs::read_to_string(out.join("mcc-check.1")).unwrap();
+    assert!(check.contains(".TH mcc-check 1"), "{check}");
+    assert!(check.contains("fail\\-level"), "{check}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The example CI workflows and the pre-commit hook
+
+/// A YAML file as JSON, read by mcc's own YAML reader; panics unless it is valid YAML.
+fn yaml(path: &str) -> Value {
+    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut sources = mcc_compiler::source::Sources::default();
+    let id = sources.add(path, &text);
+    let mut diagnostics = Vec::new();
+    let documents = mcc_compiler::load::yaml::parse_documents(id, &text, &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{path} is not valid YAML: {diagnostics:?}");
+    assert_eq!(documents.len(), 1, "{path}: one document");
+    documents[0].root.to_json()
+}
+
+fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+/// Every `mcc …` command in a shell script, as its words after `mcc` (quotes removed).
+fn mcc_commands(script: &str) -> Vec<Vec<String>> {
+    let script = script.replace("\\\n", " ");
+    let mut commands = Vec::new();
+    for line in script.lines() {
+        let line = line.split(" #").next().unwrap_or("");
+        let mut segments = vec![line.to_string()];
+        for separator in ["&&", "||", "|", ";", "$(", "(", ")", ">", "<"] {
+            segments =
+                segments.iter().flat_map(|s| s.split(separator).map(str::to_string).collect::<Vec<_>>()).collect();
+        }
+        for segment in segments {
+            let words: Vec<String> =
+                segment.split_whitespace().map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_string()).collect();
+            if words.first().is_some_and(|w| w == "mcc") {
+                commands.push(words[1..].to_vec());
+            }
+        }
+    }
+    commands
+}
+
+/// Runs `mcc SUBCOMMAND --help` and checks that every flag used exists, and that every
+/// `--format` value is one the subcommand lists.
+fn assert_known(file: &str, words: &[String]) {
+    let (subcommand, rest) = match words.first() {
+        Some(w) if !w.starts_with('-') => (Some(w.as_str()), &words[1..]),
+        _ => (None, words),
+    };
+    let help = mcc(&subcommand.into_iter().chain(["--help"]).collect::<Vec<_>>(), None);
+    assert_eq!(help.code, Some(0), "{file}: `mcc {}` is not a subcommand\n{help}", words.join(" "));
+    for (i, word) in rest.iter().enumerate() {
+        let Some(flag) = word.strip_prefix("--") else { continue };
+        let (flag, inline_value) = flag.split_once('=').map_or((flag, None), |(f, v)| (f, Some(v)));
+        assert!(
+            help.stdout.contains(&format!("--{flag}")),
+            "{file}: `mcc {}` has no --{flag}\n{help}",
+            words.join(" ")
+        );
+        if flag == "format" {
+            let value = inline_value.or(rest.get(i + 1).map(String::as_str)).unwrap();
+            let option = help.stdout.find("--format <").unwrap();
+            let listed =
+                help.stdout[option..].split("[possible values: ").nth(1).and_then(|s| s.split(']').next()).unwrap();
+            assert!(listed.split(", ").any(|v| v == value), "{file}: --format {value} is not one of {listed}");
+        }
+    }
+}
+
+#[test]
+fn the_example_ci_workflows_call_only_what_exists() {
+    let mut seen = BTreeSet::new();
+    for file in ["examples/ci/github-actions.yaml", "examples/ci/gitlab-ci.yml"] {
+        let workflow = yaml(file);
+        let mut scripts = Vec::new();
+        strings(&workflow, &mut scripts);
+        let commands: Vec<Vec<String>> = scripts.iter().flat_map(|s| mcc_commands(s)).collect();
+        assert!(commands.len() >= 3, "{file} runs mcc: {commands:?}");
+        for words in &commands {
+            assert_known(file, words);
+            seen.insert(format!("{file}: mcc {}", words.join(" ")));
+        }
+    }
+    let all = seen.iter().cloned().collect::<Vec<_>>().join("\n");
+    for expected in [
+        "github-actions.yaml: mcc check --format sarif",
+        "github-actions.yaml: mcc check --format github",
+        "github-actions.yaml: mcc plan --from git:origin/main",
+        "gitlab-ci.yml: mcc check --format sarif",
+        "gitlab-ci.yml: mcc plan --from git:origin/",
+    ] {
+        assert!(seen.iter().any(|s| s.contains(expected)), "no `{expected}` among:\n{all}");
+    }
+    // The SARIF is uploaded to code scanning.
+    let workflow = std::fs::read_to_string(root().join("examples/ci/github-actions.yaml")).unwrap();
+    assert!(workflow.contains("uses: github/codeql-action/upload-sarif@"), "{workflow}");
+}
+
+#[test]
+fn the_pre_commit_hook_runs_mcc_check() {
+    let hooks = yaml(".pre-commit-hooks.yaml");
+    let hook = &hooks[0];
+    assert_eq!(hook["id"], "mcc-check");
+    assert_eq!(hook["language"], "rust");
+    assert_eq!(hook["entry"], "mcc check");
+    assert_eq!(hook["files"], r"\.(ya?ml|json|mcc)$");
+    let mut words: Vec<String> = hook["entry"].as_str().unwrap().split_whitespace().skip(1).map(String::from).collect();
+    words.extend(hook["args"].as_array().into_iter().flatten().map(|a| a.as_str().unwrap().to_string()));
+    assert_known(".pre-commit-hooks.yaml", &words);
+    // `language: rust` runs `cargo install --path .` at the root: the root must be a package
+    // that owns the binary.
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(manifest.starts_with("[package]\nname = \"mcc\""), "{manifest}");
+}
