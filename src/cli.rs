@@ -106,6 +106,8 @@ enum Command {
     Compile(crate::compile_cmd::CompileArgs),
     /// Build a compiled pool's image as an OCI image layout.
     Build(crate::build_cmd::BuildArgs),
+    /// Apply a pool's node-side steps to a root, atomically and resumably.
+    Apply(crate::apply_cmd::ApplyArgs),
     /// Print each pool's intermediate graph: MachineConfigs, entries, rules and actions.
     Graph {
         #[command(flatten)]
@@ -314,6 +316,7 @@ pub fn run() -> ExitCode {
         Command::Graph { inputs, pool, format } => graph(&inputs, pool.as_deref(), format),
         Command::Compile(args) => crate::compile_cmd::run(&args),
         Command::Build(args) => crate::build_cmd::run(&args),
+        Command::Apply(args) => crate::apply_cmd::run(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man { out } => man(out.as_deref()),
         Command::Plan { from, to, pool, format, detailed_exitcode, settings } => {

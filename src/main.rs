@@ -3,6 +3,7 @@
 //! This binary parses arguments, reads stdin, renders results and diagnostics and picks exit
 //! codes; everything else lives in the compiler library.
 
+mod apply_cmd;
 mod build_cmd;
 mod cli;
 mod compile_cmd;

@@ -4,9 +4,8 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use support::{Run, mcc, root};
@@ -28,23 +27,6 @@ fn compile(args: &[&str], out: &Path) -> Run {
     all.extend_from_slice(args);
     all.extend_from_slice(&["--out", out, "--base-image", BASE]);
     mcc(&all, None)
-}
-
-/// Every file under `dir`, by relative path, with its bytes.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                out.insert(path.strip_prefix(base).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// Runs `mcc` with extra environment variables.
@@ -246,7 +228,7 @@ fn same_inputs_give_the_same_bytes_in_any_order() {
     let mut shuffled = vec!["examples/cluster/after"];
     shuffled.extend(reversed.iter().map(String::as_str));
     compile(&shuffled, c.path()).expect_code(0);
-    let (ta, tb, tc) = (tree(a.path()), tree(b.path()), tree(c.path()));
+    let (ta, tb, tc) = (support::tree(a.path()), support::tree(b.path()), support::tree(c.path()));
     assert!(ta.len() > 10, "{:?}", ta.keys());
     assert_eq!(ta.keys().collect::<Vec<_>>(), tc.keys().collect::<Vec<_>>());
     for (path, bytes) in &ta {
@@ -278,12 +260,12 @@ fn a_pool_with_an_error_gets_nothing_written() {
     let out = tempfile::tempdir().unwrap();
     // A first, good compile of the worker pool.
     compile(&[FIXTURE], out.path()).expect_code(0);
-    let before = tree(out.path());
+    let before = support::tree(out.path());
     let run = compile(&[FIXTURE, "tests/fixtures/compile/remote.yaml"], out.path());
     run.expect_code(1);
     assert!(run.stderr.contains("MCC5001"), "{run}");
     assert!(run.stderr.contains("remote source"), "{run}");
-    assert_eq!(tree(out.path()), before, "the earlier output is left as it was");
+    assert_eq!(support::tree(out.path()), before, "the earlier output is left as it was");
     let leftovers: Vec<_> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers, ["worker"], "no temporary directory left behind");
 

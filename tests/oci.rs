@@ -73,22 +73,6 @@ fn base_image(work: &Path) -> PathBuf {
     layout
 }
 
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                out.insert(path.strip_prefix(base).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -240,7 +224,7 @@ fn the_same_inputs_give_the_same_image_in_any_order() {
         }
     }
     for kind in ["alone", "on-base"] {
-        let trees: Vec<_> = layouts.iter().filter(|(k, _)| *k == kind).map(|(_, l)| files(l)).collect();
+        let trees: Vec<_> = layouts.iter().filter(|(k, _)| *k == kind).map(|(_, l)| support::tree(l)).collect();
         assert!(trees[0].len() >= 5);
         assert_eq!(trees[0], trees[1], "two runs ({kind})");
         assert_eq!(trees[0], trees[2], "shuffled inputs ({kind})");

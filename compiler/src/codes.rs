@@ -159,6 +159,15 @@ codes! {
     OWNER_NOT_RESOLVABLE = "MCC5006" "owner-not-resolvable" Warning "an entry's owner is a name mcc cannot resolve to a number, so it is written on the node";
     IMAGE_PATH_CONFLICT = "MCC5007" "image-path-conflict" Error "two entries land on the same path in the image";
 
+    // Apply (MCC51xx).
+    APPLY_STEP_INVALID = "MCC5101" "apply-step-invalid" Error "a node-side step has a path that is not absolute and simplified, or an invalid mode, name or content reference";
+    APPLY_PATH_ESCAPES_ROOT = "MCC5102" "apply-path-escapes-root" Error "resolving a path beneath the root would leave it, through a symlink that climbs above it or loops";
+    APPLY_OWNER_UNKNOWN = "MCC5103" "apply-owner-unknown" Error "a user or group the plan names is not in the root's /etc/passwd, /etc/group or /etc/shadow";
+    APPLY_PLAN_UNREADABLE = "MCC5104" "apply-plan-unreadable" Error "node-actions.json or a blob it names cannot be read, or is not a mcc.node-actions/v1 document";
+    APPLY_CONTENT_MISMATCH = "MCC5105" "apply-content-mismatch" Error "a step's contents do not match the size and digest the plan records";
+    APPLY_STEP_FAILED = "MCC5106" "apply-step-failed" Error "a step could not be applied to the root";
+    APPLY_ACTION_FAILED = "MCC5107" "apply-action-failed" Error "a post-change action (systemctl, rpm-ostree) failed";
+
     // Checks (MCC70xx).
     CONFLICTING_DEFINITIONS = "MCC7001" "conflicting-definitions" Warning "two MachineConfigs of one pool define the same path, unit or dropin differently, and the later one silently wins";
     PATH_REJECTED = "MCC7002" "path-rejected" Warning "a path is written where the layout says no node can hold it";

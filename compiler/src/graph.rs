@@ -459,21 +459,17 @@ mod tests {
     use crate::policy::stdlib::{self, OcpVersion, Profile};
     use crate::testing::{load, mc};
 
-    fn worker_graph(spec: &str) -> (PoolGraph, crate::testing::Loaded) {
-        let text = mc("99-worker-x", Some("worker"), spec);
-        let mut loaded = load(&[&text]);
+    /// The worker pool's graph for these MachineConfigs, with the stdlib's policies.
+    fn graph_of(texts: &[&str]) -> PoolGraph {
+        let mut loaded = load(texts);
         let pool = loaded.pool("worker");
         let mut sources = Sources::default();
         let policies = stdlib::load(Profile::Rhcos, OcpVersion::default(), &mut sources, &mut Vec::new());
-        let g = build(
-            &pool,
-            &loaded.inputs,
-            &policies.layout,
-            &policies.disruption,
-            Target::Bootc,
-            &mut loaded.diagnostics,
-        );
-        (g, loaded)
+        build(&pool, &loaded.inputs, &policies.layout, &policies.disruption, Target::Bootc, &mut loaded.diagnostics)
+    }
+
+    fn worker_graph(spec: &str) -> PoolGraph {
+        graph_of(&[&mc("99-worker-x", Some("worker"), spec)])
     }
 
     fn position(g: &PoolGraph, order: &[NodeIndex], subject: &Subject) -> usize {
@@ -482,7 +478,7 @@ mod tests {
 
     #[test]
     fn a_directory_comes_before_its_children_and_a_unit_before_its_dropins() {
-        let (g, _) = worker_graph(
+        let g = worker_graph(
             "  config:\n    ignition: {version: 3.4.0}\n    storage:\n      files:\n      - {path: /etc/app/conf.d/a.conf, contents: {source: 'data:,'}}\n      directories:\n      - {path: /etc/app/conf.d}\n      - {path: /etc/app}\n    systemd:\n      units:\n      - name: app.service\n        contents: \"[Service]\\nExecStart=/usr/bin/true\\n\"\n        dropins: [{name: 10-a.conf, contents: \"[Service]\\n\"}]",
         );
         let order = g.apply_order();
@@ -503,7 +499,7 @@ mod tests {
     #[test]
     fn daemon_reload_comes_before_a_restart() {
         // 4.22 defaults: the kubelet credential-provider dropin → daemon-reload, restart kubelet.
-        let (g, _) = worker_graph(
+        let g = worker_graph(
             "  config:\n    ignition: {version: 3.4.0}\n    storage:\n      files:\n      - {path: /etc/systemd/system/kubelet.service.d/40-kubelet-crio-image-credential-provider.conf, contents: {source: 'data:,'}}",
         );
         let reload = g.graph.node_indices().find(|&n| g.graph[n] == Node::Action(Action::DaemonReload)).unwrap();
@@ -527,18 +523,7 @@ mod tests {
             Some("worker"),
             "  config:\n    ignition: {version: 3.4.0}\n    storage:\n      files:\n      - {path: /etc/x, contents: {source: 'data:,b'}}",
         );
-        let mut loaded = load(&[&a, &b]);
-        let pool = loaded.pool("worker");
-        let mut sources = Sources::default();
-        let policies = stdlib::load(Profile::Rhcos, OcpVersion::default(), &mut sources, &mut Vec::new());
-        let g = build(
-            &pool,
-            &loaded.inputs,
-            &policies.layout,
-            &policies.disruption,
-            Target::Bootc,
-            &mut loaded.diagnostics,
-        );
+        let g = graph_of(&[&a, &b]);
         let definitions = g.definitions(g.entries[&Subject::Path("/etc/x".into())]);
         let names: Vec<&str> = definitions.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["a", "b"]);

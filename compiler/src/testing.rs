@@ -59,3 +59,15 @@ pub fn mc(name: &str, role: Option<&str>, spec: &str) -> String {
         "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: {name}\n{labels}spec:\n{spec}\n"
     )
 }
+
+/// A `Compilation` of these inputs (one YAML text each), as `load` would have made it.
+pub fn compilation(files: &[&str]) -> crate::Compilation {
+    let loaded = load(files);
+    crate::Compilation {
+        sources: loaded.sources,
+        inputs: loaded.inputs,
+        diagnostics: loaded.diagnostics,
+        unreadable_input: false,
+        input_files: files.len(),
+    }
+}

@@ -4,6 +4,7 @@
 //! layouts for `mcc build`, and [`write`] puts whole directories in place atomically. [`apply`]
 //! executes a pool's node-side steps against a root (`mcc apply`).
 
+pub mod apply;
 pub mod layer;
 pub mod oci;
 pub mod write;

@@ -126,14 +126,7 @@ mod tests {
     use crate::render::RenderOptions;
 
     fn analysed(files: &[&str]) -> (Compilation, crate::Analysis) {
-        let loaded = crate::testing::load(files);
-        let mut c = Compilation {
-            sources: loaded.sources,
-            inputs: loaded.inputs,
-            diagnostics: loaded.diagnostics,
-            unreadable_input: false,
-            input_files: files.len(),
-        };
+        let mut c = crate::testing::compilation(files);
         let analysis = crate::analyze(&mut c, &[], &RenderOptions::default(), &PolicyOptions::default(), None);
         (c, analysis)
     }

@@ -223,20 +223,13 @@ pub(crate) fn pools_phrase(pools: &[String]) -> String {
 pub(crate) mod testing {
     //! Running the whole analysis on YAML texts, for the checks' unit tests.
 
+    use crate::PolicyOptions;
     use crate::diagnostic::Diagnostic;
     use crate::render::RenderOptions;
-    use crate::{Compilation, PolicyOptions};
 
     /// Every diagnostic of `mcc check` on these inputs (one file each), with these options.
     pub fn check_with(files: &[&str], options: &PolicyOptions) -> Vec<Diagnostic> {
-        let loaded = crate::testing::load(files);
-        let mut c = Compilation {
-            sources: loaded.sources,
-            inputs: loaded.inputs,
-            diagnostics: loaded.diagnostics,
-            unreadable_input: false,
-            input_files: files.len(),
-        };
+        let mut c = crate::testing::compilation(files);
         crate::analyze(&mut c, &[], &RenderOptions::default(), options, None);
         c.diagnostics
     }
