@@ -85,6 +85,7 @@ codes! {
     HARD_LINK_TO_DIRECTORY = "MCC1027" "hard-link-to-directory" Error "a hard link targets a directory of the same config";
     SPECIAL_MODE_IGNORED = "MCC1028" "special-mode-ignored" Warning "Ignition ignores setuid, setgid and sticky bits before spec 3.6";
     V2_NOT_CONVERTIBLE = "MCC1029" "v2-not-convertible" Error "a spec 2.x config uses a feature the conversion to spec 3 refuses";
+    HTTP_HEADER_INVALID = "MCC1030" "http-header-invalid" Error "an HTTP header has an empty name or value, or is given twice";
 
     KERNEL_TYPE_INVALID = "MCC1501" "kernel-type-invalid" Error "kernelType is not one the MCO accepts";
     EXTENSION_UNSUPPORTED = "MCC1502" "extension-unsupported" Error "an extension is not in the MCO's supported list";

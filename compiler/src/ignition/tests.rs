@@ -227,3 +227,20 @@ fn an_empty_source_is_an_empty_file_and_an_empty_link_target_is_no_target() {
     let empty_target = config("3.3.0", "    storage:\n      links:\n      - {path: /etc/a, target: ''}");
     assert_eq!(codes(&empty_target), ["MCC1013"]);
 }
+
+#[test]
+fn http_headers_need_a_name_a_non_empty_value_and_each_name_once() {
+    let headers = |h: &str| {
+        config(
+            "3.2.0",
+            &format!(
+                "    storage:\n      files:\n      - {{path: /etc/a, contents: {{source: 'https://h/a', httpHeaders: [{h}]}}}}"
+            ),
+        )
+    };
+    let errors = |h: &str| codes(&headers(h)).into_iter().filter(|c| *c != "MCC1019").collect::<Vec<_>>();
+    assert_eq!(errors("{name: '', value: x}"), ["MCC1030"]);
+    assert_eq!(errors("{name: A, value: ''}"), ["MCC1030"]);
+    assert_eq!(errors("{name: A, value: x}, {name: A, value: y}"), ["MCC1030"]);
+    assert!(errors("{name: A, value: x}, {name: B}").is_empty());
+}

@@ -234,6 +234,7 @@ impl Validator<'_> {
 
     /// Compression and HTTP headers are checked whether or not there is a source.
     fn resource_settings(&mut self, resource: &Resource) {
+        self.http_headers(&resource.http_headers);
         let scheme = resource.source.as_ref().and_then(|s| content::source_scheme(&s.value));
         let scheme = scheme.as_deref();
         if !resource.http_headers.is_empty() && !matches!(scheme, Some("http" | "https")) {
@@ -254,6 +255,38 @@ impl Validator<'_> {
                 )
                 .with_help("Ignition knows `gzip`, or no compression"),
             );
+        }
+    }
+
+    /// Ignition's `HTTPHeaders.Validate`: a non-empty name, a non-empty value when one is given,
+    /// and each name once.
+    fn http_headers(&mut self, headers: &[Spanned<Json>]) {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for header in headers {
+            let name = header.value.get("name").and_then(Json::as_str).unwrap_or("");
+            let value = header.value.get("value");
+            let problem = if name.is_empty() {
+                Some("HTTP header name can't be empty")
+            } else if value.is_some_and(|v| v.as_str() == Some("")) {
+                Some("HTTP header value can't be empty")
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                self.push(Diagnostic::new(&codes::HTTP_HEADER_INVALID, header.span, message).with_help(
+                    "give every header a name and a value, such as `{name: Authorization, value: \"Bearer …\"}`",
+                ));
+            } else if let Some(first) = seen.insert(name, header.span) {
+                self.push(
+                    Diagnostic::new(
+                        &codes::HTTP_HEADER_INVALID,
+                        header.span,
+                        format!("duplicate entry defined: HTTP header `{name}`"),
+                    )
+                    .with_related(first, "first defined here")
+                    .with_help("give each header once"),
+                );
+            }
         }
     }
 
