@@ -204,27 +204,21 @@ fn compiled_plan(dir: &Path) -> (PathBuf, usize) {
     let input = dir.join("mc.yaml");
     fs::write(&input, MACHINE_CONFIG).unwrap();
     let out = dir.join("out");
-    let run = mcc(
-        &[
-            "compile",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--pool",
-            "worker",
-            "--target",
-            "legacy",
-            "--base-image",
-            BASE_IMAGE,
-        ],
-        &[],
-    );
-    assert_eq!(run.code, Some(0), "mcc compile\n{run}");
+    compile_legacy(&[input.to_str().unwrap()], &out);
     let plan = out.join("worker");
     let actions: Value = serde_json::from_slice(&fs::read(plan.join("node-actions.json")).unwrap()).unwrap();
     let steps = actions["steps"].as_array().unwrap().len();
     assert!(steps >= 10, "the plan has every kind of step: {actions:#}");
     (plan, steps)
+}
+
+/// `mcc compile ARGS --out OUT` of the worker pool for the legacy target, which must succeed.
+fn compile_legacy(args: &[&str], out: &Path) {
+    let mut all = vec!["compile"];
+    all.extend_from_slice(args);
+    all.extend(["--out", out.to_str().unwrap(), "--pool", "worker", "--target", "legacy", "--base-image", BASE_IMAGE]);
+    let run = mcc(&all, &[]);
+    assert_eq!(run.code, Some(0), "mcc compile\n{run}");
 }
 
 /// A hand-written plan (`mcc.node-actions/v1`), for what compile never writes.
@@ -635,24 +629,7 @@ fn a_plan_compiled_from_the_old_state_removes_what_the_old_one_wrote() {
     fs::write(old_dir.join("mc.yaml"), MACHINE_CONFIG).unwrap();
     fs::write(new_dir.join("mc.yaml"), new_config).unwrap();
     let out = tmp.path().join("out-new");
-    let run = mcc(
-        &[
-            "compile",
-            new_dir.to_str().unwrap(),
-            "--from",
-            old_dir.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--pool",
-            "worker",
-            "--target",
-            "legacy",
-            "--base-image",
-            BASE_IMAGE,
-        ],
-        &[],
-    );
-    assert_eq!(run.code, Some(0), "{run}");
+    compile_legacy(&[new_dir.to_str().unwrap(), "--from", old_dir.to_str().unwrap()], &out);
     let run = apply(&out.join("worker"), &root, &[], &[]);
     assert_eq!(run.code, Some(0), "{run}");
     assert!(run.stdout.contains("the journal is of another plan"), "{run}");

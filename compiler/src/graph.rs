@@ -14,7 +14,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde_json::{Value, json};
 
-use crate::classify::{self, Classified, DisruptionMatch, Placement, Subject, Target};
+use crate::classify::{self, Classified, Placement, Subject, Target};
 use crate::diagnostic::Diagnostic;
 use crate::model::Inputs;
 use crate::policy::disruption::{Action, DisruptionPolicy};
@@ -439,18 +439,6 @@ pub fn location(sources: &Sources, span: Span) -> String {
     let file = sources.get(span.source);
     let (line, col) = file.line_col(span.start as usize);
     format!("{}:{line}:{col}", file.name)
-}
-
-/// How a change to an entry was matched, in the words `mcc explain` uses.
-pub fn disruption_kind(m: &DisruptionMatch<'_>) -> &'static str {
-    match m {
-        DisruptionMatch::File(_) => "file rule",
-        DisruptionMatch::Unit(_) => "unit rule",
-        DisruptionMatch::SshKey(_) => "sshkey rule",
-        DisruptionMatch::SshKeyDefault => "the MCO's default for passwd changes (none)",
-        DisruptionMatch::AlwaysReboot => "always a reboot (OS image, kernel arguments, extensions, kernel type, FIPS)",
-        DisruptionMatch::Unmatched => "no rule: a change reboots",
-    }
 }
 
 #[cfg(test)]

@@ -59,10 +59,6 @@ pub fn load(paths: &[InputPath], stdin: &mut dyn FnMut() -> std::io::Result<Stri
     c
 }
 
-fn within(inner: source::Span, outer: source::Span) -> bool {
-    inner.source == outer.source && inner.start >= outer.start && inner.end <= outer.end
-}
-
 /// Decisions that need every diagnostic of the inputs: a MachineConfig is valid only if no
 /// error points inside it (a duplicate key found while parsing YAML counts too), and YAML
 /// notes about documents mcc does not read (a Template, a Butane file) are dropped as noise.
@@ -70,7 +66,7 @@ pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
     let errors: Vec<source::Span> =
         diagnostics.iter().filter(|d| d.severity() == Severity::Error).filter_map(|d| d.span).collect();
     for mc in &mut inputs.machine_configs {
-        mc.valid = !errors.iter().any(|&e| within(e, mc.span));
+        mc.valid = !errors.iter().any(|&e| mc.span.contains(e));
     }
     let i = &*inputs;
     let objects: Vec<source::Span> = i
@@ -82,7 +78,7 @@ pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
         .chain(i.machine_os_configs.iter().map(|m| m.span))
         .collect();
     diagnostics
-        .retain(|d| d.code != &codes::LEGACY_OCTAL || d.span.is_some_and(|s| objects.iter().any(|&o| within(s, o))));
+        .retain(|d| d.code != &codes::LEGACY_OCTAL || d.span.is_some_and(|s| objects.iter().any(|&o| o.contains(s))));
 }
 
 /// Two MachineConfigs (or pools) with one name cannot both exist in a cluster.

@@ -12,7 +12,7 @@ use crate::render::RenderedPool;
 
 /// Runs every enabled lint on every entry of the pool's graph.
 pub fn run(pool: &RenderedPool, graph: &PoolGraph, policies: &Policies, diagnostics: &mut Vec<Diagnostic>) {
-    let lints: Vec<&Lint> = policies.enabled_lints().collect();
+    let lints: Vec<(&Lint, &'static CodeInfo)> = policies.enabled_lints().map(|l| (l, code_info(l))).collect();
     if lints.is_empty() {
         return;
     }
@@ -32,16 +32,16 @@ pub fn run(pool: &RenderedPool, graph: &PoolGraph, policies: &Policies, diagnost
             facts.mode = Some(file.mode.as_ref().map_or(0o644, |m| m.value) as u32);
             facts.size = size_of(file);
         }
-        for lint in &lints {
+        for &(lint, info) in &lints {
             if lint.matches(&facts) {
-                diagnostics.push(finding(lint, entry.span));
+                diagnostics.push(finding(lint, info, entry.span));
             }
         }
     }
 }
 
-fn finding(lint: &Lint, span: crate::source::Span) -> Diagnostic {
-    let mut diagnostic = Diagnostic::new(code_info(lint), span, lint.message.value.clone())
+fn finding(lint: &Lint, info: &'static CodeInfo, span: crate::source::Span) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(info, span, lint.message.value.clone())
         .with_related(lint.span, format!("lint `{}`", lint.code.value));
     if let Some(help) = &lint.help {
         diagnostic = diagnostic.with_help(help.value.clone());
@@ -49,8 +49,9 @@ fn finding(lint: &Lint, span: crate::source::Span) -> Diagnostic {
     diagnostic
 }
 
-/// Lint codes live in policy files, not in mcc's registry; each gets a registry entry of its
-/// own, made once per run (a handful at most), so lint findings are ordinary diagnostics.
+/// Lint codes live in policy files, not in mcc's registry; each enabled lint gets a registry
+/// entry of its own, made once per pool analysed (a handful), so its findings are ordinary
+/// diagnostics.
 fn code_info(lint: &Lint) -> &'static CodeInfo {
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     Box::leak(Box::new(CodeInfo {

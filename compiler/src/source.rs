@@ -39,6 +39,11 @@ impl Span {
         Span::new(self.source, start, end)
     }
 
+    /// True when `inner` lies entirely inside `self` (same file).
+    pub fn contains(&self, inner: Span) -> bool {
+        inner.source == self.source && inner.start >= self.start && inner.end <= self.end
+    }
+
     /// The span covering both `self` and `other` (same file).
     pub fn to(&self, other: Span) -> Span {
         Span { source: self.source, start: self.start.min(other.start), end: self.end.max(other.end) }

@@ -44,7 +44,7 @@ pub fn suppress(c: &Compilation, ignore: &[String], diagnostics: Vec<Diagnostic>
         } else if let Some(span) = diagnostic.span
             && scopes
                 .iter()
-                .any(|(scope, codes)| within(span, *scope) && codes.iter().any(|c| c.eq_ignore_ascii_case(code)))
+                .any(|(scope, codes)| scope.contains(span) && codes.iter().any(|c| c.eq_ignore_ascii_case(code)))
         {
             filtered.suppressed.push(diagnostic);
         } else {
@@ -76,10 +76,6 @@ fn scopes(c: &Compilation) -> Vec<(Span, Vec<&str>)> {
         })
         .filter(|(_, codes)| !codes.is_empty())
         .collect()
-}
-
-fn within(inner: Span, outer: Span) -> bool {
-    inner.source == outer.source && inner.start >= outer.start && inner.end <= outer.end
 }
 
 #[cfg(test)]
