@@ -10,6 +10,7 @@ use crate::testing::{compilation, mc};
 use crate::{Analysis, Compilation, PolicyOptions};
 
 mod ndp_paths;
+mod v2_conversion;
 
 /// The worker pool as the MCO ships it.
 pub const WORKER_POOL: &str = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfigPool\nmetadata:\n  name: worker\nspec:\n  machineConfigSelector:\n    matchLabels:\n      machineconfiguration.openshift.io/role: worker\n";
@@ -58,3 +59,4 @@ pub fn plan(old: &[&str], new: &[&str]) -> PoolPlan {
     let new_side = Side { compilation: &new_c, analysis: &new_a };
     plan(Some(&old_side), &new_side, &options, Some("worker")).remove(0)
 }
+
