@@ -5,10 +5,12 @@
 //! (`--target legacy`).
 
 use crate::classify::Target;
+use crate::diagnostic::Severity;
 use crate::plan::PoolPlan;
 use crate::testing::{compilation, mc};
 use crate::{Analysis, Compilation, PolicyOptions};
 
+mod merged_validity;
 mod ndp_paths;
 mod v2_conversion;
 
@@ -60,3 +62,7 @@ pub fn plan(old: &[&str], new: &[&str]) -> PoolPlan {
     plan(Some(&old_side), &new_side, &options, Some("worker")).remove(0)
 }
 
+/// The error messages of a side's diagnostics.
+pub fn errors(c: &Compilation) -> Vec<String> {
+    c.diagnostics.iter().filter(|d| d.severity() == Severity::Error).map(|d| d.message.clone()).collect()
+}
