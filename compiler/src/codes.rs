@@ -99,6 +99,7 @@ codes! {
     SELECTOR_INVALID = "MCC2005" "selector-invalid" Error "a label selector expression is invalid";
     OS_IMAGE_URL_WITH_STREAM = "MCC2006" "os-image-url-with-stream" Error "a pool sets osImageStream while a MachineConfig overrides osImageURL";
     POOL_NOT_RENDERED = "MCC2007" "pool-not-rendered" Info "a pool is not rendered because a MachineConfig it selects has errors";
+    MERGED_CONFIG_INVALID = "MCC2008" "merged-config-invalid" Error "a pool's merged config breaks a rule of Ignition's validator";
 
     // The policy language (MCC30xx).
     POLICY_SYNTAX = "MCC3001" "policy-syntax" Error "a policy file does not parse";

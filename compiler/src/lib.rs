@@ -16,6 +16,8 @@ pub mod graph;
 pub mod ignition;
 pub mod lints;
 pub mod load;
+#[cfg(test)]
+mod mco_divergences;
 pub mod model;
 pub mod plan;
 pub mod policy;

@@ -76,7 +76,7 @@ fn culprits(plan: &PoolPlan, code: &str) -> Vec<String> {
         "MCC4001" | "MCC4002" | "MCC4003" | "MCC4004" => &[ChangeKind::Passwd],
         "MCC4009" => &[ChangeKind::Directory],
         "MCC4010" => &[ChangeKind::Link],
-        "MCC4011" | "MCC4012" | "MCC4014" => &[ChangeKind::File],
+        "MCC2008" | "MCC4011" | "MCC4012" | "MCC4014" => &[ChangeKind::File],
         "MCC4013" => &[ChangeKind::Fips],
         _ => &[],
     };

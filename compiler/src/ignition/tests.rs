@@ -108,7 +108,8 @@ fn v2_users_must_be_core_and_their_keys_are_concatenated() {
     assert_eq!(loaded.codes(), ["MCC1025"]);
     let users = &loaded.inputs.machine_configs[0].spec.config.as_ref().unwrap().passwd.users;
     let keys: Vec<_> = users[0].ssh_authorized_keys.iter().map(|k| k.value.as_str()).collect();
-    assert_eq!((users.len(), keys), (1, vec!["k1", "k2"]));
+    // The last core user's keys come first (removeIgnDuplicateFilesUnitsUsers walks from the end).
+    assert_eq!((users.len(), keys), (1, vec!["k2", "k1"]));
 }
 
 #[test]

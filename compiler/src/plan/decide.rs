@@ -6,7 +6,7 @@ use crate::codes;
 use crate::ignition::content::decode_data_url;
 use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_reboot_reason};
 use crate::plan::diff::{Diff, diff, same_content};
-use crate::plan::reconcile::reconcile;
+use crate::plan::reconcile::{reconcile, unparsable};
 use crate::plan::registries::{REGISTRIES_CONF, is_safe_change};
 use crate::plan::{Change, ChangeKind, Op, PlanError, PoolPlan, PoolState};
 use crate::policy::disruption::{Action, DisruptionPolicy};
@@ -53,11 +53,18 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
     let old = inputs.old.unwrap_or(&empty);
     if inputs.old.is_some() {
         if same_content(old, new) {
+            // The render controller still parses the pool's current config on every sync: one it
+            // cannot parse keeps the pool RenderDegraded though nothing changes.
+            plan.errors.extend(unparsable(old, "old"));
+            plan.reconcilable = plan.errors.is_empty();
             return plan;
         }
         plan.errors = reconcile(old, new, inputs.overrides);
-        plan.reconcilable = plan.errors.is_empty();
+    } else {
+        // A first install: Ignition itself refuses the config on the nodes' first boot.
+        plan.errors.extend(unparsable(new, "new"));
     }
+    plan.reconcilable = plan.errors.is_empty();
     let d = diff(old, new);
     let calc = calculate(&d, inputs.policy);
     let (changes, baked) = changes(inputs, old, new, &d, &calc);

@@ -5,6 +5,7 @@ pub mod emit;
 pub mod merge;
 #[cfg(test)]
 mod tests;
+pub mod validity;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
@@ -284,6 +285,21 @@ fn render_pool(
         return None;
     }
     let (config, provenance) = merger.finish();
+    for problem in validity::problems(&config) {
+        let mut diagnostic = Diagnostic::new(
+            &codes::MERGED_CONFIG_INVALID,
+            problem.span,
+            format!("the merged config of pool `{}` is invalid: {}", pool.name(), problem.report()),
+        )
+        .with_help(match problem.message {
+            validity::OVERWRITE_WITHOUT_SOURCE => "the merge sets `overwrite: true` on every file that leaves it unset; give the file `contents.source` (`data:,` is empty) or `overwrite: false`. The MCO renders this config but then cannot parse it: the pool goes RenderDegraded",
+            _ => "the merge keeps an owner's id from one MachineConfig and its name from another; give it the same way in each. The MCO renders this config but then cannot parse it: the pool goes RenderDegraded",
+        });
+        if let Some(related) = problem.related {
+            diagnostic = diagnostic.with_related(related, "the id of the same owner, merged from another entry");
+        }
+        diagnostics.push(diagnostic);
+    }
     let mut rendered = RenderedPool {
         pool: pool.clone(),
         name: String::new(),
