@@ -22,8 +22,20 @@ fn divergence(class: impl Into<String>, detail: impl Into<String>) -> Divergence
 /// A render: the verdict (renders or not), then the rendered spec field by field. The rendered
 /// name is not compared: mcc's name hash is its own (docs/rendering.md, "Rendered names").
 pub fn render(side: &str, oracle: &Value, mcc: &Rendered) -> Option<Divergence> {
-    let refused = oracle["error"].as_str();
-    match (refused, &mcc.spec) {
+    verdict(side, oracle, mcc).or_else(|| {
+        let spec = mcc.spec.as_ref()?;
+        let mut differences = Vec::new();
+        json_diff(&oracle["rendered"]["spec"], spec, "spec", &mut differences);
+        (!differences.is_empty()).then(|| {
+            let first = differences[0].split(':').next().unwrap_or_default().to_string();
+            divergence(format!("{side}: rendered {}", generic(&first)), differences.join("\n"))
+        })
+    })
+}
+
+/// Whether each side renders the pool at all.
+fn verdict(side: &str, oracle: &Value, mcc: &Rendered) -> Option<Divergence> {
+    match (oracle["error"].as_str(), &mcc.spec) {
         (Some(error), Some(_)) => {
             Some(divergence(format!("{side}: the MCO refuses to render, mcc renders"), format!("MCO: {error}")))
         }
@@ -31,15 +43,7 @@ pub fn render(side: &str, oracle: &Value, mcc: &Rendered) -> Option<Divergence> 
             format!("{side}: mcc refuses to render, the MCO renders"),
             format!("mcc: {}", mcc.errors.join("; ")),
         )),
-        (Some(_), None) => None,
-        (None, Some(spec)) => {
-            let mut differences = Vec::new();
-            json_diff(&oracle["rendered"]["spec"], spec, "spec", &mut differences);
-            (!differences.is_empty()).then(|| {
-                let first = differences[0].split(':').next().unwrap_or_default().to_string();
-                divergence(format!("{side}: rendered {}", generic(&first)), differences.join("\n"))
-            })
-        }
+        _ => None,
     }
 }
 
@@ -85,7 +89,9 @@ pub fn json_diff(oracle: &Value, mcc: &Value, path: &str, out: &mut Vec<String>)
 /// A plan: both renderings, whether an update runs at all, reconcilability, the actions (mcc's
 /// list must be one the daemon can produce), the drain and its registries.conf verdict.
 pub fn plan(oracle: &Value, mcc: &Planned) -> Option<Divergence> {
-    if let Some(d) = render("old", &oracle["old"], &mcc.old).or_else(|| render("new", &oracle["new"], &mcc.new)) {
+    // The verdicts only: the rendered specs are the render kind's business, and a difference
+    // there must not hide what the plan makes of it.
+    if let Some(d) = verdict("old", &oracle["old"], &mcc.old).or_else(|| verdict("new", &oracle["new"], &mcc.new)) {
         return Some(d);
     }
     if oracle["old"]["error"].is_string() || oracle["new"]["error"].is_string() {
@@ -101,10 +107,8 @@ pub fn plan(oracle: &Value, mcc: &Planned) -> Option<Divergence> {
             format!("MCO sameRendered {same}; mcc from {:?} to {:?}", plan.from, plan.to),
         ));
     }
-    if same {
-        return (!plan.actions.is_empty() || !plan.reconcilable)
-            .then(|| divergence("mcc plans an update for an unchanged config", format!("{:?}", plan.actions)));
-    }
+    // Reconcilability first: a current config the MCO cannot parse keeps the pool degraded
+    // even when nothing changes.
     let reconcile_error = oracle["reconcileError"].as_str().or(oracle["controllerError"].as_str());
     if reconcile_error.is_some() == plan.reconcilable {
         return Some(divergence(
@@ -115,7 +119,17 @@ pub fn plan(oracle: &Value, mcc: &Planned) -> Option<Divergence> {
     if reconcile_error.is_some() {
         return None;
     }
-    actions(oracle, plan).or_else(|| drain(oracle, plan))
+    if same {
+        return (!plan.actions.is_empty())
+            .then(|| divergence("mcc plans actions for an unchanged config", format!("{:?}", plan.actions)));
+    }
+    // A failed registries.conf check fails the update before any action runs: mcc then lists
+    // none (docs/rendering.md), so the verdict is compared, not the moot list.
+    if oracle["drainError"].is_string() {
+        drain(oracle, plan)
+    } else {
+        actions(oracle, plan).or_else(|| drain(oracle, plan))
+    }
 }
 
 fn actions(oracle: &Value, plan: &PoolPlan) -> Option<Divergence> {

@@ -31,7 +31,7 @@ use model::{Case, Kind};
 
 const DEFAULT_CASES: usize = 1500;
 /// Failing classes shown in full (each shrunk); the others are counted.
-const SHOWN: usize = 4;
+const SHOWN: usize = 8;
 /// Candidates tried while shrinking one failing case (`MCC_ORACLE_SHRINK`).
 const SHRINK_BUDGET: u64 = 60;
 

@@ -15,6 +15,8 @@ pub fn machine_configuration(rng: &mut Rng, old: &[McModel], new: &[McModel]) ->
     paths.extend(PATHS.iter().map(|p| p.to_string()));
     let mut units: Vec<String> = old.iter().chain(new).flat_map(|m| m.units.iter().map(|u| u.name.clone())).collect();
     units.extend(UNITS.iter().map(|u| u.to_string()));
+    // The API refuses a policy unit name with `@` (its CEL rule `^[a-zA-Z0-9:._\\-]+\..`).
+    units.retain(|u| !u.contains('@'));
 
     let mut file_policies: Vec<Value> = Vec::new();
     let mut seen: Vec<String> = Vec::new();

@@ -6,23 +6,30 @@ use serde_json::Value;
 use crate::model::{Case, Kind, McModel};
 
 /// The smallest case found that still fails with `class`, trying at most `budget` candidates.
+/// After a success the walk goes on from the same position (the candidates before it already
+/// failed to shrink), so each pass costs about one try per candidate.
 pub fn shrink(case: &Case, class: &str, budget: usize, fails_with: &dyn Fn(&Case) -> Option<String>) -> Case {
     let mut best = case.clone();
     let mut tried = 0;
-    'outer: loop {
-        for candidate in candidates(&best) {
+    loop {
+        let mut shrunk = false;
+        let mut position = 0;
+        while let Some(candidate) = candidates(&best).into_iter().nth(position) {
             if tried == budget {
-                break 'outer;
+                return best;
             }
             tried += 1;
             if fails_with(&candidate).as_deref() == Some(class) {
                 best = candidate;
-                continue 'outer;
+                shrunk = true;
+            } else {
+                position += 1;
             }
         }
-        break;
+        if !shrunk {
+            return best;
+        }
     }
-    best
 }
 
 /// Each case one step smaller than `case`.
