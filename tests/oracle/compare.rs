@@ -218,3 +218,25 @@ pub fn image_mode(legacy: &PoolPlan, bootc: &PoolPlan) -> Option<Divergence> {
         )
     })
 }
+
+/// What the MCO decided for a case, to show which outcomes a run covered.
+pub fn outcome(oracle: &Value) -> &'static str {
+    let possible = oracle["actionsPossible"].as_array().into_iter().flatten();
+    if oracle.get("sameRendered").is_none() {
+        if oracle["error"].is_string() { "refused to render" } else { "renders" }
+    } else if oracle["old"]["error"].is_string() || oracle["new"]["error"].is_string() {
+        "render-degraded"
+    } else if oracle["reconcileError"].is_string() || oracle["controllerError"].is_string() {
+        "irreconcilable"
+    } else if oracle["sameRendered"] == true {
+        "unchanged"
+    } else if oracle["drainError"].is_string() {
+        "registries.conf failure"
+    } else if possible.flat_map(|l| l.as_array().into_iter().flatten()).any(|a| a["type"] == "Reboot") {
+        "reboot"
+    } else if oracle["drain"] == true {
+        "drain without reboot"
+    } else {
+        "rebootless, no drain"
+    }
+}

@@ -191,7 +191,7 @@ fn machine_config(rng: &mut Rng, name: &str, roles: &[&'static str]) -> McModel 
     if rng.chance(10) {
         mc.kernel_type = Some(rng.pick(KERNEL_TYPES).to_string());
     }
-    if rng.chance(8) {
+    if rng.chance(4) {
         mc.fips = Some(rng.chance(50));
     }
     if rng.chance(8) {
@@ -265,10 +265,14 @@ fn unit_contents(rng: &mut Rng, name: &str) -> String {
     format!("[Unit]\nDescription=site unit {}\n\n{section}\n[Install]\nWantedBy=multi-user.target\n", rng.below(3))
 }
 
+/// One or two keys; rarely the same key twice (Ignition 3 refuses that within one user, the
+/// spec 2 translation de-duplicates it).
 fn ssh_keys(rng: &mut Rng) -> Vec<String> {
-    (0..rng.between(1, 2))
-        .map(|_| {
-            let n = rng.below(4);
+    let first = rng.below(4);
+    let second = if rng.chance(10) { first } else { (first + 1 + rng.below(3)) % 4 };
+    [first, second][..rng.between(1, 2)]
+        .iter()
+        .map(|&n| {
             format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey{n}Key{n}Key{n}Key{n}Key{n}Key{n}Key{n}Key{n} user{n}@example.com")
         })
         .collect()

@@ -5,7 +5,7 @@
 //! mcc in process (`--target legacy`: the MCO's own flow); compare.rs says where they disagree.
 //! A failing case is shrunk and printed as YAML with its seed and both answers.
 //!
-//! `MCC_ORACLE_CASES` (cases per kind, default 1500), `MCC_ORACLE_SEED` (default 1),
+//! `MCC_ORACLE_CASES` (cases per kind, default 1000), `MCC_ORACLE_SEED` (default 1),
 //! `MCC_ORACLE_JOBS` (oracle processes at once per test, default 2), `MCO_ORACLE` (the binary;
 //! else found beside the repository, see oracle.rs). Without an oracle the differential tests
 //! skip with a message, except in CI (`CI` set), where they fail.
@@ -19,6 +19,7 @@ mod oracle;
 mod rng;
 mod shrink;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,7 +30,7 @@ use mcc_compiler::classify::Target;
 use compare::Divergence;
 use model::{Case, Kind};
 
-const DEFAULT_CASES: usize = 1500;
+const DEFAULT_CASES: usize = 1000;
 /// Failing classes shown in full (each shrunk); the others are counted.
 const SHOWN: usize = 8;
 /// Candidates tried while shrinking one failing case (`MCC_ORACLE_SHRINK`).
@@ -72,14 +73,19 @@ fn oracle() -> Option<PathBuf> {
     }
 }
 
-/// Runs `check` on every case of a kind on `jobs` threads; the failures, by case index.
+/// A case's outcome (what the MCO decided) and the divergence found, if any.
+type Checked = (&'static str, Option<Divergence>);
+
+/// Runs `check` on every case of a kind on `jobs` threads; the outcomes counted, and the
+/// failures by case index.
 fn run_cases(
     settings: &Settings,
     generate: fn(u64) -> Case,
-    check: &(dyn Fn(&Case) -> Option<Divergence> + Sync),
-) -> Vec<(Case, Divergence)> {
+    check: &(dyn Fn(&Case) -> Checked + Sync),
+) -> (BTreeMap<&'static str, usize>, Vec<(Case, Divergence)>) {
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
+    let outcomes = Mutex::new(BTreeMap::new());
     std::thread::scope(|scope| {
         for _ in 0..settings.jobs {
             scope.spawn(|| {
@@ -90,7 +96,9 @@ fn run_cases(
                     }
                     let seed = settings.case_seed.unwrap_or_else(|| rng::case_seed(settings.seed, index as u64));
                     let case = generate(seed);
-                    if let Some(divergence) = check(&case) {
+                    let (outcome, divergence) = check(&case);
+                    *outcomes.lock().expect("no worker panics holding the lock").entry(outcome).or_insert(0) += 1;
+                    if let Some(divergence) = divergence {
                         failures.lock().expect("no worker panics holding the lock").push((index, case, divergence));
                     }
                 }
@@ -99,7 +107,8 @@ fn run_cases(
     });
     let mut failures = failures.into_inner().expect("no worker panicked");
     failures.sort_by_key(|(index, _, _)| *index);
-    failures.into_iter().map(|(_, case, divergence)| (case, divergence)).collect()
+    let failures = failures.into_iter().map(|(_, case, divergence)| (case, divergence)).collect();
+    (outcomes.into_inner().expect("no worker panicked"), failures)
 }
 
 /// Prints the tally and the first case of each class (shrunk), and fails if anything diverged.
@@ -107,8 +116,8 @@ fn report(
     what: &str,
     settings: &Settings,
     started: Instant,
-    failures: &[(Case, Divergence)],
-    rerun: &dyn Fn(&Case) -> Option<Divergence>,
+    (outcomes, failures): &(BTreeMap<&'static str, usize>, Vec<(Case, Divergence)>),
+    rerun: &dyn Fn(&Case) -> Checked,
     answers: &dyn Fn(&Case) -> String,
 ) {
     let mut classes: Vec<(&str, usize, &Case)> = Vec::new();
@@ -127,14 +136,16 @@ fn report(
         failures.len(),
         started.elapsed().as_secs_f64()
     );
+    let covered: Vec<String> = outcomes.iter().map(|(outcome, n)| format!("{outcome} {n}")).collect();
+    eprintln!("  outcomes: {}", covered.join(", "));
     for (class, count, _) in &classes {
         eprintln!("  {count:6}  {class}");
     }
     let mut text = String::new();
     for (class, _, case) in classes.iter().take(SHOWN) {
-        let fails_with = |c: &Case| rerun(c).map(|d| d.class);
+        let fails_with = |c: &Case| rerun(c).1.map(|d| d.class);
         let small = shrink::shrink(case, class, settings.shrink_budget, &fails_with);
-        let detail = rerun(&small).map_or_else(|| "(no longer fails)".to_string(), |d| d.detail);
+        let detail = rerun(&small).1.map_or_else(|| "(no longer fails)".to_string(), |d| d.detail);
         text.push_str(&format!(
             "\n=== {class}\nthe case of seed {} (replay it unshrunk with MCC_ORACLE_CASE_SEED={}), shrunk:\n{}\n\
              --- divergence\n{detail}\n--- answers\n{}\n",
@@ -147,15 +158,15 @@ fn report(
     assert!(failures.is_empty(), "{what}: {} of {} cases diverge{text}", failures.len(), settings.cases);
 }
 
-fn check_render(oracle: &Path, case: &Case) -> Option<Divergence> {
+fn check_render(oracle: &Path, case: &Case) -> Checked {
     let answer = oracle::run(oracle, &case.oracle_input()).unwrap_or_else(|e| panic!("case {}: {e}", case.seed));
-    compare::render("render", &answer, &mcc::render(case))
+    (compare::outcome(&answer), compare::render("render", &answer, &mcc::render(case)))
 }
 
-fn check_plan(oracle: &Path, case: &Case) -> Option<Divergence> {
+fn check_plan(oracle: &Path, case: &Case) -> Checked {
     let answer = oracle::run(oracle, &case.oracle_input()).unwrap_or_else(|e| panic!("case {}: {e}", case.seed));
     let planned = mcc::plan(case, &[Target::Legacy]);
-    compare::plan(&answer, &planned[0])
+    (compare::outcome(&answer), compare::plan(&answer, &planned[0]))
 }
 
 /// Both answers, for the report: the oracle's (without its policy dump) and mcc's plan.
@@ -190,8 +201,8 @@ fn rendered_configs_agree_with_the_mco() {
     let settings = settings();
     let started = Instant::now();
     let check = |case: &Case| check_render(&oracle, case);
-    let failures = run_cases(&settings, generate::render_case, &check);
-    report("render", &settings, started, &failures, &check, &|case| answers(&oracle, case));
+    let results = run_cases(&settings, generate::render_case, &check);
+    report("render", &settings, started, &results, &check, &|case| answers(&oracle, case));
 }
 
 #[test]
@@ -200,8 +211,8 @@ fn plans_agree_with_the_mco() {
     let settings = settings();
     let started = Instant::now();
     let check = |case: &Case| check_plan(&oracle, case);
-    let failures = run_cases(&settings, generate::plan_case, &check);
-    report("plan", &settings, started, &failures, &check, &|case| answers(&oracle, case));
+    let results = run_cases(&settings, generate::plan_case, &check);
+    report("plan", &settings, started, &results, &check, &|case| answers(&oracle, case));
 }
 
 /// Image mode adds rebuilds on top of the MCO's answer, never takes a disruption away: for the
@@ -214,12 +225,14 @@ fn image_mode_never_disrupts_less_than_the_mco() {
     let check = |case: &Case| {
         let planned = mcc::plan(case, &[Target::Legacy, Target::Bootc]);
         match (&planned[0].plan, &planned[1].plan) {
-            (Some(legacy), Some(bootc)) => compare::image_mode(legacy, bootc),
-            _ => None,
+            (Some(legacy), Some(bootc)) => {
+                (if bootc.rebuild { "bootc rebuilds" } else { "no rebuild" }, compare::image_mode(legacy, bootc))
+            }
+            _ => ("not rendered", None),
         }
     };
-    let failures = run_cases(&settings, generate::plan_case, &check);
-    report("image mode", &settings, started, &failures, &check, &|case| {
+    let results = run_cases(&settings, generate::plan_case, &check);
+    report("image mode", &settings, started, &results, &check, &|case| {
         format!("{:#?}", mcc::plan(case, &[Target::Legacy, Target::Bootc]).iter().map(|p| &p.plan).collect::<Vec<_>>())
     });
 }
