@@ -12,6 +12,7 @@ use crate::{Analysis, Compilation, PolicyOptions};
 
 mod merged_validity;
 mod ndp_paths;
+mod render_degraded;
 mod v2_conversion;
 
 /// The worker pool as the MCO ships it.
