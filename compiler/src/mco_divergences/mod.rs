@@ -10,6 +10,7 @@ use crate::plan::PoolPlan;
 use crate::testing::{compilation, mc};
 use crate::{Analysis, Compilation, PolicyOptions};
 
+mod action_order;
 mod merged_validity;
 mod ndp_paths;
 mod render_degraded;
