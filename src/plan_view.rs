@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 
 use mcc_compiler::classify::{Placement, Target};
-use mcc_compiler::plan::{Change, PoolPlan};
+use mcc_compiler::plan::{Change, PoolPlan, PoolStatus};
 use mcc_compiler::policy::disruption::Action;
 use serde_json::{Value, json};
 
@@ -121,6 +121,13 @@ fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
 
 /// `worker: 2 baked into the image, 1 rebootless (reload crio.service); nodes WILL drain and reboot (…)`.
 fn summary(plan: &PoolPlan, target: Target, paint: &Paint) -> String {
+    if plan.state == PoolStatus::RenderDegraded && plan.to.is_none() {
+        return format!(
+            "{}: {}",
+            plan.pool,
+            paint.red("render-degraded: the MCO cannot render this pool, so nothing rolls out (see the errors above)")
+        );
+    }
     if !plan.reconcilable {
         return format!(
             "{}: {}",
@@ -175,6 +182,7 @@ pub fn json(plans: &[PoolPlan], target: Target) -> Value {
                 "pool": p.pool,
                 "from": p.from,
                 "to": p.to,
+                "state": p.state.name(),
                 "reconcilable": p.reconcilable,
                 "errors": p.errors.iter().map(|e| json!({"code": e.code, "message": e.message})).collect::<Vec<_>>(),
                 "rebuild": p.rebuild,

@@ -21,9 +21,10 @@ fn every_version_the_mco_accepts_reads() {
 }
 
 #[test]
-fn patch_versions_are_ignored() {
-    // TestIgnitionConverterGetSupportedMinorVersion: 3.5.2 reads as 3.5.0.
-    assert!(codes(&config("3.5.2", "")).is_empty());
+fn patch_versions_are_unknown_versions() {
+    // ParseCompatibleVersion compares the whole version (checked with mco-oracle); the converter's
+    // TestIgnitionConverterGetSupportedMinorVersion (3.5.2 → 3.5) is about another lookup.
+    assert_eq!(codes(&config("3.5.2", "")), ["MCC1001"]);
 }
 
 #[test]

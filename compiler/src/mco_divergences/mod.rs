@@ -10,9 +10,12 @@ use crate::plan::PoolPlan;
 use crate::testing::{compilation, mc};
 use crate::{Analysis, Compilation, PolicyOptions};
 
+mod action_order;
 mod merged_validity;
 mod ndp_paths;
+mod render_degraded;
 mod v2_conversion;
+mod versions;
 
 /// The worker pool as the MCO ships it.
 pub const WORKER_POOL: &str = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfigPool\nmetadata:\n  name: worker\nspec:\n  machineConfigSelector:\n    matchLabels:\n      machineconfiguration.openshift.io/role: worker\n";

@@ -8,7 +8,7 @@ use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_
 use crate::plan::diff::{Diff, diff, same_content};
 use crate::plan::reconcile::{reconcile, unparsable};
 use crate::plan::registries::{REGISTRIES_CONF, is_safe_change};
-use crate::plan::{Change, ChangeKind, Op, PlanError, PoolPlan, PoolState};
+use crate::plan::{Change, ChangeKind, Op, PlanError, PoolPlan, PoolState, PoolStatus};
 use crate::policy::disruption::{Action, DisruptionPolicy};
 use crate::policy::layout::Layout;
 use crate::source::{Sources, Span};
@@ -37,6 +37,7 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
         pool: inputs.pool.to_string(),
         from: inputs.old.map(|s| s.name.clone()),
         to: inputs.new.map(|s| s.name.clone()),
+        state: if inputs.new.is_some() { PoolStatus::Rendered } else { PoolStatus::Removed },
         reconcilable: true,
         errors: Vec::new(),
         rebuild: false,
@@ -56,15 +57,14 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
             // The render controller still parses the pool's current config on every sync: one it
             // cannot parse keeps the pool RenderDegraded though nothing changes.
             plan.errors.extend(unparsable(old, "old"));
-            plan.reconcilable = plan.errors.is_empty();
-            return plan;
+            return refused(plan);
         }
         plan.errors = reconcile(old, new, inputs.overrides);
     } else {
         // A first install: Ignition itself refuses the config on the nodes' first boot.
         plan.errors.extend(unparsable(new, "new"));
     }
-    plan.reconcilable = plan.errors.is_empty();
+    plan = refused(plan);
     let d = diff(old, new);
     let calc = calculate(&d, inputs.policy);
     let (changes, baked) = changes(inputs, old, new, &d, &calc);
@@ -107,6 +107,15 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
                 })
             })
             .or(calc.reboot_cause);
+    }
+    plan
+}
+
+/// A plan with reconcilability errors is refused by the render controller: RenderDegraded.
+fn refused(mut plan: PoolPlan) -> PoolPlan {
+    plan.reconcilable = plan.errors.is_empty();
+    if !plan.reconcilable {
+        plan.state = PoolStatus::RenderDegraded;
     }
     plan
 }

@@ -113,10 +113,7 @@ pub fn render(
             );
             continue;
         }
-        let mut members: Vec<McId> = (0..inputs.machine_configs.len())
-            .filter(|&i| inputs.machine_configs[i].rendered_for.is_none())
-            .filter(|&i| selector.matches(inputs.machine_configs[i].metadata.labels.as_ref()))
-            .collect();
+        let mut members = members(inputs, selector);
         for &i in &members {
             selected_by_any[i] = true;
         }
@@ -172,6 +169,15 @@ pub fn render(
         }
     }
     rendered
+}
+
+/// The MachineConfigs a selector selects (rendered configs exported from a cluster are never
+/// merged), in input order.
+pub fn members(inputs: &Inputs, selector: &crate::model::pool::Selector) -> Vec<McId> {
+    (0..inputs.machine_configs.len())
+        .filter(|&i| inputs.machine_configs[i].rendered_for.is_none())
+        .filter(|&i| selector.matches(inputs.machine_configs[i].metadata.labels.as_ref()))
+        .collect()
 }
 
 /// `MergeMachineConfigs`' order: MachineConfigs whose role label is exactly `worker` first, then
