@@ -2,7 +2,7 @@
 //! and `Special`, which mcc reports resolved as the `crio.service` reload the daemon performs);
 //! every difference that could change what a user sees or does is a divergence.
 
-use mcc_compiler::plan::PoolPlan;
+use mcc_compiler::plan::{PoolPlan, PoolStatus};
 use mcc_compiler::policy::disruption::Action;
 use serde_json::{Value, json};
 
@@ -94,12 +94,21 @@ pub fn plan(oracle: &Value, mcc: &Planned) -> Option<Divergence> {
     if let Some(d) = verdict("old", &oracle["old"], &mcc.old).or_else(|| verdict("new", &oracle["new"], &mcc.new)) {
         return Some(d);
     }
-    if oracle["old"]["error"].is_string() || oracle["new"]["error"].is_string() {
-        // The pool is RenderDegraded: nothing rolls out. What `mcc plan` says about it is the
-        // contract of divergence class K, checked by the plan tests.
+    let plan = mcc.plan.as_ref()?;
+    if oracle["new"]["error"].is_string() {
+        // The render controller cannot render the new state: the pool is RenderDegraded and
+        // nothing rolls out, which the plan must say (never "no changes").
+        let degraded = plan.state == PoolStatus::RenderDegraded && plan.actions.is_empty();
+        return (!degraded).then(|| {
+            divergence("the MCO cannot render the new state, mcc's plan does not say render-degraded", {
+                format!("mcc: state {:?}, actions {:?}", plan.state, plan.actions)
+            })
+        });
+    }
+    if oracle["old"]["error"].is_string() {
+        // A current state the MCO never rendered: no cluster is in it, so no plan starts there.
         return None;
     }
-    let plan = mcc.plan.as_ref()?;
     let same = oracle["sameRendered"].as_bool() == Some(true);
     if same != (plan.from == plan.to) {
         return Some(divergence(

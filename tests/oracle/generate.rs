@@ -211,7 +211,7 @@ fn file(rng: &mut Rng, mc: &McModel) -> FileModel {
         _ => Encoding::Base64,
     };
     // An entry without contents, kept rare: the MCO's merge decides what it means.
-    let text = if rng.chance(3) { None } else { Some(text) };
+    let text = if rng.chance(1) { None } else { Some(text) };
     FileModel {
         path,
         text,
