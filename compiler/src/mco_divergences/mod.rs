@@ -14,6 +14,7 @@ mod action_order;
 mod merged_validity;
 mod ndp_paths;
 mod render_degraded;
+mod unchanged_reconcile;
 mod v2_conversion;
 mod versions;
 

@@ -54,9 +54,11 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
     let old = inputs.old.unwrap_or(&empty);
     if inputs.old.is_some() {
         if same_content(old, new) {
-            // The render controller still parses the pool's current config on every sync: one it
-            // cannot parse keeps the pool RenderDegraded though nothing changes.
-            plan.errors.extend(unparsable(old, "old"));
+            // The render controller checks the pool's current config against the rendered one on
+            // every sync (`IsRenderedConfigReconcilable`), changed or not: a current config it
+            // cannot parse, or whose files it refuses (`append`, the force file), keeps the pool
+            // RenderDegraded though nothing changes.
+            plan.errors = reconcile(old, new, inputs.overrides);
             return refused(plan);
         }
         plan.errors = reconcile(old, new, inputs.overrides);
