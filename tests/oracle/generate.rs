@@ -187,6 +187,9 @@ fn machine_config(rng: &mut Rng, name: &str, roles: &[&'static str]) -> McModel 
     }
     if rng.chance(15) {
         mc.extensions = (0..rng.between(1, 2)).map(|_| rng.pick(EXTENSIONS).to_string()).collect();
+        if rng.chance(10) {
+            mc.extensions.push(UNKNOWN_EXTENSION.into());
+        }
     }
     if rng.chance(10) {
         mc.kernel_type = Some(rng.pick(KERNEL_TYPES).to_string());
