@@ -11,6 +11,7 @@ use crate::testing::{compilation, mc};
 use crate::{Analysis, Compilation, PolicyOptions};
 
 mod action_order;
+mod apply_time;
 mod merged_validity;
 mod ndp_paths;
 mod render_degraded;
