@@ -2,6 +2,7 @@
 //! validating them as Ignition and the MCO do.
 
 pub mod content;
+pub mod newer_fields;
 #[cfg(test)]
 mod tests;
 pub mod types;
