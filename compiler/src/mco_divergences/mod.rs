@@ -14,6 +14,7 @@ mod action_order;
 mod apply_time;
 mod merged_validity;
 mod ndp_paths;
+mod nested_lists;
 mod newer_fields;
 mod render_degraded;
 mod v2_conversion;
