@@ -94,6 +94,8 @@ codes! {
     V2_NOT_CONVERTIBLE = "MCC1029" "v2-not-convertible" Error "a spec 2.x config uses a feature the conversion to spec 3 refuses";
     HTTP_HEADER_INVALID = "MCC1030" "http-header-invalid" Error "an HTTP header has an empty name or value, or is given twice";
     CONTENTS_NOT_DECOMPRESSIBLE = "MCC1031" "contents-not-decompressible" Error "file contents marked gzip do not decompress, so the node fails to write the file";
+    STORAGE_ENTRY_INVALID = "MCC1032" "storage-entry-invalid" Error "a disk, partition, RAID array, filesystem or LUKS device breaks a rule of Ignition's validator";
+    IGNITION_SECTION_INVALID = "MCC1033" "ignition-section-invalid" Error "a proxy or TLS certificate authority of the ignition section breaks a rule of Ignition's validator";
 
     KERNEL_TYPE_INVALID = "MCC1501" "kernel-type-invalid" Error "kernelType is not one the MCO accepts";
     EXTENSION_UNSUPPORTED = "MCC1502" "extension-unsupported" Error "an extension is not in the MCO's supported list";

@@ -10,6 +10,7 @@ pub mod unit_syntax;
 pub mod v2;
 pub mod v3;
 pub mod validate;
+pub mod validate_sections;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;

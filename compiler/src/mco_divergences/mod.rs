@@ -17,6 +17,7 @@ mod ndp_paths;
 mod nested_lists;
 mod newer_fields;
 mod render_degraded;
+mod section_validation;
 mod v2_conversion;
 mod versions;
 
