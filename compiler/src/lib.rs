@@ -65,8 +65,11 @@ pub fn load(paths: &[InputPath], stdin: &mut dyn FnMut() -> std::io::Result<Stri
 /// error points inside it (a duplicate key found while parsing YAML counts too), and YAML
 /// notes about documents mcc does not read (a Template, a Butane file) are dropped as noise.
 pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
-    let errors: Vec<source::Span> =
-        diagnostics.iter().filter(|d| d.severity() == Severity::Error).filter_map(|d| d.span).collect();
+    let errors: Vec<source::Span> = diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error && !codes::fails_at_apply_time(d.code))
+        .filter_map(|d| d.span)
+        .collect();
     for mc in &mut inputs.machine_configs {
         mc.valid = !errors.iter().any(|&e| mc.span.contains(e));
     }

@@ -64,8 +64,9 @@ pub const UNITS: &[&str] = &[
 const TEXTS: &[&str] = &["", "hello\n", "server 0.pool.ntp.org iburst\n", "a=b\nc=d\n", "#!/bin/sh\necho ok\n"];
 const MODES: &[u32] = &[0o644, 0o600, 0o755, 0o400, 0o640];
 const KERNEL_ARGUMENTS: &[&str] = &["nosmt", "audit=1", "hugepages=2", "mitigations=off", "a=1", "a=2"];
-const EXTENSIONS: &[&str] =
-    &["usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "ipsec", "wasm", "sysstat"];
+const EXTENSIONS: &[&str] = &["usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "ipsec", "sysstat"];
+/// An extension this MCO release does not know ("invalid extensions found"), kept rare.
+const UNKNOWN_EXTENSION: &str = "wasm";
 const KERNEL_TYPES: &[&str] = &["default", "realtime", "64k-pages"];
 
 /// registries.conf versions: a base, a mirror added, a second mirror, a registry blocked, the

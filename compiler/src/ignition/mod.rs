@@ -2,6 +2,7 @@
 //! validating them as Ignition and the MCO do.
 
 pub mod content;
+pub mod newer_fields;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -9,6 +10,7 @@ pub mod unit_syntax;
 pub mod v2;
 pub mod v3;
 pub mod validate;
+pub mod validate_sections;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;

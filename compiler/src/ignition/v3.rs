@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 
 use crate::codes;
+use crate::ignition::newer_fields;
 use crate::ignition::types::*;
 use crate::load::node::{Entry, Node};
 use crate::model::reader::{self, Diagnostics, Spanned, field};
@@ -72,9 +73,14 @@ impl Reader<'_> {
         let mut config = Ignition { version, ..Ignition::default() };
         if let Some(node) = field(entries, "ignition") {
             let meta = self.object(node, IGNITION, "the `ignition` section");
-            // Everything but the version is only compared (reconcilability), so keep it as JSON.
-            let extra: serde_json::Map<_, _> =
-                meta.iter().filter(|e| e.key != "version").map(|e| (e.key.clone(), e.value.to_json())).collect();
+            // Everything but the version is only compared (reconcilability), so keep it as JSON;
+            // a key this version does not have is dropped (and was reported).
+            let known: Vec<&str> = self.known(IGNITION).collect();
+            let extra: serde_json::Map<_, _> = meta
+                .iter()
+                .filter(|e| e.key != "version" && known.contains(&e.key.as_str()))
+                .map(|e| (e.key.clone(), e.value.to_json()))
+                .collect();
             if !extra.is_empty() {
                 config.ignition_extra = Some(Spanned::new(extra.into(), node.span));
             }
@@ -102,7 +108,15 @@ impl Reader<'_> {
     fn storage(&mut self, node: &Node) -> Storage {
         let e = self.object(node, STORAGE, "the `storage` section");
         let raw = |r: &mut Self, key: &str| -> Vec<Spanned<Json>> {
-            r.items(field(e, key)).iter().map(|n| Spanned::new(n.to_json(), n.span)).collect()
+            let items = r.items(field(e, key));
+            items
+                .iter()
+                .map(|n| {
+                    let mut json = n.to_json();
+                    newer_fields::drop_newer(key, n, &mut json, r.minor, r.diagnostics);
+                    Spanned::new(json, n.span)
+                })
+                .collect()
         };
         Storage {
             disks: raw(self, "disks"),

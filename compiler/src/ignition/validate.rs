@@ -36,6 +36,7 @@ pub fn validate(config: &Ignition, sources: &Sources, diagnostics: &mut Diagnost
     v.passwd(&config.passwd);
     v.kernel_arguments(&config.kernel_arguments);
     v.units_against_paths(config);
+    super::validate_sections::validate(config, diagnostics);
 }
 
 /// The 3.x minor version, for rules that changed between versions; 2.x configs read as 3.2
@@ -342,7 +343,7 @@ impl Validator<'_> {
                 let span = resource.compression.as_ref().map_or(source.span, |c| c.span);
                 self.push(
                     Diagnostic::new(
-                        &codes::COMPRESSION_INVALID,
+                        &codes::CONTENTS_NOT_DECOMPRESSIBLE,
                         span,
                         format!("the contents do not decompress: {error}"),
                     )

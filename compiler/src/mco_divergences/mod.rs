@@ -11,9 +11,13 @@ use crate::testing::{compilation, mc};
 use crate::{Analysis, Compilation, PolicyOptions};
 
 mod action_order;
+mod apply_time;
 mod merged_validity;
 mod ndp_paths;
+mod nested_lists;
+mod newer_fields;
 mod render_degraded;
+mod section_validation;
 mod unchanged_reconcile;
 mod v2_conversion;
 mod versions;

@@ -2,6 +2,7 @@
 //! the MCO's render controller does (`MergeMachineConfigs`, `spec/mco.md` §2).
 
 pub mod emit;
+mod json_merge;
 pub mod merge;
 #[cfg(test)]
 mod tests;
