@@ -2,6 +2,7 @@
 //! validating them as Ignition and the MCO do.
 
 pub mod content;
+mod spec_reader;
 #[cfg(test)]
 mod tests;
 pub mod types;

@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 
 use crate::codes;
+use crate::ignition::spec_reader::SpecReader;
 use crate::ignition::types::*;
 use crate::load::node::{Entry, Node};
 use crate::model::reader::{self, Diagnostics, Spanned, field};
@@ -125,31 +126,6 @@ impl Reader<'_> {
         }
     }
 
-    fn directory(&mut self, node: &Node) -> Directory {
-        let e = self.object(node, DIRECTORY, "a directory entry");
-        Directory { node: self.node_common(node, e), mode: self.integer(field(e, "mode")) }
-    }
-
-    fn link(&mut self, node: &Node) -> Link {
-        let e = self.object(node, LINK, "a link entry");
-        Link {
-            node: self.node_common(node, e),
-            target: self.string(field(e, "target")),
-            hard: self.boolean(field(e, "hard")),
-        }
-    }
-
-    fn node_common(&mut self, node: &Node, e: &[Entry]) -> NodeCommon {
-        NodeCommon {
-            // A missing path reads as empty at the entry's span: validation says "path not specified".
-            path: self.string(field(e, "path")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
-            overwrite: self.boolean(field(e, "overwrite")),
-            user: field(e, "user").map(|n| self.owner(n, "`user`")).unwrap_or_default(),
-            group: field(e, "group").map(|n| self.owner(n, "`group`")).unwrap_or_default(),
-            span: node.span,
-        }
-    }
-
     fn owner(&mut self, node: &Node, what: &str) -> Owner {
         let e = self.object(node, OWNER, what);
         Owner { id: self.integer(field(e, "id")), name: self.string(field(e, "name")) }
@@ -226,7 +202,20 @@ impl Reader<'_> {
         keys.iter().filter(move |(_, since)| *since <= minor).map(|(k, _)| *k)
     }
 
-    /// A mapping's entries, warning about keys this spec version does not have.
+    fn strings(&mut self, node: Option<&Node>) -> Vec<Spanned<String>> {
+        node.map_or_else(Vec::new, |n| reader::string_list(n, self.diagnostics))
+    }
+}
+
+impl SpecReader for Reader<'_> {
+    type Keys = [Key];
+    const DIRECTORY: &'static [Key] = DIRECTORY;
+    const LINK: &'static [Key] = LINK;
+
+    fn diagnostics(&mut self) -> &mut Diagnostics {
+        self.diagnostics
+    }
+
     fn object<'n>(&mut self, node: &'n Node, keys: &[Key], what: &str) -> &'n [Entry] {
         let entries = reader::mapping(node, self.diagnostics);
         let known: Vec<&str> = self.known(keys).collect();
@@ -243,23 +232,14 @@ impl Reader<'_> {
         entries
     }
 
-    fn items<'n>(&mut self, node: Option<&'n Node>) -> &'n [Node] {
-        node.map_or(&[], |n| reader::list(n, self.diagnostics))
-    }
-
-    fn strings(&mut self, node: Option<&Node>) -> Vec<Spanned<String>> {
-        node.map_or_else(Vec::new, |n| reader::string_list(n, self.diagnostics))
-    }
-
-    fn string(&mut self, node: Option<&Node>) -> Option<Spanned<String>> {
-        node.and_then(|n| reader::string(n, self.diagnostics))
-    }
-
-    fn boolean(&mut self, node: Option<&Node>) -> Option<Spanned<bool>> {
-        node.and_then(|n| reader::boolean(n, self.diagnostics))
-    }
-
-    fn integer(&mut self, node: Option<&Node>) -> Option<Spanned<i64>> {
-        node.and_then(|n| reader::integer(n, self.diagnostics))
+    fn node_common(&mut self, node: &Node, e: &[Entry]) -> NodeCommon {
+        NodeCommon {
+            // A missing path reads as empty at the entry's span: validation says "path not specified".
+            path: self.string(field(e, "path")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            overwrite: self.boolean(field(e, "overwrite")),
+            user: field(e, "user").map(|n| self.owner(n, "`user`")).unwrap_or_default(),
+            group: field(e, "group").map(|n| self.owner(n, "`group`")).unwrap_or_default(),
+            span: node.span,
+        }
     }
 }
