@@ -1,6 +1,8 @@
 //! Compile, from MachineConfig text to layer plan, node actions and Containerfile.
 
 use super::*;
+use crate::classify::Target;
+use crate::codes;
 use crate::load::InputPath;
 use crate::render::RenderOptions;
 use crate::testing::mc;
