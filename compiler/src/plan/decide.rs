@@ -7,9 +7,9 @@ use crate::ignition::content::decode_data_url;
 use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_reboot_reason};
 use crate::plan::diff::{Diff, diff, same_content};
 use crate::plan::reconcile::reconcile;
-use crate::plan::registries::{REGISTRIES_CONF, is_safe_change};
+use crate::plan::registries::is_safe_change;
 use crate::plan::{Change, ChangeKind, Op, PlanError, PoolPlan, PoolState};
-use crate::policy::disruption::{Action, DisruptionPolicy};
+use crate::policy::disruption::{Action, DisruptionPolicy, REGISTRIES_CONF};
 use crate::policy::layout::Layout;
 use crate::source::{Sources, Span};
 

@@ -3,7 +3,7 @@
 //! reject, and site files take precedence as documented.
 
 use super::*;
-use crate::policy::disruption::Action;
+use crate::policy::disruption::{Action, REGISTRIES_CONF};
 use crate::policy::layout::{Decision, Place};
 use crate::policy::lint::{EntryFacts, EntryKind, LintLevel, Placement};
 
@@ -85,7 +85,6 @@ fn restart(s: &str) -> Action {
 const KUBELET_CONFIG: &str = "/var/lib/kubelet/config.json";
 const GPG: &str = "/etc/machine-config-daemon/no-reboot/containers-gpg.pub";
 const POLICY_JSON: &str = "/etc/containers/policy.json";
-const REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
 const REGISTRIES_D: &str = "/etc/containers/registries.d";
 const CRIO_POLICIES: &str = "/etc/crio/policies";
 const NMSTATE: &str = "/etc/nmstate/openshift";
