@@ -573,5 +573,5 @@ fn quote(s: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "ndp_tests.rs"]
+#[path = "ndp_tests/mod.rs"]
 mod tests;
