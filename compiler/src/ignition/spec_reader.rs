@@ -1,14 +1,15 @@
-//! What the spec 2.x and spec 3.x readers share: scalar fields, and the directory and link
-//! entries, whose shape spec 3 kept; each spec supplies its key tables, its unknown-key rule
-//! and its reading of the fields every storage entry has.
+//! What the spec 2.x and spec 3.x readers share: scalar fields, the `ignition` section, and the
+//! directory and link entries, whose shape spec 3 kept; each spec supplies its key tables, its
+//! unknown-key rule and its reading of the fields every storage entry has.
 
-use crate::ignition::types::{Directory, Link, NodeCommon};
+use crate::ignition::types::{Directory, Json, Link, NodeCommon};
 use crate::load::node::{Entry, Node};
 use crate::model::reader::{self, Diagnostics, Spanned, field};
 
 pub(super) trait SpecReader {
     /// How this spec lists an object's known keys.
     type Keys: ?Sized + 'static;
+    const IGNITION: &'static Self::Keys;
     const DIRECTORY: &'static Self::Keys;
     const LINK: &'static Self::Keys;
 
@@ -19,6 +20,15 @@ pub(super) trait SpecReader {
 
     /// The fields every storage entry has (path, overwrite, owners).
     fn node_common(&mut self, node: &Node, e: &[Entry]) -> NodeCommon;
+
+    /// The `ignition` section but its version, kept as JSON: it is only compared
+    /// (reconcilability). `None` when there is nothing but the version.
+    fn ignition_extra(&mut self, node: &Node) -> Option<Spanned<Json>> {
+        let meta = self.object(node, Self::IGNITION, "the `ignition` section");
+        let extra: serde_json::Map<_, _> =
+            meta.iter().filter(|e| e.key != "version").map(|e| (e.key.clone(), e.value.to_json())).collect();
+        (!extra.is_empty()).then(|| Spanned::new(extra.into(), node.span))
+    }
 
     fn directory(&mut self, node: &Node) -> Directory {
         let e = self.object(node, Self::DIRECTORY, "a directory entry");

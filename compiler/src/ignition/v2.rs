@@ -46,14 +46,7 @@ pub fn read(root: &Node, version: Spanned<String>, diagnostics: &mut Diagnostics
     let mut r = Reader { diagnostics };
     let entries = r.object(root, ROOT, "the Ignition config");
     let mut config = Ignition { version: Some(version), ..Ignition::default() };
-    if let Some(node) = field(entries, "ignition") {
-        let meta = r.object(node, IGNITION, "the `ignition` section");
-        let extra: serde_json::Map<_, _> =
-            meta.iter().filter(|e| e.key != "version").map(|e| (e.key.clone(), e.value.to_json())).collect();
-        if !extra.is_empty() {
-            config.ignition_extra = Some(Spanned::new(extra.into(), node.span));
-        }
-    }
+    config.ignition_extra = field(entries, "ignition").and_then(|node| r.ignition_extra(node));
     if let Some(node) = field(entries, "networkd") {
         let units = field(r.object(node, &["units"], "the `networkd` section"), "units");
         if units.is_some_and(|u| !reader::list(u, r.diagnostics).is_empty()) {
@@ -153,6 +146,7 @@ struct Reader<'d> {
 
 impl SpecReader for Reader<'_> {
     type Keys = [&'static str];
+    const IGNITION: &'static [&'static str] = IGNITION;
     const DIRECTORY: &'static [&'static str] = DIRECTORY;
     const LINK: &'static [&'static str] = LINK;
 

@@ -71,15 +71,7 @@ impl Reader<'_> {
     fn config(mut self, root: &Node, version: Option<Spanned<String>>) -> Ignition {
         let entries = self.object(root, ROOT, "the Ignition config");
         let mut config = Ignition { version, ..Ignition::default() };
-        if let Some(node) = field(entries, "ignition") {
-            let meta = self.object(node, IGNITION, "the `ignition` section");
-            // Everything but the version is only compared (reconcilability), so keep it as JSON.
-            let extra: serde_json::Map<_, _> =
-                meta.iter().filter(|e| e.key != "version").map(|e| (e.key.clone(), e.value.to_json())).collect();
-            if !extra.is_empty() {
-                config.ignition_extra = Some(Spanned::new(extra.into(), node.span));
-            }
-        }
+        config.ignition_extra = field(entries, "ignition").and_then(|node| self.ignition_extra(node));
         if let Some(node) = field(entries, "kernelArguments").filter(|_| self.minor >= 3) {
             let e = self.object(node, KERNEL_ARGUMENTS, "`kernelArguments`");
             config.kernel_arguments.should_exist = self.strings(field(e, "shouldExist"));
@@ -209,6 +201,7 @@ impl Reader<'_> {
 
 impl SpecReader for Reader<'_> {
     type Keys = [Key];
+    const IGNITION: &'static [Key] = IGNITION;
     const DIRECTORY: &'static [Key] = DIRECTORY;
     const LINK: &'static [Key] = LINK;
 
