@@ -85,7 +85,7 @@ fn decode_digest<const N: usize>(sum: &str) -> Result<[u8; N], HashError> {
 }
 
 /// Checks `bytes` against `spec`. Ignition hashes the contents after
-/// decompression, so pass the output of [`decompress`].
+/// decompression, so pass the output of [`decompress`](super::decompress).
 ///
 /// # Errors
 ///

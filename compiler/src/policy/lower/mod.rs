@@ -1,4 +1,4 @@
-//! Semantic checks, and lowering of policy files into the models: [`Layout`],
+//! Semantic checks, and lowering of policy files into the models: [`Layout`](crate::policy::layout::Layout),
 //! [`DisruptionPolicy`] and [`Lint`].
 //!
 //! A [`Program`] takes files one at a time, in precedence order (the stdlib first, then each
