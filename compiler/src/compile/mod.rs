@@ -20,6 +20,7 @@ mod storage;
 mod tests;
 pub mod tmpfiles;
 pub mod types;
+mod unit_steps;
 pub mod units;
 
 use std::collections::BTreeMap;
