@@ -5,7 +5,7 @@ use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::{self, types::Ignition};
 use crate::load::node::{Entry, Node};
-use crate::model::objects::Metadata;
+use crate::model::metadata::Metadata;
 use crate::model::reader::{self, Diagnostics, Spanned, field};
 use crate::source::{Sources, Span};
 

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node};
-use crate::model::objects::Metadata;
+use crate::model::metadata::Metadata;
 use crate::model::reader::{self, Diagnostics, Spanned, field};
 use crate::source::Span;
 
