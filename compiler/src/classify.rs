@@ -91,7 +91,7 @@ pub enum DisruptionMatch<'p> {
 impl DisruptionMatch<'_> {
     /// The actions a change to the entry implies.
     pub fn actions(&self) -> Vec<Action> {
-        let of = |actions: &[crate::model::reader::Spanned<Action>]| actions.iter().map(|a| a.value.clone()).collect();
+        let of = |actions: &[crate::load::reader::Spanned<Action>]| actions.iter().map(|a| a.value.clone()).collect();
         match self {
             DisruptionMatch::File(r) => of(&r.actions),
             DisruptionMatch::Unit(r) => of(&r.actions),

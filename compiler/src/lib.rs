@@ -83,7 +83,7 @@ pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
 
 /// Two MachineConfigs (or pools) with one name cannot both exist in a cluster.
 fn check_unique_names(inputs: &Inputs, diagnostics: &mut Vec<Diagnostic>) {
-    let mut check = |kind: &str, names: Vec<&model::Spanned<String>>| {
+    let mut check = |kind: &str, names: Vec<&load::reader::Spanned<String>>| {
         let mut seen: std::collections::HashMap<&str, source::Span> = std::collections::HashMap::new();
         for name in names {
             if name.value.is_empty() {

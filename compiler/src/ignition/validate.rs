@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::ignition::content::{self, SourceKind};
 use crate::ignition::types::*;
 use crate::ignition::unit_syntax;
-use crate::model::reader::{Diagnostics, Spanned};
+use crate::load::reader::{Diagnostics, Spanned};
 use crate::source::{Sources, Span};
 
 /// Unit types Ignition accepts as a unit name's suffix (`validations.ValidateUnitName`… in

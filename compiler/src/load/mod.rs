@@ -1,6 +1,7 @@
 //! Stage 1, load: input paths to source files to YAML documents.
 
 pub mod node;
+pub mod reader;
 pub mod yaml;
 
 use std::io;

@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::ignition::{self, types::Ignition};
 use crate::load::node::{Entry, Node};
 use crate::model::metadata::Metadata;
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 use crate::source::{Sources, Span};
 
 pub const ROLE_LABEL: &str = "machineconfiguration.openshift.io/role";

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node};
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 use crate::source::Span;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,10 +7,8 @@ pub mod machine_config;
 pub mod metadata;
 pub mod objects;
 pub mod pool;
-pub mod reader;
 
 pub use machine_config::{MachineConfig, MachineConfigSpec};
 pub use metadata::Metadata;
 pub use objects::{Inputs, MachineConfiguration, MachineOsConfig, read_objects};
 pub use pool::{MachineConfigPool, Operator, Requirement, Selector};
-pub use reader::Spanned;

@@ -6,7 +6,7 @@ use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node};
 use crate::model::metadata::Metadata;
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 use crate::source::Span;
 
 #[derive(Debug, Clone)]

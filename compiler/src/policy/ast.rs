@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::layout::Place;
 use crate::policy::lint::{Comparison, EntryKind, LintLevel, Placement};
 use crate::source::Span;

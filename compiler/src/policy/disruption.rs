@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::source::Span;
 
 /// An action after a config change, in the MCO's status vocabulary (`Special` is status-only:

@@ -12,7 +12,7 @@
 use std::fmt;
 
 use crate::diagnostic::Severity;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
 use crate::policy::layout::glob_matches;
 use crate::source::Span;

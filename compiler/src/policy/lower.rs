@@ -21,7 +21,7 @@ use indexmap::IndexMap;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::ast::{self, ActionExpr, ConditionKind, Item, LayoutStatement, Target};
 use crate::policy::disruption::{Action, DisruptionPolicy, FileRule, Origin, SshKeyRule, UnitRule};
 use crate::policy::layout::{Layout, LinkRule, PlaceRule, RejectRule};
@@ -794,7 +794,7 @@ fn quoted_list(items: &[&str]) -> String {
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
-        .map(|c| (crate::model::reader::edit_distance(&word.to_ascii_lowercase(), c), *c))
+        .map(|c| (crate::load::reader::edit_distance(&word.to_ascii_lowercase(), c), *c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

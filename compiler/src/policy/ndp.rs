@@ -14,7 +14,7 @@ use crate::codes;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::node::{Entry, Node};
 use crate::model::objects::Inputs;
-use crate::model::reader::{self, Spanned};
+use crate::load::reader::{self, Spanned};
 use crate::policy::disruption::{Action, DisruptionPolicy, FileRule, Origin, SshKeyRule, UnitRule};
 use crate::source::Span;
 

@@ -97,7 +97,7 @@ const IRI_REGISTRY: &str = "/etc/iri-registry";
 const LOAD_REGISTRY_IMAGE: &str = "/usr/local/bin/load-registry-image.sh";
 const IRI_ROOT_CA: &str = "/etc/pki/ca-trust/source/anchors/iri-root-ca.crt";
 
-fn values(actions: &[crate::model::reader::Spanned<Action>]) -> Vec<Action> {
+fn values(actions: &[crate::load::reader::Spanned<Action>]) -> Vec<Action> {
     actions.iter().map(|a| a.value.clone()).collect()
 }
 

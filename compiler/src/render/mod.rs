@@ -13,7 +13,7 @@ use crate::load::yaml;
 use crate::model::machine_config::{MachineConfig, ROLE_LABEL};
 use crate::model::objects::{self, Inputs};
 use crate::model::pool::MachineConfigPool;
-use crate::model::reader::{Diagnostics, Spanned};
+use crate::load::reader::{Diagnostics, Spanned};
 use crate::source::Sources;
 pub use merge::{Definition, EntryKey, McId, Provenance};
 
