@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use mcc_compiler::PolicyOptions;
-use mcc_compiler::classify::Target;
 use mcc_compiler::codes;
 use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::load::InputPath;
+use mcc_compiler::policy::placement::Target;
 use mcc_compiler::policy::stdlib::{OcpVersion, Profile};
 use mcc_compiler::render::RenderOptions;
 

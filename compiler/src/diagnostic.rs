@@ -7,8 +7,8 @@ use std::fmt;
 
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 
-pub use crate::codes::Severity;
 use crate::codes::CodeInfo;
+pub use crate::codes::Severity;
 use crate::source::{Sources, Span};
 
 /// A secondary location, such as the earlier definition a duplicate clashes with.

@@ -138,7 +138,7 @@ impl Compilation {
 pub struct PolicyOptions {
     pub profile: policy::stdlib::Profile,
     pub ocp: policy::stdlib::OcpVersion,
-    pub target: classify::Target,
+    pub target: policy::placement::Target,
     /// Site policy files given with `--policy`, read after those found in `.mcc/`.
     pub policy_files: Vec<camino::Utf8PathBuf>,
 }

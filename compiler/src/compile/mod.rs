@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sha2::{Digest, Sha256};
 
-use crate::classify::{Placement, Subject, Target, classify};
+use crate::classify::{Subject, classify};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Entry, Node, PoolGraph};
@@ -30,6 +30,7 @@ use crate::plan::sides::Side;
 use crate::plan::{PoolPlan, PoolState};
 use crate::policy::disruption::{Action, DisruptionPolicy};
 use crate::policy::layout::Layout;
+use crate::policy::placement::{Placement, Target};
 use crate::render::{RenderedPool, emit};
 use crate::source::Span;
 use crate::{PolicyOptions, plan};

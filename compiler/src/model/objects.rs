@@ -3,11 +3,11 @@
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node, Value};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 use crate::load::yaml::Document;
 use crate::model::machine_config::{self, MachineConfig};
 use crate::model::metadata::{Metadata, first_line, metadata};
 use crate::model::pool::{self, MachineConfigPool};
-use crate::load::reader::{self, Diagnostics, Spanned, field};
 use crate::source::{Sources, Span};
 
 pub const MCO_GROUP: &str = "machineconfiguration.openshift.io/v1";

@@ -75,7 +75,7 @@ impl EntryKind {
 }
 
 /// Where an entry ends up (the classification stage's placements).
-pub use crate::classify::Placement;
+pub use crate::policy::placement::Placement;
 
 /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
