@@ -47,9 +47,9 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{check, check_with, with_code, worker};
-    use crate::PolicyOptions;
     use crate::codes::ETC_WRITTEN_BY_NODE;
     use crate::policy::placement::Target;
+    use crate::session::PolicyOptions;
 
     const RESOLV: &str = "    storage:\n      files:\n      - {path: /etc/resolv.conf, contents: {source: 'data:,nameserver%201.1.1.1%0A'}}\n      - {path: /etc/chrony.conf, contents: {source: 'data:,'}}";
 

@@ -80,9 +80,9 @@ fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static
 #[cfg(test)]
 mod tests {
     use super::super::testing::{check, check_with, with_code, worker};
-    use crate::PolicyOptions;
     use crate::codes::VAR_AS_TMPFILES;
     use crate::policy::placement::Target;
+    use crate::session::PolicyOptions;
 
     #[test]
     fn small_files_directories_and_symlinks_get_their_line() {

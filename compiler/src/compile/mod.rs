@@ -26,14 +26,15 @@ use crate::graph::{Entry, Node, PoolGraph};
 use crate::ignition::content::{SourceKind, classify_source, decode_data_url, decompress};
 use crate::ignition::types::{Directory, File, Ignition, Link, Owner as IgnOwner, Resource, Unit};
 use crate::model::Inputs;
+use crate::plan;
 use crate::plan::sides::Side;
 use crate::plan::{PoolPlan, PoolState};
 use crate::policy::disruption::{Action, DisruptionPolicy};
 use crate::policy::layout::Layout;
 use crate::policy::placement::{Placement, Target};
 use crate::render::{RenderedPool, emit};
+use crate::session::PolicyOptions;
 use crate::source::Span;
-use crate::{PolicyOptions, plan};
 pub use types::*;
 
 /// Where bootc reads the image's kernel arguments (`spec/image-mode.md` §2).

@@ -2,6 +2,7 @@
 
 pub mod node;
 pub mod reader;
+pub mod site;
 pub mod yaml;
 
 use std::io;

@@ -8,7 +8,5 @@ pub mod metadata;
 pub mod objects;
 pub mod pool;
 
-pub use machine_config::{MachineConfig, MachineConfigSpec};
-pub use metadata::Metadata;
-pub use objects::{Inputs, MachineConfiguration, MachineOsConfig, read_objects};
-pub use pool::{MachineConfigPool, Operator, Requirement, Selector};
+pub use machine_config::MachineConfig;
+pub use objects::{Inputs, read_objects};
