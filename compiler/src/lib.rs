@@ -1,6 +1,6 @@
 //! mcc's compiler: MachineConfigs in, rendered pools, plans, layers and diagnostics out.
 //!
-//! One stage a module, data flowing one way:
+//! One stage a module, data flowing one way (`architecture_tests.rs` keeps it so):
 //! [`load`](mod@load) (paths → YAML trees, site policy texts) → `model` (trees → typed, spanned
 //! objects, Ignition normalized to 3.5) → `render` (the MCO's merge per pool) → `policy` (layouts,
 //! disruption, lints) → `graph` (each entry classified) → `lints` → `explain`, `plan`, `compile`
@@ -13,6 +13,8 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+mod architecture_tests;
 pub(crate) mod checks;
 pub(crate) mod classify;
 #[cfg(test)]
