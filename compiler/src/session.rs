@@ -24,7 +24,7 @@ pub struct Compilation {
     pub input_files: usize,
     /// The site policy files read beside the inputs and given with `--policy`, in the order
     /// they apply; the policy stage parses them.
-    pub site_policies: Vec<PolicyText>,
+    pub(crate) site_policies: Vec<PolicyText>,
 }
 
 impl Compilation {
