@@ -1,7 +1,7 @@
 //! Kernel arguments: a bootc `kargs.d` file in the image, or an rpm-ostree step on the node.
 
 use super::pool::Builder;
-use crate::classify::Target;
+use crate::policy::placement::Target;
 use crate::compile::types::*;
 
 /// Where bootc reads the image's kernel arguments (`spec/image-mode.md` §2).

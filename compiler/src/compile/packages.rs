@@ -2,7 +2,7 @@
 //! (`spec/mco.md` §1, §6.2: `SupportedExtensions`, `GetPackagesForSupportedKernelType`).
 
 use super::pool::{Builder, dedup};
-use crate::classify::Target;
+use crate::policy::placement::Target;
 use crate::codes;
 use crate::compile::types::*;
 use crate::diagnostic::Diagnostic;

@@ -4,7 +4,7 @@
 
 use crate::ignition::types::{Directory, Json, Link, NodeCommon};
 use crate::load::node::{Entry, Node};
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 
 pub(super) trait SpecReader {
     /// How this spec lists an object's known keys.

@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::ignition::spec_reader::SpecReader;
 use crate::ignition::types::*;
 use crate::load::node::{Entry, Node};
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 
 const ROOT: &[&str] = &["ignition", "networkd", "passwd", "storage", "systemd"];
 const IGNITION: &[&str] = &["version", "config", "timeouts", "security"];

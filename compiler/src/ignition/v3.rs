@@ -7,7 +7,7 @@ use crate::codes;
 use crate::ignition::spec_reader::SpecReader;
 use crate::ignition::types::*;
 use crate::load::node::{Entry, Node};
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 
 /// A key, and the first 3.x minor version that has it.
 type Key = (&'static str, u8);

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::source::Span;
 
 /// registries.conf: the only path whose changes the MCO handles with the status-only `Special`

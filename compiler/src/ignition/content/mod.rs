@@ -12,9 +12,9 @@ mod compression;
 mod data_url;
 mod hash;
 
-pub use compression::{CompressionError, MAX_DECOMPRESSED_SIZE, decompress};
-pub use data_url::{DataUrl, DataUrlError, DataUrlErrorKind, decode_data_url};
-pub use hash::{HashError, HashMismatch, HashSpec, parse_hash, verify_hash};
+pub use compression::decompress;
+pub use data_url::decode_data_url;
+pub use hash::{HashSpec, parse_hash, verify_hash};
 
 /// How a `contents.source` URL will be fetched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

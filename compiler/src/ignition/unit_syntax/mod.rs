@@ -73,11 +73,13 @@ impl std::error::Error for UnitSyntaxError {}
 
 impl UnitFile {
     /// The first section called exactly `name` (go-systemd compares names case-sensitively).
+    #[cfg(test)]
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)
     }
 
     /// Whether a section called exactly `name` exists, even an empty one.
+    #[cfg(test)]
     pub fn has_section(&self, name: &str) -> bool {
         self.section(name).is_some()
     }

@@ -9,7 +9,7 @@ mod systemd;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::Ignition;
-use crate::model::reader::Diagnostics;
+use crate::load::reader::Diagnostics;
 use crate::source::{Sources, Span};
 
 pub use systemd::UNIT_SUFFIXES;

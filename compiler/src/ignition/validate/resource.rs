@@ -8,7 +8,7 @@ use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::content::{self, SourceKind};
 use crate::ignition::types::*;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::source::Span;
 
 impl Validator<'_> {

@@ -7,7 +7,7 @@ use super::{Validator, clean, is_strictly_under};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::*;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::source::Span;
 
 impl Validator<'_> {

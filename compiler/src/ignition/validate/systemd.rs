@@ -8,7 +8,7 @@ use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::*;
 use crate::ignition::unit_syntax;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::source::Span;
 
 /// Unit types Ignition accepts as a unit name's suffix (`validations.ValidateUnitName`… in

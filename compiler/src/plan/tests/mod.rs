@@ -3,8 +3,8 @@
 
 use base64::Engine as _;
 
-use crate::classify::{Placement, Target};
-use crate::model::reader::Spanned;
+use crate::policy::placement::{Placement, Target};
+use crate::load::reader::Spanned;
 use crate::plan::actions::{calculate, combine};
 use crate::plan::decide::{Inputs, fill_rules, plan_pool};
 use crate::plan::diff::{Diff, diff};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::{check_absolute, closest, is_absolute, quoted_list, repeated};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::ast::{self, ActionExpr, Target};
 use crate::policy::disruption::{Action, DisruptionPolicy, FileRule, Origin, REGISTRIES_CONF, SshKeyRule, UnitRule};
 use crate::policy::ndp;

@@ -25,13 +25,12 @@ use indexmap::IndexMap;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::ast::{self, Item, LayoutStatement};
 use crate::policy::disruption::{DisruptionPolicy, Origin};
 use crate::policy::lint::Lint;
 use crate::source::{Sources, Span};
 pub use disruption::lower_disruption;
-pub use lint::is_lint_code;
 
 /// Policy files lowered so far.
 #[derive(Debug, Clone, Default)]
@@ -71,6 +70,7 @@ impl Program {
     }
 
     /// The names of every layout defined, in definition order.
+    #[cfg(test)]
     pub fn layout_names(&self) -> impl Iterator<Item = &str> {
         self.layouts.keys().map(String::as_str)
     }
@@ -122,7 +122,7 @@ fn quoted_list(items: &[&str]) -> String {
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
-        .map(|c| (crate::model::reader::edit_distance(&word.to_ascii_lowercase(), c), *c))
+        .map(|c| (crate::load::reader::edit_distance(&word.to_ascii_lowercase(), c), *c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
