@@ -3,7 +3,7 @@
 
 use crate::classify::Target;
 use crate::compile::packages::kernel_packages;
-use crate::compile::types::LayerPlan;
+use mcc_contract::layer_plan::LayerPlan;
 
 /// Where the package step mounts the extensions image, as the MCO's on-cluster build does.
 pub const EXTENSIONS_MOUNT: &str = "/tmp/mco-extensions/os-extensions-content";

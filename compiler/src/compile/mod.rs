@@ -12,12 +12,14 @@ pub mod packages;
 #[cfg(test)]
 mod tests;
 pub mod tmpfiles;
-pub mod types;
-pub mod units;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use sha2::{Digest, Sha256};
+use mcc_contract::layer_plan::{
+    EntryType, Extension, ImageEntry, KernelArguments, KernelSwap, LAYER_PLAN_SCHEMA, LayerPlan, Packages, TmpfilesLine,
+};
+use mcc_contract::node_actions::{Content, NODE_ACTIONS_SCHEMA, NodeActions, Owner, RemovedKind, Step};
+use mcc_contract::{sha256_hex, units};
 
 use crate::classify::{Placement, Subject, Target, classify};
 use crate::codes;
@@ -33,7 +35,6 @@ use crate::policy::layout::Layout;
 use crate::render::{RenderedPool, emit};
 use crate::source::Span;
 use crate::{PolicyOptions, plan};
-pub use types::*;
 
 /// Where bootc reads the image's kernel arguments (`spec/image-mode.md` §2).
 pub const KARGS_FILE: &str = "/usr/lib/bootc/kargs.d/90-mcc-machineconfig.toml";
@@ -208,10 +209,6 @@ impl<'a> Storage<'a> {
 
 fn mode_text(mode: u32) -> String {
     format!("{:04o}", mode & 0o7777)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// `sha256:` of the rendered spec's canonical JSON.

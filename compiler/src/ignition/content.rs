@@ -623,6 +623,7 @@ mod tests {
 
     use flate2::Compression;
     use flate2::write::GzEncoder;
+    use mcc_contract::sha256_hex;
 
     use super::*;
 
@@ -980,10 +981,6 @@ mod tests {
 
     fn sha512_hex(data: &[u8]) -> String {
         hex::encode(Sha512::digest(data))
-    }
-
-    fn sha256_hex(data: &[u8]) -> String {
-        hex::encode(Sha256::digest(data))
     }
 
     #[test]
