@@ -3,7 +3,7 @@
 //!
 //! # Never outside the root
 //! Every path, the document's and every symlink met in the tree, is resolved beneath the root by
-//! [`resolve`], on directory descriptors: absolute link targets start again at the root, `..`
+//! `resolve`, on directory descriptors: absolute link targets start again at the root, `..`
 //! that would climb above it is refused (MCC5102), and plan paths must be absolute and simplified
 //! (MCC5101). Blob references must be `blobs/<sha256>`, inside the plan's directory.
 //!
@@ -17,7 +17,7 @@
 //! group name are resolved from the root's own `/etc/passwd` and `/etc/group` (MCC5103).
 //!
 //! # The journal
-//! After each step, [`journal`] records it in the root (`/var/lib/mcc/apply-journal.json`), so a
+//! After each step, the journal records it in the root (`/var/lib/mcc/apply-journal.json`), so a
 //! run that was interrupted (a crash, a power cut) resumes where it stopped, and a plan already
 //! applied is a no-op: "nothing to do: N steps already applied". The environment variable
 //! `MCC_APPLY_CRASH_AFTER=N` is a test hook: the run aborts once it has carried out N steps, after
@@ -37,6 +37,13 @@
 //! `--run-actions`; without it they are printed. `drain` is never run: the node must be drained
 //! before the apply starts (mcc has no access to the cluster). A failed action fails the apply
 //! (MCC5107), as it degrades the node under the MCD.
+//!
+//! # Where each part lives
+//! `node_steps` loads the document and its blobs ([`NodeSteps`], named so it is not taken for
+//! `mcc plan`'s plans), `validate` checks all of it before anything changes, `driver` walks the
+//! steps with the journal, `fs` holds the converging file primitives on top of `resolve`,
+//! `systemd` masks, enables and disables units, `users` resolves owners and writes SSH keys and
+//! password hashes, `actions` runs or prints commands, and `diagnostic` is what a failure reports.
 
 mod actions;
 mod diagnostic;
