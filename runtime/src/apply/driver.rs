@@ -257,13 +257,8 @@ impl Applier<'_> {
             Step::MaskUnit { name, .. } => self.mask(label, name).map(Outcome::done),
             Step::EnableUnit { name, .. } => self.enable(label, name),
             Step::DisableUnit { name, .. } => self.disable(label, name),
-            Step::DaemonReload
-            | Step::Reload { .. }
-            | Step::Restart { .. }
-            | Step::Reboot
-            | Step::KernelArguments { .. }
-            | Step::Extensions { .. }
-            | Step::KernelType { .. } => self.action_step(label, step),
+            // What is left are the actions (`is_action`), run or printed.
+            _ => self.action_step(label, step),
         }
     }
 }
