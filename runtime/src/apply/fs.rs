@@ -13,10 +13,13 @@ use super::diagnostic::{failed, resolve_diagnostic};
 use super::resolve::{self, Resolved, Walk, file_type, lstat, read_link, set_owner_mode};
 use super::{Applier, Diagnostic};
 
-/// A path, resolved or (in a dry run) missing directories.
-enum Target {
-    Found(Resolved),
-    Missing { first_missing: String, path: String },
+/// Where a primitive works, once its path is resolved.
+enum Place {
+    /// The path resolved; `shown` is how the user sees it, `changes` the directories created on
+    /// the way (0755 root:root, as Ignition makes them).
+    Ready { resolved: Resolved, shown: String, changes: Vec<String> },
+    /// A dry run whose path has missing directories: the one line saying what would be made.
+    WouldCreate(String),
 }
 
 pub(super) fn mode_owner(mode: u32, uid: u32, gid: u32) -> String {
@@ -35,22 +38,30 @@ impl Applier<'_> {
         }
     }
 
-    /// Resolves the parent of `path`, creating missing directories unless this is a dry run.
-    fn target(&self, label: &str, path: &str, follow_last: bool) -> Result<Target, Box<Diagnostic>> {
+    /// Resolves `path` for a primitive, creating missing directories unless this is a dry run.
+    /// `what` says, from the path as shown, what the primitive would do there after creating them.
+    fn place(
+        &self,
+        label: &str,
+        path: &str,
+        follow_last: bool,
+        what: impl FnOnce(&str) -> String,
+    ) -> Result<Place, Box<Diagnostic>> {
         let create = (!self.options.dry_run).then_some((0o755, (0, 0)));
-        match self.root.resolve(path, follow_last, create) {
-            Ok(Walk::Found(r)) => Ok(Target::Found(r)),
-            Ok(Walk::Missing { first_missing, path }) => Ok(Target::Missing { first_missing, path }),
-            Err(e) => Err(resolve_diagnostic(label, e)),
+        match self.root.resolve(path, follow_last, create).map_err(|e| resolve_diagnostic(label, e))? {
+            Walk::Found(resolved) => {
+                let shown = self.shown(path, &resolved.path());
+                let changes = resolved.created.iter().map(|d| format!("created {d}")).collect();
+                Ok(Place::Ready { resolved, shown, changes })
+            }
+            Walk::Missing { first_missing, path: at } => {
+                Ok(Place::WouldCreate(format!("would create {first_missing} and {}", what(&self.shown(path, &at)))))
+            }
         }
     }
 
     fn shown(&self, path: &str, resolved: &str) -> String {
         if path == resolved { path.to_string() } else { format!("{path} (→ {resolved})") }
-    }
-
-    fn created(&self, created: &[String]) -> Vec<String> {
-        created.iter().map(|d| format!("created {d}")).collect()
     }
 
     /// Makes `path` a regular file with these bytes, mode and owner.
@@ -64,20 +75,12 @@ impl Applier<'_> {
         gid: u32,
     ) -> Result<Vec<String>, Box<Diagnostic>> {
         let io = |e: io::Error| failed(format!("{label}: {e}"));
-        let resolved = match self.target(label, path, false)? {
-            Target::Found(r) => r,
-            Target::Missing { first_missing, path: at } => {
-                return Ok(vec![format!(
-                    "would create {first_missing} and write {} ({}, {} bytes)",
-                    self.shown(path, &at),
-                    mode_owner(mode, uid, gid),
-                    bytes.len()
-                )]);
-            }
+        let what = |shown: &str| format!("write {shown} ({}, {} bytes)", mode_owner(mode, uid, gid), bytes.len());
+        let (resolved, shown, mut changes) = match self.place(label, path, false, what)? {
+            Place::Ready { resolved, shown, changes } => (resolved, shown, changes),
+            Place::WouldCreate(line) => return Ok(vec![line]),
         };
         let dir = resolved.parent.fd.as_fd();
-        let shown = self.shown(path, &resolved.path());
-        let mut changes = self.created(&resolved.created);
         match lstat(dir, &resolved.name).map_err(io)? {
             Some(stat) if file_type(&stat) == FileType::Directory => {
                 return Err(failed(format!("{label}: `{}` is a directory, not a file", resolved.path())));
@@ -115,15 +118,12 @@ impl Applier<'_> {
         gid: u32,
     ) -> Result<Vec<String>, Box<Diagnostic>> {
         let io = |e: io::Error| failed(format!("{label}: {e}"));
-        let resolved = match self.target(label, path, false)? {
-            Target::Found(r) => r,
-            Target::Missing { first_missing, path: at } => {
-                return Ok(vec![format!("would create {first_missing} and link {} → {target}", self.shown(path, &at))]);
-            }
-        };
+        let (resolved, shown, mut changes) =
+            match self.place(label, path, false, |at| format!("link {at} → {target}"))? {
+                Place::Ready { resolved, shown, changes } => (resolved, shown, changes),
+                Place::WouldCreate(line) => return Ok(vec![line]),
+            };
         let dir = resolved.parent.fd.as_fd();
-        let shown = self.shown(path, &resolved.path());
-        let mut changes = self.created(&resolved.created);
         match lstat(dir, &resolved.name).map_err(io)? {
             Some(stat) if file_type(&stat) == FileType::Directory => {
                 return Err(failed(format!("{label}: `{}` is a directory, not a link", resolved.path())));
@@ -176,23 +176,17 @@ impl Applier<'_> {
         if file_type(&source_stat) == FileType::Directory {
             return Err(failed(format!("{label}: the hard link target `{target}` is a directory")));
         }
-        let resolved = match self.target(label, path, false)? {
-            Target::Found(r) => r,
-            Target::Missing { first_missing, path: at } => {
-                return Ok(vec![format!(
-                    "would create {first_missing} and hard-link {} to {target}",
-                    self.shown(path, &at)
-                )]);
-            }
+        let what = |at: &str| format!("hard-link {at} to {target}");
+        let (resolved, shown, mut changes) = match self.place(label, path, false, what)? {
+            Place::Ready { resolved, shown, changes } => (resolved, shown, changes),
+            Place::WouldCreate(line) => return Ok(vec![line]),
         };
         let dir = resolved.parent.fd.as_fd();
-        let mut changes = self.created(&resolved.created);
         if let Some(stat) = lstat(dir, &resolved.name).map_err(io)?
             && (stat.st_dev, stat.st_ino) == (source_stat.st_dev, source_stat.st_ino)
         {
             return Ok(changes);
         }
-        let shown = self.shown(path, &resolved.path());
         if self.options.dry_run {
             changes.push(format!("would hard-link {shown} to {target}"));
             return Ok(changes);
@@ -242,19 +236,12 @@ impl Applier<'_> {
         converge: bool,
     ) -> Result<Vec<String>, Box<Diagnostic>> {
         let io = |e: io::Error| failed(format!("{label}: {e}"));
-        let resolved = match self.target(label, path, true)? {
-            Target::Found(r) => r,
-            Target::Missing { first_missing, path: at } => {
-                return Ok(vec![format!(
-                    "would create {first_missing} and {} ({})",
-                    self.shown(path, &at),
-                    mode_owner(mode, uid, gid)
-                )]);
-            }
+        let what = |at: &str| format!("{at} ({})", mode_owner(mode, uid, gid));
+        let (resolved, shown, mut changes) = match self.place(label, path, true, what)? {
+            Place::Ready { resolved, shown, changes } => (resolved, shown, changes),
+            Place::WouldCreate(line) => return Ok(vec![line]),
         };
         let dir = resolved.parent.fd.as_fd();
-        let shown = self.shown(path, &resolved.path());
-        let mut changes = self.created(&resolved.created);
         match lstat(dir, &resolved.name).map_err(io)? {
             Some(stat) if file_type(&stat) == FileType::Directory => {
                 if !converge || (stat.st_mode & 0o7777 == mode && (stat.st_uid, stat.st_gid) == (uid, gid)) {
