@@ -2,8 +2,8 @@
 //! as is, with the pool's `context/` directory as the build context.
 
 use crate::compile::packages::kernel_packages;
-use crate::compile::types::LayerPlan;
 use crate::policy::placement::Target;
+use mcc_contract::layer_plan::LayerPlan;
 
 /// Where the package step mounts the extensions image, as the MCO's on-cluster build does.
 pub const EXTENSIONS_MOUNT: &str = "/tmp/mco-extensions/os-extensions-content";

@@ -6,11 +6,12 @@ use super::pool::Builder;
 use super::storage::resolve_owner;
 use super::tmpfiles;
 use crate::codes;
-use crate::compile::types::*;
 use crate::diagnostic::Diagnostic;
 use crate::graph::Entry;
 use crate::ignition::content::{SourceKind, classify_source, decode_data_url, decompress};
 use crate::ignition::types::Resource;
+use mcc_contract::layer_plan::*;
+use mcc_contract::node_actions::*;
 
 impl Builder<'_, '_> {
     /// Decodes a resource; a remote source is an error (its bytes are not known offline).

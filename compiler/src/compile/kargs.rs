@@ -2,7 +2,8 @@
 
 use super::pool::Builder;
 use crate::policy::placement::Target;
-use crate::compile::types::*;
+use mcc_contract::layer_plan::*;
+use mcc_contract::node_actions::*;
 
 /// Where bootc reads the image's kernel arguments (`spec/image-mode.md` §2).
 pub const KARGS_FILE: &str = "/usr/lib/bootc/kargs.d/90-mcc-machineconfig.toml";

@@ -1,11 +1,11 @@
 //! The image layer's entries: files, directories and links at their image paths with exact
 //! modes and numeric owners, the parents they need, their blobs, and the image labels.
 
-use sha2::{Digest, Sha256};
-
 use super::pool::Builder;
 use crate::codes;
-use crate::compile::types::*;
+use mcc_contract::layer_plan::*;
+use mcc_contract::sha256_hex;
+
 use crate::diagnostic::Diagnostic;
 use crate::render::{RenderedPool, emit};
 use crate::source::Span;
@@ -19,10 +19,6 @@ pub const LABEL_SOURCE_DIGEST: &str = "io.openshift.mcc.source-digest";
 
 pub(super) fn mode_text(mode: u32) -> String {
     format!("{:04o}", mode & 0o7777)
-}
-
-pub(super) fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// `sha256:` of the rendered spec's canonical JSON.

@@ -19,11 +19,12 @@ mod storage;
 #[cfg(test)]
 mod tests;
 pub mod tmpfiles;
-pub mod types;
 mod unit_steps;
-pub mod units;
 
 use std::collections::BTreeMap;
+
+use mcc_contract::layer_plan::LayerPlan;
+use mcc_contract::node_actions::NodeActions;
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::PoolGraph;
@@ -41,7 +42,6 @@ pub use lint::lint;
 pub use node_steps::{MAX_INLINE, ssh_keys_path};
 use pool::compile_pool;
 pub use storage::resolve_owner;
-pub use types::*;
 
 /// Where small `/var` entries go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,13 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::layer::sha256_hex;
 use super::pool::Builder;
 use super::storage::resolve_owner;
-use super::units;
 use crate::classify::{Subject, classify};
-use crate::compile::types::*;
+use mcc_contract::sha256_hex;
+use mcc_contract::units;
+
 use crate::ignition::types::Owner as IgnOwner;
+use mcc_contract::node_actions::*;
 
 /// Node-side content up to this size, when it is UTF-8, is written inline in `node-actions.json`.
 pub const MAX_INLINE: usize = 4096;

@@ -2,10 +2,11 @@
 //! (`spec/mco.md` §1, §6.2: `SupportedExtensions`, `GetPackagesForSupportedKernelType`).
 
 use super::pool::{Builder, dedup};
-use crate::policy::placement::Target;
 use crate::codes;
-use crate::compile::types::*;
 use crate::diagnostic::Diagnostic;
+use crate::policy::placement::Target;
+use mcc_contract::layer_plan::*;
+use mcc_contract::node_actions::*;
 
 /// The packages of a supported extension, in the MCO's order; `None` for an unknown name.
 pub fn extension_packages(name: &str) -> Option<&'static [&'static str]> {

@@ -7,13 +7,14 @@ use super::layer::{LABEL_BASE, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, 
 use super::storage::Storage;
 use super::{CompiledPool, Context, VarStrategy, containerfile, tmpfiles};
 use crate::classify::Subject;
-use crate::policy::placement::{Placement, Target};
 use crate::codes;
-use crate::compile::types::*;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Entry, Node};
 use crate::plan;
 use crate::policy::disruption::Action;
+use crate::policy::placement::{Placement, Target};
+use mcc_contract::layer_plan::*;
+use mcc_contract::node_actions::*;
 
 /// What one pool's compile gathers: the layer's entries and blobs, the node-side steps, the
 /// tmpfiles.d lines and the errors, filled in by the entry, unit, kargs and package modules.

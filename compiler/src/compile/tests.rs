@@ -1,9 +1,12 @@
 //! Compile, from MachineConfig text to layer plan, node actions and Containerfile.
 
+use mcc_contract::layer_plan::*;
+use mcc_contract::node_actions::*;
+
 use super::*;
-use crate::policy::placement::Target;
 use crate::codes;
 use crate::load::InputPath;
+use crate::policy::placement::Target;
 use crate::render::RenderOptions;
 use crate::session::{Analysis, Compilation};
 use crate::testing::mc;

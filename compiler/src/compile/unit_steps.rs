@@ -3,11 +3,12 @@
 
 use super::layer::placement_of_path;
 use super::pool::{Builder, dedup};
-use super::units::{UNIT_DIR, enablement};
 use crate::classify::Subject;
-use crate::compile::types::*;
 use crate::graph::Entry;
 use crate::ignition::types::Unit;
+use mcc_contract::layer_plan::*;
+use mcc_contract::node_actions::*;
+use mcc_contract::units::{UNIT_DIR, enablement};
 
 impl Builder<'_, '_> {
     pub(super) fn unit_file(&mut self, name: &str, e: &Entry, sources: Vec<String>) {

@@ -105,14 +105,12 @@ pub fn verify_hash(spec: &HashSpec, bytes: &[u8]) -> Result<(), HashMismatch> {
 mod tests {
     use super::super::decompress;
     use super::super::tests::gzip;
+    use mcc_contract::sha256_hex;
+
     use super::*;
 
     fn sha512_hex(data: &[u8]) -> String {
         hex::encode(Sha512::digest(data))
-    }
-
-    fn sha256_hex(data: &[u8]) -> String {
-        hex::encode(Sha256::digest(data))
     }
 
     #[test]

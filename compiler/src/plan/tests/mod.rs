@@ -3,7 +3,6 @@
 
 use base64::Engine as _;
 
-use crate::policy::placement::{Placement, Target};
 use crate::load::reader::Spanned;
 use crate::plan::actions::{calculate, combine};
 use crate::plan::decide::{Inputs, fill_rules, plan_pool};
@@ -12,6 +11,7 @@ use crate::plan::reconcile::reconcile;
 use crate::plan::registries::is_safe_change;
 use crate::plan::{ChangeKind, Op, PoolPlan, PoolState};
 use crate::policy::disruption::{Action, DisruptionPolicy, FileRule, Origin, SshKeyRule, UnitRule};
+use crate::policy::placement::{Placement, Target};
 use crate::policy::stdlib::{self, OcpVersion, Policies, Profile};
 use crate::source::{Sources, Span};
 use crate::testing::{load, mc};

@@ -1,6 +1,3 @@
-//! go-systemd's unit syntax, rule by rule and quirk by quirk, and Ignition's install-section warning.
-
-use super::reader::LINE_MAX;
 use super::*;
 
 const CHRONY_WAIT: &str = "\
@@ -79,7 +76,6 @@ fn chrony_wait_service_parses() {
         ["@system-service", "~@privileged @resources"]
     );
     assert_eq!(unit.values("Service", "CapabilityBoundingSet").collect::<Vec<_>>(), [""]);
-    assert!(!install_section_warning(true, CHRONY_WAIT));
 }
 
 #[test]
@@ -301,24 +297,6 @@ fn install_section_is_found() {
     assert_eq!(unit.values("Install", "WantedBy").collect::<Vec<_>>(), ["multi-user.target"]);
 }
 
-#[test]
-fn enabled_unit_without_install_warns() {
-    assert!(install_section_warning(true, "[Unit]\nDescription=x\n"));
-    assert!(install_section_warning(true, "[Unit]\n"));
-}
-
-#[test]
-fn empty_install_section_still_warns() {
-    assert!(install_section_warning(true, "[Service]\nType=oneshot\n[Install]\n"));
-}
-
-#[test]
-fn install_warning_needs_enabled_nonempty_parsable_contents() {
-    assert!(!install_section_warning(false, "[Unit]\nDescription=x\n"));
-    assert!(!install_section_warning(true, ""));
-    assert!(!install_section_warning(true, "[Unit\n"));
-}
-
 /// Random contents: arbitrary bytes, long runs without a line break, a header followed by
 /// short lines, or a short unit-like jumble.
 fn random_contents(round: u64, next: &mut impl FnMut() -> u64) -> String {
@@ -364,7 +342,6 @@ fn random_inputs_never_panic() {
                 outcomes.insert(error.message.split(' ').take(2).collect::<Vec<_>>().join(" "));
             }
         }
-        install_section_warning(true, &contents);
     }
     // The loop reached every outcome, so it exercised every path.
     let expected = ["found garbage", "line too", "ok", "unable to", "unexpected end", "unexpected newline"];
