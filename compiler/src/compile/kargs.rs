@@ -1,8 +1,8 @@
 //! Kernel arguments: a bootc `kargs.d` file in the image, or an rpm-ostree step on the node.
 
 use super::pool::Builder;
+use super::{KernelArguments, Step};
 use crate::classify::Target;
-use crate::compile::types::*;
 
 /// Where bootc reads the image's kernel arguments (`spec/image-mode.md` §2).
 pub const KARGS_FILE: &str = "/usr/lib/bootc/kargs.d/90-mcc-machineconfig.toml";

@@ -4,8 +4,8 @@
 use sha2::{Digest, Sha256};
 
 use super::pool::Builder;
+use super::{EntryType, ImageEntry};
 use crate::codes;
-use crate::compile::types::*;
 use crate::diagnostic::Diagnostic;
 use crate::render::{RenderedPool, emit};
 use crate::source::Span;

@@ -7,8 +7,8 @@ use super::layer::sha256_hex;
 use super::pool::Builder;
 use super::storage::resolve_owner;
 use super::units;
+use super::{Content, Owner, RemovedKind, Step};
 use crate::classify::{Subject, classify};
-use crate::compile::types::*;
 use crate::ignition::types::Owner as IgnOwner;
 
 /// Node-side content up to this size, when it is UTF-8, is written inline in `node-actions.json`.

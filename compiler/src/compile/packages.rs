@@ -2,9 +2,9 @@
 //! (`spec/mco.md` §1, §6.2: `SupportedExtensions`, `GetPackagesForSupportedKernelType`).
 
 use super::pool::{Builder, dedup};
+use super::{Extension, KernelSwap, Packages, Step};
 use crate::classify::Target;
 use crate::codes;
-use crate::compile::types::*;
 use crate::diagnostic::Diagnostic;
 
 /// The packages of a supported extension, in the MCO's order; `None` for an unknown name.

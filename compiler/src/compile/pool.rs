@@ -5,10 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::layer::{LABEL_BASE, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest};
 use super::storage::Storage;
-use super::{CompiledPool, Context, VarStrategy, containerfile, tmpfiles};
+use super::{
+    CompiledPool, Context, ImageEntry, LAYER_PLAN_SCHEMA, LayerPlan, NODE_ACTIONS_SCHEMA, NodeActions, Step,
+    TmpfilesLine, VarStrategy, containerfile, tmpfiles,
+};
 use crate::classify::{Placement, Subject, Target};
 use crate::codes;
-use crate::compile::types::*;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Entry, Node};
 use crate::plan;

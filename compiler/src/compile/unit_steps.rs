@@ -4,8 +4,8 @@
 use super::layer::placement_of_path;
 use super::pool::{Builder, dedup};
 use super::units::{UNIT_DIR, enablement};
+use super::{EntryType, Step};
 use crate::classify::Subject;
-use crate::compile::types::*;
 use crate::graph::Entry;
 use crate::ignition::types::Unit;
 
