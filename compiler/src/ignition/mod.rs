@@ -3,6 +3,7 @@
 
 pub mod content;
 pub mod newer_fields;
+mod spec_reader;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -15,7 +16,7 @@ pub mod validate_sections;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::Node;
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 use types::{Ignition, SUPPORTED_VERSIONS, SpecVersion};
 
 /// Reads `spec.config`. `None` when the config cannot be read at all (no or an unknown version):

@@ -7,7 +7,7 @@ use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::Json;
 use crate::load::node::{Node, Value};
-use crate::model::reader::Diagnostics;
+use crate::load::reader::Diagnostics;
 
 /// A field, by its path inside one entry of a section (`*` stands for every list item), and the
 /// first 3.x minor version that has it.

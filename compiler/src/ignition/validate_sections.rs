@@ -6,7 +6,7 @@
 use crate::codes::{self, CodeInfo};
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::{Ignition, Json};
-use crate::model::reader::{Diagnostics, Spanned};
+use crate::load::reader::{Diagnostics, Spanned};
 use crate::source::Span;
 
 /// `validateFormat` (3.4/3.5).

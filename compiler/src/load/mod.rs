@@ -1,6 +1,8 @@
 //! Stage 1, load: input paths to source files to YAML documents.
 
 pub mod node;
+pub(crate) mod reader;
+pub(crate) mod site;
 pub mod yaml;
 
 use std::io;

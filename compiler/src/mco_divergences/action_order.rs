@@ -1,6 +1,6 @@
 //! Class D: the group order of the daemon's changed files and units.
 
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::plan::ChangeKind;
 use crate::plan::Op;
 use crate::plan::actions::calculate;

@@ -4,9 +4,9 @@
 //! whole pipeline a user runs (load, render, analyse, plan), with the MCO's own flow
 //! (`--target legacy`).
 
-use crate::classify::Target;
 use crate::diagnostic::Severity;
 use crate::plan::PoolPlan;
+use crate::policy::placement::Target;
 use crate::testing::{compilation, mc};
 use crate::{Analysis, Compilation, PolicyOptions};
 
@@ -55,7 +55,7 @@ pub fn side(texts: &[&str]) -> (Compilation, Analysis) {
     with_pool.extend_from_slice(texts);
     let mut c = compilation(&with_pool);
     let options = PolicyOptions { target: Target::Legacy, ..PolicyOptions::default() };
-    let analysis = crate::analyze(&mut c, &[], &Default::default(), &options, None);
+    let analysis = crate::analyze(&mut c, &Default::default(), &options, None);
     (c, analysis)
 }
 

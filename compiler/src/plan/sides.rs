@@ -5,8 +5,8 @@ use crate::diagnostic::Severity;
 use crate::plan::decide::{self, Inputs};
 use crate::plan::{PlanError, PoolPlan, PoolState, PoolStatus};
 use crate::render;
+use crate::session::{Analysis, Compilation, PolicyOptions};
 use crate::source::{Sources, Span};
-use crate::{Analysis, Compilation, PolicyOptions};
 
 /// One side of `mcc plan`: an analysed set of inputs, or nothing at all (a first install).
 pub struct Side<'a> {

@@ -6,7 +6,7 @@
 //! `/var/opt`, but `/opt/cni` is `/usr/lib/opt/cni`: the longest link wins), then picks the most
 //! specific `place` or `reject` rule for the resolved path.
 
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
 use crate::source::Span;
 

@@ -12,7 +12,7 @@
 use std::fmt;
 
 use crate::diagnostic::Severity;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
 use crate::policy::layout::glob_matches;
 use crate::source::Span;
@@ -75,7 +75,7 @@ impl EntryKind {
 }
 
 /// Where an entry ends up (the classification stage's placements).
-pub use crate::classify::Placement;
+pub use crate::policy::placement::Placement;
 
 /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

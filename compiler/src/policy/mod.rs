@@ -8,6 +8,7 @@ pub mod lint;
 pub mod lower;
 pub mod ndp;
 pub mod parse;
+pub mod placement;
 pub mod stdlib;
 
 #[cfg(test)]
