@@ -11,6 +11,7 @@ mod classify_tests;
 pub mod codes;
 pub mod compile;
 pub mod diagnostic;
+pub mod emit;
 pub mod explain;
 pub mod graph;
 pub mod ignition;

@@ -1,0 +1,65 @@
+//! `mcc apply`: a pool's node-side steps, executed against a root (`mcc_runtime::apply`).
+
+use std::io::Write;
+use std::path::Path;
+
+use mcc_compiler::diagnostic::Severity;
+use mcc_compiler::source::Sources;
+use mcc_runtime::apply::{self, Options, Plan};
+
+use crate::args::ApplyArgs;
+use crate::error::{CliError, Outcome};
+use crate::streams;
+
+/// The test hook: abort once this many steps are carried out, before the last is journaled.
+pub const CRASH_AFTER_ENV: &str = "MCC_APPLY_CRASH_AFTER";
+
+/// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (as shadow-utils honours it), else now.
+fn now() -> Result<u64, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) if !text.trim().is_empty() => {
+            text.trim().parse().map_err(|_| format!("SOURCE_DATE_EPOCH=`{text}` is not a number of seconds"))
+        }
+        _ => Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())),
+    }
+}
+
+pub fn run(args: &ApplyArgs) -> Result<Outcome, CliError> {
+    let crash_after = match std::env::var(CRASH_AFTER_ENV) {
+        Ok(text) => match text.trim().parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => return Err(CliError::Usage(format!("{CRASH_AFTER_ENV}=`{text}` is not a number of steps"))),
+        },
+        Err(_) => None,
+    };
+    let now = now().map_err(CliError::Usage)?;
+    let root = Path::new(args.root.as_str());
+    if !root.is_dir() {
+        return Err(CliError::Usage(format!("the root `{}` is not a directory", args.root)));
+    }
+    // The runtime's diagnostics point at no source text.
+    let sources = Sources::default();
+    let plan = match Plan::load(args.dir.as_std_path()) {
+        Ok(plan) => plan,
+        Err(diagnostic) => {
+            streams::report(&[*diagnostic], &sources)?;
+            return Ok(Outcome::UnreadableInput);
+        }
+    };
+    let problems = plan.check();
+    if !problems.is_empty() {
+        streams::report(&problems, &sources)?;
+        return Err(CliError::Failed(format!("the plan {} is refused; nothing was written", args.dir)));
+    }
+    let options = Options { dry_run: args.dry_run, run_actions: args.run_actions, crash_after, now };
+    let mut stdout = std::io::stdout().lock();
+    let report = apply::apply(&plan, root, &options, &mut stdout);
+    stdout.flush()?;
+    drop(stdout);
+    streams::report(&report.diagnostics, &sources)?;
+    Ok(if report.diagnostics.iter().any(|d| d.severity() == Severity::Error) {
+        Outcome::Problems
+    } else {
+        Outcome::Clean
+    })
+}
