@@ -436,6 +436,16 @@ fn ignored_codes_are_neither_reported_nor_counted() {
 }
 
 #[test]
+fn ignoring_a_code_that_does_not_exist_is_a_usage_error() {
+    let run = mcc(&["check", "--ignore", "MCC9999", WARNED], None);
+    run.expect_code(64);
+    assert!(run.stderr.contains("`--ignore MCC9999`: no such diagnostic code"), "{run}");
+    assert!(run.stdout.is_empty(), "{run}");
+    // mcc's own codes, and the stdlib's lints, are known.
+    mcc(&["check", "--ignore", "MCC1005,mcc6001", FIXTURE], None).expect_code(0);
+}
+
+#[test]
 fn the_ignore_annotation_suppresses_inside_its_object() {
     let run = mcc(&["check", "--deny-warnings", SUPPRESSED], None);
     run.expect_code(0);

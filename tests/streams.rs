@@ -1,5 +1,6 @@
 //! stdout and stderr: each is coloured only when it is itself a terminal, a write error on
-//! stdout exits 3 with a message, and a closed pipe (`mcc … | head`) ends the run quietly.
+//! stdout exits 3 with a message, a closed pipe (`mcc … | head`) ends the run quietly, and a
+//! failed run prints no result.
 
 mod support;
 
@@ -115,4 +116,15 @@ fn a_closed_pipe_ends_the_run_quietly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn a_failed_render_prints_no_list() {
+    let run = support::mcc(&["render", BROKEN], None);
+    run.expect_code(1);
+    assert!(run.stdout.is_empty(), "{run}");
+    assert!(run.stderr.contains("MCC1005"), "{run}");
+    let run = support::mcc(&["render", "--format", "json", "tests/fixtures/no-such-file.yaml"], None);
+    run.expect_code(3);
+    assert!(run.stdout.is_empty(), "{run}");
 }

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use mcc_compiler::emit::{self, CheckReport, Emitter};
-use mcc_compiler::{checks, diagnostic, suppress};
+use mcc_compiler::{Analysis, Compilation, checks, codes, diagnostic, suppress};
 
 use crate::args::{CheckArgs, DiagnosticsFormat, FailLevel};
 use crate::error::{CliError, Outcome};
@@ -23,6 +23,12 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, CliError> {
         pool_lines = day2.pools.into_iter().map(|p| p.line).collect();
         compilation.diagnostics.extend(day2.diagnostics);
         diagnostic::sort_diagnostics(&mut compilation.diagnostics, &compilation.sources);
+    }
+    // Known only now: the policies read may define lint codes of their own.
+    if let Some(code) = args.report.ignore.iter().find(|c| !is_known_code(c, &compilation, &analysis)) {
+        return Err(CliError::Usage(format!(
+            "`--ignore {code}`: no such diagnostic code in mcc or in the policies read (see `mcc explain CODE`)"
+        )));
     }
     let diagnostics = std::mem::take(&mut compilation.diagnostics);
     let filtered = suppress::suppress(&compilation, &args.report.ignore, diagnostics);
@@ -70,6 +76,11 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, CliError> {
             Ok(outcome)
         }
     }
+}
+
+/// A code of mcc's registry, or of a lint of the stdlib or the site's policies.
+fn is_known_code(code: &str, compilation: &Compilation, analysis: &Analysis) -> bool {
+    codes::find(code).is_some() || analysis.policies.lint_page(code, &compilation.sources).is_some()
 }
 
 /// Appends the Markdown summary to the file `$GITHUB_STEP_SUMMARY` names, if it is set.

@@ -22,13 +22,18 @@ pub fn run(args: &RenderArgs) -> Result<Outcome, CliError> {
     {
         return Err(CliError::Usage(format!("no pool named `{name}` selects any of the inputs")));
     }
+    let outcome = Outcome::of(&compilation, false);
+    // A failed run prints no result: an empty or partial list would read as a rendered state.
+    if outcome != Outcome::Clean {
+        return Ok(outcome);
+    }
     let list = rendered_list(&compilation, &rendered);
     let text = match args.format {
         RenderFormat::Yaml => serde_saphyr::to_string(&list).unwrap_or_default(),
         RenderFormat::Json => serde_json::to_string_pretty(&list).unwrap_or_default() + "\n",
     };
     streams::print(&text)?;
-    Ok(Outcome::of(&compilation, false))
+    Ok(outcome)
 }
 
 /// A Kubernetes `List` of the rendered MachineConfigs, one item per pool.
