@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
+use super::window::{self, CutReport};
 use super::{CheckReport, Emitter};
 use crate::diagnostic::{Diagnostic, Report};
 use crate::source::Sources;
@@ -31,9 +32,17 @@ pub fn write_diagnostics(
 ) -> io::Result<()> {
     let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut long_lines = std::collections::HashMap::new();
     for diagnostic in diagnostics {
         let mut text = String::new();
-        if handler.render_report(&mut text, &Report::new(diagnostic, sources)).is_ok() {
+        let cut = diagnostic.span.filter(|span| {
+            *long_lines.entry(span.source).or_insert_with(|| window::has_long_lines(sources.get(span.source)))
+        });
+        let rendered = match cut.and_then(|_| CutReport::new(diagnostic, sources)) {
+            Some(report) => handler.render_report(&mut text, &report),
+            None => handler.render_report(&mut text, &Report::new(diagnostic, sources)),
+        };
+        if rendered.is_ok() {
             write!(out, "{text}")?;
             for related in other_file_labels(sources, diagnostic) {
                 writeln!(out, "  {related}")?;
@@ -63,7 +72,7 @@ fn other_file_labels(sources: &Sources, diagnostic: &Diagnostic) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::testing::{emitted, fixture_report};
+    use crate::emit::testing::{emitted, fixture_report, run};
 
     #[test]
     fn human_without_colour() {
@@ -76,5 +85,39 @@ mod tests {
         let (compilation, analysis) = fixture_report();
         assert!(emitted(&Human { colour: true }, &compilation, &analysis).contains('\x1b'));
         assert!(!emitted(&Human { colour: false }, &compilation, &analysis).contains('\x1b'));
+    }
+
+    /// A minified JSON MachineConfig with an unknown spec field after 70,000 columns of data.
+    fn minified(padding: usize) -> String {
+        format!(
+            r#"{{"apiVersion":"machineconfiguration.openshift.io/v1","kind":"MachineConfig","metadata":{{"name":"99-worker-long","labels":{{"machineconfiguration.openshift.io/role":"worker"}}}},"spec":{{"config":{{"ignition":{{"version":"3.4.0"}},"storage":{{"files":[{{"path":"/etc/long.conf","mode":420,"contents":{{"source":"data:,{}"}}}}]}}}},"bogusField":1}}}}"#,
+            "a".repeat(padding)
+        )
+    }
+
+    #[test]
+    fn a_label_past_column_65535_is_drawn_in_a_window_at_its_real_position() {
+        let (compilation, analysis) = run(&minified(70_000));
+        let text = emitted(&Human { colour: false }, &compilation, &analysis);
+        let [d] = &compilation.diagnostics[..] else { panic!("one warning: {text}") };
+        let (line, column) = compilation.sources.get(d.span.unwrap().source).line_col(d.span.unwrap().start as usize);
+        assert!(column > 65_535);
+        assert!(text.contains(&format!("[clusters/prod/input.yaml:{line}:{column}]")), "{text}");
+        assert!(text.contains("…") && text.contains("bogusField"), "{text}");
+        assert!(text.len() < 2_000, "{} bytes:\n{text}", text.len());
+    }
+
+    #[test]
+    fn findings_on_one_long_line_each_print_a_window_not_the_line() {
+        let kargs = vec!["nosmt"; 2_000].join(", ");
+        let input = format!(
+            "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-kargs\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  kernelArguments: [{kargs}]\n"
+        );
+        let (compilation, analysis) = run(&input);
+        let text = emitted(&Human { colour: false }, &compilation, &analysis);
+        let findings = compilation.diagnostics.len();
+        assert!(findings >= 1_999, "{findings} diagnostics");
+        // The line alone is 14 KB: drawn whole, the report would be over 28 MB.
+        assert!(text.len() < findings * 1_200, "{} bytes for {findings} diagnostics", text.len());
     }
 }

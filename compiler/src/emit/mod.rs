@@ -14,6 +14,7 @@ mod sarif;
 mod short;
 #[cfg(test)]
 mod testing;
+mod window;
 
 use std::io::{self, Write};
 
