@@ -226,3 +226,33 @@ impl miette::Diagnostic for CutReport {
         self.report.labels()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_keeps_a_window_around_each_label_and_maps_back() {
+        let line = format!("{}FIRST{}SECOND{}", "a".repeat(300), "b".repeat(300), "c".repeat(300));
+        let mut sources = Sources::default();
+        let id = sources.add("f.yaml", &format!("short\n{line}\n"));
+        let first = Span::new(id, 6 + 300, 6 + 305);
+        let second = Span::new(id, 6 + 605, 6 + 611);
+        let cut = CutText::new(sources.get(id), &[first, second]);
+        let context = "a".repeat(CONTEXT);
+        assert_eq!(
+            cut.text,
+            format!(
+                "short\n…{context}FIRST{} … {}SECOND{}…\n",
+                "b".repeat(CONTEXT),
+                "b".repeat(CONTEXT),
+                "c".repeat(CONTEXT)
+            )
+        );
+        for span in [first, second] {
+            let moved = cut.span(id, span);
+            assert_eq!(&cut.text[moved.start as usize..moved.end as usize], sources.text(span));
+            assert_eq!(cut.to_original(moved.start as usize), span.start as usize);
+        }
+    }
+}
