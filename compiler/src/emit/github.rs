@@ -11,7 +11,7 @@ use super::{CheckReport, Emitter, Place, place, short_line};
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// GitHub's limit of annotations of one kind per step.
-pub const ANNOTATIONS_PER_KIND: usize = 10;
+const ANNOTATIONS_PER_KIND: usize = 10;
 /// GitHub's limit on a step summary (1 MiB), with room for the closing note.
 const SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
 

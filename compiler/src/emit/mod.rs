@@ -18,13 +18,14 @@ mod window;
 
 use std::io::{self, Write};
 
-pub use github::{ANNOTATIONS_PER_KIND, Github, GithubSummary};
+pub use github::{Github, GithubSummary};
 pub use human::{Human, write_diagnostics};
 pub use json::Json;
-pub use location::{Place, Region, place, region, repo_path};
+use location::{Place, Region, place, region, repo_path};
 pub use report::CheckReport;
-pub use sarif::{FINGERPRINT_KEY, INFORMATION_URI, Sarif};
-pub use short::{Short, short_line};
+pub use sarif::Sarif;
+pub use short::Short;
+use short::short_line;
 
 /// One output format of `mcc check`.
 pub trait Emitter {

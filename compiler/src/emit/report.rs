@@ -16,7 +16,7 @@ pub struct CheckReport<'a> {
     pub inputs: &'a [String],
     /// Where each code's page is published: `{base}{CODE}.md`.
     pub help_uri_base: &'a str,
-    /// The directory absolute paths are made relative to for CI systems ([`super::repo_path`]);
+    /// The directory absolute paths are made relative to for CI systems (`repo_path`);
     /// `None` leaves them absolute.
     pub working_dir: Option<&'a str>,
 }
@@ -58,7 +58,7 @@ impl CheckReport<'_> {
         text
     }
 
-    /// A path as CI systems want it ([`super::repo_path`]).
+    /// A path as CI systems want it (`repo_path`).
     pub fn repo_path(&self, name: &str) -> String {
         super::repo_path(name, self.working_dir)
     }

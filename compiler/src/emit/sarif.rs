@@ -14,9 +14,9 @@ use super::{CheckReport, Emitter, Place, Region, place, region};
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// The project's home, for `tool.driver.informationUri`.
-pub const INFORMATION_URI: &str = "https://github.com/openshift/mcc";
+const INFORMATION_URI: &str = "https://github.com/openshift/mcc";
 /// The key of mcc's own entry in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "mcc/v1";
+const FINGERPRINT_KEY: &str = "mcc/v1";
 
 /// The SARIF log; `tool_version` is the version of the mcc binary that ran.
 pub struct Sarif {
