@@ -2,8 +2,7 @@
 //! and `Special`, which mcc reports resolved as the `crio.service` reload the daemon performs);
 //! every difference that could change what a user sees or does is a divergence.
 
-use mcc_compiler::plan::{PoolPlan, PoolStatus};
-use mcc_compiler::policy::disruption::Action;
+use mcc_compiler::{Action, PoolPlan, PoolStatus};
 use serde_json::{Value, json};
 
 use crate::mcc::{Planned, Rendered};

@@ -25,7 +25,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use mcc_compiler::classify::Target;
+use mcc_compiler::Target;
 
 use compare::Divergence;
 use model::{Case, Kind};

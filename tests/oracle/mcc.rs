@@ -2,13 +2,8 @@
 //! `mcc plan` (load → analyze → plan), with the case's sides as in-memory files.
 
 use camino::Utf8PathBuf;
-use mcc_compiler::classify::Target;
 use mcc_compiler::load::InputPath;
-use mcc_compiler::plan::PoolPlan;
-use mcc_compiler::plan::sides::{self, Side};
-use mcc_compiler::render::RenderOptions;
-use mcc_compiler::render::emit;
-use mcc_compiler::{Analysis, Compilation, PolicyOptions};
+use mcc_compiler::{Analysis, Compilation, PolicyOptions, PoolPlan, RenderOptions, Side, Target};
 use serde_json::Value;
 
 use crate::model::{Case, McModel};
@@ -30,12 +25,12 @@ pub struct Planned {
 fn analyze(case: &Case, side: &[McModel], with_policy: bool, name: &str) -> (Compilation, Analysis) {
     let text = serde_json::to_string_pretty(&case.side_list(side, with_policy)).expect("JSON");
     let paths = [InputPath::Read { name: Utf8PathBuf::from(name), text }];
-    let mut compilation = mcc_compiler::load(&paths, &mut || Ok(String::new()));
+    let mut compilation = mcc_compiler::load(&paths, &[], &mut || Ok(String::new()));
     let render = RenderOptions {
         base_image: Some(case.base_image.clone()),
         base_extensions_image: Some(case.extensions_image.clone()),
     };
-    let analysis = mcc_compiler::analyze(&mut compilation, &paths, &render, &policy_options(Target::Legacy), None);
+    let analysis = mcc_compiler::analyze(&mut compilation, &render, &policy_options(Target::Legacy), None);
     (compilation, analysis)
 }
 
@@ -51,7 +46,9 @@ fn rendered(case: &Case, compilation: &Compilation, analysis: &Analysis) -> Rend
         .filter(|d| d.severity() == mcc_compiler::diagnostic::Severity::Error)
         .map(|d| format!("{}: {}", d.code.code, d.message))
         .collect();
-    Rendered { spec: pool.map(emit::spec), errors }
+    // The rendered object's spec: what the MCO stores (mcc's own metadata aside).
+    let spec = pool.map(|p| mcc_compiler::rendered_machine_config(p, &|_| String::new())["spec"].clone());
+    Rendered { spec, errors }
 }
 
 pub fn render(case: &Case) -> Rendered {
@@ -70,7 +67,7 @@ pub fn plan(case: &Case, targets: &[Target]) -> Vec<Planned> {
         .map(|&target| Planned {
             old: rendered(case, &old_compilation, &old_analysis),
             new: rendered(case, &new_compilation, &new_analysis),
-            plan: sides::plan(Some(&old_side), &new_side, &policy_options(target), Some(case.pool_name()))
+            plan: mcc_compiler::plan(Some(&old_side), &new_side, &policy_options(target), Some(case.pool_name()))
                 .into_iter()
                 .next(),
         })
