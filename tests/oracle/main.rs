@@ -5,7 +5,7 @@
 //! mcc in process (`--target legacy`: the MCO's own flow); compare.rs says where they disagree.
 //! A failing case is shrunk and printed as YAML with its seed and both answers.
 //!
-//! `MCC_ORACLE_CASES` (cases per kind, default 1000), `MCC_ORACLE_SEED` (default 1),
+//! `MCC_ORACLE_CASES` (cases per kind, default 1500), `MCC_ORACLE_SEED` (default 1),
 //! `MCC_ORACLE_JOBS` (oracle processes at once per test, default 2), `MCO_ORACLE` (the binary;
 //! else found beside the repository, see oracle.rs). Without an oracle the differential tests
 //! skip with a message, except in CI (`CI` set), where they fail.
@@ -30,7 +30,7 @@ use mcc_compiler::Target;
 use compare::Divergence;
 use model::{Case, Kind};
 
-const DEFAULT_CASES: usize = 1000;
+const DEFAULT_CASES: usize = 1500;
 /// Failing classes shown in full (each shrunk); the others are counted.
 const SHOWN: usize = 8;
 /// Candidates tried while shrinking one failing case (`MCC_ORACLE_SHRINK`).
