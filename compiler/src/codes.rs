@@ -114,6 +114,7 @@ codes! {
     LINT_CODE_INVALID = "MCC3011" "lint-code-invalid" Error "a lint code is not capital letters followed by four digits";
     DUPLICATE_LINT = "MCC3012" "duplicate-lint" Error "one policy file defines the same lint code twice";
     TOO_MANY_ACTIONS = "MCC3013" "too-many-actions" Error "a disruption rule has more than 10 actions";
+    CONDITION_TOO_DEEP = "MCC3014" "condition-too-deep" Error "a lint condition nests parentheses and `not` more than 64 levels deep";
 
     // The Node Disruption Policy and MachineConfiguration (MCC31xx).
     MACHINE_CONFIGURATION_NOT_CLUSTER = "MCC3101" "machine-configuration-not-cluster" Error "a MachineConfiguration is not named cluster";

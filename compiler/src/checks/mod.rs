@@ -41,7 +41,7 @@ use crate::graph::{Entry, Node, PoolGraph};
 use crate::ignition::content::{self, SourceKind};
 use crate::ignition::types::{Ignition, Resource};
 use crate::model::MachineConfig;
-use crate::policy::layout::glob_matches;
+use crate::policy::glob::glob_matches;
 use crate::render::{McId, RenderedPool};
 use crate::{Analysis, Compilation};
 

@@ -14,7 +14,7 @@ use std::fmt;
 use crate::diagnostic::Severity;
 use crate::model::reader::Spanned;
 use crate::policy::disruption::Origin;
-use crate::policy::layout::glob_matches;
+use crate::policy::glob::glob_matches;
 use crate::source::Span;
 
 /// What an entry of a MachineConfig is.

@@ -2,7 +2,9 @@
 //! lints a site wants. The stdlib and site files are written in mcc's policy language.
 
 pub mod ast;
+pub mod depth;
 pub mod disruption;
+pub mod glob;
 pub mod layout;
 pub mod lint;
 pub mod lower;
@@ -10,5 +12,7 @@ pub mod ndp;
 pub mod parse;
 pub mod stdlib;
 
+#[cfg(test)]
+mod hostile_input_tests;
 #[cfg(test)]
 mod language_tests;
