@@ -1,5 +1,6 @@
 //! Stage 1, load: input paths to source files to YAML documents.
 
+pub mod file;
 pub mod node;
 pub mod yaml;
 
@@ -34,7 +35,9 @@ impl InputPath {
 
 /// Reads every input into `sources`: files as given, directories recursively (only `*.yaml`,
 /// `*.yml` and `*.json`, hidden entries skipped, in byte order of their paths), `-` from `stdin`,
-/// and texts the caller read already.
+/// and texts the caller read already. Inside a directory, only regular files are read, and a
+/// symlink only when its target is inside that directory; no file is read past
+/// [`file::MAX_INPUT_SIZE`]; the documents `mcc compile` writes are never read.
 /// A path that cannot be read is reported as `MCC0001` and the others are still read.
 pub fn read_inputs(
     inputs: &[InputPath],
@@ -50,45 +53,55 @@ pub fn read_inputs(
                 }
                 Err(error) => diagnostics.push(unreadable("<stdin>", &error)),
             },
-            InputPath::Path(path) => read_path(path, true, sources, diagnostics),
+            InputPath::Path(path) => read_path(path, None, sources, diagnostics),
             InputPath::Read { name, text } => {
-                sources.add(name.clone(), text);
+                if !file::is_mcc_output(text) {
+                    sources.add(name.clone(), text);
+                }
             }
         }
     }
 }
 
-fn read_path(path: &Utf8Path, named: bool, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
+/// Reads `path`, found under the directory input `root` (canonical), or named by the user.
+fn read_path(path: &Utf8Path, root: Option<&Utf8Path>, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) => return diagnostics.push(unreadable(path.as_str(), &error)),
     };
     if metadata.is_dir() {
+        let canonical;
+        let root = match root {
+            Some(root) => root,
+            None => match path.canonicalize_utf8() {
+                Ok(path) => {
+                    canonical = path;
+                    &canonical
+                }
+                Err(error) => return diagnostics.push(unreadable(path.as_str(), &error)),
+            },
+        };
         let mut children = match list_dir(path) {
             Ok(children) => children,
             Err(error) => return diagnostics.push(unreadable(path.as_str(), &error)),
         };
         children.sort();
         for child in children {
-            read_path(&child, false, sources, diagnostics);
+            read_path(&child, Some(root), sources, diagnostics);
         }
         return;
     }
     // A file inside a directory is read only for its extension; a file named by the user always.
-    if !named && !path.extension().is_some_and(|e| EXTENSIONS.contains(&e)) {
+    if root.is_some() && !path.extension().is_some_and(|e| EXTENSIONS.contains(&e)) {
         return;
     }
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => {
-                sources.add(path, &text);
-            }
-            Err(_) => diagnostics.push(
-                Diagnostic::about_path(&codes::INPUT_UNREADABLE, path.as_str(), "the file is not UTF-8 text")
-                    .with_help("MachineConfigs are YAML or JSON, which must be UTF-8"),
-            ),
-        },
-        Err(error) => diagnostics.push(unreadable(path.as_str(), &error)),
+    let found = root.map_or(file::Found::Named, file::Found::Under);
+    match file::read(path, &metadata, found) {
+        Ok(text) if file::is_mcc_output(&text) => {}
+        Ok(text) => {
+            sources.add(path, &text);
+        }
+        Err(diagnostic) => diagnostics.push(*diagnostic),
     }
 }
 
@@ -108,7 +121,7 @@ fn list_dir(dir: &Utf8Path) -> io::Result<Vec<Utf8PathBuf>> {
     Ok(children)
 }
 
-fn unreadable(path: &str, error: &io::Error) -> Diagnostic {
+pub(crate) fn unreadable(path: &str, error: &io::Error) -> Diagnostic {
     Diagnostic::about_path(&codes::INPUT_UNREADABLE, path, format!("cannot read: {}", error_text(error)))
         .with_help("check the path and its permissions")
 }
