@@ -46,7 +46,7 @@ pub struct Compilation {
 /// Reads and models every input. Never fails: problems become diagnostics.
 pub fn load(paths: &[InputPath], stdin: &mut dyn FnMut() -> std::io::Result<String>) -> Compilation {
     let mut c = Compilation::default();
-    load::read_inputs(paths, stdin, &mut c.sources, &mut c.diagnostics);
+    load::read_inputs(paths, &load::filter::InputFilter::default(), stdin, &mut c.sources, &mut c.diagnostics);
     c.unreadable_input = c.diagnostics.iter().any(|d| d.code == &codes::INPUT_UNREADABLE);
     c.input_files = c.sources.len();
     let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();

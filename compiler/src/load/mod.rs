@@ -1,6 +1,7 @@
 //! Stage 1, load: input paths to source files to YAML documents.
 
 pub mod file;
+pub mod filter;
 pub mod node;
 pub mod yaml;
 
@@ -10,6 +11,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::load::filter::InputFilter;
 use crate::source::Sources;
 
 /// The file extensions read from a directory.
@@ -34,13 +36,14 @@ impl InputPath {
 }
 
 /// Reads every input into `sources`: files as given, directories recursively (only `*.yaml`,
-/// `*.yml` and `*.json`, hidden entries skipped, in byte order of their paths), `-` from `stdin`,
-/// and texts the caller read already. Inside a directory, only regular files are read, and a
-/// symlink only when its target is inside that directory; no file is read past
+/// `*.yml` and `*.json`, in byte order of their paths, without the entries `filter` skips), `-`
+/// from `stdin`, and texts the caller read already. Inside a directory, only regular files are
+/// read, and a symlink only when its target is inside that directory; no file is read past
 /// [`file::MAX_INPUT_SIZE`]; the documents `mcc compile` writes are never read.
 /// A path that cannot be read is reported as `MCC0001` and the others are still read.
 pub fn read_inputs(
     inputs: &[InputPath],
+    filter: &InputFilter,
     stdin: &mut dyn FnMut() -> io::Result<String>,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
@@ -53,7 +56,7 @@ pub fn read_inputs(
                 }
                 Err(error) => diagnostics.push(unreadable("<stdin>", &error)),
             },
-            InputPath::Path(path) => read_path(path, None, sources, diagnostics),
+            InputPath::Path(path) => read_named(path, filter, sources, diagnostics),
             InputPath::Read { name, text } => {
                 if !file::is_mcc_output(text) {
                     sources.add(name.clone(), text);
@@ -63,62 +66,88 @@ pub fn read_inputs(
     }
 }
 
-/// Reads `path`, found under the directory input `root` (canonical), or named by the user.
-fn read_path(path: &Utf8Path, root: Option<&Utf8Path>, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
+/// A path named by the user: a directory is walked, a file is read whatever its name.
+fn read_named(path: &Utf8Path, filter: &InputFilter, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) => return diagnostics.push(unreadable(path.as_str(), &error)),
     };
-    if metadata.is_dir() {
-        let canonical;
-        let root = match root {
-            Some(root) => root,
-            None => match path.canonicalize_utf8() {
-                Ok(path) => {
-                    canonical = path;
-                    &canonical
-                }
-                Err(error) => return diagnostics.push(unreadable(path.as_str(), &error)),
-            },
-        };
-        let mut children = match list_dir(path) {
+    if !metadata.is_dir() {
+        return add_file(path, &metadata, file::Found::Named, sources, diagnostics);
+    }
+    match path.canonicalize_utf8() {
+        Ok(canonical) => {
+            let walk = Walk { input: path, canonical: &canonical, filter };
+            walk.dir(path, sources, diagnostics);
+        }
+        Err(error) => diagnostics.push(unreadable(path.as_str(), &error)),
+    }
+}
+
+/// A directory input being read.
+struct Walk<'a> {
+    /// As the user named it, for the paths shown and the filter's relative paths.
+    input: &'a Utf8Path,
+    /// With every symlink resolved, for the symlink check.
+    canonical: &'a Utf8Path,
+    filter: &'a InputFilter,
+}
+
+impl Walk<'_> {
+    fn dir(&self, dir: &Utf8Path, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
+        let mut children = match self.list(dir) {
             Ok(children) => children,
-            Err(error) => return diagnostics.push(unreadable(path.as_str(), &error)),
+            Err(error) => return diagnostics.push(unreadable(dir.as_str(), &error)),
         };
         children.sort();
         for child in children {
-            read_path(&child, Some(root), sources, diagnostics);
+            let metadata = match std::fs::metadata(&child) {
+                Ok(metadata) => metadata,
+                Err(error) => {
+                    diagnostics.push(unreadable(child.as_str(), &error));
+                    continue;
+                }
+            };
+            if metadata.is_dir() {
+                self.dir(&child, sources, diagnostics);
+            } else if child.extension().is_some_and(|e| EXTENSIONS.contains(&e)) {
+                add_file(&child, &metadata, file::Found::Under(self.canonical), sources, diagnostics);
+            }
         }
-        return;
     }
-    // A file inside a directory is read only for its extension; a file named by the user always.
-    if root.is_some() && !path.extension().is_some_and(|e| EXTENSIONS.contains(&e)) {
-        return;
+
+    fn list(&self, dir: &Utf8Path) -> io::Result<Vec<Utf8PathBuf>> {
+        let mut children = Vec::new();
+        for entry in dir.read_dir_utf8()? {
+            let entry = entry?;
+            let relative = entry.path().strip_prefix(self.input).map_or(entry.path().as_str(), Utf8Path::as_str);
+            if self.filter.skips(relative) {
+                continue;
+            }
+            // Symlinked directories are not followed, so a link cycle cannot loop forever.
+            if entry.file_type()?.is_symlink() && entry.path().is_dir() {
+                continue;
+            }
+            children.push(entry.into_path());
+        }
+        Ok(children)
     }
-    let found = root.map_or(file::Found::Named, file::Found::Under);
-    match file::read(path, &metadata, found) {
+}
+
+fn add_file(
+    path: &Utf8Path,
+    metadata: &std::fs::Metadata,
+    found: file::Found<'_>,
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    match file::read(path, metadata, found) {
         Ok(text) if file::is_mcc_output(&text) => {}
         Ok(text) => {
             sources.add(path, &text);
         }
         Err(diagnostic) => diagnostics.push(*diagnostic),
     }
-}
-
-fn list_dir(dir: &Utf8Path) -> io::Result<Vec<Utf8PathBuf>> {
-    let mut children = Vec::new();
-    for entry in dir.read_dir_utf8()? {
-        let entry = entry?;
-        if entry.file_name().starts_with('.') {
-            continue;
-        }
-        // Symlinked directories are not followed, so a link cycle cannot loop forever.
-        if entry.file_type()?.is_symlink() && entry.path().is_dir() {
-            continue;
-        }
-        children.push(entry.into_path());
-    }
-    Ok(children)
 }
 
 pub(crate) fn unreadable(path: &str, error: &io::Error) -> Diagnostic {
