@@ -54,13 +54,14 @@ fn is_word_end(c: char) -> bool {
     c.is_whitespace() || "(){},\"#".contains(c)
 }
 
-/// The nesting inside the current condition: one entry per open `(`, holding the `not`s
-/// waiting for their operand at that level (the outermost level is the last entry's base).
+/// The nesting inside the current condition. The depth is the number of open parentheses plus
+/// every `not` still waiting for its operand, at any level.
 #[derive(Default)]
 struct Scan {
     /// Whether the words seen are a condition: from `when` to the next brace.
     in_condition: bool,
-    /// Unanswered `not`s at each open parenthesis level; the first entry is the top level.
+    /// The waiting `not`s of each level: the condition's top level first, then one entry per
+    /// open parenthesis.
     pending_nots: Vec<usize>,
 }
 
