@@ -7,9 +7,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use mcc_compiler::PolicyOptions;
 use mcc_compiler::load::InputPath;
-use mcc_compiler::render::RenderOptions;
+use mcc_compiler::{PolicyOptions, RenderOptions};
 
 const INPUT: &str = "examples/cluster/before/99-worker-chrony.yaml";
 const WARMUP: usize = 20;
@@ -17,9 +16,8 @@ const ITERATIONS: usize = 500;
 
 fn check_once(paths: &[InputPath]) -> usize {
     let mut stdin = || Ok(String::new());
-    let mut compilation = mcc_compiler::load(paths, &mut stdin);
-    let analysis =
-        mcc_compiler::analyze(&mut compilation, paths, &RenderOptions::default(), &PolicyOptions::default(), None);
+    let mut compilation = mcc_compiler::load(paths, &[], &mut stdin);
+    let analysis = mcc_compiler::analyze(&mut compilation, &RenderOptions::default(), &PolicyOptions::default(), None);
     compilation.diagnostics.len() + analysis.rendered.len()
 }
 

@@ -4,9 +4,10 @@ use std::io::Write;
 use std::path::Path;
 
 use camino::Utf8PathBuf;
-use mcc_compiler::diagnostic::{Diagnostic, Report, Severity};
+use mcc_compiler::codes;
+use mcc_compiler::diagnostic::{Diagnostic, Report};
 use mcc_compiler::source::Sources;
-use mcc_runtime::apply::{self, Options, Plan};
+use mcc_runtime::apply::{self, NodeSteps, Options};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::cli::exit;
@@ -33,17 +34,28 @@ pub struct ApplyArgs {
     pub run_actions: bool,
 }
 
-/// Renders diagnostics that point at no source text.
-fn print_diagnostics(diagnostics: &[Diagnostic]) {
+/// The compiler's form of a runtime diagnostic, so it renders like every other one: its code's
+/// registry entry gives the severity (every apply code is registered: `tests/contract.rs`).
+fn diagnostic(problem: &apply::Diagnostic) -> Diagnostic {
+    let code = codes::find(problem.code).expect("every code mcc apply reports is registered");
+    let diagnostic = Diagnostic::general(code, problem.message.clone());
+    match &problem.help {
+        Some(help) => diagnostic.with_help(help.clone()),
+        None => diagnostic,
+    }
+}
+
+/// Renders the runtime's diagnostics, which point at no source text.
+fn print_diagnostics(problems: &[apply::Diagnostic]) {
     let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let sources = Sources::default();
     let mut stderr = std::io::stderr().lock();
-    for diagnostic in diagnostics {
+    for problem in problems {
         let mut text = String::new();
-        if handler.render_report(&mut text, &Report::new(diagnostic, &sources)).is_ok() {
+        if handler.render_report(&mut text, &Report::new(&diagnostic(problem), &sources)).is_ok() {
             let _ = write!(stderr, "{text}");
         }
     }
@@ -82,14 +94,14 @@ pub fn run(args: &ApplyArgs) -> u8 {
         eprintln!("error: the root `{}` is not a directory", args.root);
         return exit::USAGE;
     }
-    let plan = match Plan::load(args.dir.as_std_path()) {
-        Ok(plan) => plan,
+    let steps = match NodeSteps::load(args.dir.as_std_path()) {
+        Ok(steps) => steps,
         Err(diagnostic) => {
             print_diagnostics(&[*diagnostic]);
             return exit::UNREADABLE;
         }
     };
-    let problems = plan.check();
+    let problems = steps.check();
     if !problems.is_empty() {
         print_diagnostics(&problems);
         eprintln!("error: the plan {} is refused; nothing was written", args.dir);
@@ -97,9 +109,9 @@ pub fn run(args: &ApplyArgs) -> u8 {
     }
     let options = Options { dry_run: args.dry_run, run_actions: args.run_actions, crash_after, now };
     let mut stdout = std::io::stdout().lock();
-    let report = apply::apply(&plan, root, &options, &mut stdout);
+    let report = apply::apply(&steps, root, &options, &mut stdout);
     let _ = stdout.flush();
     drop(stdout);
     print_diagnostics(&report.diagnostics);
-    if report.diagnostics.iter().any(|d| d.severity() == Severity::Error) { exit::FAILED } else { exit::OK }
+    if report.failed() { exit::FAILED } else { exit::OK }
 }

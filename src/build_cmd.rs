@@ -3,7 +3,7 @@
 use std::fs;
 
 use camino::Utf8PathBuf;
-use mcc_compiler::compile::{LAYER_PLAN_SCHEMA, LayerPlan};
+use mcc_contract::layer_plan::{LAYER_PLAN_SCHEMA, LayerPlan};
 use mcc_runtime::{layer, oci, write};
 
 use crate::cli::exit;

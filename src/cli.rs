@@ -5,13 +5,10 @@ use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
-use mcc_compiler::PolicyOptions;
-use mcc_compiler::classify::Target;
 use mcc_compiler::codes;
 use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::load::InputPath;
-use mcc_compiler::policy::stdlib::{OcpVersion, Profile};
-use mcc_compiler::render::RenderOptions;
+use mcc_compiler::{OcpVersion, PolicyOptions, Profile, RenderOptions, Target};
 
 use crate::{git, github, output, plan_view, sarif};
 
@@ -261,8 +258,8 @@ impl Inputs {
     /// Reads, renders, classifies and lints.
     pub(crate) fn analyze(&self, pool: Option<&str>) -> (mcc_compiler::Compilation, mcc_compiler::Analysis) {
         let paths = self.paths();
-        let mut compilation = mcc_compiler::load(&paths, &mut read_stdin);
-        let analysis = mcc_compiler::analyze(&mut compilation, &paths, &self.options(), &self.policy_options(), pool);
+        let mut compilation = mcc_compiler::load(&paths, &self.policy_options().policy_files, &mut read_stdin);
+        let analysis = mcc_compiler::analyze(&mut compilation, &self.options(), &self.policy_options(), pool);
         (compilation, analysis)
     }
 
@@ -343,15 +340,15 @@ fn check(inputs: &Inputs, args: &ReportArgs, against: &[String]) -> u8 {
             }
         };
         let old = old_paths.map(|paths| analyze_side(paths, &inputs.settings, None));
-        let old_side = old.as_ref().map(|(c, a)| mcc_compiler::plan::sides::Side { compilation: c, analysis: a });
-        let new_side = mcc_compiler::plan::sides::Side { compilation: &compilation, analysis: &analysis };
-        let day2 = mcc_compiler::checks::against::against(old_side.as_ref(), &new_side, &inputs.policy_options());
+        let old_side = old.as_ref().map(|(c, a)| mcc_compiler::Side { compilation: c, analysis: a });
+        let new_side = mcc_compiler::Side { compilation: &compilation, analysis: &analysis };
+        let day2 = mcc_compiler::against(old_side.as_ref(), &new_side, &inputs.policy_options());
         pool_lines = day2.pools.into_iter().map(|p| p.line).collect();
         compilation.diagnostics.extend(day2.diagnostics);
         mcc_compiler::diagnostic::sort_diagnostics(&mut compilation.diagnostics, &compilation.sources);
     }
     let diagnostics = std::mem::take(&mut compilation.diagnostics);
-    let filtered = mcc_compiler::suppress::suppress(&compilation, &args.ignore, diagnostics);
+    let filtered = mcc_compiler::suppress(&compilation, &args.ignore, diagnostics);
     compilation.diagnostics = filtered.kept;
     let report = output::CheckReport {
         compilation: &compilation,
@@ -444,10 +441,7 @@ fn explain_code(code: &str) -> u8 {
         return exit::OK;
     }
     // Not one of mcc's own codes: perhaps a lint of the stdlib (MCC6xxx).
-    let mut sources = mcc_compiler::source::Sources::default();
-    let policies =
-        mcc_compiler::policy::stdlib::load(Profile::default(), OcpVersion::default(), &mut sources, &mut Vec::new());
-    match policies.lint_page(code, &sources) {
+    match mcc_compiler::lint_page(code) {
         Some(page) => {
             output::emit(&page);
             exit::OK
@@ -525,8 +519,8 @@ fn analyze_side(
     pool: Option<&str>,
 ) -> (mcc_compiler::Compilation, mcc_compiler::Analysis) {
     let inputs = Inputs { paths: Vec::new(), settings: settings.clone() };
-    let mut compilation = mcc_compiler::load(&paths, &mut read_stdin);
-    let analysis = mcc_compiler::analyze(&mut compilation, &paths, &inputs.options(), &inputs.policy_options(), pool);
+    let mut compilation = mcc_compiler::load(&paths, &inputs.policy_options().policy_files, &mut read_stdin);
+    let analysis = mcc_compiler::analyze(&mut compilation, &inputs.options(), &inputs.policy_options(), pool);
     (compilation, analysis)
 }
 
@@ -559,9 +553,9 @@ fn plan(
         output::print_diagnostics(old_compilation, &mut std::io::stderr());
     }
     output::print_diagnostics(&new_compilation, &mut std::io::stderr());
-    let old_side = old.as_ref().map(|(c, a)| mcc_compiler::plan::sides::Side { compilation: c, analysis: a });
-    let new_side = mcc_compiler::plan::sides::Side { compilation: &new_compilation, analysis: &new_analysis };
-    let plans = mcc_compiler::plan::sides::plan(old_side.as_ref(), &new_side, &options, pool);
+    let old_side = old.as_ref().map(|(c, a)| mcc_compiler::Side { compilation: c, analysis: a });
+    let new_side = mcc_compiler::Side { compilation: &new_compilation, analysis: &new_analysis };
+    let plans = mcc_compiler::plan(old_side.as_ref(), &new_side, &options, pool);
     let header = format!(
         "mcc plan: {} -> {} (target {}, profile {}, OpenShift {})",
         if from.is_empty() { "none".to_string() } else { from.join(" ") },

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use camino::Utf8PathBuf;
 use clap::ValueEnum;
+use mcc_compiler::Side;
 use mcc_compiler::compile::{self, CompileOptions, CompiledPool, VarStrategy};
 use mcc_compiler::diagnostic::{self, Severity};
-use mcc_compiler::plan::sides::Side;
 use mcc_runtime::{layer, write};
 
 use crate::cli::{self, Inputs, exit};
@@ -70,9 +70,9 @@ pub fn run(args: &CompileArgs) -> u8 {
         match cli::side_paths(&args.from, &args.inputs.paths) {
             Ok(None) => None,
             Ok(Some(paths)) => {
-                let mut c = mcc_compiler::load(&paths, &mut cli::read_stdin);
-                let a =
-                    mcc_compiler::analyze(&mut c, &paths, &args.inputs.options(), &args.inputs.policy_options(), pool);
+                let mut c =
+                    mcc_compiler::load(&paths, &args.inputs.policy_options().policy_files, &mut cli::read_stdin);
+                let a = mcc_compiler::analyze(&mut c, &args.inputs.options(), &args.inputs.policy_options(), pool);
                 Some((c, a))
             }
             Err(error) => {

@@ -4,9 +4,8 @@
 use std::io::{IsTerminal, Write};
 
 use mcc_compiler::diagnostic::{Diagnostic, Report, Severity};
-use mcc_compiler::render::{RenderedPool, emit};
 use mcc_compiler::source::Span;
-use mcc_compiler::{Analysis, Compilation, codes};
+use mcc_compiler::{Analysis, Compilation, RenderedPool, codes, rendered_machine_config};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde_json::{Value, json};
 
@@ -254,7 +253,7 @@ fn diagnostic_json(compilation: &Compilation, d: &Diagnostic) -> Value {
 /// A Kubernetes `List` of the rendered MachineConfigs, one item per pool.
 pub fn rendered_list(compilation: &Compilation, rendered: &[RenderedPool]) -> Value {
     let names = |i: usize| compilation.inputs.machine_configs[i].name().to_string();
-    let items: Vec<Value> = rendered.iter().map(|p| emit::rendered_machine_config(p, &names)).collect();
+    let items: Vec<Value> = rendered.iter().map(|p| rendered_machine_config(p, &names)).collect();
     json!({ "apiVersion": "v1", "kind": "List", "items": items })
 }
 
@@ -268,10 +267,10 @@ pub fn to_yaml(value: &Value) -> String {
     serde_saphyr::to_string(value).unwrap_or_default()
 }
 
-pub use mcc_compiler::explain::explain as explanations;
+pub use mcc_compiler::explain as explanations;
 
 /// `mcc explain --entry` for people.
-pub fn explanations_text(explanations: &[mcc_compiler::explain::Explanation]) -> String {
+pub fn explanations_text(explanations: &[mcc_compiler::Explanation]) -> String {
     let mut out = String::new();
     for e in explanations {
         let placement = match e.placement {

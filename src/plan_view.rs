@@ -2,9 +2,7 @@
 
 use std::io::IsTerminal;
 
-use mcc_compiler::classify::{Placement, Target};
-use mcc_compiler::plan::{Change, PoolPlan};
-use mcc_compiler::policy::disruption::Action;
+use mcc_compiler::{Action, Change, Placement, PoolPlan, Target};
 use serde_json::{Value, json};
 
 /// ANSI styles, or nothing when colour is off (`NO_COLOR`, or stdout is not a terminal).

@@ -35,8 +35,8 @@ use std::process::Command;
 use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::load::node::{Node, Value};
 use mcc_compiler::load::yaml::{Document, parse_documents};
-use mcc_compiler::model::{Inputs, read_objects};
 use mcc_compiler::source::{Sources, Span};
+use mcc_compiler::{Inputs, read_objects};
 
 const VALIDATOR: &str = "ignition-validate";
 

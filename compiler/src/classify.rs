@@ -15,63 +15,9 @@
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::policy::disruption::{Action, DisruptionPolicy, FileRule, SshKeyRule, UnitRule};
-use crate::policy::layout::{Decision, Layout, Place};
+use crate::policy::layout::{Decision, Layout};
+use crate::policy::placement::{Placement, Target};
 use crate::source::Span;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum Target {
-    /// bootc-managed image-mode nodes (the default).
-    #[default]
-    Bootc,
-    RpmOstree,
-    Legacy,
-}
-
-impl Target {
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::Bootc => "bootc",
-            Target::RpmOstree => "rpm-ostree",
-            Target::Legacy => "legacy",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Placement {
-    Image,
-    Etc,
-    Var,
-    Rebootless,
-    Reject,
-}
-
-impl Placement {
-    pub const ALL: [Placement; 5] =
-        [Placement::Image, Placement::Etc, Placement::Var, Placement::Rebootless, Placement::Reject];
-
-    pub fn from_name(name: &str) -> Option<Placement> {
-        Placement::ALL.into_iter().find(|p| p.name() == name)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Placement::Image => "image",
-            Placement::Etc => "etc",
-            Placement::Var => "var",
-            Placement::Rebootless => "rebootless",
-            Placement::Reject => "reject",
-        }
-    }
-
-    fn from_place(place: Place) -> Self {
-        match place {
-            Place::Image => Placement::Image,
-            Place::Etc => Placement::Etc,
-            Place::Var => Placement::Var,
-        }
-    }
-}
 
 /// The disruption rule a change to an entry matches.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,7 +37,7 @@ pub enum DisruptionMatch<'p> {
 impl DisruptionMatch<'_> {
     /// The actions a change to the entry implies.
     pub fn actions(&self) -> Vec<Action> {
-        let of = |actions: &[crate::model::reader::Spanned<Action>]| actions.iter().map(|a| a.value.clone()).collect();
+        let of = |actions: &[crate::load::reader::Spanned<Action>]| actions.iter().map(|a| a.value.clone()).collect();
         match self {
             DisruptionMatch::File(r) => of(&r.actions),
             DisruptionMatch::Unit(r) => of(&r.actions),

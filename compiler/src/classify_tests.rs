@@ -2,7 +2,8 @@
 
 use proptest::prelude::*;
 
-use crate::classify::{Placement, Subject, Target, classify};
+use crate::classify::{Subject, classify};
+use crate::policy::placement::{Placement, Target};
 use crate::policy::stdlib::{self, OcpVersion, Policies, Profile};
 use crate::source::Sources;
 

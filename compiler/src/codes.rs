@@ -10,7 +10,25 @@
 //! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling, `MCC51xx` applying.
 //! Lints written in policy files have their own codes (`MCC6xxx` for the stdlib's).
 
-use crate::diagnostic::Severity;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct CodeInfo {

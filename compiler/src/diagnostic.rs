@@ -8,25 +8,8 @@ use std::fmt;
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 
 use crate::codes::CodeInfo;
+pub use crate::codes::Severity;
 use crate::source::{Sources, Span};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        })
-    }
-}
 
 /// A secondary location, such as the earlier definition a duplicate clashes with.
 #[derive(Debug, Clone, PartialEq, Eq)]

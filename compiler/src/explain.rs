@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::classify::Subject;
 use crate::graph::{self, Edge, Node, PoolGraph};
+use crate::session::{Analysis, Compilation};
 use crate::source::{Sources, Span};
-use crate::{Analysis, Compilation};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {

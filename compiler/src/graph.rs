@@ -14,11 +14,12 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde_json::{Value, json};
 
-use crate::classify::{self, Classified, Placement, Subject, Target};
+use crate::classify::{self, Classified, Subject};
 use crate::diagnostic::Diagnostic;
 use crate::model::Inputs;
 use crate::policy::disruption::{Action, DisruptionPolicy};
 use crate::policy::layout::Layout;
+use crate::policy::placement::{Placement, Target};
 use crate::render::{EntryKey, McId, RenderedPool};
 use crate::source::{Sources, Span};
 

@@ -14,8 +14,8 @@
 //! only hides reports: a MachineConfig with a suppressed error is still invalid, and its pools
 //! are still not rendered.
 
-use crate::Compilation;
 use crate::diagnostic::Diagnostic;
+use crate::session::Compilation;
 use crate::source::Span;
 
 /// The annotation that lists the codes to suppress inside an object.
@@ -125,8 +125,8 @@ spec:
 
     fn compile(text: &str) -> Compilation {
         let text = text.to_string();
-        let mut c = crate::load(&[InputPath::Stdin], &mut || Ok(text.clone()));
-        crate::render(&mut c, &Default::default(), None);
+        let mut c = crate::driver::load(&[InputPath::Stdin], &[], &mut || Ok(text.clone()));
+        crate::driver::render(&mut c, &Default::default(), None);
         c
     }
 

@@ -20,7 +20,7 @@ pub fn load(files: &[&str]) -> Loaded {
         let documents = yaml::parse_documents(id, text, &mut loaded.diagnostics);
         model::read_objects(&documents, &loaded.sources, &mut loaded.inputs, &mut loaded.diagnostics);
     }
-    crate::settle(&mut loaded.inputs, &mut loaded.diagnostics);
+    crate::driver::settle(&mut loaded.inputs, &mut loaded.diagnostics);
     loaded
 }
 
@@ -61,13 +61,14 @@ pub fn mc(name: &str, role: Option<&str>, spec: &str) -> String {
 }
 
 /// A `Compilation` of these inputs (one YAML text each), as `load` would have made it.
-pub fn compilation(files: &[&str]) -> crate::Compilation {
+pub fn compilation(files: &[&str]) -> crate::session::Compilation {
     let loaded = load(files);
-    crate::Compilation {
+    crate::session::Compilation {
         sources: loaded.sources,
         inputs: loaded.inputs,
         diagnostics: loaded.diagnostics,
         unreadable_input: false,
         input_files: files.len(),
+        site_policies: Vec::new(),
     }
 }

@@ -18,13 +18,15 @@ fn repository() -> (tempfile::TempDir, Utf8PathBuf) {
     (dir, root)
 }
 
-/// The names of the files read, and every diagnostic as `CODE subject`.
+/// The names of the files read, and every diagnostic as `CODE subject` (but MCC0011, "no
+/// MachineConfig found", which a run that reads nothing also says).
 fn check(path: &Utf8Path) -> (Vec<String>, Vec<String>) {
-    let c = mcc_compiler::load(&[InputPath::Path(path.to_path_buf())], &mut || Ok(String::new()));
+    let c = mcc_compiler::load(&[InputPath::Path(path.to_path_buf())], &[], &mut || Ok(String::new()));
     let read = c.sources.iter().map(|(_, f)| f.name.file_name().unwrap().to_string()).collect();
     let diagnostics = c
         .diagnostics
         .iter()
+        .filter(|d| d.code.code != "MCC0011")
         .map(|d| format!("{} {}", d.code.code, d.subject.as_deref().map_or("", |s| s.rsplit('/').next().unwrap())))
         .collect();
     (read, diagnostics)

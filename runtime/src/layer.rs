@@ -8,8 +8,8 @@
 use std::io::Write;
 
 use flate2::{Compression, GzBuilder};
-use mcc_compiler::compile::{EntryType, ImageEntry, LayerPlan};
-use sha2::{Digest, Sha256};
+use mcc_contract::layer_plan::{EntryType, ImageEntry, LayerPlan};
+use mcc_contract::sha256_hex;
 
 use crate::{Error, Result};
 
@@ -17,7 +17,7 @@ const BLOCK: usize = 512;
 
 /// `sha256:<hex>` of some bytes.
 pub fn digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    format!("sha256:{}", sha256_hex(bytes))
 }
 
 /// The uncompressed layer of a plan. `blob` returns the contents of a file entry by its hex
@@ -54,7 +54,7 @@ pub fn build(plan: &LayerPlan, blob: &mut dyn FnMut(&str) -> std::io::Result<Vec
                     .ok_or_else(|| Error::new(format!("file `{}` has no sha256", entry.path)))?;
                 let data = blob(sha)
                     .map_err(|e| Error::new(format!("cannot read the blob of `{}` ({sha}): {e}", entry.path)))?;
-                let actual = hex::encode(Sha256::digest(&data));
+                let actual = sha256_hex(&data);
                 if actual != sha || Some(data.len() as u64) != entry.size {
                     return Err(Error::new(format!(
                         "the blob of `{}` does not match the plan (sha256 {actual}, {} bytes; the plan says {sha}, {:?} bytes)",
@@ -226,7 +226,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::io::Read;
 
-    use mcc_compiler::compile::{KernelArguments, Packages};
+    use mcc_contract::layer_plan::{KernelArguments, Packages};
 
     use super::*;
 
@@ -238,7 +238,7 @@ mod tests {
             uid: 0,
             gid: 0,
             size: data.map(|d| d.len() as u64),
-            sha256: data.map(|d| hex::encode(Sha256::digest(d))),
+            sha256: data.map(sha256_hex),
             target: target.map(Into::into),
             placement: "etc".into(),
             origin: "file".into(),
@@ -267,7 +267,7 @@ mod tests {
     }
 
     fn blobs(entries: &[&[u8]]) -> BTreeMap<String, Vec<u8>> {
-        entries.iter().map(|d| (hex::encode(Sha256::digest(d)), d.to_vec())).collect()
+        entries.iter().map(|d| (sha256_hex(d), d.to_vec())).collect()
     }
 
     #[test]

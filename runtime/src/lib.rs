@@ -1,7 +1,7 @@
 //! mcc's runtime: executes what the compiler planned.
 //!
 //! [`layer`] builds a pool's layer tar from its layer plan, [`oci`] writes (and reads) OCI image
-//! layouts for `mcc build`, and [`write`] puts whole directories in place atomically. [`apply`]
+//! layouts for `mcc build`, and [`mod@write`] puts whole directories in place atomically. [`apply`]
 //! executes a pool's node-side steps against a root (`mcc apply`).
 
 pub mod apply;

@@ -62,8 +62,8 @@ impl std::fmt::Display for OciRef {
     }
 }
 
-/// A descriptor's digest as `(algorithm, hex)`, sha256 only.
-fn sha256_hex(digest: &str) -> Result<&str> {
+/// The hex part of a descriptor's `sha256:` digest (sha256 only).
+fn digest_hex(digest: &str) -> Result<&str> {
     digest
         .strip_prefix("sha256:")
         .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
@@ -71,7 +71,7 @@ fn sha256_hex(digest: &str) -> Result<&str> {
 }
 
 fn blob_path(layout: &Path, digest: &str) -> Result<PathBuf> {
-    Ok(layout.join("blobs").join("sha256").join(sha256_hex(digest)?))
+    Ok(layout.join("blobs").join("sha256").join(digest_hex(digest)?))
 }
 
 /// Reads a blob and checks its digest and size.

@@ -11,7 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::plan::sides::{self, Side};
 use crate::plan::{ChangeKind, PoolPlan};
 use crate::policy::disruption::Action;
-use crate::{Compilation, PolicyOptions};
+use crate::session::{Compilation, PolicyOptions};
 
 /// What `--against` adds to `mcc check`.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,9 +125,9 @@ mod tests {
     use crate::checks::testing::worker;
     use crate::render::RenderOptions;
 
-    fn analysed(files: &[&str]) -> (Compilation, crate::Analysis) {
+    fn analysed(files: &[&str]) -> (Compilation, crate::session::Analysis) {
         let mut c = crate::testing::compilation(files);
-        let analysis = crate::analyze(&mut c, &[], &RenderOptions::default(), &PolicyOptions::default(), None);
+        let analysis = crate::driver::analyze(&mut c, &RenderOptions::default(), &PolicyOptions::default(), None);
         (c, analysis)
     }
 

@@ -11,9 +11,10 @@
 //! Either way the MachineConfig does not say what the node has.
 
 use super::{Context, entries, node_writer};
-use crate::classify::{Placement, Subject};
+use crate::classify::Subject;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::policy::placement::Placement;
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (_, graph) in cx.pools() {
@@ -46,9 +47,9 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{check, check_with, with_code, worker};
-    use crate::PolicyOptions;
-    use crate::classify::Target;
     use crate::codes::ETC_WRITTEN_BY_NODE;
+    use crate::policy::placement::Target;
+    use crate::session::PolicyOptions;
 
     const RESOLV: &str = "    storage:\n      files:\n      - {path: /etc/resolv.conf, contents: {source: 'data:,nameserver%201.1.1.1%0A'}}\n      - {path: /etc/chrony.conf, contents: {source: 'data:,'}}";
 

@@ -12,7 +12,7 @@ use super::Context;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::unit_syntax::{self, UnitOption};
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::source::{Sources, Span};
 
 /// The options whose value is a command line.

@@ -18,7 +18,8 @@ use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::content::{self, SourceKind};
 use crate::ignition::types::File;
-use crate::plan::registries::{self, REGISTRIES_CONF};
+use crate::plan::registries;
+use crate::policy::disruption::REGISTRIES_CONF;
 use crate::source::Sources;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

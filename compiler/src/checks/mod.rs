@@ -4,7 +4,7 @@
 //! One check a file, each with a doc comment saying what it finds and why it matters, its
 //! function and its tests; each has a code of its own in the `MCC70xx` range with a page in
 //! `docs/codes/`. Checks read the analysed inputs and never change them: [`run`] is called at the
-//! end of [`crate::analyze`], before the diagnostics are sorted.
+//! driver's checks stage, after every pool is analysed and linted.
 //!
 //! Some bullets of the issue are covered by codes that existed before these checks, and are
 //! only proven by fixtures (`tests/fixtures/checks/`): unit contents that do not parse
@@ -35,15 +35,15 @@ mod var_as_tmpfiles;
 
 use std::collections::BTreeSet;
 
-use crate::classify::Target;
 use crate::diagnostic::Diagnostic;
+use crate::glob::glob_matches;
 use crate::graph::{Entry, Node, PoolGraph};
 use crate::ignition::content::{self, SourceKind};
 use crate::ignition::types::{Ignition, Resource};
 use crate::model::MachineConfig;
-use crate::policy::glob::glob_matches;
+use crate::policy::placement::Target;
 use crate::render::{McId, RenderedPool};
-use crate::{Analysis, Compilation};
+use crate::session::{Analysis, Compilation};
 
 /// Runs every check and appends what it finds to `diagnostics`.
 pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnostic>) {
@@ -223,14 +223,14 @@ pub(crate) fn pools_phrase(pools: &[String]) -> String {
 pub(crate) mod testing {
     //! Running the whole analysis on YAML texts, for the checks' unit tests.
 
-    use crate::PolicyOptions;
     use crate::diagnostic::Diagnostic;
     use crate::render::RenderOptions;
+    use crate::session::PolicyOptions;
 
     /// Every diagnostic of `mcc check` on these inputs (one file each), with these options.
     pub fn check_with(files: &[&str], options: &PolicyOptions) -> Vec<Diagnostic> {
         let mut c = crate::testing::compilation(files);
-        crate::analyze(&mut c, &[], &RenderOptions::default(), options, None);
+        crate::driver::analyze(&mut c, &RenderOptions::default(), options, None);
         c.diagnostics
     }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use super::{Context, defined_units, unit_is_known};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::disruption::{Action, Origin};
 use crate::source::{Sources, Span};
 

@@ -8,10 +8,10 @@
 //! layout's reason and points at the rule that rejects it.
 
 use super::{Context, entries};
-use crate::classify::Placement;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::policy::layout::Decision;
+use crate::policy::placement::Placement;
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let layout = &cx.analysis.policies.layout;

@@ -11,11 +11,12 @@
 //! nothing under `--target legacy`, where nothing is baked.
 
 use super::{Context, decoded, entries};
-use crate::classify::{Placement, Subject, Target};
+use crate::classify::Subject;
 use crate::codes;
 use crate::compile::{resolve_owner, tmpfiles};
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::NodeCommon;
+use crate::policy::placement::{Placement, Target};
 use crate::render::RenderedPool;
 
 /// Lines up to this long are shown whole; longer ones are described.
@@ -79,9 +80,9 @@ fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static
 #[cfg(test)]
 mod tests {
     use super::super::testing::{check, check_with, with_code, worker};
-    use crate::PolicyOptions;
-    use crate::classify::Target;
     use crate::codes::VAR_AS_TMPFILES;
+    use crate::policy::placement::Target;
+    use crate::session::PolicyOptions;
 
     #[test]
     fn small_files_directories_and_symlinks_get_their_line() {

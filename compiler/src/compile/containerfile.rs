@@ -1,9 +1,9 @@
 //! The Containerfile of a pool's image: any builder (buildah, podman, an OpenShift build) builds it
 //! as is, with the pool's `context/` directory as the build context.
 
-use crate::classify::Target;
 use crate::compile::packages::kernel_packages;
-use crate::compile::types::LayerPlan;
+use crate::policy::placement::Target;
+use mcc_contract::layer_plan::LayerPlan;
 
 /// Where the package step mounts the extensions image, as the MCO's on-cluster build does.
 pub const EXTENSIONS_MOUNT: &str = "/tmp/mco-extensions/os-extensions-content";

@@ -1,10 +1,15 @@
 //! Compile, from MachineConfig text to layer plan, node actions and Containerfile.
 
+use mcc_contract::layer_plan::*;
+use mcc_contract::node_actions::*;
+
 use super::*;
+use crate::codes;
 use crate::load::InputPath;
+use crate::policy::placement::Target;
 use crate::render::RenderOptions;
+use crate::session::{Analysis, Compilation};
 use crate::testing::mc;
-use crate::{Analysis, Compilation};
 
 const BASE: &str = "quay.io/example/rhcos@sha256:1111111111111111111111111111111111111111111111111111111111111111";
 const EXTENSIONS: &str =
@@ -29,13 +34,13 @@ fn analyze(files: &[String], setup: &Setup) -> (Compilation, Analysis) {
         .enumerate()
         .map(|(i, text)| InputPath::Read { name: format!("input-{i}.yaml").into(), text: text.clone() })
         .collect();
-    let mut c = crate::load(&paths, &mut || Ok(String::new()));
+    let mut c = crate::driver::load(&paths, &[], &mut || Ok(String::new()));
     let render = RenderOptions {
         base_image: setup.base.map(Into::into),
         base_extensions_image: setup.extensions.map(Into::into),
     };
     let policy = PolicyOptions { target: setup.target, ..Default::default() };
-    let a = crate::analyze(&mut c, &paths, &render, &policy, None);
+    let a = crate::driver::analyze(&mut c, &render, &policy, None);
     (c, a)
 }
 

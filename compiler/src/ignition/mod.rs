@@ -2,6 +2,7 @@
 //! validating them as Ignition and the MCO do.
 
 pub mod content;
+mod spec_reader;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -13,7 +14,7 @@ pub mod validate;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::Node;
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 use types::{Ignition, SUPPORTED_VERSIONS, SpecVersion};
 
 /// Reads `spec.config`. `None` when the config cannot be read at all (no or an unknown version):

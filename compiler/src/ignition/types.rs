@@ -5,7 +5,7 @@
 
 use indexmap::IndexMap;
 
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::source::Span;
 
 pub type Json = serde_json::Value;

@@ -6,9 +6,10 @@ use indexmap::IndexMap;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::ignition::spec_reader::SpecReader;
 use crate::ignition::types::*;
 use crate::load::node::{Entry, Node};
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 
 const ROOT: &[&str] = &["ignition", "networkd", "passwd", "storage", "systemd"];
 const IGNITION: &[&str] = &["version", "config", "timeouts", "security"];
@@ -45,14 +46,7 @@ pub fn read(root: &Node, version: Spanned<String>, diagnostics: &mut Diagnostics
     let mut r = Reader { diagnostics };
     let entries = r.object(root, ROOT, "the Ignition config");
     let mut config = Ignition { version: Some(version), ..Ignition::default() };
-    if let Some(node) = field(entries, "ignition") {
-        let meta = r.object(node, IGNITION, "the `ignition` section");
-        let extra: serde_json::Map<_, _> =
-            meta.iter().filter(|e| e.key != "version").map(|e| (e.key.clone(), e.value.to_json())).collect();
-        if !extra.is_empty() {
-            config.ignition_extra = Some(Spanned::new(extra.into(), node.span));
-        }
-    }
+    config.ignition_extra = field(entries, "ignition").and_then(|node| r.ignition_extra(node));
     if let Some(node) = field(entries, "networkd") {
         let units = field(r.object(node, &["units"], "the `networkd` section"), "units");
         if units.is_some_and(|u| !reader::list(u, r.diagnostics).is_empty()) {
@@ -150,27 +144,20 @@ struct Reader<'d> {
     diagnostics: &'d mut Diagnostics,
 }
 
-impl Reader<'_> {
-    fn object<'n>(&mut self, node: &'n Node, known: &[&str], what: &str) -> &'n [Entry] {
+impl SpecReader for Reader<'_> {
+    type Keys = [&'static str];
+    const IGNITION: &'static [&'static str] = IGNITION;
+    const DIRECTORY: &'static [&'static str] = DIRECTORY;
+    const LINK: &'static [&'static str] = LINK;
+
+    fn diagnostics(&mut self) -> &mut Diagnostics {
+        self.diagnostics
+    }
+
+    fn object<'n>(&mut self, node: &'n Node, known: &[&'static str], what: &str) -> &'n [Entry] {
         let entries = reader::mapping(node, self.diagnostics);
         reader::unknown_keys(entries, known, &codes::IGNITION_UNUSED_KEY, what, self.diagnostics);
         entries
-    }
-
-    fn items<'n>(&mut self, node: Option<&'n Node>) -> &'n [Node] {
-        node.map_or(&[], |n| reader::list(n, self.diagnostics))
-    }
-
-    fn string(&mut self, node: Option<&Node>) -> Option<Spanned<String>> {
-        node.and_then(|n| reader::string(n, self.diagnostics))
-    }
-
-    fn boolean(&mut self, node: Option<&Node>) -> Option<Spanned<bool>> {
-        node.and_then(|n| reader::boolean(n, self.diagnostics))
-    }
-
-    fn integer(&mut self, node: Option<&Node>) -> Option<Spanned<i64>> {
-        node.and_then(|n| reader::integer(n, self.diagnostics))
     }
 
     /// 2.x names a filesystem per entry; the MCO's converter maps only `root`, to `/`.
@@ -204,7 +191,9 @@ impl Reader<'_> {
             span: node.span,
         }
     }
+}
 
+impl Reader<'_> {
     fn owner(&mut self, node: &Node) -> Owner {
         let e = self.object(node, OWNER, "an owner");
         Owner { id: self.integer(field(e, "id")), name: self.string(field(e, "name")) }
@@ -217,20 +206,6 @@ impl Reader<'_> {
         let append = self.boolean(field(e, "append")).is_some_and(|a| a.value);
         let (contents, append) = if append { (Resource::default(), vec![contents]) } else { (contents, Vec::new()) };
         File { node: self.node_common(node, e), mode: self.integer(field(e, "mode")), contents, append }
-    }
-
-    fn directory(&mut self, node: &Node) -> Directory {
-        let e = self.object(node, DIRECTORY, "a directory entry");
-        Directory { node: self.node_common(node, e), mode: self.integer(field(e, "mode")) }
-    }
-
-    fn link(&mut self, node: &Node) -> Link {
-        let e = self.object(node, LINK, "a link entry");
-        Link {
-            node: self.node_common(node, e),
-            target: self.string(field(e, "target")),
-            hard: self.boolean(field(e, "hard")),
-        }
     }
 
     fn contents(&mut self, node: &Node) -> Resource {

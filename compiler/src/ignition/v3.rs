@@ -4,9 +4,10 @@
 use indexmap::IndexMap;
 
 use crate::codes;
+use crate::ignition::spec_reader::SpecReader;
 use crate::ignition::types::*;
 use crate::load::node::{Entry, Node};
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 
 /// A key, and the first 3.x minor version that has it.
 type Key = (&'static str, u8);
@@ -70,15 +71,7 @@ impl Reader<'_> {
     fn config(mut self, root: &Node, version: Option<Spanned<String>>) -> Ignition {
         let entries = self.object(root, ROOT, "the Ignition config");
         let mut config = Ignition { version, ..Ignition::default() };
-        if let Some(node) = field(entries, "ignition") {
-            let meta = self.object(node, IGNITION, "the `ignition` section");
-            // Everything but the version is only compared (reconcilability), so keep it as JSON.
-            let extra: serde_json::Map<_, _> =
-                meta.iter().filter(|e| e.key != "version").map(|e| (e.key.clone(), e.value.to_json())).collect();
-            if !extra.is_empty() {
-                config.ignition_extra = Some(Spanned::new(extra.into(), node.span));
-            }
-        }
+        config.ignition_extra = field(entries, "ignition").and_then(|node| self.ignition_extra(node));
         if let Some(node) = field(entries, "kernelArguments").filter(|_| self.minor >= 3) {
             let e = self.object(node, KERNEL_ARGUMENTS, "`kernelArguments`");
             config.kernel_arguments.should_exist = self.strings(field(e, "shouldExist"));
@@ -122,31 +115,6 @@ impl Reader<'_> {
             mode: self.integer(field(e, "mode")),
             contents: field(e, "contents").map(|n| self.resource(n)).unwrap_or_default(),
             append: self.items(field(e, "append")).iter().map(|n| self.resource(n)).collect(),
-        }
-    }
-
-    fn directory(&mut self, node: &Node) -> Directory {
-        let e = self.object(node, DIRECTORY, "a directory entry");
-        Directory { node: self.node_common(node, e), mode: self.integer(field(e, "mode")) }
-    }
-
-    fn link(&mut self, node: &Node) -> Link {
-        let e = self.object(node, LINK, "a link entry");
-        Link {
-            node: self.node_common(node, e),
-            target: self.string(field(e, "target")),
-            hard: self.boolean(field(e, "hard")),
-        }
-    }
-
-    fn node_common(&mut self, node: &Node, e: &[Entry]) -> NodeCommon {
-        NodeCommon {
-            // A missing path reads as empty at the entry's span: validation says "path not specified".
-            path: self.string(field(e, "path")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
-            overwrite: self.boolean(field(e, "overwrite")),
-            user: field(e, "user").map(|n| self.owner(n, "`user`")).unwrap_or_default(),
-            group: field(e, "group").map(|n| self.owner(n, "`group`")).unwrap_or_default(),
-            span: node.span,
         }
     }
 
@@ -226,7 +194,21 @@ impl Reader<'_> {
         keys.iter().filter(move |(_, since)| *since <= minor).map(|(k, _)| *k)
     }
 
-    /// A mapping's entries, warning about keys this spec version does not have.
+    fn strings(&mut self, node: Option<&Node>) -> Vec<Spanned<String>> {
+        node.map_or_else(Vec::new, |n| reader::string_list(n, self.diagnostics))
+    }
+}
+
+impl SpecReader for Reader<'_> {
+    type Keys = [Key];
+    const IGNITION: &'static [Key] = IGNITION;
+    const DIRECTORY: &'static [Key] = DIRECTORY;
+    const LINK: &'static [Key] = LINK;
+
+    fn diagnostics(&mut self) -> &mut Diagnostics {
+        self.diagnostics
+    }
+
     fn object<'n>(&mut self, node: &'n Node, keys: &[Key], what: &str) -> &'n [Entry] {
         let entries = reader::mapping(node, self.diagnostics);
         let known: Vec<&str> = self.known(keys).collect();
@@ -243,23 +225,14 @@ impl Reader<'_> {
         entries
     }
 
-    fn items<'n>(&mut self, node: Option<&'n Node>) -> &'n [Node] {
-        node.map_or(&[], |n| reader::list(n, self.diagnostics))
-    }
-
-    fn strings(&mut self, node: Option<&Node>) -> Vec<Spanned<String>> {
-        node.map_or_else(Vec::new, |n| reader::string_list(n, self.diagnostics))
-    }
-
-    fn string(&mut self, node: Option<&Node>) -> Option<Spanned<String>> {
-        node.and_then(|n| reader::string(n, self.diagnostics))
-    }
-
-    fn boolean(&mut self, node: Option<&Node>) -> Option<Spanned<bool>> {
-        node.and_then(|n| reader::boolean(n, self.diagnostics))
-    }
-
-    fn integer(&mut self, node: Option<&Node>) -> Option<Spanned<i64>> {
-        node.and_then(|n| reader::integer(n, self.diagnostics))
+    fn node_common(&mut self, node: &Node, e: &[Entry]) -> NodeCommon {
+        NodeCommon {
+            // A missing path reads as empty at the entry's span: validation says "path not specified".
+            path: self.string(field(e, "path")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
+            overwrite: self.boolean(field(e, "overwrite")),
+            user: field(e, "user").map(|n| self.owner(n, "`user`")).unwrap_or_default(),
+            group: field(e, "group").map(|n| self.owner(n, "`group`")).unwrap_or_default(),
+            span: node.span,
+        }
     }
 }

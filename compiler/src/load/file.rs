@@ -7,9 +7,10 @@
 use std::io::{self, Read};
 
 use camino::Utf8Path;
+use mcc_contract::layer_plan::LAYER_PLAN_SCHEMA;
+use mcc_contract::node_actions::NODE_ACTIONS_SCHEMA;
 
 use crate::codes;
-use crate::compile::types::{LAYER_PLAN_SCHEMA, NODE_ACTIONS_SCHEMA};
 use crate::diagnostic::Diagnostic;
 
 /// The largest input file mcc reads: 64 MiB, far above any real MachineConfig (the API server

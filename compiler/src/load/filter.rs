@@ -8,7 +8,7 @@
 //! (`--exclude 'build/**'`, which also leaves out `build` itself). Globs follow the policy
 //! language's rules: `**` any characters, `*` any but `/`, `?` one but `/`.
 
-use crate::policy::glob::glob_matches;
+use crate::glob::glob_matches;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InputFilter {

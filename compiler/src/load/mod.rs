@@ -3,6 +3,8 @@
 pub mod file;
 pub mod filter;
 pub mod node;
+pub(crate) mod reader;
+pub(crate) mod site;
 pub mod yaml;
 
 use std::io;

@@ -5,8 +5,8 @@ use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::{self, types::Ignition};
 use crate::load::node::{Entry, Node};
-use crate::model::objects::Metadata;
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
+use crate::model::metadata::Metadata;
 use crate::source::{Sources, Span};
 
 pub const ROLE_LABEL: &str = "machineconfiguration.openshift.io/role";

@@ -4,11 +4,9 @@
 //! mcc does not use `#[serde(tag = "kind")]`, see `spec/dependencies.md` §1.3).
 
 pub mod machine_config;
+pub mod metadata;
 pub mod objects;
 pub mod pool;
-pub mod reader;
 
-pub use machine_config::{MachineConfig, MachineConfigSpec};
-pub use objects::{Inputs, MachineConfiguration, MachineOsConfig, Metadata, read_objects};
-pub use pool::{MachineConfigPool, Operator, Requirement, Selector};
-pub use reader::Spanned;
+pub use machine_config::MachineConfig;
+pub use objects::{Inputs, read_objects};

@@ -1,14 +1,13 @@
 //! Kind dispatch: which documents mcc reads, skips or refuses.
 
-use indexmap::IndexMap;
-
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node, Value};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
 use crate::load::yaml::Document;
 use crate::model::machine_config::{self, MachineConfig};
+use crate::model::metadata::{Metadata, first_line, metadata};
 use crate::model::pool::{self, MachineConfigPool};
-use crate::model::reader::{self, Diagnostics, Spanned, field};
 use crate::source::{Sources, Span};
 
 pub const MCO_GROUP: &str = "machineconfiguration.openshift.io/v1";
@@ -29,21 +28,6 @@ impl Inputs {
             && self.pools.is_empty()
             && self.machine_configurations.is_empty()
             && self.machine_os_configs.is_empty()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Metadata {
-    pub name: Spanned<String>,
-    /// `None` when the object has no `labels` at all: the MCO's merge refuses such a
-    /// MachineConfig, while an empty map is fine.
-    pub labels: Option<IndexMap<String, Spanned<String>>>,
-    pub annotations: IndexMap<String, Spanned<String>>,
-}
-
-impl Metadata {
-    pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.as_ref()?.get(key).map(|v| v.value.as_str())
     }
 }
 
@@ -168,39 +152,4 @@ fn butane(root: &Node, entries: &[Entry], variant: &str) -> Diagnostic {
     )
     .with_label("Butane source")
     .with_help("translate it first: `butane --files-dir . in.bu -o out.yaml`, then give mcc the MachineConfig")
-}
-
-/// The first line of a document, to point at when a whole object is wrong.
-fn first_line(root: &Node) -> Span {
-    match root.entries().first() {
-        Some(entry) => entry.key_span,
-        None => Span::new(root.span.source, root.span.start as usize, root.span.start as usize),
-    }
-}
-
-pub fn metadata(root: &Node, entries: &[Entry], diagnostics: &mut Diagnostics) -> Metadata {
-    let meta = field(entries, "metadata").map_or(&[][..], |m| reader::mapping(m, diagnostics));
-    let name = field(meta, "name").and_then(|n| reader::string(n, diagnostics));
-    let name = name.unwrap_or_else(|| {
-        diagnostics.push(
-            Diagnostic::new(&codes::MISSING_FIELD, first_line(root), "this object has no `metadata.name`")
-                .with_help("every MachineConfig and pool needs a name; the MCO merges MachineConfigs in name order"),
-        );
-        Spanned::new(String::new(), first_line(root))
-    });
-    let string_map =
-        |node: Option<&Node>, diagnostics: &mut Diagnostics| -> Option<IndexMap<String, Spanned<String>>> {
-            let node = node.filter(|n| !n.is_null())?;
-            Some(
-                reader::mapping(node, diagnostics)
-                    .iter()
-                    .filter_map(|e| reader::string(&e.value, diagnostics).map(|v| (e.key.clone(), v)))
-                    .collect(),
-            )
-        };
-    Metadata {
-        name,
-        labels: string_map(field(meta, "labels"), diagnostics),
-        annotations: string_map(field(meta, "annotations"), diagnostics).unwrap_or_default(),
-    }
 }

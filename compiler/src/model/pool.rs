@@ -5,8 +5,8 @@ use indexmap::IndexMap;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node};
-use crate::model::objects::Metadata;
-use crate::model::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, Spanned, field};
+use crate::model::metadata::Metadata;
 use crate::source::Span;
 
 #[derive(Debug, Clone)]

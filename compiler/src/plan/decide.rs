@@ -1,16 +1,17 @@
 //! One pool's plan: reconcilability, the diff, the MCO's actions, the drain, and what image mode
 //! adds (a rebuild, and so a reboot).
 
-use crate::classify::{Subject, Target, classify};
+use crate::classify::{Subject, classify};
 use crate::codes;
 use crate::ignition::content::decode_data_url;
 use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_reboot_reason};
 use crate::plan::diff::{Diff, diff, same_content};
 use crate::plan::reconcile::reconcile;
-use crate::plan::registries::{REGISTRIES_CONF, is_safe_change};
+use crate::plan::registries::is_safe_change;
 use crate::plan::{Change, ChangeKind, Op, PlanError, PoolPlan, PoolState};
-use crate::policy::disruption::{Action, DisruptionPolicy};
+use crate::policy::disruption::{Action, DisruptionPolicy, REGISTRIES_CONF};
 use crate::policy::layout::Layout;
+use crate::policy::placement::Target;
 use crate::source::{Sources, Span};
 
 /// What `Special` means on a node: `systemctl reload crio`.

@@ -48,11 +48,6 @@ impl Diff {
     pub fn units_differ(&self) -> bool {
         self.units_reordered_only || !self.units.is_empty()
     }
-
-    /// A change the MCO always reboots for (`spec/mco.md` §4.3 step 3).
-    pub fn always_reboots(&self) -> bool {
-        self.os_update || self.kargs || self.fips || self.kernel_type || self.extensions
-    }
 }
 
 /// `newMachineConfigDiff` plus the changed-file and changed-unit sets.

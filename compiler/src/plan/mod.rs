@@ -4,9 +4,9 @@
 //! A side of the plan is a [`PoolState`]: a pool's rendered config, whether mcc rendered it from
 //! MachineConfigs or read it from a cluster export (`oc get mc rendered-worker-… -o yaml`).
 
-use crate::classify::Placement;
 use crate::ignition::types::Ignition;
 use crate::policy::disruption::Action;
+use crate::policy::placement::Placement;
 
 /// One side of a plan for one pool.
 #[derive(Debug, Clone, PartialEq)]

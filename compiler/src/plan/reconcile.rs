@@ -59,7 +59,7 @@ pub fn reconcile(old: &PoolState, new: &PoolState, overrides: &[String]) -> Vec<
         }
     }
 
-    let strings = |v: &[crate::model::reader::Spanned<String>]| v.iter().map(|s| s.value.clone()).collect::<Vec<_>>();
+    let strings = |v: &[crate::load::reader::Spanned<String>]| v.iter().map(|s| s.value.clone()).collect::<Vec<_>>();
     if strings(&o.kernel_arguments.should_exist) != strings(&n.kernel_arguments.should_exist)
         || strings(&o.kernel_arguments.should_not_exist) != strings(&n.kernel_arguments.should_not_exist)
     {
@@ -67,7 +67,7 @@ pub fn reconcile(old: &PoolState, new: &PoolState, overrides: &[String]) -> Vec<
     }
 
     let overridden = |name: &str| overrides.iter().any(|o| o == name);
-    let raw = |items: &[crate::model::reader::Spanned<Value>]| {
+    let raw = |items: &[crate::load::reader::Spanned<Value>]| {
         items.iter().map(|i| normalize(i.value.clone())).collect::<Vec<_>>()
     };
     if !overridden(OVERRIDE_DISKS) && raw(&o.storage.disks) != raw(&n.storage.disks) {

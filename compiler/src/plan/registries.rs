@@ -10,12 +10,11 @@
 use indexmap::IndexMap;
 use toml::{Table, Value};
 
+use crate::policy::disruption::REGISTRIES_CONF;
+
 /// `sysregistriesv2.MirrorByDigestOnly`, the `pull-from-mirror` value that keeps a mirror to
 /// digest pulls.
 pub const DIGEST_ONLY: &str = "digest-only";
-
-/// The path of the file `Special` is about.
-pub const REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
 
 /// `sysregistriesv2.Endpoint`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use crate::plan::decide::{self, Inputs};
 use crate::plan::{PoolPlan, PoolState};
-use crate::{Analysis, Compilation, PolicyOptions};
+use crate::session::{Analysis, Compilation, PolicyOptions};
 
 /// One side of `mcc plan`: an analysed set of inputs, or nothing at all (a first install).
 pub struct Side<'a> {

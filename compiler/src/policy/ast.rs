@@ -5,9 +5,10 @@
 //! [`DisruptionPolicy`](super::disruption::DisruptionPolicy), [`Lint`](super::lint::Lint)).
 //! [`File::to_sexpr`] prints a tree in a compact, span-free S-expression form for snapshots.
 
+#[cfg(test)]
 use std::fmt::Write as _;
 
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::layout::Place;
 use crate::policy::lint::{Comparison, EntryKind, LintLevel, Placement};
 use crate::source::Span;
@@ -24,16 +25,6 @@ pub enum Item {
     Layout(LayoutBlock),
     Disruption(DisruptionBlock),
     Lint(LintBlock),
-}
-
-impl Item {
-    pub fn span(&self) -> Span {
-        match self {
-            Item::Layout(b) => b.span,
-            Item::Disruption(b) => b.span,
-            Item::Lint(b) => b.span,
-        }
-    }
 }
 
 /// `layout NAME [extends PARENT] { … }`
@@ -58,6 +49,7 @@ pub enum LayoutStatement {
 }
 
 impl LayoutStatement {
+    #[cfg(test)]
     pub fn span(&self) -> Span {
         match self {
             LayoutStatement::Link { span, .. }
@@ -160,6 +152,7 @@ pub enum ConditionKind {
 
 impl File {
     /// The tree as one S-expression per item, without spans (snapshots show them separately).
+    #[cfg(test)]
     pub fn to_sexpr(&self) -> String {
         let mut out = String::new();
         for item in &self.items {
@@ -236,6 +229,7 @@ impl File {
 }
 
 impl Condition {
+    #[cfg(test)]
     pub fn to_sexpr(&self) -> String {
         match &self.kind {
             ConditionKind::And(cs) => {
@@ -259,6 +253,7 @@ impl Condition {
 }
 
 /// A value bare when it prints unambiguously, quoted otherwise.
+#[cfg(test)]
 fn atom(value: &str) -> String {
     if !value.is_empty() && !value.contains(|c: char| c.is_whitespace() || "()\"\\#,{}".contains(c)) {
         value.to_string()
@@ -267,6 +262,7 @@ fn atom(value: &str) -> String {
     }
 }
 
+#[cfg(test)]
 fn list(values: &[Spanned<String>]) -> String {
     match values {
         [one] => atom(&one.value),

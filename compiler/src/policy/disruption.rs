@@ -8,8 +8,12 @@
 
 use std::fmt;
 
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::source::Span;
+
+/// registries.conf: the only path whose changes the MCO handles with the status-only `Special`
+/// action, and whose content it checks before an update.
+pub const REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
 
 /// An action after a config change, in the MCO's status vocabulary (`Special` is status-only:
 /// the registries.conf rule).

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
-use crate::policy::glob::glob_matches;
+use crate::glob::glob_matches;
 use crate::policy::parse::parse;
 use crate::source::Sources;
 

@@ -6,9 +6,9 @@
 //! `/var/opt`, but `/opt/cni` is `/usr/lib/opt/cni`: the longest link wins), then picks the most
 //! specific `place` or `reject` rule for the resolved path.
 
-use crate::model::reader::Spanned;
+use crate::glob::glob_matches;
+use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
-use crate::policy::glob::glob_matches;
 use crate::source::Span;
 
 /// The part of a node a path belongs to.

@@ -12,9 +12,9 @@
 use std::fmt;
 
 use crate::diagnostic::Severity;
-use crate::model::reader::Spanned;
+use crate::glob::glob_matches;
+use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
-use crate::policy::glob::glob_matches;
 use crate::source::Span;
 
 /// What an entry of a MachineConfig is.
@@ -75,7 +75,7 @@ impl EntryKind {
 }
 
 /// Where an entry ends up (the classification stage's placements).
-pub use crate::classify::Placement;
+pub use crate::policy::placement::Placement;
 
 /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,12 +4,12 @@
 pub mod ast;
 pub mod depth;
 pub mod disruption;
-pub mod glob;
 pub mod layout;
 pub mod lint;
 pub mod lower;
 pub mod ndp;
 pub mod parse;
+pub mod placement;
 pub mod stdlib;
 
 #[cfg(test)]

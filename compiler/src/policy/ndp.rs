@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use crate::codes;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::node::{Entry, Node};
+use crate::load::reader::{self, Spanned};
 use crate::model::objects::Inputs;
-use crate::model::reader::{self, Spanned};
 use crate::policy::disruption::{Action, DisruptionPolicy, FileRule, Origin, SshKeyRule, UnitRule};
 use crate::source::Span;
 
@@ -573,5 +573,5 @@ fn quote(s: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "ndp_tests.rs"]
+#[path = "ndp_tests/mod.rs"]
 mod tests;

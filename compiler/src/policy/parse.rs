@@ -12,7 +12,7 @@ use pest::iterators::Pair;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::policy::ast::{
     ActionExpr, Condition, ConditionKind, DisruptionBlock, DisruptionRule, File, Item, LayoutBlock, LayoutStatement,
     LintBlock, LintBody, Target,

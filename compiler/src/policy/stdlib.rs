@@ -12,7 +12,7 @@
 //!
 //! Files are read in this order, and each later file extends or overrides the earlier ones:
 //! the stdlib, then the site files of each input directory's `.mcc/` (by file name, see
-//! [`site_files`]), then every `--policy FILE` in command-line order; the inputs'
+//! [`crate::load::site::site_files`]), then every `--policy FILE` in command-line order; the inputs'
 //! `MachineConfiguration` merges over the result last. Within that order:
 //!
 //! - **layout**: a `layout NAME { … }` block for a layout already defined adds its rules after
@@ -26,7 +26,7 @@
 //! - **lints**: a lint with a code already defined replaces that definition; `lint CODE
 //!   SEVERITY` changes only its severity (`off` turns it off).
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8PathBuf;
 
 use crate::diagnostic::Diagnostic;
 use crate::policy::disruption::{DisruptionPolicy, Origin};
@@ -35,9 +35,6 @@ use crate::policy::lint::Lint;
 use crate::policy::lower::Program;
 use crate::policy::parse;
 use crate::source::{SourceId, Sources};
-
-/// The directory at the root of the inputs whose `*.mcc` files are read as site policy.
-pub const SITE_DIR: &str = ".mcc";
 
 const RHCOS: &str = include_str!("../../../stdlib/layout/rhcos.mcc");
 const FCOS: &str = include_str!("../../../stdlib/layout/fcos.mcc");
@@ -209,37 +206,6 @@ pub fn load(profile: Profile, ocp: OcpVersion, sources: &mut Sources, diagnostic
     };
     policies.refresh(diagnostics);
     policies
-}
-
-/// Reads one site policy file (from `--policy` or `.mcc/`) over `policies`; see
-/// [`Policies::load_site`].
-pub fn load_site(
-    policies: &mut Policies,
-    name: impl Into<Utf8PathBuf>,
-    text: &str,
-    sources: &mut Sources,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> SourceId {
-    policies.load_site(name, text, sources, diagnostics)
-}
-
-/// The site policy files of an input directory: `ROOT/.mcc/*.mcc`, sorted by name (byte
-/// order). No `.mcc` directory means no files.
-pub fn site_files(root: &Utf8Path) -> std::io::Result<Vec<Utf8PathBuf>> {
-    let dir = root.join(SITE_DIR);
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut files = Vec::new();
-    for entry in dir.read_dir_utf8()? {
-        let entry = entry?;
-        let path = entry.path();
-        if path.extension() == Some("mcc") && !entry.file_name().starts_with('.') && path.is_file() {
-            files.push(path.to_path_buf());
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 fn add(

@@ -3,7 +3,7 @@
 //! reject, and site files take precedence as documented.
 
 use super::*;
-use crate::policy::disruption::Action;
+use crate::policy::disruption::{Action, REGISTRIES_CONF};
 use crate::policy::layout::{Decision, Place};
 use crate::policy::lint::{EntryFacts, EntryKind, LintLevel, Placement};
 
@@ -85,7 +85,6 @@ fn restart(s: &str) -> Action {
 const KUBELET_CONFIG: &str = "/var/lib/kubelet/config.json";
 const GPG: &str = "/etc/machine-config-daemon/no-reboot/containers-gpg.pub";
 const POLICY_JSON: &str = "/etc/containers/policy.json";
-const REGISTRIES_CONF: &str = "/etc/containers/registries.conf";
 const REGISTRIES_D: &str = "/etc/containers/registries.d";
 const CRIO_POLICIES: &str = "/etc/crio/policies";
 const NMSTATE: &str = "/etc/nmstate/openshift";
@@ -97,7 +96,7 @@ const IRI_REGISTRY: &str = "/etc/iri-registry";
 const LOAD_REGISTRY_IMAGE: &str = "/usr/local/bin/load-registry-image.sh";
 const IRI_ROOT_CA: &str = "/etc/pki/ca-trust/source/anchors/iri-root-ca.crt";
 
-fn values(actions: &[crate::model::reader::Spanned<Action>]) -> Vec<Action> {
+fn values(actions: &[crate::load::reader::Spanned<Action>]) -> Vec<Action> {
     actions.iter().map(|a| a.value.clone()).collect()
 }
 
@@ -471,22 +470,6 @@ fn a_syntax_error_in_a_site_file_leaves_the_stdlib_in_force() {
     let (policies, _, diagnostics) = with_sites(Profile::Rhcos, &["disruption site { path /etc/x => }"]);
     assert_eq!(codes(&diagnostics), ["MCC3001"]);
     assert_eq!(policies.disruption.files.len(), 13);
-}
-
-#[test]
-fn site_files_are_the_mcc_files_of_the_dot_mcc_directory_by_name() {
-    let root = std::env::temp_dir().join(format!("mcc-site-files-{}", std::process::id()));
-    let root = Utf8PathBuf::from_path_buf(root).unwrap();
-    let _ = std::fs::remove_dir_all(&root);
-    assert!(site_files(&root).unwrap().is_empty(), "no directory, no files");
-    std::fs::create_dir_all(root.join(".mcc/sub")).unwrap();
-    for name in ["b.mcc", "a.mcc", "10-z.mcc", "notes.md", ".hidden.mcc", "sub/c.mcc"] {
-        std::fs::write(root.join(".mcc").join(name), "").unwrap();
-    }
-    let files = site_files(&root).unwrap();
-    let names: Vec<&str> = files.iter().map(|f| f.file_name().unwrap()).collect();
-    assert_eq!(names, ["10-z.mcc", "a.mcc", "b.mcc"]);
-    std::fs::remove_dir_all(&root).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------

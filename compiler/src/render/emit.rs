@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::ignition::types::*;
+use crate::load::reader::Spanned;
 use crate::model::machine_config::ROLE_LABEL;
-use crate::model::reader::Spanned;
 use crate::render::RenderedPool;
 
 /// Annotation naming the MachineConfigs a rendered config was merged from, in merge order.

@@ -11,7 +11,7 @@
 use indexmap::IndexMap;
 
 use crate::ignition::types::*;
-use crate::model::reader::Spanned;
+use crate::load::reader::Spanned;
 use crate::source::Span;
 
 /// Index of a MachineConfig in `Inputs::machine_configs`.

@@ -9,11 +9,11 @@ mod tests;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::Ignition;
+use crate::load::reader::{Diagnostics, Spanned};
 use crate::load::yaml;
 use crate::model::machine_config::{MachineConfig, ROLE_LABEL};
 use crate::model::objects::{self, Inputs};
 use crate::model::pool::MachineConfigPool;
-use crate::model::reader::{Diagnostics, Spanned};
 use crate::source::Sources;
 pub use merge::{Definition, EntryKey, McId, Provenance};
 

@@ -2,18 +2,16 @@
 //! input that is not a data URL) the bytes gunzipped directly, so that the fuzzer reaches the
 //! gzip reader without having to find a valid URL first.
 
-use mcc_compiler::ignition::content::{decode_data_url, decompress};
+use mcc_compiler::hostile_input::{data_url, gzip};
 
 fn main() {
     afl::fuzz!(|data: &[u8]| {
         match std::str::from_utf8(data) {
             Ok(url) if url.starts_with("data:") => {
-                if let Ok(decoded) = decode_data_url(url) {
-                    let _ = decompress(&decoded.bytes, Some("gzip"));
-                }
+                data_url(url);
             }
             _ => {
-                let _ = decompress(data, Some("gzip"));
+                gzip(data);
             }
         }
     });

@@ -17,7 +17,7 @@
 //! refused before any resolution.
 
 use std::collections::VecDeque;
-use std::ffi::{CString, OsStr};
+use std::ffi::OsStr;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -120,10 +120,6 @@ pub enum Walk {
 /// The in-root path of `name` in the directory `dir`.
 pub fn join(dir: &str, name: &str) -> String {
     if dir == "/" { format!("/{name}") } else { format!("{dir}/{name}") }
-}
-
-pub fn cstr(name: &str) -> io::Result<CString> {
-    CString::new(name).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in a name"))
 }
 
 /// The type of a `Stat`.

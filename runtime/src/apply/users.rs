@@ -1,5 +1,19 @@
 //! The root's user and group databases: names to numeric ids (`/etc/passwd`, `/etc/group`) and the
-//! password field of `/etc/shadow`, all read beneath the root.
+//! password field of `/etc/shadow`, all read beneath the root; and the steps that use them
+//! (owners by name, `ssh-keys`, `password-hash`).
+
+use std::io;
+use std::os::fd::AsFd;
+
+use mcc_contract::codes;
+use mcc_contract::node_actions::Owner;
+use rustix::fs::{Mode, OFlags};
+
+use super::diagnostic::{failed, resolve_diagnostic};
+use super::fs::{read_at, write_atomically};
+use super::resolve::{Walk, lstat};
+use super::validate::parse_mode;
+use super::{Applier, Diagnostic};
 
 /// A user's entry in `/etc/passwd`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +82,143 @@ pub fn set_password(shadow: &str, user: &str, hash: &str, today: u64) -> Option<
         out.push_str(end);
     }
     found.then_some(out)
+}
+
+impl Applier<'_> {
+    pub(super) fn passwd(&self, label: &str) -> Result<Vec<User>, Box<Diagnostic>> {
+        let text = self.read("/etc/passwd").map_err(|e| failed(format!("{label}: cannot read /etc/passwd: {e}")))?;
+        Ok(parse_passwd(&String::from_utf8_lossy(&text.unwrap_or_default())))
+    }
+
+    pub(super) fn user(&self, label: &str, name: &str) -> Result<User, Box<Diagnostic>> {
+        self.passwd(label)?.into_iter().find(|u| u.name == name).ok_or_else(|| {
+            Diagnostic::new(
+                codes::APPLY_OWNER_UNKNOWN,
+                format!("{label}: the user `{name}` is not in the root's /etc/passwd"),
+            )
+            .with_help("create the user in the base image, or give a numeric id (`id:`) in the MachineConfig")
+            .into()
+        })
+    }
+
+    /// Numeric owners: ids as given, names looked up in the root; root when unset.
+    pub(super) fn owner(&self, label: &str, owner: &Owner) -> Result<(u32, u32), Box<Diagnostic>> {
+        let id = |value: i64, what: &str| {
+            u32::try_from(value).map_err(|_| {
+                Box::new(Diagnostic::new(
+                    codes::APPLY_STEP_INVALID,
+                    format!("{label}: the {what} id {value} is out of range"),
+                ))
+            })
+        };
+        let uid = match (owner.uid, &owner.user) {
+            (Some(uid), _) => id(uid, "user")?,
+            (None, Some(name)) => self.user(label, name)?.uid,
+            (None, None) => 0,
+        };
+        let gid = match (owner.gid, &owner.group) {
+            (Some(gid), _) => id(gid, "group")?,
+            (None, Some(name)) => {
+                let text =
+                    self.read("/etc/group").map_err(|e| failed(format!("{label}: cannot read /etc/group: {e}")))?;
+                let groups = parse_group(&String::from_utf8_lossy(&text.unwrap_or_default()));
+                groups.into_iter().find(|(n, _)| n == name).map(|(_, gid)| gid).ok_or_else(|| {
+                    Diagnostic::new(
+                        codes::APPLY_OWNER_UNKNOWN,
+                        format!("{label}: the group `{name}` is not in the root's /etc/group"),
+                    )
+                    .with_help("create the group in the base image, or give a numeric id (`id:`) in the MachineConfig")
+                })?
+            }
+            (None, None) => 0,
+        };
+        Ok((uid, gid))
+    }
+
+    /// Sets a user's password hash in the root's `/etc/shadow`, as `usermod -p` does: under the
+    /// `lckpwdf` lock (`/etc/.pwd.lock`), with the date of the last change set to today.
+    pub(super) fn password(&self, label: &str, user: &str, hash: &str) -> Result<Vec<String>, Box<Diagnostic>> {
+        let io = |e: io::Error| failed(format!("{label}: {e}"));
+        if hash.contains([':', '\n', '\0']) {
+            return Err(Diagnostic::new(
+                codes::APPLY_STEP_INVALID,
+                format!("{label}: the hash holds `:` or a newline"),
+            )
+            .into());
+        }
+        let resolved = match self.root.resolve("/etc/shadow", true, None).map_err(|e| resolve_diagnostic(label, e))? {
+            Walk::Found(r) => r,
+            Walk::Missing { .. } => return Err(failed(format!("{label}: the root has no /etc/shadow"))),
+        };
+        let dir = resolved.parent.fd.as_fd();
+        let Some(stat) = lstat(dir, &resolved.name).map_err(io)? else {
+            return Err(failed(format!("{label}: the root has no /etc/shadow")));
+        };
+        let _lock = if self.options.dry_run {
+            None
+        } else {
+            let lock = rustix::fs::openat(
+                dir,
+                ".pwd.lock",
+                OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o600),
+            )
+            .map_err(|e| io(e.into()))?;
+            rustix::fs::fcntl_lock(&lock, rustix::fs::FlockOperation::LockExclusive).map_err(|e| io(e.into()))?;
+            Some(lock)
+        };
+        let text = String::from_utf8_lossy(&read_at(dir, &resolved.name).map_err(io)?).into_owned();
+        let Some(new) = set_password(&text, user, hash, self.today) else {
+            return Err(Diagnostic::new(
+                codes::APPLY_OWNER_UNKNOWN,
+                format!("{label}: the user `{user}` is not in the root's /etc/shadow"),
+            )
+            .with_help("the base image must have the user; mcc, like the MCO, only changes an existing user's password")
+            .into());
+        };
+        if new == text {
+            return Ok(Vec::new());
+        }
+        if self.options.dry_run {
+            return Ok(vec![format!("would set the password hash of `{user}` in /etc/shadow")]);
+        }
+        write_atomically(&resolved, new.as_bytes(), stat.st_mode & 0o7777, stat.st_uid, stat.st_gid).map_err(io)?;
+        Ok(vec![format!("set the password hash of `{user}` in /etc/shadow")])
+    }
+
+    /// `ssh-keys`: the user's key file, and the user's own directories on the way to it.
+    pub(super) fn ssh_keys(
+        &self,
+        label: &str,
+        user: &str,
+        path: &str,
+        keys: &[String],
+        mode: &str,
+        directory_mode: &str,
+    ) -> Result<Vec<String>, Box<Diagnostic>> {
+        let u = self.user(label, user)?;
+        let mode = parse_mode(mode).unwrap_or(0o600);
+        let directory_mode = parse_mode(directory_mode).unwrap_or(0o700);
+        let mut changes = Vec::new();
+        // The user's own directories: those below /home/<user> (and it, when missing).
+        let home = format!("/home/{user}");
+        let dirs: Vec<String> = match path.strip_prefix(&format!("{home}/")) {
+            Some(rest) => {
+                let parts: Vec<&str> = rest.split('/').collect();
+                (0..parts.len() - 1).map(|n| format!("{home}/{}", parts[..=n].join("/"))).collect()
+            }
+            None => path.rsplit_once('/').map(|(d, _)| vec![d.to_string()]).unwrap_or_default(),
+        };
+        if path.starts_with(&format!("{home}/")) {
+            changes.extend(self.put_dir_if_missing(label, &home, directory_mode, u.uid, u.gid)?);
+        }
+        for dir in &dirs {
+            changes.extend(self.put_dir(label, dir, directory_mode, u.uid, u.gid)?);
+        }
+        let text: String = keys.iter().map(|k| format!("{k}\n")).collect();
+        changes.extend(self.put_file(label, path, text.as_bytes(), mode, u.uid, u.gid)?);
+        Ok(changes)
+    }
 }
 
 #[cfg(test)]

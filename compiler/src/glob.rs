@@ -1,7 +1,7 @@
-//! Glob matching on paths, for layout patterns and lint conditions: `**` matches anything
-//! (including `/`), `*` anything but `/`, `?` one byte but `/`. A pattern ending in `/**` also
-//! matches the directory itself. Matching takes time proportional to the pattern's length times
-//! the path's, whatever the pattern: policy files come from pull requests.
+//! Glob matching on paths, for layout patterns, lint conditions and `--exclude`: `**` matches
+//! anything (including `/`), `*` anything but `/`, `?` one byte but `/`. A pattern ending in `/**`
+//! also matches the directory itself. Matching takes time proportional to the pattern's length
+//! times the path's, whatever the pattern: policy files and arguments come from pull requests.
 
 /// Whether `path` matches `pattern`, by the rules above.
 pub fn glob_matches(pattern: &str, path: &str) -> bool {

@@ -2,7 +2,7 @@
 //! `[Install]` section, so an enabled unit is enabled in the image itself. A preset file would
 //! only apply on a node's first boot, so it could never carry an update.
 
-use crate::ignition::unit_syntax::parse_unit;
+use crate::unit_syntax::parse_unit;
 
 pub const UNIT_DIR: &str = "/etc/systemd/system";
 

@@ -1,0 +1,209 @@
+//! The pool driver: one pool's compile, entry by entry in the graph's apply order, then the
+//! layer plan, the node actions and the Containerfile assembled from what the builder gathered.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::layer::{LABEL_BASE, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest};
+use super::storage::Storage;
+use super::{CompiledPool, Context, VarStrategy, containerfile, tmpfiles};
+use crate::classify::Subject;
+use crate::codes;
+use crate::diagnostic::Diagnostic;
+use crate::graph::{Entry, Node};
+use crate::plan;
+use crate::policy::disruption::Action;
+use crate::policy::placement::{Placement, Target};
+use mcc_contract::layer_plan::*;
+use mcc_contract::node_actions::*;
+
+/// What one pool's compile gathers: the layer's entries and blobs, the node-side steps, the
+/// tmpfiles.d lines and the errors, filled in by the entry, unit, kargs and package modules.
+pub(super) struct Builder<'c, 'a> {
+    pub(super) cx: &'c Context<'a>,
+    pub(super) storage: Storage<'a>,
+    pub(super) target: Target,
+    pub(super) entries: BTreeMap<String, ImageEntry>,
+    pub(super) blobs: BTreeMap<String, Vec<u8>>,
+    pub(super) writes: Vec<Step>,
+    pub(super) unit_steps: Vec<Step>,
+    pub(super) tmpfiles: Vec<TmpfilesLine>,
+    pub(super) errors: Vec<Diagnostic>,
+    pub(super) enabled: BTreeSet<String>,
+}
+
+pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnostic>> {
+    let pool = cx.pool;
+    let target = cx.options.policy.target;
+    let mut b = Builder {
+        cx,
+        storage: Storage::of(&pool.config),
+        target,
+        entries: BTreeMap::new(),
+        blobs: BTreeMap::new(),
+        writes: Vec::new(),
+        unit_steps: Vec::new(),
+        tmpfiles: Vec::new(),
+        errors: Vec::new(),
+        enabled: BTreeSet::new(),
+    };
+    let name = pool.pool.name().to_string();
+    if pool.os_image_url.url.is_empty() {
+        b.errors.push(
+            Diagnostic::general(
+                &codes::COMPILE_NO_BASE_IMAGE,
+                format!(
+                    "pool `{name}` has no base image: no MachineConfig sets osImageURL and no --base-image was given"
+                ),
+            )
+            .with_help("pass the cluster's OS image with --base-image (a digest reference), or set spec.osImageURL"),
+        );
+    }
+    if let Some(plan) = cx.plan
+        && !plan.reconcilable
+    {
+        for error in &plan.errors {
+            b.errors.push(
+                Diagnostic::general(
+                    &codes::COMPILE_IRRECONCILABLE,
+                    format!(
+                        "pool `{name}`: the update from {} is one the MCO refuses ({}: {})",
+                        plan.from.as_deref().unwrap_or("the --from state"),
+                        error.code,
+                        error.message
+                    ),
+                )
+                .with_help(format!("`mcc explain {}` says why; compile writes nothing for this pool", error.code)),
+            );
+        }
+    }
+    for node in cx.graph.apply_order() {
+        let Node::Entry(e) = &cx.graph.graph[node] else { continue };
+        let sources: Vec<String> = dedup(cx.graph.definitions(node).into_iter().map(|(n, _)| n));
+        if e.placement == Placement::Reject {
+            b.errors.push(
+                Diagnostic::new(
+                    &codes::COMPILE_REJECTED_ENTRY,
+                    e.span,
+                    format!(
+                        "`{}` is placed in reject: no image or node can hold it",
+                        crate::graph::describe(&e.subject)
+                    ),
+                )
+                .with_help("`mcc explain --entry` names the rule that rejects it; move the entry elsewhere"),
+            );
+            continue;
+        }
+        match &e.subject {
+            Subject::Path(path) => b.path_entry(path, e, sources),
+            Subject::Unit(unit) => b.unit_file(unit, e, sources),
+            Subject::Dropin { unit, name } => b.dropin(unit, name, e, sources),
+            Subject::Passwd(user) => b.passwd(user, sources),
+            _ => {}
+        }
+    }
+    b.unit_states();
+    let kernel_arguments = b.kernel_arguments();
+    let packages = b.packages();
+    if !b.tmpfiles.is_empty() {
+        let lines: Vec<String> = b.tmpfiles.iter().map(|l| l.line.clone()).collect();
+        let sources = dedup(b.tmpfiles.iter().flat_map(|l| l.sources.clone()));
+        let bytes = tmpfiles::file_contents(&name, &lines).into_bytes();
+        b.add_file(tmpfiles::PATH, 0o644, (0, 0), bytes, "image", "tmpfiles", sources, None);
+    }
+    b.add_parents();
+    let removals = b.removals();
+    if !b.errors.is_empty() {
+        return Err(b.errors);
+    }
+
+    let base_image = pool.os_image_url.url.clone();
+    let extensions_image =
+        Some(pool.base_os_extensions_container_image.url.clone()).filter(|u| !u.is_empty() && target != Target::Legacy);
+    let source_digest = source_digest(pool);
+    let labels: BTreeMap<String, String> = [
+        (LABEL_RENDERED, pool.name.clone()),
+        (LABEL_POOL, name.clone()),
+        (LABEL_BASE, base_image.clone()),
+        (LABEL_SOURCE_DIGEST, source_digest.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let layer_plan = LayerPlan {
+        schema: LAYER_PLAN_SCHEMA.into(),
+        pool: name.clone(),
+        rendered_config: pool.name.clone(),
+        target: target.name().into(),
+        profile: cx.options.policy.profile.name().into(),
+        base_image,
+        extensions_image,
+        source_digest,
+        mtime: cx.options.mtime,
+        labels,
+        entries: b.entries.into_values().collect(),
+        packages,
+        kernel_arguments,
+        tmpfiles: b.tmpfiles,
+        diff_id: String::new(),
+    };
+
+    let mut steps = Vec::new();
+    let plan = cx.plan;
+    if plan.is_some_and(|p| p.drain) {
+        steps.push(Step::Drain);
+    }
+    steps.extend(b.writes);
+    steps.extend(removals);
+    steps.extend(b.unit_steps);
+    for action in plan.map(|p| p.actions.as_slice()).unwrap_or_default() {
+        steps.extend(match action {
+            Action::Reboot => Some(Step::Reboot),
+            Action::DaemonReload => Some(Step::DaemonReload),
+            Action::Reload(service) => Some(Step::Reload { service: service.clone() }),
+            Action::Restart(service) => Some(Step::Restart { service: service.clone() }),
+            Action::Special => Some(Step::Reload { service: plan::decide::SPECIAL_SERVICE.into() }),
+            // The drain, when there is one, is the first step.
+            Action::Drain | Action::None => None,
+        });
+    }
+    let node_actions = NodeActions {
+        schema: NODE_ACTIONS_SCHEMA.into(),
+        pool: name.clone(),
+        rendered_config: pool.name.clone(),
+        from: plan.and_then(|p| p.from.clone()),
+        target: target.name().into(),
+        var_strategy: cx.options.var_strategy.name().into(),
+        rebuild: plan.is_some_and(|p| p.rebuild),
+        drain: plan.is_some_and(|p| p.drain),
+        reboot: plan.is_some_and(|p| p.reboot),
+        steps,
+    };
+    let containerfile = containerfile::render(&layer_plan, target, cx.options.lint);
+    Ok(CompiledPool { pool: name, layer_plan, node_actions, containerfile, blobs: b.blobs })
+}
+
+impl Builder<'_, '_> {
+    pub(super) fn baked(&self, e: &Entry) -> bool {
+        !e.node_side && self.target != Target::Legacy
+    }
+
+    pub(super) fn as_tmpfiles(&self, e: &Entry) -> bool {
+        self.cx.options.var_strategy == VarStrategy::Tmpfiles
+            && e.placement == Placement::Var
+            && self.target != Target::Legacy
+    }
+
+    pub(super) fn spec_sources(&self, ids: impl IntoIterator<Item = usize>) -> Vec<String> {
+        dedup(ids.into_iter().map(|i| self.cx.inputs.machine_configs[i].name().to_string()))
+    }
+}
+
+pub(super) fn dedup(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}

@@ -1,0 +1,179 @@
+//! The driver: the stages in their order, each handed what the ones before made.
+//!
+//! [`load`] reads every input and site policy file (the only stage that touches the filesystem)
+//! and models the objects; [`analyze`] renders every pool, loads the policies, builds each pool's
+//! graph and runs the lints, then runs the checks as their own later stage. The driver reads
+//! nothing and prints nothing itself: reading is the load stage's job, printing the CLI's.
+
+use std::collections::HashMap;
+
+use camino::Utf8PathBuf;
+
+use crate::codes;
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::graph::{self, PoolGraph};
+use crate::load::reader::Spanned;
+use crate::load::{self, InputPath, yaml};
+use crate::model::{self, Inputs};
+use crate::policy::ndp;
+use crate::policy::stdlib::{self, OcpVersion, Profile};
+use crate::render::{self, RenderOptions, RenderedPool};
+use crate::session::{Analysis, Compilation, PolicyOptions};
+use crate::source::{Sources, Span};
+use crate::{checks, compile, lints};
+
+/// Reads and models every input, and reads the site policy files (`.mcc/*.mcc` at the root of
+/// each directory input, then `policy_files`). Never fails: problems become diagnostics.
+pub fn load(
+    paths: &[InputPath],
+    policy_files: &[Utf8PathBuf],
+    stdin: &mut dyn FnMut() -> std::io::Result<String>,
+) -> Compilation {
+    let mut c = Compilation::default();
+    load::read_inputs(paths, &load::filter::InputFilter::default(), stdin, &mut c.sources, &mut c.diagnostics);
+    c.unreadable_input = c.diagnostics.iter().any(|d| d.code == &codes::INPUT_UNREADABLE);
+    c.input_files = c.sources.len();
+    let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();
+    for (id, text) in files {
+        let documents = yaml::parse_documents(id, &text, &mut c.diagnostics);
+        model::read_objects(&documents, &c.sources, &mut c.inputs, &mut c.diagnostics);
+    }
+    check_unique_names(&c.inputs, &mut c.diagnostics);
+    settle(&mut c.inputs, &mut c.diagnostics);
+    // Decided before the policy files are read: an unreadable policy file says nothing about
+    // whether the inputs hold any objects.
+    if c.inputs.is_empty() && !c.unreadable_input {
+        c.diagnostics.push(Diagnostic::general(
+            &codes::NO_INPUTS,
+            "no MachineConfig, MachineConfigPool, MachineConfiguration or MachineOSConfig found in the inputs",
+        ));
+    }
+    let site = load::site::read(paths, policy_files, &mut c.diagnostics);
+    c.unreadable_input |= site.unreadable;
+    c.site_policies = site.files;
+    c
+}
+
+/// Decisions that need every diagnostic of the inputs: a MachineConfig is valid only if no
+/// error points inside it (a duplicate key found while parsing YAML counts too), and YAML
+/// notes about documents mcc does not read (a Template, a Butane file) are dropped as noise.
+pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
+    let errors: Vec<Span> =
+        diagnostics.iter().filter(|d| d.severity() == Severity::Error).filter_map(|d| d.span).collect();
+    for mc in &mut inputs.machine_configs {
+        mc.valid = !errors.iter().any(|&e| mc.span.contains(e));
+    }
+    let i = &*inputs;
+    let objects: Vec<Span> = i
+        .machine_configs
+        .iter()
+        .map(|m| m.span)
+        .chain(i.pools.iter().map(|p| p.span))
+        .chain(i.machine_configurations.iter().map(|m| m.span))
+        .chain(i.machine_os_configs.iter().map(|m| m.span))
+        .collect();
+    diagnostics
+        .retain(|d| d.code != &codes::LEGACY_OCTAL || d.span.is_some_and(|s| objects.iter().any(|&o| o.contains(s))));
+}
+
+/// Two MachineConfigs (or pools) with one name cannot both exist in a cluster.
+fn check_unique_names(inputs: &Inputs, diagnostics: &mut Vec<Diagnostic>) {
+    let mut check = |kind: &str, names: Vec<&Spanned<String>>| {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for name in names {
+            if name.value.is_empty() {
+                continue;
+            }
+            if let Some(first) = seen.insert(&name.value, name.span) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        &codes::DUPLICATE_OBJECT,
+                        name.span,
+                        format!("a second {kind} named `{}`", name.value),
+                    )
+                    .with_related(first, "the first one")
+                    .with_help(
+                        "object names are unique in a cluster: applying both keeps only the last one; rename one",
+                    ),
+                );
+            }
+        }
+    };
+    check("MachineConfig", inputs.machine_configs.iter().map(|m| &m.metadata.name).collect());
+    check("MachineConfigPool", inputs.pools.iter().map(|p| &p.metadata.name).collect());
+}
+
+/// Renders every pool (or the one named) and sorts all diagnostics into their final order.
+pub(crate) fn render(c: &mut Compilation, options: &RenderOptions, only_pool: Option<&str>) -> Vec<RenderedPool> {
+    let pools = render::pools(&c.inputs, &mut c.sources, &mut c.diagnostics);
+    // Every pool takes part in selection (so "no pool selects" stays true), but only the one
+    // asked for is rendered and reported on.
+    let mut rendered = render::render(&c.inputs, &pools, options, &mut c.diagnostics);
+    if let Some(name) = only_pool {
+        rendered.retain(|p| p.pool.name() == name);
+    }
+    diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
+    rendered
+}
+
+/// Renders, analyses (policies, graphs, lints), then runs the checks; the diagnostics end up
+/// sorted into their final order.
+pub fn analyze(
+    c: &mut Compilation,
+    render_options: &RenderOptions,
+    options: &PolicyOptions,
+    only_pool: Option<&str>,
+) -> Analysis {
+    let rendered = render(c, render_options, only_pool);
+    let analysis = analyze_pools(c, rendered, options);
+    check(c, &analysis);
+    diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
+    analysis
+}
+
+/// Loads the policies (stdlib, then the site's policy files, then the site's
+/// `MachineConfiguration`, each over the one before), builds each pool's graph and runs the
+/// policy lints on it.
+fn analyze_pools(c: &mut Compilation, rendered: Vec<RenderedPool>, options: &PolicyOptions) -> Analysis {
+    let mut policies = stdlib::load(options.profile, options.ocp, &mut c.sources, &mut c.diagnostics);
+    for file in &c.site_policies {
+        policies.load_site(file.path.clone(), &file.text, &mut c.sources, &mut c.diagnostics);
+    }
+    let site = ndp::site_policy(&c.inputs, &mut c.diagnostics);
+    policies.disruption.merge(site.disruption.clone());
+    let graphs: Vec<PoolGraph> = rendered
+        .iter()
+        .map(|pool| {
+            let g = graph::build(
+                pool,
+                &c.inputs,
+                &policies.layout,
+                &policies.disruption,
+                options.target,
+                &mut c.diagnostics,
+            );
+            lints::run(pool, &g, &policies, &mut c.diagnostics);
+            g
+        })
+        .collect();
+    Analysis { rendered, policies, site, graphs }
+}
+
+/// The checks stage: what each pool's compilation would refuse, then the checks of `mcc check`
+/// (which read the diagnostics found so far).
+fn check(c: &mut Compilation, analysis: &Analysis) {
+    for (pool, graph) in analysis.rendered.iter().zip(&analysis.graphs) {
+        compile::lint(pool, graph, &mut c.diagnostics);
+    }
+    let mut found = Vec::new();
+    checks::run(c, analysis, &mut found);
+    c.diagnostics.extend(found);
+}
+
+/// The documentation page of a lint of the stdlib (`MCC6xxx`), for `mcc explain CODE`; `None`
+/// when no stdlib lint has that code.
+pub fn lint_page(code: &str) -> Option<String> {
+    let mut sources = Sources::default();
+    let policies = stdlib::load(Profile::default(), OcpVersion::default(), &mut sources, &mut Vec::new());
+    policies.lint_page(code, &sources)
+}

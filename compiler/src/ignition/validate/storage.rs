@@ -1,0 +1,194 @@
+//! Ignition's rules on storage entries: paths, owners, file and directory modes (with the MCO's
+//! extra rule on file modes), overwrite, and links.
+
+use std::collections::HashMap;
+
+use super::{Validator, clean, is_strictly_under};
+use crate::codes;
+use crate::diagnostic::Diagnostic;
+use crate::ignition::types::*;
+use crate::load::reader::Spanned;
+use crate::source::Span;
+
+impl Validator<'_> {
+    pub(super) fn storage(&mut self, config: &Ignition) {
+        let storage = &config.storage;
+        // Files, directories and links share one path namespace (`Storage.MergedKeys` → "Node").
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let nodes = storage
+            .directories
+            .iter()
+            .map(|d| &d.node)
+            .chain(storage.files.iter().map(|f| &f.node))
+            .chain(storage.links.iter().map(|l| &l.node));
+        for node in nodes {
+            self.path(&node.path);
+            self.owner(&node.user, "user");
+            self.owner(&node.group, "group");
+            if node.path.value.is_empty() {
+                continue;
+            }
+            if let Some(first) = seen.get(node.path.value.as_str()) {
+                self.push(
+                    Diagnostic::new(
+                        &codes::DUPLICATE_ENTRY,
+                        node.path.span,
+                        format!("duplicate entry defined: `{}`", node.path.value),
+                    )
+                    .with_label("defined again here")
+                    .with_related(*first, "first defined here")
+                    .with_help("files, directories and links share one path namespace; keep one entry"),
+                );
+            } else {
+                seen.insert(&node.path.value, node.path.span);
+            }
+        }
+        for file in &storage.files {
+            self.file(file);
+        }
+        for directory in &storage.directories {
+            if let Some(mode) = &directory.mode {
+                self.mode(mode, &directory.node.path.value, false);
+            }
+        }
+        self.links(storage);
+    }
+
+    /// `path not specified`, `path not absolute`, `path is not fully simplified` (`types/path.go`).
+    fn path(&mut self, path: &Spanned<String>) {
+        let p = path.value.as_str();
+        let problem = if p.is_empty() {
+            Some(("path not specified", "give the absolute path of the entry".to_string()))
+        } else if !p.starts_with('/') {
+            Some(("path not absolute", format!("write `/{p}`")))
+        } else if clean(p) != p {
+            Some(("path is not fully simplified", format!("write `{}`", clean(p))))
+        } else {
+            None
+        };
+        if let Some((message, help)) = problem {
+            self.push(Diagnostic::new(&codes::PATH_INVALID, path.span, message).with_help(help));
+        }
+    }
+
+    fn owner(&mut self, owner: &Owner, what: &str) {
+        if let (Some(id), Some(name)) = (&owner.id, &owner.name) {
+            self.push(
+                Diagnostic::new(
+                    &codes::OWNER_ID_AND_NAME,
+                    id.span.to(name.span),
+                    format!("cannot set both id and name of the {what}"),
+                )
+                .with_help("keep the numeric id (it can be baked into an image) or the name, not both"),
+            );
+        }
+    }
+
+    fn file(&mut self, file: &File) {
+        if let Some(mode) = &file.mode {
+            self.mode(mode, &file.node.path.value, true);
+        }
+        self.resource(&file.contents);
+        for fragment in &file.append {
+            self.resource(fragment);
+        }
+        if let Some(overwrite) = file.node.overwrite.as_ref().filter(|o| o.value)
+            && file.contents.source.is_none()
+        {
+            self.push(
+                Diagnostic::new(
+                    &codes::OVERWRITE_WITHOUT_SOURCE,
+                    overwrite.span,
+                    "overwrite must be false if source is unspecified",
+                )
+                .with_help("give `contents.source` (an empty file is `data:,`) or drop `overwrite`"),
+            );
+        }
+    }
+
+    /// Ignition: 0…07777 (`illegal file mode`); the MCO: no file above 0777
+    /// (`validateIgn3FileModes`). Directories keep Ignition's warning only.
+    fn mode(&mut self, mode: &Spanned<i64>, path: &str, is_file: bool) {
+        let m = mode.value;
+        if !(0..=0o7777).contains(&m) {
+            self.push(
+                Diagnostic::new(&codes::MODE_INVALID, mode.span, format!("illegal file mode {m}"))
+                    .with_help("modes are decimal numbers in JSON: 0644 is 420, 0755 is 493"),
+            );
+        } else if m & 0o7000 != 0 && is_file {
+            self.push(
+                Diagnostic::new(
+                    &codes::MODE_SPECIAL_BITS,
+                    mode.span,
+                    format!("invalid mode 0{m:o} for {path}, cannot exceed 0777"),
+                )
+                .with_label(format!("{m} is {m:#o}"))
+                .with_help(mode_help(m)),
+            );
+        } else if m & 0o7000 != 0 {
+            self.push(
+                Diagnostic::new(
+                    &codes::SPECIAL_MODE_IGNORED,
+                    mode.span,
+                    format!("mode {m:#o} sets setuid, setgid or sticky bits"),
+                )
+                .with_help("Ignition ignores these bits before spec 3.6; set them with a tmpfiles.d line instead"),
+            );
+        }
+    }
+
+    fn links(&mut self, storage: &Storage) {
+        let directories: Vec<&str> = storage.directories.iter().map(|d| d.node.path.value.as_str()).collect();
+        let link_paths: Vec<&str> = storage.links.iter().map(|l| l.node.path.value.as_str()).collect();
+        for link in &storage.links {
+            // 3.3 made the target optional in the schema but required by validation, empty or not.
+            match link.target.as_ref().filter(|t| !t.value.is_empty()) {
+                None if self.minor >= 3 => self.push(
+                    Diagnostic::new(&codes::LINK_TARGET_MISSING, link.node.span, "link target is required")
+                        .with_help("add `target:` with the path the link points to"),
+                ),
+                Some(target)
+                    if link.hard.as_ref().is_some_and(|h| h.value) && directories.contains(&target.value.as_str()) =>
+                {
+                    self.push(Diagnostic::new(
+                        &codes::HARD_LINK_TO_DIRECTORY,
+                        target.span,
+                        "hard link target is a directory",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        // No entry may be written through a link of the same config (`types/storage.go`).
+        let entries = storage
+            .files
+            .iter()
+            .map(|f| (&f.node, "file"))
+            .chain(storage.directories.iter().map(|d| (&d.node, "directory")))
+            .chain(storage.links.iter().map(|l| (&l.node, "link")));
+        for (node, kind) in entries {
+            if let Some(link) = link_paths.iter().find(|l| is_strictly_under(&node.path.value, l)) {
+                self.push(
+                    Diagnostic::new(
+                        &codes::PATH_THROUGH_LINK,
+                        node.path.span,
+                        format!("{kind} path includes link in config"),
+                    )
+                    .with_label(format!("`{link}` is a link of this config"))
+                    .with_help("write the entry at the link's target instead"),
+                );
+            }
+        }
+    }
+}
+
+/// A mode such as 664 was almost certainly meant as octal 0664 (decimal 436): say so.
+fn mode_help(mode: i64) -> String {
+    let digits = mode.to_string();
+    if (3..=4).contains(&digits.len()) && digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        let meant = i64::from_str_radix(&digits, 8).unwrap_or(mode);
+        format!("`{mode}` is decimal in JSON; if you meant octal 0{digits}, write `{meant}` (or `0o{digits}` in YAML)")
+    } else {
+        format!("the MCO refuses setuid, setgid and sticky bits; use 0{:o}", mode & 0o777)
+    }
+}

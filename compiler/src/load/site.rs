@@ -1,0 +1,111 @@
+//! Site policy files: `.mcc/*.mcc` at the root of each directory input, then every `--policy
+//! FILE`. Their text is read here, with the inputs, so that analysis does no I/O; the policy
+//! stage parses it.
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::codes;
+use crate::diagnostic::Diagnostic;
+use crate::load::InputPath;
+
+/// The directory at the root of the inputs whose `*.mcc` files are read as site policy.
+pub const SITE_DIR: &str = ".mcc";
+
+/// A site policy file as read, for the policy stage to parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyText {
+    pub path: Utf8PathBuf,
+    pub text: String,
+}
+
+/// What reading the site policy files found.
+#[derive(Debug, Default)]
+pub struct SitePolicies {
+    /// In the order they apply, each over the ones before.
+    pub files: Vec<PolicyText>,
+    /// True when a policy file could not be read (an `.mcc/` directory that cannot be listed
+    /// is reported but, as an empty policy directory, does not count).
+    pub unreadable: bool,
+}
+
+/// Reads `.mcc/*.mcc` at the root of each directory input (in input order), then the `--policy`
+/// files (`explicit`). A file that cannot be read is reported as `MCC0001` and the others are
+/// still read.
+pub fn read(paths: &[InputPath], explicit: &[Utf8PathBuf], diagnostics: &mut Vec<Diagnostic>) -> SitePolicies {
+    let mut read = SitePolicies::default();
+    for file in policy_files(paths, explicit, diagnostics) {
+        match std::fs::read_to_string(&file) {
+            Ok(text) => read.files.push(PolicyText { path: file, text }),
+            Err(error) => {
+                read.unreadable = true;
+                diagnostics.push(Diagnostic::about_path(
+                    &codes::INPUT_UNREADABLE,
+                    file.as_str(),
+                    format!("cannot read: {error}"),
+                ));
+            }
+        }
+    }
+    read
+}
+
+/// `.mcc/*.mcc` at the root of each directory input (in input order), then the `--policy` files.
+fn policy_files(paths: &[InputPath], explicit: &[Utf8PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Vec<Utf8PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if let InputPath::Path(p) = path
+            && p.is_dir()
+        {
+            match site_files(p) {
+                Ok(found) => files.extend(found),
+                Err(error) => diagnostics.push(Diagnostic::about_path(
+                    &codes::INPUT_UNREADABLE,
+                    p.join(SITE_DIR).as_str(),
+                    format!("cannot read: {error}"),
+                )),
+            }
+        }
+    }
+    files.extend(explicit.iter().cloned());
+    files
+}
+
+/// The site policy files of an input directory: `ROOT/.mcc/*.mcc`, sorted by name (byte
+/// order). No `.mcc` directory means no files.
+pub fn site_files(root: &Utf8Path) -> std::io::Result<Vec<Utf8PathBuf>> {
+    let dir = root.join(SITE_DIR);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in dir.read_dir_utf8()? {
+        let entry = entry?;
+        let path = entry.path();
+        if path.extension() == Some("mcc") && !entry.file_name().starts_with('.') && path.is_file() {
+            files.push(path.to_path_buf());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_files_are_the_mcc_files_of_the_dot_mcc_directory_by_name() {
+        let root = std::env::temp_dir().join(format!("mcc-site-files-{}", std::process::id()));
+        let root = Utf8PathBuf::from_path_buf(root).unwrap();
+        let _ = std::fs::remove_dir_all(&root);
+        assert!(site_files(&root).unwrap().is_empty(), "no directory, no files");
+        std::fs::create_dir_all(root.join(".mcc/sub")).unwrap();
+        for name in ["b.mcc", "a.mcc", "10-z.mcc", "notes.md", ".hidden.mcc", "sub/c.mcc"] {
+            std::fs::write(root.join(".mcc").join(name), "").unwrap();
+        }
+        let files = site_files(&root).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.file_name().unwrap()).collect();
+        assert_eq!(names, ["10-z.mcc", "a.mcc", "b.mcc"]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}

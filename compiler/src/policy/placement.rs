@@ -1,0 +1,59 @@
+//! Where an entry goes on an image-mode node ([`Placement`]) and how nodes are updated
+//! ([`Target`]): the vocabulary of the layout policies, which the classification stage applies.
+
+use crate::policy::layout::Place;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Target {
+    /// bootc-managed image-mode nodes (the default).
+    #[default]
+    Bootc,
+    RpmOstree,
+    Legacy,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Bootc => "bootc",
+            Target::RpmOstree => "rpm-ostree",
+            Target::Legacy => "legacy",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Placement {
+    Image,
+    Etc,
+    Var,
+    Rebootless,
+    Reject,
+}
+
+impl Placement {
+    pub const ALL: [Placement; 5] =
+        [Placement::Image, Placement::Etc, Placement::Var, Placement::Rebootless, Placement::Reject];
+
+    pub fn from_name(name: &str) -> Option<Placement> {
+        Placement::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Placement::Image => "image",
+            Placement::Etc => "etc",
+            Placement::Var => "var",
+            Placement::Rebootless => "rebootless",
+            Placement::Reject => "reject",
+        }
+    }
+
+    pub(crate) fn from_place(place: Place) -> Self {
+        match place {
+            Place::Image => Placement::Image,
+            Place::Etc => Placement::Etc,
+            Place::Var => Placement::Var,
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The vocabulary every stage after the graph shares: what was read ([`Compilation`]), what
+//! the analysis made of it ([`Analysis`]), and the options of the policy stages
+//! ([`PolicyOptions`]). The driver fills them in stage order; later stages only read them.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::graph::PoolGraph;
+use crate::load::site::PolicyText;
+use crate::model::Inputs;
+use crate::policy::ndp::SitePolicy;
+use crate::policy::placement::Target;
+use crate::policy::stdlib::{OcpVersion, Policies, Profile};
+use crate::render::RenderedPool;
+use crate::source::Sources;
+
+/// Everything read from the inputs: their text, the objects understood, and every diagnostic.
+#[derive(Debug, Default)]
+pub struct Compilation {
+    pub sources: Sources,
+    pub inputs: Inputs,
+    pub diagnostics: Vec<Diagnostic>,
+    /// True when some input path could not be read at all (a distinct exit code for the CLI).
+    pub unreadable_input: bool,
+    /// How many input files were read (the stdlib and other built-in sources come after them).
+    pub input_files: usize,
+    /// The site policy files read beside the inputs and given with `--policy`, in the order
+    /// they apply; the policy stage parses them.
+    pub(crate) site_policies: Vec<PolicyText>,
+}
+
+impl Compilation {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity() == severity).count()
+    }
+}
+
+/// What the policy stages need beyond rendering.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyOptions {
+    pub profile: Profile,
+    pub ocp: OcpVersion,
+    pub target: Target,
+    /// Site policy files given with `--policy`, read after those found in `.mcc/`.
+    pub policy_files: Vec<camino::Utf8PathBuf>,
+}
+
+/// Every pool rendered, classified into its graph, and linted.
+#[derive(Debug)]
+pub struct Analysis {
+    pub rendered: Vec<RenderedPool>,
+    pub policies: Policies,
+    pub site: SitePolicy,
+    pub graphs: Vec<PoolGraph>,
+}

@@ -1,0 +1,283 @@
+//! The driver: walks the steps in order, skips what the journal says is done, carries out each
+//! step, and records it in the journal before the next one starts.
+
+use std::io::Write;
+
+use mcc_contract::node_actions::{RemovedKind, Step};
+use mcc_contract::sha256_hex;
+
+use super::diagnostic::{failed, resolve_diagnostic};
+use super::fs::write_atomically;
+use super::journal::{self, JOURNAL_PATH, Journal, JournalStep, StepResult};
+use super::validate::{hard_link_target, parse_mode};
+use super::{Applier, Diagnostic, Report};
+
+/// How one step ended.
+pub(super) struct Outcome {
+    pub(super) result: StepResult,
+    /// What changed (or would), for the user; empty when nothing did.
+    pub(super) changes: Vec<String>,
+    /// A remark, such as why an action was not run.
+    pub(super) note: Option<String>,
+}
+
+impl Outcome {
+    pub(super) fn done(changes: Vec<String>) -> Outcome {
+        Outcome { result: StepResult::Done, changes, note: None }
+    }
+}
+
+/// The step's identity in the journal: `sha256:` of its JSON (contents are named by digest).
+fn step_digest(step: &Step) -> String {
+    format!("sha256:{}", sha256_hex(&serde_json::to_vec(step).expect("a step serializes")))
+}
+
+/// Whether a step is an action that `--run-actions` runs (printed otherwise), so that a run with
+/// it runs what an earlier run without it printed. `drain` is not: mcc never runs it.
+fn is_action(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::DaemonReload
+            | Step::Reload { .. }
+            | Step::Restart { .. }
+            | Step::Reboot
+            | Step::KernelArguments { .. }
+            | Step::Extensions { .. }
+            | Step::KernelType { .. }
+    )
+}
+
+impl Applier<'_> {
+    pub(super) fn run(&mut self, out: &mut dyn Write, report: &mut Report) {
+        let actions = &self.steps.actions;
+        let total = actions.steps.len();
+        let dry = self.options.dry_run;
+        let (mut journal, note) = self.load_journal();
+        let _ = writeln!(
+            out,
+            "mcc apply{}: pool {} ({}), {total} steps, onto {}{}",
+            if dry { " --dry-run" } else { "" },
+            actions.pool,
+            actions.rendered_config,
+            self.root.host_path().display(),
+            if dry { "; nothing is written" } else { "" },
+        );
+        if let Some(note) = note {
+            let _ = writeln!(out, "  {note}");
+        }
+        let mut carried_out = 0;
+        for (i, step) in actions.steps.iter().enumerate() {
+            let digest = step_digest(step);
+            if let Some(done) = journal.find(i, &digest) {
+                let complete = match done.result {
+                    StepResult::Done | StepResult::Ran => true,
+                    StepResult::Printed => !(self.options.run_actions && is_action(step)),
+                };
+                if complete {
+                    report.skipped += 1;
+                    continue;
+                }
+            }
+            if self.options.crash_after == Some(carried_out) && carried_out == 0 {
+                std::process::abort();
+            }
+            let label = format!("{}/{total} {}", i + 1, describe(step));
+            // A reboot is journaled before it runs: after it, nothing runs, and a reboot that
+            // happened must not be run again by the next apply.
+            let reboot = matches!(step, Step::Reboot) && self.options.run_actions && !dry;
+            if reboot {
+                let record = JournalStep {
+                    index: i,
+                    op: step.op().to_string(),
+                    digest: digest.clone(),
+                    result: StepResult::Ran,
+                };
+                journal.record(record);
+                if let Err(diagnostic) = self.save_journal(&journal) {
+                    report.diagnostics.push(*diagnostic);
+                    break;
+                }
+                let _ = out.flush();
+            }
+            let outcome = match self.step(step, &label) {
+                Ok(outcome) => outcome,
+                Err(diagnostic) => {
+                    let _ = writeln!(out, "  {label}: failed");
+                    report.diagnostics.push(*diagnostic);
+                    if reboot {
+                        journal.steps.retain(|s| s.index != i);
+                        let _ = self.save_journal(&journal);
+                    }
+                    break;
+                }
+            };
+            let status = match (&outcome.result, outcome.changes.is_empty()) {
+                (StepResult::Done, true) => {
+                    report.unchanged += 1;
+                    "unchanged".to_string()
+                }
+                (StepResult::Done, false) => {
+                    report.changed += 1;
+                    outcome.changes.join("; ")
+                }
+                (StepResult::Printed, _) => {
+                    report.printed += 1;
+                    outcome.changes.join("; ")
+                }
+                (StepResult::Ran, _) => {
+                    report.ran += 1;
+                    outcome.changes.join("; ")
+                }
+            };
+            let note = outcome.note.map(|n| format!(" ({n})")).unwrap_or_default();
+            let _ = writeln!(out, "  {label}: {status}{note}");
+            if dry {
+                continue;
+            }
+            carried_out += 1;
+            if reboot {
+                continue;
+            }
+            if self.options.crash_after == Some(carried_out) {
+                std::process::abort();
+            }
+            journal.record(JournalStep { index: i, op: step.op().to_string(), digest, result: outcome.result });
+            if let Err(diagnostic) = self.save_journal(&journal) {
+                report.diagnostics.push(*diagnostic);
+                break;
+            }
+        }
+        let summary = if report.skipped == total && total > 0 {
+            format!("nothing to do: {total} steps already applied (journal {JOURNAL_PATH})")
+        } else if report.failed() {
+            format!(
+                "stopped at a failed step: {} changed, {} unchanged before it; the journal keeps them, so a second run resumes there",
+                report.changed, report.unchanged
+            )
+        } else {
+            let mut parts = vec![
+                format!("{} {}", report.changed, if dry { "would change" } else { "changed" }),
+                format!("{} unchanged", report.unchanged),
+            ];
+            if report.printed > 0 {
+                parts.push(format!("{} actions printed, not run (--run-actions runs them)", report.printed));
+            }
+            if report.ran > 0 {
+                parts.push(format!("{} actions run", report.ran));
+            }
+            if report.skipped > 0 {
+                parts.push(format!("{} already applied (journal)", report.skipped));
+            }
+            format!("{}{total} steps: {}", if dry { "dry run of " } else { "applied " }, parts.join(", "))
+        };
+        let _ = writeln!(out, "{summary}");
+    }
+
+    pub(super) fn load_journal(&self) -> (Journal, Option<String>) {
+        let actions = &self.steps.actions;
+        let fresh = Journal::new(&self.steps.digest, &actions.pool, &actions.rendered_config);
+        let bytes = match self.read(JOURNAL_PATH) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return (fresh, None),
+            Err(e) => return (fresh, Some(format!("the journal {JOURNAL_PATH} cannot be read ({e}): starting over"))),
+        };
+        match serde_json::from_slice::<Journal>(&bytes) {
+            Ok(j) if j.schema == journal::JOURNAL_SCHEMA && j.plan == self.steps.digest => {
+                let note = (!j.steps.is_empty() && j.steps.len() < actions.steps.len()).then(|| {
+                    format!("resuming: the journal has {} of the {} steps", j.steps.len(), actions.steps.len())
+                });
+                (j, note)
+            }
+            Ok(j) => (
+                fresh,
+                Some(format!(
+                    "the journal is of another plan ({}, {}): this one starts from its first step",
+                    j.rendered_config, j.plan
+                )),
+            ),
+            Err(_) => (fresh, Some(format!("the journal {JOURNAL_PATH} does not parse: starting over"))),
+        }
+    }
+
+    pub(super) fn save_journal(&self, journal: &Journal) -> Result<(), Box<Diagnostic>> {
+        let resolved =
+            self.root.resolve_creating(JOURNAL_PATH, false).map_err(|e| resolve_diagnostic("the journal", e))?;
+        write_atomically(&resolved, &journal.to_bytes(), 0o644, 0, 0)
+            .map_err(|e| failed(format!("cannot write the journal {JOURNAL_PATH}: {e}")))
+    }
+
+    pub(super) fn step(&mut self, step: &Step, label: &str) -> Result<Outcome, Box<Diagnostic>> {
+        match step {
+            Step::Drain => Ok(Outcome {
+                result: StepResult::Printed,
+                changes: vec![
+                    "not run: mcc apply cannot drain; drain the node before applying (`oc adm drain NODE`)".into(),
+                ],
+                note: None,
+            }),
+            Step::Mkdir { path, mode, owner, .. } => {
+                let (uid, gid) = self.owner(label, owner)?;
+                let mode = parse_mode(mode).unwrap_or(0o755);
+                self.put_dir(label, path, mode, uid, gid).map(Outcome::done)
+            }
+            Step::Write { path, mode, owner, content, append, .. } => {
+                let (uid, gid) = self.owner(label, owner)?;
+                let mut bytes = self.steps.bytes(content).map_err(|m| failed(format!("{label}: {m}")))?;
+                for fragment in append {
+                    bytes.extend(self.steps.bytes(fragment).map_err(|m| failed(format!("{label}: {m}")))?);
+                }
+                let mode = parse_mode(mode).unwrap_or(0o644);
+                self.put_file(label, path, &bytes, mode, uid, gid).map(Outcome::done)
+            }
+            Step::WriteUnit { path, content, .. } | Step::WriteDropin { path, content, .. } => {
+                let bytes = self.steps.bytes(content).map_err(|m| failed(format!("{label}: {m}")))?;
+                self.put_file(label, path, &bytes, 0o644, 0, 0).map(Outcome::done)
+            }
+            Step::Link { path, target, hard: false, owner, .. } => {
+                let (uid, gid) = self.owner(label, owner)?;
+                self.put_symlink(label, path, target, uid, gid).map(Outcome::done)
+            }
+            Step::Link { path, target, hard: true, .. } => {
+                self.put_hard_link(label, path, &hard_link_target(path, target)).map(Outcome::done)
+            }
+            Step::Remove { path, kind, unit } => {
+                let mut changes = Vec::new();
+                if *kind == RemovedKind::Unit
+                    && let Some(unit) = unit
+                {
+                    changes.extend(self.disable_natively(label, unit)?);
+                }
+                changes.extend(self.remove(label, path, *kind == RemovedKind::Directory)?);
+                Ok(Outcome::done(changes))
+            }
+            Step::SshKeys { user, path, keys, mode, directory_mode, .. } => {
+                self.ssh_keys(label, user, path, keys, mode, directory_mode).map(Outcome::done)
+            }
+            Step::PasswordHash { user, hash, .. } => self.password(label, user, hash).map(Outcome::done),
+            Step::MaskUnit { name, .. } => self.mask(label, name).map(Outcome::done),
+            Step::EnableUnit { name, .. } => self.enable(label, name),
+            Step::DisableUnit { name, .. } => self.disable(label, name),
+            // What is left are the actions (`is_action`), run or printed.
+            _ => self.action_step(label, step),
+        }
+    }
+}
+
+/// A step, for the user: its op and what it is about.
+fn describe(step: &Step) -> String {
+    let op = step.op();
+    match step {
+        Step::Mkdir { path, .. }
+        | Step::Write { path, .. }
+        | Step::Remove { path, .. }
+        | Step::WriteUnit { path, .. }
+        | Step::WriteDropin { path, .. } => format!("{op} {path}"),
+        Step::Link { path, target, .. } => format!("{op} {path} → {target}"),
+        Step::SshKeys { user, .. } | Step::PasswordHash { user, .. } => format!("{op} {user}"),
+        Step::MaskUnit { name, .. } | Step::EnableUnit { name, .. } | Step::DisableUnit { name, .. } => {
+            format!("{op} {name}")
+        }
+        Step::Reload { service } | Step::Restart { service } => format!("{op} {service}"),
+        _ => op.to_string(),
+    }
+}

@@ -1,0 +1,317 @@
+//! `mcc apply` runs that are interrupted, repeated or carry actions, with the real binary against
+//! scratch roots:
+//!
+//! - a run killed after any step (the `MCC_APPLY_CRASH_AFTER=N` test hook aborts after the N-th
+//!   step changed the tree, before the journal records it) and run again ends in exactly the
+//!   tree of an uninterrupted run, journal included;
+//! - a second run of the same plan changes nothing, not even a modification time, and says so;
+//! - `--dry-run` changes nothing and lists what would change;
+//! - `--run-actions` runs the actions through the `systemctl` found on PATH (a stub here that logs
+//!   its arguments); without it they are printed; a failed action fails the apply and is retried
+//!   by the next run;
+//! - a plan compiled from the old state removes what the old one wrote; a hard link is made once.
+//!
+//! Writing root-owned files needs root: run as another user, these tests are skipped, except in
+//! CI (`CI` set), where they fail.
+
+mod apply_support;
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use apply_support::{
+    MACHINE_CONFIG, apply, compile_legacy, compiled_plan, hand_plan, inline, require_root, skeleton, snapshot,
+    write_step,
+};
+use serde_json::json;
+
+#[test]
+fn an_interrupted_apply_resumes_and_ends_in_the_same_tree() {
+    if !require_root("an_interrupted_apply_resumes_and_ends_in_the_same_tree") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (plan, steps) = compiled_plan(tmp.path());
+    let epoch = [("SOURCE_DATE_EPOCH", "1750000000".to_string())];
+    let whole = tmp.path().join("whole");
+    skeleton(&whole);
+    let run = apply(&plan, &whole, &[], &epoch);
+    assert_eq!(run.code, Some(0), "{run}");
+    let expected = snapshot(&whole, false);
+    assert!(expected.contains_key("/var/lib/mcc/apply-journal.json"), "{expected:#?}");
+    for n in 1..=steps {
+        let root = tmp.path().join(format!("crash-{n}"));
+        skeleton(&root);
+        let crashed = apply(&plan, &root, &[], &[("MCC_APPLY_CRASH_AFTER", n.to_string()), epoch[0].clone()]);
+        assert_eq!(crashed.code, None, "the hook aborts the run after step {n}\n{crashed}");
+        let resumed = apply(&plan, &root, &[], &epoch);
+        assert_eq!(resumed.code, Some(0), "{resumed}");
+        if n > 1 {
+            assert!(
+                resumed.stdout.contains(&format!("resuming: the journal has {} of the {steps} steps", n - 1)),
+                "{resumed}"
+            );
+        }
+        let got = snapshot(&root, false);
+        let diff: Vec<_> = expected
+            .iter()
+            .filter(|(k, v)| got.get(*k) != Some(v))
+            .map(|(k, v)| format!("{k}: expected {v}, got {:?}", got.get(k)))
+            .chain(got.keys().filter(|k| !expected.contains_key(*k)).map(|k| format!("{k}: unexpected {}", got[k])))
+            .collect();
+        assert!(diff.is_empty(), "killed after step {n} and run again, the tree differs:\n{}", diff.join("\n"));
+    }
+}
+
+#[test]
+fn a_second_apply_changes_nothing_and_says_so() {
+    if !require_root("a_second_apply_changes_nothing_and_says_so") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (plan, steps) = compiled_plan(tmp.path());
+    let root = tmp.path().join("root");
+    skeleton(&root);
+    let first = apply(&plan, &root, &[], &[]);
+    assert_eq!(first.code, Some(0), "{first}");
+    assert!(
+        first.stdout.contains("wrote /usr/local/bin/app-helper (→ /var/usrlocal/bin/app-helper) (0755 0:0, 21 bytes)"),
+        "{first}"
+    );
+    assert!(
+        first.stdout.contains(
+            "linked /etc/systemd/system/multi-user.target.wants/app.service → /etc/systemd/system/app.service"
+        ),
+        "{first}"
+    );
+    assert!(first.stdout.contains("not run: systemctl reboot"), "{first}");
+    let state = fs::symlink_metadata(root.join("var/lib/app/state")).unwrap();
+    assert_eq!(
+        (state.uid(), state.gid(), state.mode() & 0o7777),
+        (1000, 1000, 0o640),
+        "owner by name, from the root's passwd"
+    );
+    let shadow = fs::read_to_string(root.join("etc/shadow")).unwrap();
+    assert!(shadow.contains("\ncore:$6$salt$hash:"), "{shadow}");
+    let keys = root.join("var/home/core/.ssh/authorized_keys.d/ignition");
+    assert_eq!(fs::read_to_string(&keys).unwrap(), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMcc test@example\n");
+    assert_eq!(fs::symlink_metadata(root.join("var/home/core/.ssh")).unwrap().mode() & 0o7777, 0o700);
+
+    let before = snapshot(&root, true);
+    let second = apply(&plan, &root, &[], &[]);
+    assert_eq!(second.code, Some(0), "{second}");
+    assert!(second.stdout.contains(&format!("nothing to do: {steps} steps already applied")), "{second}");
+    assert_eq!(snapshot(&root, true), before, "not even a modification time changed");
+
+    // Without the journal, every step finds the tree as it should be: still nothing is rewritten.
+    fs::remove_file(root.join("var/lib/mcc/apply-journal.json")).unwrap();
+    let before = snapshot(&root, true);
+    let third = apply(&plan, &root, &[], &[]);
+    assert_eq!(third.code, Some(0), "{third}");
+    assert!(third.stdout.contains(" 0 changed,"), "{third}");
+    let after = snapshot(&root, true);
+    let changed: Vec<_> = after.iter().filter(|(k, v)| before.get(*k) != Some(v)).map(|(k, _)| k.as_str()).collect();
+    assert_eq!(changed, ["/var/lib/mcc", "/var/lib/mcc/apply-journal.json"], "only the journal is written again");
+}
+
+#[test]
+fn a_dry_run_changes_nothing() {
+    if !require_root("a_dry_run_changes_nothing") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (plan, steps) = compiled_plan(tmp.path());
+    let root = tmp.path().join("root");
+    skeleton(&root);
+    let before = snapshot(&root, true);
+    let run = apply(&plan, &root, &["--dry-run"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(snapshot(&root, true), before, "a dry run writes nothing, not even the journal");
+    assert!(run.stdout.contains("would create /etc/app and write /etc/app/app.conf (0600 0:0, 10 bytes)"), "{run}");
+    assert!(run.stdout.contains("would print, not run: systemctl reboot"), "{run}");
+    assert!(run.stdout.contains(&format!("dry run of {steps} steps")), "{run}");
+    // --dry-run and --run-actions do not go together.
+    let run = apply(&plan, &root, &["--dry-run", "--run-actions"], &[]);
+    assert_eq!(run.code, Some(64), "{run}");
+}
+
+/// A directory holding a `systemctl` that appends its arguments to `log` and exits with `code`
+/// (only for `verb`, when given).
+fn stub_systemctl(dir: &Path, log: &Path, failing_verb: Option<&str>) -> String {
+    fs::create_dir_all(dir).unwrap();
+    let fail = failing_verb.map_or(String::new(), |verb| {
+        format!("case \" $* \" in *\" {verb} \"*) echo \"Failed to {verb}: unit not found\" >&2; exit 5;; esac\n")
+    });
+    let script = format!("#!/bin/sh\n{fail}echo \"$*\" >> '{}'\n", log.display());
+    let path = dir.join("systemctl");
+    fs::write(&path, script).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
+}
+
+fn actions_plan(dir: &Path) -> PathBuf {
+    let unit = "[Service]\nExecStart=/usr/bin/true\n[Install]\nWantedBy=multi-user.target\n";
+    hand_plan(
+        dir,
+        json!([
+            { "op": "drain" },
+            { "op": "write-unit", "name": "x.service", "path": "/etc/systemd/system/x.service", "content": inline(unit), "placement": "etc", "sources": ["test"] },
+            { "op": "enable-unit", "name": "x.service", "sources": ["test"] },
+            { "op": "daemon-reload" },
+            { "op": "restart", "service": "crio.service" },
+            { "op": "reload", "service": "x.service" },
+            { "op": "reboot" },
+        ]),
+    )
+}
+
+fn log_lines(log: &Path) -> Vec<String> {
+    fs::read_to_string(log).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn run_actions_runs_them_through_systemctl_and_without_it_they_are_printed() {
+    if !require_root("run_actions_runs_them_through_systemctl_and_without_it_they_are_printed") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = actions_plan(tmp.path());
+    let log = tmp.path().join("systemctl.log");
+    let path = stub_systemctl(&tmp.path().join("bin"), &log, None);
+    let env = [("PATH", path)];
+
+    // Without --run-actions: printed, never run; the unit is enabled in the tree by mcc itself.
+    let root = tmp.path().join("printed");
+    skeleton(&root);
+    let run = apply(&plan, &root, &[], &env);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(log_lines(&log).is_empty(), "systemctl was not run: {:?}", log_lines(&log));
+    for line in [
+        "not run: systemctl daemon-reload",
+        "not run: systemctl restart crio.service",
+        "not run: systemctl reload x.service",
+        "not run: systemctl reboot",
+    ] {
+        assert!(run.stdout.contains(line), "{line}\n{run}");
+    }
+    assert_eq!(
+        fs::read_link(root.join("etc/systemd/system/multi-user.target.wants/x.service")).unwrap(),
+        Path::new("/etc/systemd/system/x.service")
+    );
+    // Run again with --run-actions: the printed actions run now, the files are not touched.
+    let run = apply(&plan, &root, &["--run-actions"], &env);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(log_lines(&log), ["daemon-reload", "restart crio.service", "reload x.service", "reboot"]);
+    let run = apply(&plan, &root, &["--run-actions"], &env);
+    assert!(
+        run.stdout.contains("nothing to do: 7 steps already applied"),
+        "neither the reboot nor the drain twice\n{run}"
+    );
+    assert_eq!(log_lines(&log).len(), 4);
+
+    // A fresh root with --run-actions: enable goes through systemctl too, as the MCD runs it.
+    fs::remove_file(&log).unwrap();
+    let root = tmp.path().join("ran");
+    skeleton(&root);
+    let run = apply(&plan, &root, &["--run-actions"], &env);
+    assert_eq!(run.code, Some(0), "{run}");
+    let root_text = root.to_str().unwrap();
+    assert_eq!(
+        log_lines(&log),
+        [
+            format!("--root {root_text} enable x.service"),
+            "daemon-reload".into(),
+            "restart crio.service".into(),
+            "reload x.service".into(),
+            "reboot".into()
+        ]
+    );
+}
+
+#[test]
+fn a_failed_action_fails_the_apply_and_the_next_run_retries_it() {
+    if !require_root("a_failed_action_fails_the_apply_and_the_next_run_retries_it") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = actions_plan(tmp.path());
+    let log = tmp.path().join("systemctl.log");
+    let root = tmp.path().join("root");
+    skeleton(&root);
+    let failing = [("PATH", stub_systemctl(&tmp.path().join("failing"), &log, Some("reload")))];
+    let run = apply(&plan, &root, &["--run-actions"], &failing);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(run.stderr.contains("MCC5107") && run.stderr.contains("`systemctl reload x.service` failed"), "{run}");
+    assert_eq!(
+        log_lines(&log),
+        [format!("--root {} enable x.service", root.display()), "daemon-reload".into(), "restart crio.service".into()]
+    );
+    let working = [("PATH", stub_systemctl(&tmp.path().join("working"), &log, None))];
+    let run = apply(&plan, &root, &["--run-actions"], &working);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("resuming: the journal has 5 of the 7 steps"), "{run}");
+    assert_eq!(log_lines(&log)[3..], ["reload x.service", "reboot"]);
+}
+
+#[test]
+fn a_plan_compiled_from_the_old_state_removes_what_the_old_one_wrote() {
+    if !require_root("a_plan_compiled_from_the_old_state_removes_what_the_old_one_wrote") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (old_plan, _) = compiled_plan(tmp.path());
+    let root = tmp.path().join("root");
+    skeleton(&root);
+    let run = apply(&old_plan, &root, &[], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(root.join("etc/systemd/system/multi-user.target.wants/app.service").is_symlink());
+
+    // The new state: app.service and the link are gone, app.conf changed.
+    let units_at = MACHINE_CONFIG.find("    systemd:").unwrap();
+    let new_config = format!(
+        "{}    systemd:\n      units:\n        - name: bad.service\n          mask: true\n",
+        &MACHINE_CONFIG[..units_at]
+    )
+    .replace("key%3Dvalue%0A", "key%3Dvalue2%0A")
+    .replace("      links:\n        - path: /etc/app/current\n          target: /etc/app/app.conf\n", "");
+    let (old_dir, new_dir) = (tmp.path().join("old"), tmp.path().join("new"));
+    fs::create_dir_all(&old_dir).unwrap();
+    fs::create_dir_all(&new_dir).unwrap();
+    fs::write(old_dir.join("mc.yaml"), MACHINE_CONFIG).unwrap();
+    fs::write(new_dir.join("mc.yaml"), new_config).unwrap();
+    let out = tmp.path().join("out-new");
+    compile_legacy(&[new_dir.to_str().unwrap(), "--from", old_dir.to_str().unwrap()], &out);
+    let run = apply(&out.join("worker"), &root, &[], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("the journal is of another plan"), "{run}");
+    assert!(
+        run.stdout.contains("removed /etc/systemd/system/multi-user.target.wants/app.service"),
+        "disabled first\n{run}"
+    );
+    for gone in ["etc/systemd/system/app.service", "etc/systemd/system/app.service.d/10-env.conf", "etc/app/current"] {
+        assert!(fs::symlink_metadata(root.join(gone)).is_err(), "{gone} is removed\n{run}");
+    }
+    assert_eq!(fs::read_to_string(root.join("etc/app/app.conf")).unwrap(), "key=value2\n");
+    assert!(fs::read_link(root.join("etc/systemd/system/bad.service")).is_ok_and(|t| t == Path::new("/dev/null")));
+}
+
+#[test]
+fn a_hard_link_is_made_once_and_then_left_alone() {
+    if !require_root("a_hard_link_is_made_once_and_then_left_alone") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    skeleton(&root);
+    let link = json!({ "op": "link", "path": "/etc/app/alias", "target": "data", "hard": true, "placement": "etc", "sources": ["test"] });
+    let plan = hand_plan(tmp.path(), json!([write_step("/etc/app/data", "shared\n"), link]));
+    let run = apply(&plan, &root, &[], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let (data, alias) =
+        (fs::metadata(root.join("etc/app/data")).unwrap(), fs::symlink_metadata(root.join("etc/app/alias")).unwrap());
+    assert_eq!((data.ino(), data.nlink()), (alias.ino(), 2), "one inode, two names");
+    fs::remove_file(root.join("var/lib/mcc/apply-journal.json")).unwrap();
+    let run = apply(&plan, &root, &[], &[]);
+    assert!(run.stdout.contains("2/2 link /etc/app/alias → data: unchanged"), "{run}");
+}
