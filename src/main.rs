@@ -1,20 +1,27 @@
 //! `mcc`, the MachineConfig compiler: the command line over `mcc-compiler`.
 //!
-//! This binary parses arguments, reads stdin, renders results and diagnostics and picks exit
-//! codes; everything else lives in the compiler library.
+//! This binary parses arguments, reads stdin, decides colours, writes results and diagnostics
+//! and picks exit codes; everything else lives in the compiler library.
 
-mod apply_cmd;
-mod build_cmd;
-mod cli;
-mod compile_cmd;
+mod args;
+mod commands;
+mod error;
 mod git;
-mod github;
-mod output;
 mod plan_view;
-mod sarif;
+mod session;
+mod streams;
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
 fn main() -> ExitCode {
-    cli::run()
+    match args::Cli::try_parse() {
+        Ok(cli) => error::exit_code(commands::run(cli.command)),
+        // `--help` and `--version` arrive here too: they print on stdout and exit 0.
+        Err(error) => {
+            let _ = error.print();
+            ExitCode::from(if error.use_stderr() { 64 } else { 0 })
+        }
+    }
 }

@@ -1,20 +1,14 @@
 //! How a plan looks: a terraform-like text for people, the `mcc.plan/v1` JSON for machines.
 
-use std::io::IsTerminal;
-
 use mcc_compiler::{Action, Change, Placement, PoolPlan, Target};
 use serde_json::{Value, json};
 
-/// ANSI styles, or nothing when colour is off (`NO_COLOR`, or stdout is not a terminal).
+/// ANSI styles, or nothing when colour is off (the caller decides, for stdout).
 struct Paint {
     on: bool,
 }
 
 impl Paint {
-    fn new() -> Self {
-        Paint { on: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal() }
-    }
-
     fn paint(&self, code: &str, text: &str) -> String {
         if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
@@ -62,8 +56,8 @@ fn disruption(actions: &[Action]) -> String {
         .join(", ")
 }
 
-pub fn human(plans: &[PoolPlan], target: Target, header: &str) -> String {
-    let paint = Paint::new();
+pub fn human(plans: &[PoolPlan], target: Target, header: &str, colour: bool) -> String {
+    let paint = Paint { on: colour };
     let mut out = format!("{}\n\n", paint.bold(header));
     out.push_str("  + add   ~ change   - remove\n");
     out.push_str("  placement: image (baked), /etc (baked, 3-way merged), /var (written on the node), node (written on the node, rebootless)\n");

@@ -144,6 +144,14 @@ fn summary_problems(report: &Value, human: &str) -> Vec<String> {
 
 /// What `render --format json` printed must be a List of rendered MachineConfigs.
 fn render_problems(run: &Run) -> Vec<String> {
+    // A failed render prints no list at all (an empty one would read as a rendered state).
+    if run.code != Some(0) {
+        return if run.stdout.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("a failed render printed:\n{}", run.stdout)]
+        };
+    }
     let list: Value = match serde_json::from_str(&run.stdout) {
         Ok(list) => list,
         Err(error) => return vec![format!("render output is not JSON: {error}\n{}", run.stdout)],

@@ -23,6 +23,7 @@ pub mod codes;
 pub mod compile;
 pub mod diagnostic;
 pub(crate) mod driver;
+pub mod emit;
 pub(crate) mod explain;
 pub(crate) mod glob;
 pub(crate) mod graph;

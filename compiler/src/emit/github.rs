@@ -5,24 +5,23 @@
 //! as plain lines: every diagnostic is in the log. When `$GITHUB_STEP_SUMMARY` names a file, a
 //! Markdown summary is appended to it.
 
-use std::io::Write;
+use std::io::{self, Write};
 
-use mcc_compiler::diagnostic::{Diagnostic, Severity};
-
-use crate::output::{self, CheckReport, Place};
+use super::{CheckReport, Emitter, Place, place, short_line};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// GitHub's limit of annotations of one kind per step.
-pub const ANNOTATIONS_PER_KIND: usize = 10;
+const ANNOTATIONS_PER_KIND: usize = 10;
 /// GitHub's limit on a step summary (1 MiB), with room for the closing note.
 const SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
 
 /// Escapes a command's message: `%`, CR and LF, as the runner unescapes them.
-pub fn escape_data(text: &str) -> String {
+fn escape_data(text: &str) -> String {
     text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a command property's value: as data, and `:` and `,`, which end a property.
-pub fn escape_property(text: &str) -> String {
+fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
@@ -36,10 +35,10 @@ fn command(severity: Severity) -> &'static str {
 
 /// The workflow command that annotates one diagnostic. Columns are given only when the span
 /// starts and ends on one line, the only case in which GitHub uses them.
-pub fn annotation(report: &CheckReport, d: &Diagnostic) -> String {
+fn annotation(report: &CheckReport, d: &Diagnostic) -> String {
     let mut properties = Vec::new();
-    if let Some(Place { file, region }) = output::place(report.compilation, d) {
-        properties.push(format!("file={}", escape_property(&output::repo_path(&file))));
+    if let Some(Place { file, region }) = place(report.compilation, d) {
+        properties.push(format!("file={}", escape_property(&report.repo_path(&file))));
         if let Some(r) = region {
             properties.push(format!("line={}", r.line));
             properties.push(format!("endLine={}", r.end_line));
@@ -59,31 +58,36 @@ pub fn annotation(report: &CheckReport, d: &Diagnostic) -> String {
 
 /// A diagnostic that is not annotated, as a log line that the runner cannot take for a command.
 fn plain_line(report: &CheckReport, d: &Diagnostic) -> String {
-    let line = output::short_line(report.compilation, d);
+    let line = short_line(report.compilation, d);
     if line.starts_with("::") { format!("./{line}") } else { line }
 }
 
-/// Prints every diagnostic: the first 10 of each kind as annotations, the rest as plain lines,
-/// then the summary line.
-pub fn print(report: &CheckReport, out: &mut dyn Write) {
-    let mut annotated = [0usize; 3];
-    let mut plain = 0;
-    for d in &report.compilation.diagnostics {
-        let kind = &mut annotated[d.severity() as usize];
-        if *kind < ANNOTATIONS_PER_KIND {
-            *kind += 1;
-            let _ = writeln!(out, "{}", annotation(report, d));
-        } else {
-            plain += 1;
-            let _ = writeln!(out, "{}", plain_line(report, d));
+/// The workflow log: every diagnostic, the first 10 of each kind as annotations, the rest as
+/// plain lines, then the summary line.
+pub struct Github;
+
+impl Emitter for Github {
+    fn emit(&self, out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
+        let mut annotated = [0usize; 3];
+        let mut plain = 0;
+        for d in &report.compilation.diagnostics {
+            let kind = &mut annotated[d.severity() as usize];
+            if *kind < ANNOTATIONS_PER_KIND {
+                *kind += 1;
+                writeln!(out, "{}", annotation(report, d))?;
+            } else {
+                plain += 1;
+                writeln!(out, "{}", plain_line(report, d))?;
+            }
         }
-    }
-    let _ = writeln!(out, "{}", report.summary());
-    if plain > 0 {
-        let _ = writeln!(
-            out,
-            "{plain} more diagnostics are only in the log above: GitHub shows at most {ANNOTATIONS_PER_KIND} annotations of each kind per step"
-        );
+        writeln!(out, "{}", report.summary())?;
+        if plain > 0 {
+            writeln!(
+                out,
+                "{plain} more diagnostics are only in the log above: GitHub shows at most {ANNOTATIONS_PER_KIND} annotations of each kind per step"
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -97,9 +101,17 @@ fn cell(text: &str) -> String {
         .replace(['\r', '\n'], "<br>")
 }
 
-/// The Markdown step summary: a table of counts, then one row a diagnostic (cut short, with a
-/// note, before GitHub's 1 MiB limit).
-pub fn step_summary(report: &CheckReport) -> String {
+/// The Markdown step summary, appended to `$GITHUB_STEP_SUMMARY` by the caller: a table of
+/// counts, then one row a diagnostic (cut short, with a note, before GitHub's 1 MiB limit).
+pub struct GithubSummary;
+
+impl Emitter for GithubSummary {
+    fn emit(&self, out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
+        out.write_all(step_summary(report).as_bytes())
+    }
+}
+
+fn step_summary(report: &CheckReport) -> String {
     let mut text = format!(
         "### mcc check\n\n{}\n\n| errors | warnings | infos | suppressed | ignored |\n| ---: | ---: | ---: | ---: | ---: |\n| {} | {} | {} | {} | {} |\n\n",
         cell(&report.summary()),
@@ -120,9 +132,9 @@ pub fn step_summary(report: &CheckReport) -> String {
             Some(uri) => format!("[{}]({uri})", d.code.code),
             None => d.code.code.to_string(),
         };
-        let place = match output::place(report.compilation, d) {
-            Some(Place { file, region: Some(r) }) => format!("{}:{}:{}", output::repo_path(&file), r.line, r.column),
-            Some(Place { file, region: None }) => output::repo_path(&file),
+        let place = match place(report.compilation, d) {
+            Some(Place { file, region: Some(r) }) => format!("{}:{}:{}", report.repo_path(&file), r.line, r.column),
+            Some(Place { file, region: None }) => report.repo_path(&file),
             None => String::new(),
         };
         let mut message = d.message.clone();
@@ -142,18 +154,22 @@ pub fn step_summary(report: &CheckReport) -> String {
     text
 }
 
-/// Appends the step summary to the file `$GITHUB_STEP_SUMMARY` names, if it is set.
-pub fn write_step_summary(report: &CheckReport) -> std::io::Result<()> {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
-        return Ok(());
-    };
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-    file.write_all(step_summary(report).as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::testing::{emitted, fixture_report};
+
+    #[test]
+    fn github() {
+        let (compilation, analysis) = fixture_report();
+        insta::assert_snapshot!(emitted(&Github, &compilation, &analysis));
+    }
+
+    #[test]
+    fn github_summary() {
+        let (compilation, analysis) = fixture_report();
+        insta::assert_snapshot!(emitted(&GithubSummary, &compilation, &analysis));
+    }
 
     #[test]
     fn data_escapes_percent_first_then_line_ends() {

@@ -5,20 +5,33 @@
 //! documented in docs/formats.md.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
 
-use mcc_compiler::diagnostic::{Diagnostic, Severity};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::output::{self, CheckReport, Place, Region};
+use super::{CheckReport, Emitter, Place, Region, place, region};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// The project's home, for `tool.driver.informationUri`.
-pub const INFORMATION_URI: &str = "https://github.com/openshift/mcc";
+const INFORMATION_URI: &str = "https://github.com/openshift/mcc";
 /// The key of mcc's own entry in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "mcc/v1";
+const FINGERPRINT_KEY: &str = "mcc/v1";
+
+/// The SARIF log; `tool_version` is the version of the mcc binary that ran.
+pub struct Sarif {
+    pub tool_version: &'static str,
+}
+
+impl Emitter for Sarif {
+    fn emit(&self, out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &log(report, self.tool_version))?;
+        writeln!(out)
+    }
+}
 
 #[derive(Serialize)]
-pub struct Log {
+struct Log {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
@@ -131,7 +144,7 @@ struct SarifRegion {
     end_column: Option<usize>,
 }
 
-pub fn level(severity: Severity) -> &'static str {
+fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -141,7 +154,7 @@ pub fn level(severity: Severity) -> &'static str {
 
 /// The SARIF log of one `mcc check`: one run, the rules of the codes found (in code order), and
 /// one result a diagnostic.
-pub fn log(report: &CheckReport) -> Log {
+fn log(report: &CheckReport, tool_version: &'static str) -> Log {
     let diagnostics = &report.compilation.diagnostics;
     let mut codes: Vec<&Diagnostic> = Vec::new();
     for d in diagnostics {
@@ -180,8 +193,8 @@ pub fn log(report: &CheckReport) -> Log {
             tool: Tool {
                 driver: Driver {
                     name: "mcc",
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    version: tool_version,
+                    semantic_version: tool_version,
                     information_uri: INFORMATION_URI,
                     rules,
                 },
@@ -191,10 +204,6 @@ pub fn log(report: &CheckReport) -> Log {
             results,
         }],
     }
-}
-
-pub fn print(report: &CheckReport) {
-    output::emit(&(serde_json::to_string_pretty(&log(report)).unwrap_or_default() + "\n"));
 }
 
 fn rule(report: &CheckReport, d: &Diagnostic) -> Rule {
@@ -220,20 +229,20 @@ fn message(d: &Diagnostic) -> String {
 /// GitHub refuses a whole log if one result has no file: a problem with no file of its own (no
 /// inputs at all) is placed on the first input path, at line 1.
 fn primary_location(report: &CheckReport, d: &Diagnostic) -> Location {
-    let place = output::place(report.compilation, d).unwrap_or_else(|| Place {
+    let place = place(report.compilation, d).unwrap_or_else(|| Place {
         file: report.inputs.first().cloned().unwrap_or_else(|| ".".to_string()),
         region: None,
     });
-    Location { id: None, physical_location: physical(&place.file, place.region), message: None }
+    Location { id: None, physical_location: physical(report, &place.file, place.region), message: None }
 }
 
 fn related(report: &CheckReport, d: &Diagnostic) -> Vec<Location> {
     let mut locations: Vec<Location> = Vec::new();
     for label in &d.related {
-        let (file, region) = output::region(report.compilation, label.span);
+        let (file, region) = region(report.compilation, label.span);
         let location = Location {
             id: Some(locations.len() + 1),
-            physical_location: physical(&file, Some(region)),
+            physical_location: physical(report, &file, Some(region)),
             message: Some(Text { text: label.message.clone() }),
         };
         locations.push(location);
@@ -241,9 +250,9 @@ fn related(report: &CheckReport, d: &Diagnostic) -> Vec<Location> {
     locations
 }
 
-fn physical(file: &str, region: Option<Region>) -> PhysicalLocation {
+fn physical(report: &CheckReport, file: &str, region: Option<Region>) -> PhysicalLocation {
     PhysicalLocation {
-        artifact_location: ArtifactLocation { uri: uri(&output::repo_path(file)) },
+        artifact_location: ArtifactLocation { uri: uri(&report.repo_path(file)) },
         region: match region {
             Some(r) => SarifRegion {
                 start_line: r.line,
@@ -258,7 +267,7 @@ fn physical(file: &str, region: Option<Region>) -> PhysicalLocation {
 
 /// A relative path as a URI reference: every byte outside the unreserved and path characters
 /// percent-encoded (`:` too, so that a first segment never reads as a scheme).
-pub fn uri(path: &str) -> String {
+fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
         let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&byte);
@@ -274,6 +283,13 @@ pub fn uri(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::testing::{emitted, fixture_report};
+
+    #[test]
+    fn sarif() {
+        let (compilation, analysis) = fixture_report();
+        insta::assert_snapshot!(emitted(&Sarif { tool_version: "1.2.3" }, &compilation, &analysis));
+    }
 
     #[test]
     fn paths_become_uri_references() {

@@ -5,44 +5,14 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use camino::Utf8PathBuf;
-use clap::ValueEnum;
-use mcc_compiler::Side;
 use mcc_compiler::compile::{self, CompileOptions, CompiledPool, VarStrategy};
 use mcc_compiler::diagnostic::{self, Severity};
 use mcc_runtime::{layer, write};
 
-use crate::cli::{self, Inputs, exit};
-use crate::output;
-
-#[derive(clap::Args)]
-pub struct CompileArgs {
-    #[command(flatten)]
-    inputs: Inputs,
-    /// Where to write: one directory per pool, `DIR/<pool>/`.
-    #[arg(long, value_name = "DIR")]
-    out: Utf8PathBuf,
-    /// Compile only this pool.
-    #[arg(long)]
-    pool: Option<String>,
-    /// Where small /var files, directories and links go: written on the node, or shipped in the
-    /// image as /usr/lib/tmpfiles.d lines.
-    #[arg(long, value_enum, default_value_t = VarStrategyArg::Node)]
-    var_strategy: VarStrategyArg,
-    /// The current state (paths, `git:REF[:DIR]`, or an exported rendered config): node-side
-    /// steps then remove what it wrote and the new state does not, and its plan gives the actions.
-    #[arg(long = "from", num_args = 1.., value_name = "OLD")]
-    from: Vec<String>,
-    /// Leave out the Containerfile's last step (`bootc container lint` or `ostree container commit`).
-    #[arg(long)]
-    no_lint: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum VarStrategyArg {
-    Node,
-    Tmpfiles,
-}
+use crate::args::{CompileArgs, VarStrategyArg};
+use crate::error::{CliError, Outcome};
+use crate::session::{self, Analyzed};
+use crate::streams;
 
 /// `SOURCE_DATE_EPOCH`, or 0 (reproducible-builds.org).
 fn source_date_epoch() -> Result<u64, String> {
@@ -54,59 +24,33 @@ fn source_date_epoch() -> Result<u64, String> {
     }
 }
 
-pub fn run(args: &CompileArgs) -> u8 {
-    let mtime = match source_date_epoch() {
-        Ok(mtime) => mtime,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return exit::USAGE;
-        }
-    };
+pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
+    let mtime = source_date_epoch().map_err(CliError::Usage)?;
     let pool = args.pool.as_deref();
-    let (mut compilation, analysis) = args.inputs.analyze(pool);
-    let old = if args.from.is_empty() {
-        None
-    } else {
-        match cli::side_paths(&args.from, &args.inputs.paths) {
-            Ok(None) => None,
-            Ok(Some(paths)) => {
-                let mut c =
-                    mcc_compiler::load(&paths, &args.inputs.policy_options().policy_files, &mut cli::read_stdin);
-                let a = mcc_compiler::analyze(&mut c, &args.inputs.options(), &args.inputs.policy_options(), pool);
-                Some((c, a))
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                return exit::UNREADABLE;
-            }
-        }
-    };
-    if let Some((old_compilation, _)) = &old
-        && (old_compilation.count(Severity::Error) > 0 || old_compilation.unreadable_input)
+    let Analyzed { mut compilation, analysis } = args.inputs.analyze(pool);
+    let old = session::analyze_side(&args.from, &args.inputs.paths, &args.inputs.settings, pool)?;
+    if let Some(old) = &old
+        && (old.compilation.count(Severity::Error) > 0 || old.compilation.unreadable_input)
     {
-        eprintln!("in the --from state:");
-        output::print_diagnostics(old_compilation, &mut std::io::stderr());
-        output::print_diagnostics(&compilation, &mut std::io::stderr());
-        return if old_compilation.unreadable_input || compilation.unreadable_input {
-            exit::UNREADABLE
-        } else {
-            exit::FAILED
-        };
+        streams::note("in the --from state:")?;
+        streams::report(&old.compilation.diagnostics, &old.compilation.sources)?;
+        streams::report(&compilation.diagnostics, &compilation.sources)?;
+        let unreadable = old.compilation.unreadable_input || compilation.unreadable_input;
+        return Ok(if unreadable { Outcome::UnreadableInput } else { Outcome::Problems });
     }
     if compilation.unreadable_input || compilation.count(Severity::Error) > 0 {
         // Nothing is written while any input has an error: the policies or pools may be incomplete.
-        output::print_diagnostics(&compilation, &mut std::io::stderr());
-        return if compilation.unreadable_input { exit::UNREADABLE } else { exit::FAILED };
+        streams::report(&compilation.diagnostics, &compilation.sources)?;
+        return Ok(Outcome::of(&compilation, false));
     }
     if let Some(name) = pool
         && !analysis.rendered.iter().any(|p| p.pool.name() == name)
     {
-        output::print_diagnostics(&compilation, &mut std::io::stderr());
-        eprintln!("error: no pool named `{name}` selects any of the inputs");
-        return exit::USAGE;
+        streams::report(&compilation.diagnostics, &compilation.sources)?;
+        return Err(CliError::Usage(format!("no pool named `{name}` selects any of the inputs")));
     }
     let options = CompileOptions {
-        policy: args.inputs.policy_options(),
+        policy: args.inputs.settings.policy_options(),
         var_strategy: match args.var_strategy {
             VarStrategyArg::Node => VarStrategy::Node,
             VarStrategyArg::Tmpfiles => VarStrategy::Tmpfiles,
@@ -115,8 +59,8 @@ pub fn run(args: &CompileArgs) -> u8 {
         lint: !args.no_lint,
     };
     let results = {
-        let new_side = Side { compilation: &compilation, analysis: &analysis };
-        let old_side = old.as_ref().map(|(c, a)| Side { compilation: c, analysis: a });
+        let new_side = mcc_compiler::Side { compilation: &compilation, analysis: &analysis };
+        let old_side = old.as_ref().map(Analyzed::side);
         compile::compile(&new_side, old_side.as_ref(), &options)
     };
     let mut failed = false;
@@ -141,12 +85,12 @@ pub fn run(args: &CompileArgs) -> u8 {
         }
     }
     diagnostic::sort_diagnostics(&mut compilation.diagnostics, &compilation.sources);
-    output::print_diagnostics(&compilation, &mut std::io::stderr());
+    streams::report(&compilation.diagnostics, &compilation.sources)?;
     for error in &write_errors {
-        eprintln!("{error}");
+        streams::note(error)?;
     }
-    output::emit(&written.iter().map(|w| format!("wrote {w}\n")).collect::<String>());
-    if failed { exit::FAILED } else { exit::OK }
+    streams::print(&written.iter().map(|w| format!("wrote {w}\n")).collect::<String>())?;
+    Ok(if failed { Outcome::Problems } else { Outcome::Clean })
 }
 
 /// Builds the layer, fills in its `diff_id`, and writes the pool's directory in one go.

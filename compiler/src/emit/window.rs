@@ -1,0 +1,258 @@
+//! Long lines cut down to windows around what a diagnostic points at, before miette draws them.
+//!
+//! miette draws every line of a snippet whole. A diagnostic on a minified 70,000-column JSON line
+//! would print all of it (and miette panics on a label past column 65,535), and 10,000 findings
+//! on one 30 KB line would print 300 MB. So lines longer than [`LONG_LINE`] bytes keep only
+//! [`CONTEXT`] bytes around each label (`…` marks what was cut), and the snippet's header still
+//! gives the position in the real file.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+use crate::diagnostic::{Diagnostic, Label, Report};
+use crate::source::{SourceFile, Sources, Span};
+
+/// Lines up to this many bytes are drawn whole.
+pub const LONG_LINE: usize = 240;
+/// Bytes kept on each side of a label on a long line.
+const CONTEXT: usize = 40;
+
+/// One piece of an original line kept in the cut text.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    cut: usize,
+    original: usize,
+    len: usize,
+}
+
+/// A file's text with its long lines cut, and the way back to original offsets.
+#[derive(Debug)]
+struct CutText {
+    name: String,
+    text: String,
+    original: Arc<str>,
+    segments: Vec<Segment>,
+}
+
+impl CutText {
+    fn new(file: &SourceFile, spans: &[Span]) -> CutText {
+        let original = &*file.text;
+        let mut cut = CutText {
+            name: file.name.to_string(),
+            text: String::new(),
+            original: file.text.clone(),
+            segments: Vec::new(),
+        };
+        let mut start = 0;
+        while start < original.len() {
+            let end = original[start..].find('\n').map_or(original.len(), |i| start + i + 1);
+            let content_end = if original.as_bytes()[end - 1] == b'\n' { end - 1 } else { end };
+            if content_end - start <= LONG_LINE {
+                cut.keep(start, end);
+            } else {
+                let windows = windows(original, start, content_end, spans);
+                for (i, &(from, to)) in windows.iter().enumerate() {
+                    let gap_before = if i == 0 { from > start } else { true };
+                    if gap_before {
+                        cut.text.push_str(if i == 0 { "…" } else { " … " });
+                    }
+                    cut.keep(from, to);
+                }
+                if windows.last().is_some_and(|&(_, to)| to < content_end) {
+                    cut.text.push('…');
+                }
+                cut.keep(content_end, end);
+            }
+            start = end;
+        }
+        cut
+    }
+
+    fn keep(&mut self, from: usize, to: usize) {
+        if to > from {
+            self.segments.push(Segment { cut: self.text.len(), original: from, len: to - from });
+            self.text.push_str(&self.original[from..to]);
+        }
+    }
+
+    /// Where an original offset (a label's end or start, always kept) lies in the cut text.
+    fn to_cut(&self, offset: usize) -> usize {
+        let i = self.segments.partition_point(|s| s.original + s.len < offset);
+        self.segments.get(i).map_or(self.text.len(), |s| s.cut + offset.saturating_sub(s.original).min(s.len))
+    }
+
+    /// Where an offset of the cut text lies in the original.
+    fn to_original(&self, offset: usize) -> usize {
+        let i = self.segments.partition_point(|s| s.cut + s.len < offset);
+        self.segments.get(i).map_or(self.original.len(), |s| s.original + offset.saturating_sub(s.cut).min(s.len))
+    }
+
+    fn span(&self, source: crate::source::SourceId, span: Span) -> Span {
+        Span::new(source, self.to_cut(span.start as usize), self.to_cut(span.end as usize))
+    }
+}
+
+/// The pieces of the line `[start, end)` to keep: around each label's start and end, merged
+/// where they touch; the line's beginning when no label is on it.
+fn windows(text: &str, start: usize, end: usize, spans: &[Span]) -> Vec<(usize, usize)> {
+    let mut around = Vec::new();
+    for span in spans {
+        let (s, e) = (span.start as usize, span.end as usize);
+        if e < start || s > end {
+            continue;
+        }
+        let (s, e) = (s.clamp(start, end), e.clamp(start, end));
+        if e - s <= 2 * CONTEXT {
+            around.push((s.saturating_sub(CONTEXT), e + CONTEXT));
+        } else {
+            around.push((s.saturating_sub(CONTEXT), s + CONTEXT));
+            around.push((e.saturating_sub(CONTEXT), e + CONTEXT));
+        }
+    }
+    if around.is_empty() {
+        around.push((start, start + 2 * CONTEXT));
+    }
+    around.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (from, to) in around {
+        let from = floor_char(text, from.clamp(start, end));
+        let to = ceil_char(text, to.clamp(start, end));
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    merged
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// True when some line of the file is too long to draw whole.
+pub fn has_long_lines(file: &SourceFile) -> bool {
+    file.text.split('\n').any(|line| line.len() > LONG_LINE)
+}
+
+/// A report drawn from the cut text, its header giving positions in the original.
+#[derive(Debug)]
+pub struct CutReport {
+    report: Report,
+    source: CutText,
+}
+
+impl CutReport {
+    pub fn new(diagnostic: &Diagnostic, sources: &Sources) -> Option<CutReport> {
+        let span = diagnostic.span?;
+        let file = sources.get(span.source);
+        let same_file: Vec<&Label> = diagnostic.related.iter().filter(|r| r.span.source == span.source).collect();
+        let spans: Vec<Span> = std::iter::once(span).chain(same_file.iter().map(|r| r.span)).collect();
+        let source = CutText::new(file, &spans);
+        let mut cut_sources = Sources::default();
+        let id = cut_sources.add(file.name.clone(), &source.text);
+        let mut cut = diagnostic.clone();
+        cut.span = Some(source.span(id, span));
+        cut.related =
+            same_file.iter().map(|r| Label { span: source.span(id, r.span), message: r.message.clone() }).collect();
+        Some(CutReport { report: Report::new(&cut, &cut_sources), source })
+    }
+}
+
+impl SourceCode for CutText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let contents = self.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        // A column inside a cut line is counted in the original line (a line's start is its start).
+        let column = match contents.column() {
+            0 => 0,
+            _ => {
+                let offset = self.to_original(contents.span().offset());
+                offset - self.original[..offset].rfind('\n').map_or(0, |i| i + 1)
+            }
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
+    }
+}
+
+impl fmt::Display for CutReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.report.fmt(f)
+    }
+}
+
+impl std::error::Error for CutReport {}
+
+impl miette::Diagnostic for CutReport {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.report.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.report.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.report.help()
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.report.labels()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_keeps_a_window_around_each_label_and_maps_back() {
+        let line = format!("{}FIRST{}SECOND{}", "a".repeat(300), "b".repeat(300), "c".repeat(300));
+        let mut sources = Sources::default();
+        let id = sources.add("f.yaml", &format!("short\n{line}\n"));
+        let first = Span::new(id, 6 + 300, 6 + 305);
+        let second = Span::new(id, 6 + 605, 6 + 611);
+        let cut = CutText::new(sources.get(id), &[first, second]);
+        let context = "a".repeat(CONTEXT);
+        assert_eq!(
+            cut.text,
+            format!(
+                "short\n…{context}FIRST{} … {}SECOND{}…\n",
+                "b".repeat(CONTEXT),
+                "b".repeat(CONTEXT),
+                "c".repeat(CONTEXT)
+            )
+        );
+        for span in [first, second] {
+            let moved = cut.span(id, span);
+            assert_eq!(&cut.text[moved.start as usize..moved.end as usize], sources.text(span));
+            assert_eq!(cut.to_original(moved.start as usize), span.start as usize);
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The command line as clap reads it: every command, its arguments and their help.
+//!
+//! Only definitions live here; each command's behaviour is in `commands/`.
+
+use camino::Utf8PathBuf;
+use clap::{Parser, Subcommand, ValueEnum};
+use mcc_compiler::{OcpVersion, Profile};
+
+#[derive(Parser)]
+#[command(
+    name = "mcc",
+    version,
+    about = "The MachineConfig compiler: what a MachineConfig does to image-mode nodes, offline"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check MachineConfigs, pools and policies, and print every problem found.
+    Check(CheckArgs),
+    /// Print each pool's rendered MachineConfig, merged exactly as the MCO does.
+    Render(RenderArgs),
+    /// Explain a diagnostic code (`mcc explain MCC1005`), or where an entry goes and why
+    /// (`mcc explain PATHS... --entry /etc/chrony.conf`).
+    Explain(ExplainArgs),
+    /// What a change does to each pool's nodes: rebuild, drain, reboot or rebootless actions.
+    Plan(PlanArgs),
+    /// Compile each pool into a layer plan, a layer, a Containerfile and node-side actions.
+    Compile(CompileArgs),
+    /// Build a compiled pool's image as an OCI image layout.
+    Build(BuildArgs),
+    /// Apply a pool's node-side steps to a root, atomically and resumably.
+    Apply(ApplyArgs),
+    /// Print each pool's intermediate graph: MachineConfigs, entries, rules and actions.
+    Graph(GraphArgs),
+    /// Print a shell completion script (`mcc completions bash > /etc/bash_completion.d/mcc`).
+    Completions(CompletionsArgs),
+    /// Write man pages: `mcc.1` and one page a subcommand into DIR, or `mcc.1` to stdout.
+    Man(ManArgs),
+}
+
+// The arguments of each command. Their help comes from the variants above, so these structs
+// carry no doc comments of their own (clap would take them as the command's about).
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// The day-2 view: plan from this state (`git:REF[:DIR]`, paths, an exported rendered
+    /// config, or `none`) to the checked inputs; reconcilability errors are reported and each
+    /// pool gets a one-line reboot summary.
+    #[arg(long, num_args = 1.., value_name = "REF|PATHS")]
+    pub against: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Render only this pool.
+    #[arg(long)]
+    pub pool: Option<String>,
+    #[arg(long, value_enum, default_value_t = RenderFormat::Yaml)]
+    pub format: RenderFormat,
+}
+
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// A code, or with `--entry` the inputs.
+    #[arg(required = true, value_name = "CODE | PATHS")]
+    pub args: Vec<String>,
+    /// The entry to explain: a path, a unit (`crio.service`), a dropin (`crio.service.d/10-x.conf`),
+    /// `kargs`, `sshkey`, `extensions`, `kernelType`, `osImageURL` or `fips`.
+    #[arg(long)]
+    pub entry: Option<String>,
+    /// Only this pool.
+    #[arg(long)]
+    pub pool: Option<String>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(clap::Args)]
+pub struct PlanArgs {
+    /// The current state: paths, `git:REF[:DIR]`, a rendered config exported from a cluster,
+    /// or `none` (a first install).
+    #[arg(long = "from", num_args = 1.., value_name = "OLD")]
+    pub from: Vec<String>,
+    /// The new state: paths, `git:REF[:DIR]`, or an exported rendered config.
+    #[arg(long = "to", num_args = 1.., required = true, value_name = "NEW")]
+    pub to: Vec<String>,
+    /// Only this pool.
+    #[arg(long)]
+    pub pool: Option<String>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Exit 0 without changes, 2 with changes, 1 when a plan failed.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(clap::Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Only this pool.
+    #[arg(long)]
+    pub pool: Option<String>,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+#[derive(clap::Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(clap::Args)]
+pub struct ManArgs {
+    /// The directory to write the pages into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<Utf8PathBuf>,
+}
+
+/// How `mcc check` reports, and what makes it fail.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// human: reports with source snippets; short: `path:line:col: severity[CODE] message`;
+    /// json: `mcc.diagnostics/v1`; sarif: SARIF 2.1.0 for code scanning; github: workflow
+    /// annotations and a step summary.
+    #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Human)]
+    pub format: DiagnosticsFormat,
+    /// The lowest severity that fails the run (exit 1).
+    #[arg(long, value_enum, default_value_t = FailLevel::Error)]
+    pub fail_level: FailLevel,
+    /// Fail (exit 1) on warnings too: `--fail-level warning`.
+    #[arg(long, conflicts_with = "fail_level")]
+    pub deny_warnings: bool,
+    /// Do not report this code anywhere (repeatable, or comma-separated).
+    #[arg(long, value_name = "CODE", value_delimiter = ',', value_parser = parse_code)]
+    pub ignore: Vec<String>,
+    /// Where the code pages are published, for SARIF's helpUri and the GitHub summary's links:
+    /// `{BASE}{CODE}.md`.
+    #[arg(long, value_name = "BASE", default_value = HELP_URI_BASE)]
+    pub help_uri_base: String,
+}
+
+/// The code pages in the repository's docs (a placeholder until mcc has a published home).
+const HELP_URI_BASE: &str = "https://github.com/openshift/mcc/blob/main/docs/codes/";
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum DiagnosticsFormat {
+    Human,
+    Short,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailLevel {
+    Error,
+    Warning,
+}
+
+/// A diagnostic code as typed: letters then digits (`MCC1005`, `mcc1005`), upper-cased.
+fn parse_code(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let digits = text.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let letters = text.len() - digits.len();
+    if letters > 0 && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        Ok(text.to_ascii_uppercase())
+    } else {
+        Err(format!("`{text}` is not a diagnostic code; codes look like MCC1005"))
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Inputs {
+    /// Files, directories (searched for *.yaml, *.yml, *.json) or `-` for stdin.
+    #[arg(required = true, value_name = "PATHS")]
+    pub paths: Vec<String>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// How to render and classify, shared by every command that reads inputs.
+#[derive(clap::Args, Clone)]
+pub struct Settings {
+    /// The cluster's OS image, used where no MachineConfig sets osImageURL.
+    #[arg(long, value_name = "URL")]
+    pub base_image: Option<String>,
+    /// The cluster's extensions image, used where no MachineConfig sets one.
+    #[arg(long, value_name = "URL")]
+    pub base_extensions_image: Option<String>,
+    /// The base image family, which decides the filesystem layout.
+    #[arg(long, default_value = "rhcos", value_parser = parse_profile)]
+    pub profile: Profile,
+    /// The OpenShift release whose default Node Disruption Policy applies (4.16 or later).
+    #[arg(long, value_name = "X.Y", default_value_t = OcpVersion::default(), value_parser = parse_ocp)]
+    pub ocp_version: OcpVersion,
+    /// How nodes are updated: bootc (image mode), rpm-ostree (layered), legacy (today's MCO).
+    #[arg(long, value_enum, default_value_t = TargetArg::Bootc)]
+    pub target: TargetArg,
+    /// A site policy file in mcc's policy language (repeatable), read after `.mcc/*.mcc`.
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policies: Vec<Utf8PathBuf>,
+    /// A file holding the cluster's `MachineConfiguration` (its Node Disruption Policy).
+    #[arg(long, value_name = "FILE")]
+    pub ndp: Option<String>,
+}
+
+fn parse_profile(text: &str) -> Result<Profile, String> {
+    text.parse::<Profile>().map_err(|e| e.to_string())
+}
+
+fn parse_ocp(text: &str) -> Result<OcpVersion, String> {
+    OcpVersion::parse(text)
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TargetArg {
+    Bootc,
+    RpmOstree,
+    Legacy,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RenderFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct CompileArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Where to write: one directory per pool, `DIR/<pool>/`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Utf8PathBuf,
+    /// Compile only this pool.
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// Where small /var files, directories and links go: written on the node, or shipped in the
+    /// image as /usr/lib/tmpfiles.d lines.
+    #[arg(long, value_enum, default_value_t = VarStrategyArg::Node)]
+    pub var_strategy: VarStrategyArg,
+    /// The current state (paths, `git:REF[:DIR]`, or an exported rendered config): node-side
+    /// steps then remove what it wrote and the new state does not, and its plan gives the actions.
+    #[arg(long = "from", num_args = 1.., value_name = "OLD")]
+    pub from: Vec<String>,
+    /// Leave out the Containerfile's last step (`bootc container lint` or `ostree container commit`).
+    #[arg(long)]
+    pub no_lint: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum VarStrategyArg {
+    Node,
+    Tmpfiles,
+}
+
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    /// A pool's directory written by `mcc compile` (`DIR/<pool>`).
+    #[arg(value_name = "DIR")]
+    pub dir: Utf8PathBuf,
+    /// Where to write the image, an OCI image layout: `oci:PATH[:TAG]` (TAG defaults to latest).
+    #[arg(long, value_name = "oci:PATH[:TAG]")]
+    pub out: String,
+    /// The base image, an OCI image layout (`oci:PATH[:TAG]`): its layers, config and history
+    /// come first. Without it, the image has the layer alone.
+    #[arg(long, value_name = "oci:PATH[:TAG]")]
+    pub base: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct ApplyArgs {
+    /// A pool's directory written by `mcc compile` (`DIR/<pool>`): its node-actions.json and blobs/.
+    #[arg(value_name = "DIR")]
+    pub dir: Utf8PathBuf,
+    /// The root to apply to: `/` on a node, or a directory (an unpacked image, a test root).
+    /// Nothing is ever written outside it; the journal is kept in ROOT/var/lib/mcc.
+    #[arg(long, value_name = "ROOT")]
+    pub root: Utf8PathBuf,
+    /// List what would change, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run the post-change actions (systemctl daemon-reload, reload, restart, reboot, and enable
+    /// and disable as the MCD runs them; rpm-ostree on the rpm-ostree and legacy targets);
+    /// without it they are printed.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub run_actions: bool,
+}

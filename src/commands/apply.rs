@@ -1,0 +1,77 @@
+//! `mcc apply`: a pool's node-side steps, executed against a root (`mcc_runtime::apply`).
+
+use std::io::Write;
+use std::path::Path;
+
+use mcc_compiler::codes;
+use mcc_compiler::diagnostic::Diagnostic;
+use mcc_compiler::source::Sources;
+use mcc_runtime::apply::{self, NodeSteps, Options};
+
+use crate::args::ApplyArgs;
+use crate::error::{CliError, Outcome};
+use crate::streams;
+
+/// The test hook: abort once this many steps are carried out, before the last is journaled.
+pub const CRASH_AFTER_ENV: &str = "MCC_APPLY_CRASH_AFTER";
+
+/// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (as shadow-utils honours it), else now.
+fn now() -> Result<u64, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) if !text.trim().is_empty() => {
+            text.trim().parse().map_err(|_| format!("SOURCE_DATE_EPOCH=`{text}` is not a number of seconds"))
+        }
+        _ => Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())),
+    }
+}
+
+/// The compiler's form of a runtime diagnostic, so it renders like every other one: its code's
+/// registry entry gives the severity (every apply code is registered: `tests/contract.rs`).
+fn diagnostic(problem: &apply::Diagnostic) -> Diagnostic {
+    let code = codes::find(problem.code).expect("every code mcc apply reports is registered");
+    let diagnostic = Diagnostic::general(code, problem.message.clone());
+    match &problem.help {
+        Some(help) => diagnostic.with_help(help.clone()),
+        None => diagnostic,
+    }
+}
+
+/// Renders the runtime's diagnostics, which point at no source text.
+fn report(problems: &[apply::Diagnostic]) -> Result<(), CliError> {
+    let diagnostics: Vec<Diagnostic> = problems.iter().map(diagnostic).collect();
+    streams::report(&diagnostics, &Sources::default())
+}
+
+pub fn run(args: &ApplyArgs) -> Result<Outcome, CliError> {
+    let crash_after = match std::env::var(CRASH_AFTER_ENV) {
+        Ok(text) => match text.trim().parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => return Err(CliError::Usage(format!("{CRASH_AFTER_ENV}=`{text}` is not a number of steps"))),
+        },
+        Err(_) => None,
+    };
+    let now = now().map_err(CliError::Usage)?;
+    let root = Path::new(args.root.as_str());
+    if !root.is_dir() {
+        return Err(CliError::Usage(format!("the root `{}` is not a directory", args.root)));
+    }
+    let steps = match NodeSteps::load(args.dir.as_std_path()) {
+        Ok(steps) => steps,
+        Err(problem) => {
+            report(&[*problem])?;
+            return Ok(Outcome::UnreadableInput);
+        }
+    };
+    let problems = steps.check();
+    if !problems.is_empty() {
+        report(&problems)?;
+        return Err(CliError::Failed(format!("the plan {} is refused; nothing was written", args.dir)));
+    }
+    let options = Options { dry_run: args.dry_run, run_actions: args.run_actions, crash_after, now };
+    let mut stdout = std::io::stdout().lock();
+    let outcome = apply::apply(&steps, root, &options, &mut stdout);
+    stdout.flush()?;
+    drop(stdout);
+    report(&outcome.diagnostics)?;
+    Ok(if outcome.failed() { Outcome::Problems } else { Outcome::Clean })
+}

@@ -1,0 +1,92 @@
+//! `mcc explain CODE`: a code's documentation page; `mcc explain PATHS --entry ENTRY`: where an
+//! entry goes, the rule that decided, and what a change to it costs.
+
+use mcc_compiler::codes;
+use mcc_compiler::{Explanation, explain};
+
+use crate::args::{CheckFormat, ExplainArgs, Inputs};
+use crate::error::{CliError, Outcome};
+use crate::session::Analyzed;
+use crate::streams;
+
+pub fn run(args: ExplainArgs) -> Result<Outcome, CliError> {
+    match args.entry {
+        None if args.args.len() == 1 => explain_code(&args.args[0]),
+        None => Err(CliError::Usage("give one code (`mcc explain MCC1005`), or paths with `--entry`".to_string())),
+        Some(entry) => {
+            let inputs = Inputs { paths: args.args, settings: args.settings };
+            explain_entry(&inputs, &entry, args.pool.as_deref(), args.format)
+        }
+    }
+}
+
+fn explain_code(code: &str) -> Result<Outcome, CliError> {
+    if let Some(info) = codes::find(code) {
+        streams::print(info.doc)?;
+        return Ok(Outcome::Clean);
+    }
+    // Not one of mcc's own codes: perhaps a lint of the stdlib (MCC6xxx).
+    match mcc_compiler::lint_page(code) {
+        Some(page) => {
+            streams::print(&page)?;
+            Ok(Outcome::Clean)
+        }
+        None => Err(CliError::Usage(format!("`{code}` is not an mcc diagnostic code; codes look like MCC1005"))),
+    }
+}
+
+fn explain_entry(inputs: &Inputs, entry: &str, pool: Option<&str>, format: CheckFormat) -> Result<Outcome, CliError> {
+    let Analyzed { compilation, analysis } = inputs.analyze(pool);
+    let explanations = explain(&compilation, &analysis, entry);
+    if explanations.is_empty() {
+        streams::report(&compilation.diagnostics, &compilation.sources)?;
+        return Err(CliError::Failed(format!("no rendered pool has an entry `{entry}`")));
+    }
+    let text = match format {
+        CheckFormat::Human => explanations_text(&explanations),
+        CheckFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({"schema": "mcc.explain/v1", "entries": explanations}))
+                .unwrap_or_default()
+                + "\n"
+        }
+    };
+    streams::print(&text)?;
+    Ok(if compilation.unreadable_input { Outcome::UnreadableInput } else { Outcome::Clean })
+}
+
+/// `mcc explain --entry` for people.
+fn explanations_text(explanations: &[Explanation]) -> String {
+    let mut out = String::new();
+    for e in explanations {
+        let placement = match e.placement {
+            "image" => "image: baked into the derived image",
+            "etc" => "etc: baked into the image's /etc (3-way merged on update)",
+            "var" => "var: written on the node (never updated from an image)",
+            "rebootless" => "rebootless: written on the node, with its disruption actions",
+            _ => "reject: no node can hold it",
+        };
+        out.push_str(&format!("{} in pool {} (target {}, profile {})\n", e.entry, e.pool, e.target, e.profile));
+        out.push_str(&format!("  placement: {placement}{}\n", if e.node_side { "; applied on the node" } else { "" }));
+        if let Some(path) = e.resolved_path.as_ref().filter(|p| **p != e.entry) {
+            out.push_str(&format!("  resolves to: {path}\n"));
+        }
+        if let Some(rule) = &e.rule {
+            out.push_str(&format!("  placed by: {}  {}\n", rule.at, rule.text));
+        }
+        for rule in &e.shadowed {
+            out.push_str(&format!("  shadowed: {}  {}\n", rule.at, rule.text));
+        }
+        out.push_str(&format!("  on change: {} — {}\n", e.actions.join(", "), e.disruption));
+        if let Some(rule) = &e.disruption_rule {
+            out.push_str(&format!("  disruption rule: {}  {}\n", rule.at, rule.text));
+        }
+        if let Some(note) = &e.note {
+            out.push_str(&format!("  note: {note}\n"));
+        }
+        out.push_str("  defined by, in override order:\n");
+        for (i, d) in e.machine_configs.iter().enumerate() {
+            out.push_str(&format!("    {}. {} ({}): {}\n", i + 1, d.name, d.at, d.fields.join(", ")));
+        }
+    }
+    out
+}

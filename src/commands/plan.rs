@@ -1,0 +1,61 @@
+//! `mcc plan`: what a change does to each pool's nodes, like `terraform plan`.
+
+use std::io;
+
+use mcc_compiler::diagnostic::Severity;
+
+use crate::args::{CheckFormat, PlanArgs};
+use crate::error::{CliError, Outcome};
+use crate::session::{self, Analyzed};
+use crate::{plan_view, streams};
+
+pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
+    let pool = args.pool.as_deref();
+    let settings = &args.settings;
+    let (old_paths, new_paths) =
+        match (session::side_paths(&args.from, &args.to)?, session::side_paths(&args.to, &args.from)?) {
+            (old, Some(new)) => (old, new),
+            (_, None) => {
+                return Err(CliError::Usage("`--to` needs the new state; `none` is only for `--from`".to_string()));
+            }
+        };
+    let options = settings.policy_options();
+    let old = old_paths.map(|paths| session::analyze(&paths, settings, pool));
+    let new = session::analyze(&new_paths, settings, pool);
+    if let Some(old) = &old
+        && old.compilation.count(Severity::Error) > 0
+    {
+        streams::note("in the --from state:")?;
+        streams::report(&old.compilation.diagnostics, &old.compilation.sources)?;
+    }
+    streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
+    let old_side = old.as_ref().map(Analyzed::side);
+    let plans = mcc_compiler::plan(old_side.as_ref(), &new.side(), &options, pool);
+    let header = format!(
+        "mcc plan: {} -> {} (target {}, profile {}, OpenShift {})",
+        if args.from.is_empty() { "none".to_string() } else { args.from.join(" ") },
+        args.to.join(" "),
+        options.target.name(),
+        options.profile,
+        options.ocp
+    );
+    let text = match args.format {
+        CheckFormat::Human => plan_view::human(&plans, options.target, &header, streams::colour_for(&io::stdout())),
+        CheckFormat::Json => {
+            serde_json::to_string_pretty(&plan_view::json(&plans, options.target)).unwrap_or_default() + "\n"
+        }
+    };
+    streams::print(&text)?;
+    let unreadable = new.compilation.unreadable_input || old.as_ref().is_some_and(|o| o.compilation.unreadable_input);
+    let failed = plans.iter().any(|p| !p.reconcilable) || new.compilation.count(Severity::Error) > 0;
+    let changed = plans.iter().any(|p| !p.changes.is_empty());
+    Ok(if unreadable {
+        Outcome::UnreadableInput
+    } else if failed {
+        Outcome::Problems
+    } else if args.detailed_exitcode && changed {
+        Outcome::Changes
+    } else {
+        Outcome::Clean
+    })
+}

@@ -1,0 +1,91 @@
+//! What every command that reads inputs does first: read them (paths, `git:` revisions, stdin),
+//! then render, classify and lint them with the settings given.
+
+use std::io::Read;
+
+use mcc_compiler::load::InputPath;
+use mcc_compiler::{Analysis, Compilation, PolicyOptions, RenderOptions, Side, Target};
+
+use crate::args::{Inputs, Settings, TargetArg};
+use crate::error::CliError;
+use crate::git;
+
+/// One state of the inputs, read and analyzed.
+pub struct Analyzed {
+    pub compilation: Compilation,
+    pub analysis: Analysis,
+}
+
+impl Analyzed {
+    pub fn side(&self) -> Side<'_> {
+        Side { compilation: &self.compilation, analysis: &self.analysis }
+    }
+}
+
+impl Inputs {
+    /// Reads, renders, classifies and lints the inputs (with `--ndp`'s file among them).
+    pub fn analyze(&self, pool: Option<&str>) -> Analyzed {
+        let paths: Vec<InputPath> = self.paths.iter().chain(&self.settings.ndp).map(|p| InputPath::parse(p)).collect();
+        analyze(&paths, &self.settings, pool)
+    }
+}
+
+impl Settings {
+    pub fn policy_options(&self) -> PolicyOptions {
+        PolicyOptions {
+            profile: self.profile,
+            ocp: self.ocp_version,
+            target: match self.target {
+                TargetArg::Bootc => Target::Bootc,
+                TargetArg::RpmOstree => Target::RpmOstree,
+                TargetArg::Legacy => Target::Legacy,
+            },
+            policy_files: self.policies.clone(),
+        }
+    }
+
+    pub fn render_options(&self) -> RenderOptions {
+        RenderOptions { base_image: self.base_image.clone(), base_extensions_image: self.base_extensions_image.clone() }
+    }
+}
+
+/// Reads, renders, classifies and lints `paths`.
+pub fn analyze(paths: &[InputPath], settings: &Settings, pool: Option<&str>) -> Analyzed {
+    let policy_options = settings.policy_options();
+    let mut compilation = mcc_compiler::load(paths, &policy_options.policy_files, &mut read_stdin);
+    let analysis = mcc_compiler::analyze(&mut compilation, &settings.render_options(), &policy_options, pool);
+    Analyzed { compilation, analysis }
+}
+
+/// The other state of a comparison (`--from`, `--against`), read and analyzed; `None` for
+/// `none` or no state at all.
+pub fn analyze_side(
+    args: &[String],
+    other: &[String],
+    settings: &Settings,
+    pool: Option<&str>,
+) -> Result<Option<Analyzed>, CliError> {
+    Ok(side_paths(args, other)?.map(|paths| analyze(&paths, settings, pool)))
+}
+
+/// The paths of one side of a comparison: `none`, `git:REF[:DIR]` (the other side's paths at
+/// REF), or paths.
+pub fn side_paths(args: &[String], other: &[String]) -> Result<Option<Vec<InputPath>>, CliError> {
+    if args.is_empty() || args == ["none"] {
+        return Ok(None);
+    }
+    let mut paths = Vec::new();
+    for arg in args {
+        match git::GitSpec::parse(arg) {
+            Some(spec) => paths.extend(git::read(&spec, other).map_err(CliError::Unreadable)?),
+            None => paths.push(InputPath::parse(arg)),
+        }
+    }
+    Ok(Some(paths))
+}
+
+fn read_stdin() -> std::io::Result<String> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text)?;
+    Ok(text)
+}
