@@ -31,7 +31,7 @@ impl GitSpec {
 /// Reads, at `spec.reference`, either `spec.dir` or else each of `paths` (the other side's
 /// paths, so `--from git:origin/main --to .` compares the same files). Files are named
 /// `git:REF:PATH`.
-pub fn read(spec: &GitSpec, paths: &[String]) -> Result<Vec<InputPath>, String> {
+pub fn read(spec: &GitSpec, paths: &[String], filter: &InputFilter) -> Result<Vec<InputPath>, String> {
     let wanted: Vec<String> = match &spec.dir {
         Some(dir) => vec![dir.clone()],
         None if paths.is_empty() => vec![".".to_string()],
@@ -51,8 +51,7 @@ pub fn read(spec: &GitSpec, paths: &[String]) -> Result<Vec<InputPath>, String> 
         };
         let listing =
             git(Utf8Path::new(&root), &["ls-tree", "-r", "-l", &spec.reference, "--", &in_repo_or_root(&in_repo)])?;
-        // The filesystem side's rule: what is hidden below the input is left out, at any depth.
-        let filter = InputFilter::default();
+        // The filesystem side's rule: what is hidden or excluded below the input is left out.
         let mut files: Vec<(&str, u64)> = listing
             .lines()
             .filter_map(tree_entry)

@@ -69,3 +69,23 @@ fn check_after_compile_reads_the_same_files() {
     let after = mcc_in(repo, &["check", ".", "--format", "json"], None);
     assert_eq!(after.stdout, before.stdout);
 }
+
+#[test]
+fn exclude_leaves_out_matching_entries_on_both_sides() {
+    let dir = repository();
+    let repo = dir.path();
+    std::fs::create_dir(repo.join("cluster/drafts")).unwrap();
+    std::fs::write(repo.join("cluster/drafts/99-draft.yaml"), "kind: MachineConfig\nmetadata: {name: 99-draft}\n")
+        .unwrap();
+    commit(repo);
+    let errors = |args: &[&str]| mcc_in(repo, args, None).json()["summary"]["errors"].as_u64().unwrap();
+    assert!(errors(&["check", "cluster", "--format", "json"]) > 0, "the draft is read without --exclude");
+    assert_eq!(errors(&["check", "cluster", "--format", "json", "--exclude", "drafts/**"]), 0);
+    assert_eq!(errors(&["check", "cluster", "--format", "json", "--exclude", "99-draft.yaml"]), 0);
+    let run = mcc_in(
+        repo,
+        &["plan", "--from", "git:HEAD", "--to", "cluster", "--format", "json", "--exclude", "drafts/**"],
+        None,
+    );
+    run.expect_code(0);
+}

@@ -42,7 +42,7 @@ pub(crate) mod suppress;
 mod testing;
 
 pub use checks::against::against;
-pub use driver::{analyze, lint_page, load};
+pub use driver::{analyze, lint_page, load, load_filtered};
 pub use explain::{Explanation, explain};
 pub use model::{Inputs, read_objects};
 pub use plan::sides::{Side, plan};

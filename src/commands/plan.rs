@@ -12,13 +12,15 @@ use crate::{plan_view, streams};
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let pool = args.pool.as_deref();
     let settings = &args.settings;
-    let (old_paths, new_paths) =
-        match (session::side_paths(&args.from, &args.to)?, session::side_paths(&args.to, &args.from)?) {
-            (old, Some(new)) => (old, new),
-            (_, None) => {
-                return Err(CliError::Usage("`--to` needs the new state; `none` is only for `--from`".to_string()));
-            }
-        };
+    let (old_paths, new_paths) = match (
+        session::side_paths(&args.from, &args.to, settings)?,
+        session::side_paths(&args.to, &args.from, settings)?,
+    ) {
+        (old, Some(new)) => (old, new),
+        (_, None) => {
+            return Err(CliError::Usage("`--to` needs the new state; `none` is only for `--from`".to_string()));
+        }
+    };
     let options = settings.policy_options();
     let old = old_paths.map(|paths| session::analyze(&paths, settings, pool));
     let new = session::analyze(&new_paths, settings, pool);

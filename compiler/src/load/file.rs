@@ -117,3 +117,23 @@ pub fn read_limited(reader: impl Read) -> io::Result<String> {
     }
     String::from_utf8(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "standard input is not UTF-8 text"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_input_is_read_only_up_to_the_limit() {
+        assert!(read_limited(std::io::repeat(b'a')).is_err(), "an endless stdin ends at the limit");
+        assert_eq!(read_limited(&b"kind: List\n"[..]).unwrap(), "kind: List\n");
+    }
+
+    #[test]
+    fn only_documents_that_open_with_mcc_s_schema_are_its_outputs() {
+        assert!(is_mcc_output("{\n  \"schema\": \"mcc.layer-plan/v1\",\n  \"pool\": \"worker\"\n}"));
+        assert!(is_mcc_output("{\"schema\":\"mcc.node-actions/v1\"}"));
+        assert!(!is_mcc_output("{\"schema\": \"mcc.layer-plan/v10\"}"));
+        assert!(!is_mcc_output("{\"kind\": \"MachineConfig\", \"schema\": \"mcc.layer-plan/v1\"}"));
+        assert!(!is_mcc_output("schema: mcc.layer-plan/v1\n"));
+    }
+}
