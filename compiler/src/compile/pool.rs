@@ -32,6 +32,10 @@ pub(super) struct Builder<'c, 'a> {
     pub(super) enabled: BTreeSet<String>,
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the pool's compile steps in their order (checks, entries, units, kargs, packages, layer)"
+)]
 pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnostic>> {
     let pool = cx.pool;
     let target = cx.options.policy.target;

@@ -48,6 +48,10 @@ fn is_action(step: &Step) -> bool {
 }
 
 impl Applier<'_> {
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one run in the order it happens: journal, steps (each journaled), report"
+    )]
     pub(super) fn run(&mut self, out: &mut dyn Write, report: &mut Report) {
         let actions = &self.steps.actions;
         let total = actions.steps.len();
@@ -231,7 +235,7 @@ impl Applier<'_> {
             }
             Step::WriteUnit { path, content, .. } | Step::WriteDropin { path, content, .. } => {
                 let bytes = self.steps.bytes(content).map_err(|m| failed(format!("{label}: {m}")))?;
-                self.put_file(label, path, &bytes, 0o644, 0, 0).map(Outcome::done)
+                self.put_file(label, path, &bytes, Mode::FILE.bits(), 0, 0).map(Outcome::done)
             }
             Step::Link { path, target, hard: false, owner, .. } => {
                 let (uid, gid) = self.owner(label, owner)?;
