@@ -36,7 +36,12 @@ fn main() {
         .collect();
     times.sort();
     let total: Duration = times.iter().sum();
-    let mean = total / ITERATIONS as u32;
+    let mean = total / u32::try_from(ITERATIONS).unwrap();
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "q is a quantile in 0..=1, so the index is a whole number in 0..ITERATIONS"
+    )]
     let at = |q: f64| times[((ITERATIONS - 1) as f64 * q).round() as usize];
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("check {INPUT}: {ITERATIONS} iterations after {WARMUP} warm-up");

@@ -3,6 +3,8 @@
 //! This binary parses arguments, reads stdin, decides colours, writes results and diagnostics
 //! and picks exit codes; everything else lives in the compiler library.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod commands;
 mod error;

@@ -11,7 +11,7 @@ use mcc_compiler::source::Sources;
 
 use crate::error::CliError;
 
-/// Colour only for a terminal, and never when `NO_COLOR` is set (https://no-color.org).
+/// Colour only for a terminal, and never when `NO_COLOR` is set (<https://no-color.org>).
 pub fn colour_for(stream: &impl IsTerminal) -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stream.is_terminal()
 }

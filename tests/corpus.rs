@@ -85,7 +85,7 @@ fn span_problems(report: &Value, text: &str) -> Vec<String> {
         let (Some(start), Some(end)) = (location["start"].as_u64(), location["end"].as_u64()) else {
             return;
         };
-        let (start, end) = (start as usize, end as usize);
+        let (start, end) = (usize::try_from(start).unwrap(), usize::try_from(end).unwrap());
         if start > end || end > text.len() {
             problems.push(format!("{what}: span {start}..{end} is outside the file ({} bytes)", text.len()));
             return;

@@ -239,7 +239,7 @@ fn a_list_reports_only_its_broken_item() {
         .unwrap();
     for d in support::diagnostics(&report) {
         if d["location"]["file"] == path {
-            let start = d["location"]["start"].as_u64().unwrap() as usize;
+            let start = usize::try_from(d["location"]["start"].as_u64().unwrap()).unwrap();
             assert!(start >= second_item, "a diagnostic in the good item: {d:#}");
         }
     }

@@ -51,6 +51,7 @@ macro_rules! codes {
     ($($ident:ident = $code:literal $name:literal $severity:ident $summary:literal;)*) => {
         $(
             #[doc = $summary]
+            #[allow(rustdoc::broken_intra_doc_links, reason = "a summary is prose for users: `[Install]` names a unit section")]
             pub static $ident: CodeInfo = CodeInfo {
                 code: $code,
                 name: $name,

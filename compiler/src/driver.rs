@@ -33,7 +33,7 @@ pub fn load(
     load_filtered(paths, &InputFilter::default(), policy_files, stdin)
 }
 
-/// [`load`], leaving out the entries of directory inputs that `filter` skips (`--exclude`).
+/// [`load()`], leaving out the entries of directory inputs that `filter` skips (`--exclude`).
 pub fn load_filtered(
     paths: &[InputPath],
     filter: &InputFilter,

@@ -1,4 +1,4 @@
-//! Stage 4, graph: one intermediate graph per pool, from which every later decision is read and
+//! Stage 5, graph: one intermediate graph per pool, from which every later decision is read and
 //! explained.
 //!
 //! Nodes are the pool's source MachineConfigs, its rendered entries (classified), the policy

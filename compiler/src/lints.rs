@@ -29,7 +29,7 @@ pub fn run(pool: &RenderedPool, graph: &PoolGraph, policies: &Policies, diagnost
             facts.group = Some(owner(&node.group));
         }
         if let Some(file) = file_of(pool, subject) {
-            facts.mode = Some(file.mode.as_ref().map_or(0o644, |m| m.value) as u32);
+            facts.mode = Some(file.applied_mode().bits());
             facts.size = size_of(file);
         }
         for &(lint, info) in &lints {
@@ -105,10 +105,11 @@ fn file_of<'p>(pool: &'p RenderedPool, subject: &Subject) -> Option<&'p File> {
     pool.config.storage.files.iter().find(|f| &f.node.path.value == path)
 }
 
-/// An unset owner is root (id 0), as Ignition writes it.
+/// An unset owner is root (id 0), as Ignition writes it; an id out of range (an error of its own)
+/// is no owner a lint can name.
 fn owner(o: &Owner) -> lint::Owner {
     match (&o.id, &o.name) {
-        (Some(id), _) => lint::Owner::id(id.value as u32),
+        (Some(_), _) => o.valid_id().map_or(lint::Owner { name: None, id: None }, |id| lint::Owner::id(id.get())),
         (None, Some(name)) => lint::Owner::named(&name.value),
         (None, None) => lint::Owner::id(0),
     }

@@ -11,6 +11,12 @@ use camino::Utf8PathBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SourceId(u32);
 
+impl SourceId {
+    fn of_index(index: usize) -> SourceId {
+        SourceId(u32::try_from(index).expect("fewer than 2^32 source files are held in memory"))
+    }
+}
+
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
@@ -20,8 +26,10 @@ pub struct Span {
 }
 
 impl Span {
+    /// Offsets past 4 GiB (no file mcc reads is that large) are kept at 4 GiB.
     pub fn new(source: SourceId, start: usize, end: usize) -> Self {
-        Span { source, start: start as u32, end: end.max(start) as u32 }
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        Span { source, start: offset(start), end: offset(end.max(start)) }
     }
 
     pub fn len(&self) -> usize {
@@ -89,7 +97,7 @@ impl Sources {
         // A UTF-8 BOM stays in the text, so spans are byte offsets into the file as it is; the
         // YAML parser skips it.
         self.files.push(SourceFile { name: name.into(), text: Arc::from(text) });
-        SourceId(self.files.len() as u32 - 1)
+        SourceId::of_index(self.files.len() - 1)
     }
 
     pub fn get(&self, id: SourceId) -> &SourceFile {
@@ -102,7 +110,7 @@ impl Sources {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (SourceId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (SourceId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (SourceId::of_index(i), f))
     }
 
     pub fn len(&self) -> usize {

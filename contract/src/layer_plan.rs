@@ -77,13 +77,6 @@ pub struct ImageEntry {
     pub sources: Vec<String>,
 }
 
-impl ImageEntry {
-    /// The mode as a number.
-    pub fn mode_bits(&self) -> u32 {
-        u32::from_str_radix(&self.mode, 8).unwrap_or(0)
-    }
-}
-
 /// Package changes made in the image build (bootc and rpm-ostree targets).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

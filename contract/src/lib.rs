@@ -6,6 +6,8 @@
 //! - [`units`]: the links `systemctl enable` makes for a unit, baked into the image by the
 //!   compiler and made on the node by the runtime, read with the one [`unit_syntax`] parser.
 //! - [`codes`]: the diagnostic codes the runtime reports.
+//! - [`permissions`]: a file's [`Mode`] and a numeric [`OwnerId`], defaulted, masked and
+//!   validated in one place for both sides.
 //!
 //! The documents' JSON Schemas are `docs/schemas/layer-plan.schema.json` and
 //! `docs/schemas/node-actions.schema.json`. This crate depends on neither side.
@@ -15,8 +17,11 @@
 pub mod codes;
 pub mod layer_plan;
 pub mod node_actions;
+pub mod permissions;
 pub mod unit_syntax;
 pub mod units;
+
+pub use permissions::{Mode, OwnerId};
 
 use sha2::{Digest, Sha256};
 

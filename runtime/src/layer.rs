@@ -9,7 +9,7 @@ use std::io::Write;
 
 use flate2::{Compression, GzBuilder};
 use mcc_contract::layer_plan::{EntryType, ImageEntry, LayerPlan};
-use mcc_contract::sha256_hex;
+use mcc_contract::{Mode, sha256_hex};
 
 use crate::{Error, Result};
 
@@ -32,7 +32,7 @@ pub fn build(plan: &LayerPlan, blob: &mut dyn FnMut(&str) -> std::io::Result<Vec
             .strip_prefix('/')
             .filter(|p| !p.is_empty() && !p.split('/').any(|c| c.is_empty() || c == "." || c == ".."))
             .ok_or_else(|| Error::new(format!("layer plan entry `{}` is not a clean absolute path", entry.path)))?;
-        let mode = u32::from_str_radix(&entry.mode, 8).ok().filter(|m| *m <= 0o7777).ok_or_else(|| {
+        let mode = Mode::parse_octal(&entry.mode).map(Mode::bits).ok_or_else(|| {
             Error::new(format!("layer plan entry `{}` has an invalid mode `{}`", entry.path, entry.mode))
         })?;
         match entry.kind {

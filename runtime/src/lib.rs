@@ -4,6 +4,8 @@
 //! layouts for `mcc build`, and [`mod@write`] puts whole directories in place atomically. [`apply`]
 //! executes a pool's node-side steps against a root (`mcc apply`).
 
+#![forbid(unsafe_code)]
+
 pub mod apply;
 pub mod layer;
 pub mod oci;

@@ -206,7 +206,7 @@ pub struct Written {
 
 /// RFC 3339 UTC time of a Unix timestamp.
 pub fn rfc3339(seconds: u64) -> String {
-    let days = (seconds / 86_400) as i64;
+    let days = i64::try_from(seconds / 86_400).expect("u64::MAX / 86400 fits in an i64");
     let rem = seconds % 86_400;
     // Howard Hinnant's civil_from_days.
     let z = days + 719_468;

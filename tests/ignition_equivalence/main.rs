@@ -134,6 +134,7 @@ fn applied_tree(
 }
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "one end-to-end scenario: both sides built, then compared")]
 fn the_image_plus_mcc_apply_writes_what_ignition_writes() {
     let missing = missing_requirements();
     if !missing.is_empty() {

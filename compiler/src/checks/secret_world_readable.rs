@@ -26,8 +26,8 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>, earlier: &[Diag
             else {
                 continue;
             };
-            let mode = file.mode.as_ref().map_or(0o644, |m| m.value);
-            if mode & 0o004 == 0 {
+            let mode = file.applied_mode();
+            if mode.bits() & 0o004 == 0 {
                 continue;
             }
             let Some(bytes) = decoded(&file.contents) else { continue };
@@ -40,7 +40,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>, earlier: &[Diag
                 continue;
             }
             let mut help = format!(
-                "set mode 0600 (`mode: 384`), or 0640 (`mode: 416`) for a group that needs it: mode {mode:04o} lets every user on the node read it"
+                "set mode 0600 (`mode: 384`), or 0640 (`mode: 416`) for a group that needs it: mode {mode} lets every user on the node read it"
             );
             if baked(entry, graph.target) {
                 help.push_str("; it is also baked into the pool's image, which everyone who can pull the image reads");
@@ -49,7 +49,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>, earlier: &[Diag
             let mut diagnostic = Diagnostic::new(
                 &codes::SECRET_WORLD_READABLE,
                 source.span,
-                format!("`{path}` holds {what} and every user can read it (mode {mode:04o})"),
+                format!("`{path}` holds {what} and every user can read it (mode {mode})"),
             )
             .with_label(format!("{what}, in plain text"));
             if let Some(m) = &file.mode {

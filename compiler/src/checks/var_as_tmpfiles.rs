@@ -60,13 +60,11 @@ fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static
         if !file.append.is_empty() || !tmpfiles::fits(&bytes) {
             return None;
         }
-        let mode = file.mode.as_ref().map_or(0o644, |m| m.value as u32 & 0o7777);
-        return Some(("file", tmpfiles::file(resolved, mode, uid, gid, &bytes)?));
+        return Some(("file", tmpfiles::file(resolved, file.applied_mode(), uid, gid, &bytes)?));
     }
     if let Some(directory) = storage.directories.iter().find(|d| d.node.path.value == path) {
         let (uid, gid) = owners(&directory.node)?;
-        let mode = directory.mode.as_ref().map_or(0o755, |m| m.value as u32 & 0o7777);
-        return Some(("directory", tmpfiles::directory(resolved, mode, uid, gid)?));
+        return Some(("directory", tmpfiles::directory(resolved, directory.applied_mode(), uid, gid)?));
     }
     let link = storage.links.iter().find(|l| l.node.path.value == path)?;
     if link.hard.as_ref().is_some_and(|h| h.value) {

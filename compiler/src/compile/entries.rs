@@ -1,7 +1,6 @@
 //! Where each storage entry of the graph goes: into the layer, a tmpfiles.d line, or a
 //! node-side step, with its contents decoded.
 
-use super::layer::mode_text;
 use super::pool::Builder;
 use super::storage::resolve_owner;
 use super::tmpfiles;
@@ -10,6 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::Entry;
 use crate::ignition::content::{SourceKind, classify_source, decode_data_url, decompress};
 use crate::ignition::types::Resource;
+use mcc_contract::Mode;
 use mcc_contract::layer_plan::*;
 use mcc_contract::node_actions::*;
 
@@ -58,7 +58,7 @@ impl Builder<'_, '_> {
                 let Some(more) = self.decode(path, fragment) else { return };
                 append.push(more);
             }
-            let mode = file.mode.as_ref().map_or(0o644, |m| m.value as u32 & 0o7777);
+            let mode = file.applied_mode();
             let owners = resolve_owner(&file.node.user).zip(resolve_owner(&file.node.group));
             match owners {
                 Some(owners) if self.baked(e) && append.is_empty() => {
@@ -78,7 +78,7 @@ impl Builder<'_, '_> {
                     let append = append.into_iter().map(|a| self.content(a)).collect();
                     self.writes.push(Step::Write {
                         path: path.into(),
-                        mode: mode_text(mode),
+                        mode: mode.to_string(),
                         owner: Self::step_owner(&file.node.user, &file.node.group),
                         content,
                         append,
@@ -88,7 +88,7 @@ impl Builder<'_, '_> {
                 }
             }
         } else if let Some(dir) = dir {
-            let mode = dir.mode.as_ref().map_or(0o755, |m| m.value as u32 & 0o7777);
+            let mode = dir.applied_mode();
             match resolve_owner(&dir.node.user).zip(resolve_owner(&dir.node.group)) {
                 Some(owners) if self.baked(e) => {
                     self.add_special(
@@ -109,7 +109,7 @@ impl Builder<'_, '_> {
                 }
                 _ => self.writes.push(Step::Mkdir {
                     path: path.into(),
-                    mode: mode_text(mode),
+                    mode: mode.to_string(),
                     owner: Self::step_owner(&dir.node.user, &dir.node.group),
                     placement,
                     sources,
@@ -123,7 +123,7 @@ impl Builder<'_, '_> {
                     self.add_special(
                         &image_path,
                         EntryType::Symlink,
-                        0o777,
+                        Mode::LINK,
                         owners,
                         Some(target),
                         &placement,

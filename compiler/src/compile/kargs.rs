@@ -2,6 +2,7 @@
 
 use super::pool::Builder;
 use crate::policy::placement::Target;
+use mcc_contract::Mode;
 use mcc_contract::layer_plan::*;
 use mcc_contract::node_actions::*;
 
@@ -66,7 +67,7 @@ impl Builder<'_, '_> {
         if self.target == Target::Bootc {
             // Always written, even empty, so bootc removes what an earlier image's file added.
             let bytes = kargs_toml(&args).into_bytes();
-            self.add_file(KARGS_FILE, 0o644, (0, 0), bytes, "image", "kargs", sources.clone(), None);
+            self.add_file(KARGS_FILE, Mode::FILE, (0, 0), bytes, "image", "kargs", sources.clone(), None);
             return KernelArguments { args, placement: "image".into(), file: Some(KARGS_FILE.into()), sources };
         }
         let old: Vec<String> = self.cx.old.map(|o| o.kernel_arguments.clone()).unwrap_or_default();

@@ -4,7 +4,7 @@
 use super::pool::Builder;
 use crate::codes;
 use mcc_contract::layer_plan::*;
-use mcc_contract::sha256_hex;
+use mcc_contract::{Mode, sha256_hex};
 
 use crate::diagnostic::Diagnostic;
 use crate::render::{RenderedPool, emit};
@@ -16,10 +16,6 @@ pub const LABEL_RENDERED: &str = "machineconfig";
 pub const LABEL_POOL: &str = "machineconfigpool";
 pub const LABEL_BASE: &str = "baseOSContainerImage";
 pub const LABEL_SOURCE_DIGEST: &str = "io.openshift.mcc.source-digest";
-
-pub(super) fn mode_text(mode: u32) -> String {
-    format!("{:04o}", mode & 0o7777)
-}
 
 /// `sha256:` of the rendered spec's canonical JSON.
 pub fn source_digest(pool: &RenderedPool) -> String {
@@ -77,7 +73,7 @@ impl Builder<'_, '_> {
     pub(super) fn add_file(
         &mut self,
         path: &str,
-        mode: u32,
+        mode: Mode,
         (uid, gid): (u32, u32),
         bytes: Vec<u8>,
         placement: &str,
@@ -91,7 +87,7 @@ impl Builder<'_, '_> {
             ImageEntry {
                 path: path.to_string(),
                 kind: EntryType::File,
-                mode: mode_text(mode),
+                mode: mode.to_string(),
                 uid,
                 gid,
                 size: Some(size),
@@ -110,7 +106,7 @@ impl Builder<'_, '_> {
         &mut self,
         path: &str,
         kind: EntryType,
-        mode: u32,
+        mode: Mode,
         owner: (u32, u32),
         target: Option<String>,
         placement: &str,
@@ -122,7 +118,7 @@ impl Builder<'_, '_> {
             ImageEntry {
                 path: path.to_string(),
                 kind,
-                mode: mode_text(mode),
+                mode: mode.to_string(),
                 uid: owner.0,
                 gid: owner.1,
                 size: None,
@@ -162,7 +158,7 @@ impl Builder<'_, '_> {
                         self.add_special(
                             parent,
                             EntryType::Directory,
-                            0o755,
+                            Mode::DIRECTORY,
                             (0, 0),
                             None,
                             placement,

@@ -1,4 +1,4 @@
-//! Stage 7, compile: each pool's image layer plan, node-side actions and Containerfile, read
+//! Stage 8, compile: each pool's image layer plan, node-side actions and Containerfile, read
 //! straight off its classified graph (`mcc compile`).
 //!
 //! An entry the graph bakes goes into the layer at its resolved path, with its exact mode and

@@ -13,6 +13,7 @@ use crate::graph::{Entry, Node};
 use crate::plan;
 use crate::policy::disruption::Action;
 use crate::policy::placement::{Placement, Target};
+use mcc_contract::Mode;
 use mcc_contract::layer_plan::*;
 use mcc_contract::node_actions::*;
 
@@ -31,6 +32,10 @@ pub(super) struct Builder<'c, 'a> {
     pub(super) enabled: BTreeSet<String>,
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the pool's compile steps in their order (checks, entries, units, kargs, packages, layer)"
+)]
 pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnostic>> {
     let pool = cx.pool;
     let target = cx.options.policy.target;
@@ -108,7 +113,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
         let lines: Vec<String> = b.tmpfiles.iter().map(|l| l.line.clone()).collect();
         let sources = dedup(b.tmpfiles.iter().flat_map(|l| l.sources.clone()));
         let bytes = tmpfiles::file_contents(&name, &lines).into_bytes();
-        b.add_file(tmpfiles::PATH, 0o644, (0, 0), bytes, "image", "tmpfiles", sources, None);
+        b.add_file(tmpfiles::PATH, Mode::FILE, (0, 0), bytes, "image", "tmpfiles", sources, None);
     }
     b.add_parents();
     let removals = b.removals();

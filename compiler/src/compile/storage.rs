@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 
+use mcc_contract::OwnerId;
+
 use crate::ignition::types::{Directory, File, Ignition, Link, Owner as IgnOwner, Unit};
 
 /// A numeric owner, when mcc knows it at build time: an id, `root`, or unset (root).
 pub fn resolve_owner(owner: &IgnOwner) -> Option<u32> {
     match (&owner.id, &owner.name) {
-        (Some(id), _) => u32::try_from(id.value).ok(),
+        (Some(_), _) => owner.valid_id().map(OwnerId::get),
         (None, Some(name)) => matches!(name.value.as_str(), "root" | "").then_some(0),
         (None, None) => Some(0),
     }

@@ -6,6 +6,8 @@
 //! specifier-expanded (in that order, so a `%` is written `%%`, never `\x25`). The path is
 //! specifier-expanded too. Content is written with `strlen`, so a NUL byte cannot be expressed.
 
+use mcc_contract::Mode;
+
 /// The largest file shipped as a tmpfiles line; bigger ones stay node-side.
 pub const MAX_FILE_SIZE: usize = 4096;
 
@@ -58,15 +60,15 @@ pub fn escape_argument(bytes: &[u8]) -> String {
 
 /// `f+ PATH MODE UID GID - ARGUMENT`: the image owns the file and rewrites it at every boot, as the
 /// MCO rewrites files on every update.
-pub fn file(path: &str, mode: u32, uid: u32, gid: u32, contents: &[u8]) -> Option<String> {
+pub fn file(path: &str, mode: Mode, uid: u32, gid: u32, contents: &[u8]) -> Option<String> {
     let argument = escape_argument(contents);
-    let line = format!("f+ {} {mode:04o} {uid} {gid} -", escape_path(path)?);
+    let line = format!("f+ {} {mode} {uid} {gid} -", escape_path(path)?);
     Some(if argument.is_empty() { line } else { format!("{line} {argument}") })
 }
 
 /// `d PATH MODE UID GID -`.
-pub fn directory(path: &str, mode: u32, uid: u32, gid: u32) -> Option<String> {
-    Some(format!("d {} {mode:04o} {uid} {gid} -", escape_path(path)?))
+pub fn directory(path: &str, mode: Mode, uid: u32, gid: u32) -> Option<String> {
+    Some(format!("d {} {mode} {uid} {gid} -", escape_path(path)?))
 }
 
 /// `L+ PATH - - - - TARGET`: the link replaces whatever is at the path.
@@ -129,19 +131,23 @@ pub fn unescape_argument(text: &str) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    fn mode(bits: u32) -> Mode {
+        Mode::new(bits).unwrap()
+    }
+
     #[test]
     fn lines_have_the_six_fields_and_the_argument() {
         assert_eq!(
-            file("/var/lib/app/x.conf", 0o640, 0, 10, b"a=1\n").unwrap(),
+            file("/var/lib/app/x.conf", mode(0o640), 0, 10, b"a=1\n").unwrap(),
             "f+ /var/lib/app/x.conf 0640 0 10 - a=1\\n"
         );
-        assert_eq!(file("/var/lib/app/empty", 0o644, 0, 0, b"").unwrap(), "f+ /var/lib/app/empty 0644 0 0 -");
-        assert_eq!(directory("/var/lib/app", 0o755, 0, 0).unwrap(), "d /var/lib/app 0755 0 0 -");
+        assert_eq!(file("/var/lib/app/empty", mode(0o644), 0, 0, b"").unwrap(), "f+ /var/lib/app/empty 0644 0 0 -");
+        assert_eq!(directory("/var/lib/app", mode(0o755), 0, 0).unwrap(), "d /var/lib/app 0755 0 0 -");
         assert_eq!(
             symlink("/var/lib/app/current", "../app-1.2").unwrap(),
             "L+ /var/lib/app/current - - - - ../app-1.2"
         );
-        assert_eq!(directory("/var/lib/a\nb", 0o755, 0, 0), None, "no line can name it");
+        assert_eq!(directory("/var/lib/a\nb", mode(0o755), 0, 0), None, "no line can name it");
     }
 
     #[test]
@@ -196,9 +202,9 @@ mod tests {
             ("/var/lib/app/dash", b"-"),
             ("/var/lib/app/empty", b""),
         ];
-        let mut lines = vec![directory("/var/lib/app", 0o750, 0, 0).unwrap()];
+        let mut lines = vec![directory("/var/lib/app", mode(0o750), 0, 0).unwrap()];
         for (path, bytes) in contents {
-            lines.push(file(path, 0o640, 0, 0, bytes).unwrap());
+            lines.push(file(path, mode(0o640), 0, 0, bytes).unwrap());
         }
         lines.push(symlink("/var/lib/app/current", "../my app/%h").unwrap());
         let conf = root.join("mcc.conf");

@@ -6,6 +6,7 @@ use super::pool::{Builder, dedup};
 use crate::classify::Subject;
 use crate::graph::Entry;
 use crate::ignition::types::Unit;
+use mcc_contract::Mode;
 use mcc_contract::layer_plan::*;
 use mcc_contract::node_actions::*;
 use mcc_contract::units::{UNIT_DIR, enablement};
@@ -21,7 +22,7 @@ impl Builder<'_, '_> {
                 self.add_special(
                     &path,
                     EntryType::Symlink,
-                    0o777,
+                    Mode::LINK,
                     (0, 0),
                     Some("/dev/null".into()),
                     &placement,
@@ -32,7 +33,7 @@ impl Builder<'_, '_> {
             } else if let Some(contents) = &unit.contents {
                 self.add_file(
                     &path,
-                    0o644,
+                    Mode::FILE,
                     (0, 0),
                     contents.value.clone().into_bytes(),
                     &placement,
@@ -57,7 +58,7 @@ impl Builder<'_, '_> {
         let placement = e.placement.name().to_string();
         let bytes = contents.value.clone().into_bytes();
         if self.baked(e) {
-            self.add_file(&path, 0o644, (0, 0), bytes, &placement, "dropin", sources, Some(e.span));
+            self.add_file(&path, Mode::FILE, (0, 0), bytes, &placement, "dropin", sources, Some(e.span));
         } else {
             let content = self.content(bytes);
             self.writes.push(Step::WriteDropin {
@@ -123,7 +124,7 @@ impl Builder<'_, '_> {
             self.add_special(
                 &link,
                 EntryType::Symlink,
-                0o777,
+                Mode::LINK,
                 (0, 0),
                 Some(target),
                 placement,

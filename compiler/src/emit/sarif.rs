@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
+use mcc_contract::sha256_hex;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::{CheckReport, Emitter, Place, Region, place, region};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -174,7 +174,7 @@ fn log(report: &CheckReport, tool_version: &'static str) -> Log {
             let key = format!("{}\0{}\0{}", d.code.code, location.physical_location.artifact_location.uri, text);
             let occurrence = seen.entry(key.clone()).or_default();
             *occurrence += 1;
-            let fingerprint = hex::encode(Sha256::digest(format!("{key}\0{occurrence}")));
+            let fingerprint = sha256_hex(format!("{key}\0{occurrence}").as_bytes());
             SarifResult {
                 rule_id: d.code.code.to_string(),
                 rule_index: index[d.code.code],

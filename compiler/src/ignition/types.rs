@@ -4,6 +4,7 @@
 //! user attributes beyond SSH keys and password hash) are kept as JSON values with their span.
 
 use indexmap::IndexMap;
+use mcc_contract::{Mode, OwnerId};
 
 use crate::load::reader::Spanned;
 use crate::source::Span;
@@ -95,6 +96,11 @@ impl Owner {
     pub fn is_set(&self) -> bool {
         self.id.is_some() || self.name.is_some()
     }
+
+    /// The numeric id, when one is set and is a valid id.
+    pub fn valid_id(&self) -> Option<OwnerId> {
+        self.id.as_ref().and_then(|id| OwnerId::new(id.value))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,10 +111,24 @@ pub struct File {
     pub append: Vec<Resource>,
 }
 
+impl File {
+    /// The mode a node applies: the one set, or Ignition's default for files.
+    pub fn applied_mode(&self) -> Mode {
+        Mode::or_default(self.mode.as_ref().map(|m| m.value), Mode::FILE)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Directory {
     pub node: NodeCommon,
     pub mode: Option<Spanned<i64>>,
+}
+
+impl Directory {
+    /// The mode a node applies: the one set, or Ignition's default for directories.
+    pub fn applied_mode(&self) -> Mode {
+        Mode::or_default(self.mode.as_ref().map(|m| m.value), Mode::DIRECTORY)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

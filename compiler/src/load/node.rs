@@ -74,6 +74,7 @@ impl Node {
             Value::Bool(b) => (*b).into(),
             Value::Int(i) => (*i).into(),
             // Go's encoder writes a whole float64 without a fraction: 4.2e2 is stored as 420.
+            #[expect(clippy::cast_possible_truncation, reason = "a whole float below 9e15 is an exact i64")]
             Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => (*f as i64).into(),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
             Value::Str(s) => s.clone().into(),

@@ -79,6 +79,7 @@ pub fn integer(node: &Node, diagnostics: &mut Diagnostics) -> Option<Spanned<i64
     match &node.value {
         Value::Int(i) => Some(Spanned::new(*i, node.span)),
         // JSON has one number type: 420.0 is the integer 420 to Go's decoder.
+        #[expect(clippy::cast_possible_truncation, reason = "a whole float below 9e15 is an exact i64")]
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(Spanned::new(*f as i64, node.span)),
         Value::Null => None,
         _ => {

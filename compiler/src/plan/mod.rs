@@ -1,4 +1,4 @@
-//! Stage 6, plan: what a change from one state to another does to a pool's nodes, decided as
+//! Stage 8, plan: what a change from one state to another does to a pool's nodes, decided as
 //! the MCO decides it (`spec/mco.md` §3, §4), plus what image mode adds (a rebuild).
 //!
 //! A side of the plan is a [`PoolState`]: a pool's rendered config, whether mcc rendered it from

@@ -3,8 +3,8 @@
 //! The parse of both configs (`isReconcilable`), then the checks of `isConfigReconcilable` and `validatePasswdChanges`
 //! (`MCO:pkg/controller/common/reconcile.go`), in the MCO's order and with its messages. The
 //! MCO stops at the first failing check; mcc reports every failing check, in that order, so
-//! the first error is the one the MCO shows (in "new machineconfig A is not reconcilable
-//! against B: <message>", and on the pool as RenderDegraded).
+//! the first error is the one the MCO shows (in `new machineconfig A is not reconcilable
+//! against B: <message>`, and on the pool as RenderDegraded).
 
 use serde_json::Value;
 

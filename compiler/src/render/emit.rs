@@ -1,8 +1,8 @@
 //! Rendered MachineConfigs as the JSON the MCO stores: fields in the order of the Go structs,
 //! empty values omitted (clarketm/json's `omitempty`, which also drops empty structs).
 
+use mcc_contract::sha256_hex;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
@@ -60,7 +60,7 @@ pub fn spec(pool: &RenderedPool) -> Value {
 /// (The MCO's MD5 over Go's YAML is not reproduced; `spec/mco.md` §2.5.)
 pub fn spec_hash(pool: &RenderedPool) -> String {
     let bytes = serde_json::to_vec(&spec(pool)).unwrap_or_default();
-    hex::encode(Sha256::digest(bytes))[..32].to_string()
+    sha256_hex(&bytes)[..32].to_string()
 }
 
 /// An Ignition config as 3.5.0 JSON.

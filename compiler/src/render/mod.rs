@@ -191,6 +191,10 @@ pub fn merge_order(members: &mut [McId], machine_configs: &[MachineConfig]) {
     });
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the MCO's merge steps in their order, kept together to read beside MergeMachineConfigs"
+)]
 fn render_pool(
     inputs: &Inputs,
     pool: &MachineConfigPool,

@@ -302,11 +302,11 @@ fn install_section_is_found() {
 fn random_contents(round: u64, next: &mut impl FnMut() -> u64) -> String {
     let pick = |alphabet: &str, next: &mut dyn FnMut() -> u64| {
         let chars: Vec<char> = alphabet.chars().collect();
-        chars[(next() % chars.len() as u64) as usize]
+        chars[usize::try_from(next() % chars.len() as u64).unwrap()]
     };
     match round % 4 {
         0 => {
-            let bytes: Vec<u8> = (0..next() % 300).map(|_| next() as u8).collect();
+            let bytes: Vec<u8> = (0..next() % 300).map(|_| next().to_le_bytes()[0]).collect();
             String::from_utf8_lossy(&bytes).into_owned()
         }
         1 => (0..next() % 9000).map(|_| pick("[]=#; ab\\©", next)).collect(),

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use mcc_contract::node_actions::{RemovedKind, Step};
-use mcc_contract::sha256_hex;
+use mcc_contract::{Mode, sha256_hex};
 
 use super::diagnostic::{failed, resolve_diagnostic};
 use super::fs::write_atomically;
@@ -48,6 +48,10 @@ fn is_action(step: &Step) -> bool {
 }
 
 impl Applier<'_> {
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one run in the order it happens: journal, steps (each journaled), report"
+    )]
     pub(super) fn run(&mut self, out: &mut dyn Write, report: &mut Report) {
         let actions = &self.steps.actions;
         let total = actions.steps.len();
@@ -217,7 +221,7 @@ impl Applier<'_> {
             }),
             Step::Mkdir { path, mode, owner, .. } => {
                 let (uid, gid) = self.owner(label, owner)?;
-                let mode = parse_mode(mode).unwrap_or(0o755);
+                let mode = parse_mode(mode).unwrap_or(Mode::DIRECTORY.bits());
                 self.put_dir(label, path, mode, uid, gid).map(Outcome::done)
             }
             Step::Write { path, mode, owner, content, append, .. } => {
@@ -226,12 +230,12 @@ impl Applier<'_> {
                 for fragment in append {
                     bytes.extend(self.steps.bytes(fragment).map_err(|m| failed(format!("{label}: {m}")))?);
                 }
-                let mode = parse_mode(mode).unwrap_or(0o644);
+                let mode = parse_mode(mode).unwrap_or(Mode::FILE.bits());
                 self.put_file(label, path, &bytes, mode, uid, gid).map(Outcome::done)
             }
             Step::WriteUnit { path, content, .. } | Step::WriteDropin { path, content, .. } => {
                 let bytes = self.steps.bytes(content).map_err(|m| failed(format!("{label}: {m}")))?;
-                self.put_file(label, path, &bytes, 0o644, 0, 0).map(Outcome::done)
+                self.put_file(label, path, &bytes, Mode::FILE.bits(), 0, 0).map(Outcome::done)
             }
             Step::Link { path, target, hard: false, owner, .. } => {
                 let (uid, gid) = self.owner(label, owner)?;

@@ -89,7 +89,7 @@ impl Applier<'_> {
                 if file_type(&stat) == FileType::RegularFile
                     && stat.st_mode & 0o7777 == mode
                     && (stat.st_uid, stat.st_gid) == (uid, gid)
-                    && stat.st_size as u64 == bytes.len() as u64
+                    && u64::try_from(stat.st_size) == Ok(bytes.len() as u64)
                     && read_at(dir, &resolved.name).map_err(io)? == bytes =>
             {
                 if !self.options.dry_run {

@@ -1,8 +1,8 @@
 //! Whole-document validation, before anything is changed: a bad document changes nothing.
 
-use mcc_contract::codes;
 use mcc_contract::node_actions::Step;
 use mcc_contract::sha256_hex;
+use mcc_contract::{Mode, codes};
 
 use super::node_steps::{NodeSteps, contents};
 use super::{Diagnostic, resolve};
@@ -120,7 +120,7 @@ pub(super) fn check_name(name: &str) -> Result<(), &'static str> {
 }
 
 pub(super) fn parse_mode(mode: &str) -> Option<u32> {
-    u32::from_str_radix(mode, 8).ok().filter(|m| *m <= 0o7777)
+    Mode::parse_octal(mode).map(Mode::bits)
 }
 
 /// A hard link's target as an absolute path: relative targets are resolved against the link's
