@@ -34,7 +34,8 @@
 //!
 //! The post-change actions (`daemon-reload`, `reload`, `restart`, `reboot`) and the node-level
 //! ones (`kernel-arguments`, `extensions`, `kernel-type` through `rpm-ostree`) are run only with
-//! `--run-actions`; without it they are printed. `drain` is never run: the node must be drained
+//! `--run-actions`; without it they are printed. They act on the machine running mcc whatever the
+//! root, so `--run-actions` is refused unless the root is `/` ([`is_host_root`], MCC5108). `drain` is never run: the node must be drained
 //! before the apply starts (mcc has no access to the cluster). A failed action fails the apply
 //! (MCC5107), as it degrades the node under the MCD.
 //!
@@ -102,6 +103,19 @@ impl Report {
 /// Applies `steps` to the directory `root`, writing one line per step to `out`.
 pub fn apply(steps: &NodeSteps, root: &Path, options: &Options, out: &mut dyn Write) -> Report {
     let mut report = Report::default();
+    if options.run_actions && !options.dry_run && !is_host_root(root) {
+        report.diagnostics.push(
+            Diagnostic::new(
+                mcc_contract::codes::APPLY_ACTIONS_OFF_HOST,
+                format!(
+                    "the actions are run only when the root is `/`, not `{}`: they act on the machine running mcc",
+                    root.display()
+                ),
+            )
+            .with_help("apply without --run-actions, which prints the actions; run them on the node itself"),
+        );
+        return report;
+    }
     let root = match Root::open(root) {
         Ok(root) => root,
         Err(e) => {
@@ -121,6 +135,13 @@ pub fn apply(steps: &NodeSteps, root: &Path, options: &Options, out: &mut dyn Wr
     let mut applier = Applier { steps, root, options, today: options.now / 86_400 };
     applier.run(out, &mut report);
     report
+}
+
+/// Whether `root` is this machine's `/` (after symlinks): the only root the actions
+/// (`systemctl restart`, `reboot`, `rpm-ostree`, …) may be run for, since they act on the machine
+/// running mcc whatever the root.
+pub fn is_host_root(root: &Path) -> bool {
+    std::fs::canonicalize(root).is_ok_and(|p| p == Path::new("/"))
 }
 
 /// Carries out the steps on one root; its methods live in the modules of their concern.

@@ -55,6 +55,13 @@ pub fn run(args: &ApplyArgs) -> Result<Outcome, CliError> {
     if !root.is_dir() {
         return Err(CliError::Usage(format!("the root `{}` is not a directory", args.root)));
     }
+    if args.run_actions && !apply::is_host_root(root) {
+        return Err(CliError::Usage(format!(
+            "--run-actions needs --root /: the actions (systemctl restart, reload, daemon-reload, reboot, rpm-ostree) \
+             act on the machine running mcc, not on `{}`; apply without --run-actions, which prints them",
+            args.root
+        )));
+    }
     let steps = match NodeSteps::load(args.dir.as_std_path()) {
         Ok(steps) => steps,
         Err(problem) => {
