@@ -194,3 +194,48 @@ fn a_hard_link_is_made_once_and_then_left_alone() {
     let run = apply(&plan, &root, &[], &[]);
     assert!(run.stdout.contains("2/2 link /etc/app/alias → data: unchanged"), "{run}");
 }
+
+#[test]
+fn a_kill_between_a_directory_and_its_owner_and_mode_leaves_nothing_half_made() {
+    if !require_root("a_kill_between_a_directory_and_its_owner_and_mode_leaves_nothing_half_made") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (plan, _) = compiled_plan(tmp.path());
+    let epoch = ("SOURCE_DATE_EPOCH", "1750000000".to_string());
+    // Without the user's home, which the ssh-keys step creates owned by the user.
+    let skeleton_without_home = |root: &Path| {
+        skeleton(root);
+        fs::remove_dir(root.join("var/home/core")).unwrap();
+    };
+    let whole = tmp.path().join("whole");
+    skeleton_without_home(&whole);
+    let run = apply(&plan, &whole, &[], std::slice::from_ref(&epoch));
+    assert_eq!(run.code, Some(0), "{run}");
+    let expected = snapshot(&whole, false);
+    assert!(expected["/var/home/core"].starts_with("dir 0700 1000:1000"), "{expected:#?}");
+    let mut killed = 0;
+    for n in 1.. {
+        let root = tmp.path().join(format!("crash-{n}"));
+        skeleton_without_home(&root);
+        let crashed = apply(&plan, &root, &[], &[("MCC_APPLY_CRASH_IN_MKDIR", n.to_string()), epoch.clone()]);
+        if crashed.code == Some(0) {
+            break; // fewer than n directories are created
+        }
+        assert_eq!(crashed.code, None, "the hook aborts the run at directory {n}\n{crashed}");
+        killed += 1;
+        let resumed = apply(&plan, &root, &[], std::slice::from_ref(&epoch));
+        assert_eq!(resumed.code, Some(0), "{resumed}");
+        let got = snapshot(&root, false);
+        let diff: Vec<_> = expected
+            .iter()
+            .filter(|(k, v)| got.get(*k) != Some(v))
+            .map(|(k, v)| format!("{k}: expected {v}, got {:?}", got.get(k)))
+            .chain(got.keys().filter(|k| !expected.contains_key(*k)).map(|k| format!("{k}: unexpected {}", got[k])))
+            .collect();
+        assert!(diff.is_empty(), "killed at directory {n} and run again, the tree differs:\n{}", diff.join("\n"));
+        let again = apply(&plan, &root, &[], std::slice::from_ref(&epoch));
+        assert!(again.stdout.contains("nothing to do"), "{again}");
+    }
+    assert!(killed >= 4, "the plan creates directories: /etc/app, /var/lib/app, the home, …; killed {killed} times");
+}

@@ -13,7 +13,7 @@
 //! something, so running it again is harmless: a file is written only when its contents, mode or
 //! owner differ, through a temporary file in its directory (`.NAME.mcc-tmp`) that is fsynced,
 //! given its owner then its mode, renamed over the old one, and the directory fsynced. Missing
-//! parent directories are created 0755 root:root, as Ignition does. Owners named by user or
+//! parent directories are created 0755 root:root, as Ignition does, each as a whole. Owners named by user or
 //! group name are resolved from the root's own `/etc/passwd` and `/etc/group` (MCC5103).
 //!
 //! # The journal
@@ -21,7 +21,10 @@
 //! run that was interrupted (a crash, a power cut) resumes where it stopped, and a plan already
 //! applied is a no-op: "nothing to do: N steps already applied". The environment variable
 //! `MCC_APPLY_CRASH_AFTER=N` is a test hook: the run aborts once it has carried out N steps, after
-//! the N-th changed the tree and before the journal records it (the worst moment to die).
+//! the N-th changed the tree and before the journal records it (the worst moment to die);
+//! `MCC_APPLY_CRASH_IN_MKDIR=N` aborts at the N-th directory created, between its creation and
+//! its owner and mode. Directories are created under a temporary name and renamed into place with
+//! their owner and mode set (`create_dir`), so no crash leaves one half made.
 //!
 //! # Units and actions
 //! Unit files and dropins are written like files (0644 root:root). `mask-unit` is a symlink to
@@ -47,6 +50,7 @@
 //! password hashes, `actions` runs or prints commands, and `diagnostic` is what a failure reports.
 
 mod actions;
+mod create_dir;
 mod diagnostic;
 mod driver;
 mod fs;
@@ -75,6 +79,9 @@ pub struct Options {
     pub run_actions: bool,
     /// The test hook `MCC_APPLY_CRASH_AFTER`.
     pub crash_after: Option<usize>,
+    /// The test hook `MCC_APPLY_CRASH_IN_MKDIR`: abort at the N-th directory created, before its
+    /// owner and mode are set.
+    pub crash_in_mkdir: Option<usize>,
     /// Now, in seconds since the epoch (`SOURCE_DATE_EPOCH` or the clock): the date of a password
     /// change in `/etc/shadow`, as `usermod` writes it.
     pub now: u64,
@@ -117,7 +124,7 @@ pub fn apply(steps: &NodeSteps, root: &Path, options: &Options, out: &mut dyn Wr
         return report;
     }
     let root = match Root::open(root) {
-        Ok(root) => root,
+        Ok(root) => root.with_mkdir_crash(options.crash_in_mkdir),
         Err(e) => {
             report.diagnostics.push(*failed(format!("cannot open the root {}: {e}", root.display())));
             return report;
