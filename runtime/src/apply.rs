@@ -17,7 +17,8 @@
 //! group name are resolved from the root's own `/etc/passwd` and `/etc/group` (MCC5103).
 //!
 //! # The journal
-//! After each step, the journal records it in the root (`/var/lib/mcc/apply-journal.json`), so a
+//! After each step, the journal records it in the root (`/var/lib/mcc/apply-journal.json`, one
+//! line appended to `apply-journal.log` a step, compacted at the end of the run), so a
 //! run that was interrupted (a crash, a power cut) resumes where it stopped, and a plan already
 //! applied is a no-op: "nothing to do: N steps already applied". The environment variable
 //! `MCC_APPLY_CRASH_AFTER=N` is a test hook: the run aborts once it has carried out N steps, after
@@ -44,7 +45,8 @@
 //!
 //! # Where each part lives
 //! `node_steps` loads the document and its blobs ([`NodeSteps`], named so it is not taken for
-//! `mcc plan`'s plans), `validate` checks all of it before anything changes, `driver` walks the
+//! `mcc plan`'s plans), `validate` checks all of it before anything changes, `journal` and `journal_io` keep the
+//! journal, `driver` walks the
 //! steps with the journal, `fs` holds the converging file primitives on top of `resolve`,
 //! `systemd` masks, enables and disables units, `users` resolves owners and writes SSH keys and
 //! password hashes, `actions` runs or prints commands, and `diagnostic` is what a failure reports.
@@ -55,6 +57,7 @@ mod diagnostic;
 mod driver;
 mod fs;
 mod journal;
+mod journal_io;
 mod node_steps;
 mod resolve;
 mod systemd;
