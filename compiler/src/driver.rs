@@ -58,8 +58,13 @@ pub fn load(
 /// error points inside it (a duplicate key found while parsing YAML counts too), and YAML
 /// notes about documents mcc does not read (a Template, a Butane file) are dropped as noise.
 pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
-    let errors: Vec<Span> =
-        diagnostics.iter().filter(|d| d.severity() == Severity::Error).filter_map(|d| d.span).collect();
+    // Errors the node meets only when it writes a file (a hash, a gzip stream) leave the
+    // MachineConfig valid: the MCO renders it.
+    let errors: Vec<Span> = diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error && !codes::fails_at_apply_time(d.code))
+        .filter_map(|d| d.span)
+        .collect();
     for mc in &mut inputs.machine_configs {
         mc.valid = !errors.iter().any(|&e| mc.span.contains(e));
     }

@@ -29,6 +29,8 @@ pub(crate) mod graph;
 pub(crate) mod ignition;
 pub(crate) mod lints;
 pub mod load;
+#[cfg(test)]
+mod mco_divergences;
 pub(crate) mod model;
 pub(crate) mod plan;
 pub(crate) mod policy;
@@ -44,7 +46,7 @@ pub use driver::{analyze, lint_page, load};
 pub use explain::{Explanation, explain};
 pub use model::{Inputs, read_objects};
 pub use plan::sides::{Side, plan};
-pub use plan::{Change, PoolPlan};
+pub use plan::{Change, PoolPlan, PoolStatus};
 pub use policy::disruption::Action;
 pub use policy::placement::{Placement, Target};
 pub use policy::stdlib::{OcpVersion, Profile};
