@@ -80,6 +80,9 @@ codes! {
     WRONG_API_VERSION = "MCC0013" "wrong-api-version" Error "an object has an apiVersion its kind does not have";
     YAML_ALIAS_LIMIT = "MCC0014" "yaml-alias-limit" Error "a document expands to too many nodes through aliases";
     RENDERED_CONFIG_INPUT = "MCC0015" "rendered-config-input" Info "a rendered MachineConfig from a cluster is read but not merged";
+    SYMLINK_OUTSIDE_INPUT = "MCC0016" "symlink-outside-input" Warning "a symlink in a directory input points outside it, so it is not read";
+    NOT_A_REGULAR_FILE = "MCC0017" "not-a-regular-file" Warning "a FIFO, socket or device in a directory input is not read";
+    INPUT_TOO_LARGE = "MCC0018" "input-too-large" Error "an input file is larger than 64 MiB, so it is not read";
 
     IGNITION_VERSION_UNSUPPORTED = "MCC1001" "ignition-version-unsupported" Error "the Ignition config version is not one the MCO accepts";
     IGNITION_VERSION_INVALID = "MCC1002" "ignition-version-invalid" Error "the Ignition config version does not parse";
@@ -143,6 +146,7 @@ codes! {
     LINT_CODE_INVALID = "MCC3011" "lint-code-invalid" Error "a lint code is not capital letters followed by four digits";
     DUPLICATE_LINT = "MCC3012" "duplicate-lint" Error "one policy file defines the same lint code twice";
     TOO_MANY_ACTIONS = "MCC3013" "too-many-actions" Error "a disruption rule has more than 10 actions";
+    CONDITION_TOO_DEEP = "MCC3014" "condition-too-deep" Error "a lint condition nests parentheses and `not` more than 64 levels deep";
 
     // The Node Disruption Policy and MachineConfiguration (MCC31xx).
     MACHINE_CONFIGURATION_NOT_CLUSTER = "MCC3101" "machine-configuration-not-cluster" Error "a MachineConfiguration is not named cluster";

@@ -12,6 +12,7 @@ use camino::Utf8PathBuf;
 use crate::codes;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::{self, PoolGraph};
+use crate::load::filter::InputFilter;
 use crate::load::reader::Spanned;
 use crate::load::{self, InputPath, yaml};
 use crate::model::{self, Inputs};
@@ -29,8 +30,18 @@ pub fn load(
     policy_files: &[Utf8PathBuf],
     stdin: &mut dyn FnMut() -> std::io::Result<String>,
 ) -> Compilation {
+    load_filtered(paths, &InputFilter::default(), policy_files, stdin)
+}
+
+/// [`load`], leaving out the entries of directory inputs that `filter` skips (`--exclude`).
+pub fn load_filtered(
+    paths: &[InputPath],
+    filter: &InputFilter,
+    policy_files: &[Utf8PathBuf],
+    stdin: &mut dyn FnMut() -> std::io::Result<String>,
+) -> Compilation {
     let mut c = Compilation::default();
-    load::read_inputs(paths, stdin, &mut c.sources, &mut c.diagnostics);
+    load::read_inputs(paths, filter, stdin, &mut c.sources, &mut c.diagnostics);
     c.unreadable_input = c.diagnostics.iter().any(|d| d.code == &codes::INPUT_UNREADABLE);
     c.input_files = c.sources.len();
     let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();

@@ -25,7 +25,9 @@ pub mod diagnostic;
 pub(crate) mod driver;
 pub mod emit;
 pub(crate) mod explain;
+pub(crate) mod glob;
 pub(crate) mod graph;
+pub mod hostile_input;
 pub(crate) mod ignition;
 pub(crate) mod lints;
 pub mod load;
@@ -42,7 +44,7 @@ pub(crate) mod suppress;
 mod testing;
 
 pub use checks::against::against;
-pub use driver::{analyze, lint_page, load};
+pub use driver::{analyze, lint_page, load, load_filtered};
 pub use explain::{Explanation, explain};
 pub use model::{Inputs, read_objects};
 pub use plan::sides::{Side, plan};
