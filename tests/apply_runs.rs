@@ -6,9 +6,7 @@
 //!   tree of an uninterrupted run, journal included;
 //! - a second run of the same plan changes nothing, not even a modification time, and says so;
 //! - `--dry-run` changes nothing and lists what would change;
-//! - `--run-actions` runs the actions through the `systemctl` found on PATH (a stub here that logs
-//!   its arguments); without it they are printed; a failed action fails the apply and is retried
-//!   by the next run;
+//! - (the actions, run and printed, are `apply_actions.rs`'s);
 //! - a plan compiled from the old state removes what the old one wrote; a hard link is made once.
 //!
 //! Writing root-owned files needs root: run as another user, these tests are skipped, except in
@@ -17,12 +15,11 @@
 mod apply_support;
 
 use std::fs;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 use apply_support::{
-    MACHINE_CONFIG, apply, compile_legacy, compiled_plan, hand_plan, inline, require_root, skeleton, snapshot,
-    write_step,
+    MACHINE_CONFIG, apply, compile_legacy, compiled_plan, hand_plan, require_root, skeleton, snapshot, write_step,
 };
 use serde_json::json;
 
@@ -136,124 +133,6 @@ fn a_dry_run_changes_nothing() {
     assert_eq!(run.code, Some(64), "{run}");
 }
 
-/// A directory holding a `systemctl` that appends its arguments to `log` and exits with `code`
-/// (only for `verb`, when given).
-fn stub_systemctl(dir: &Path, log: &Path, failing_verb: Option<&str>) -> String {
-    fs::create_dir_all(dir).unwrap();
-    let fail = failing_verb.map_or(String::new(), |verb| {
-        format!("case \" $* \" in *\" {verb} \"*) echo \"Failed to {verb}: unit not found\" >&2; exit 5;; esac\n")
-    });
-    let script = format!("#!/bin/sh\n{fail}echo \"$*\" >> '{}'\n", log.display());
-    let path = dir.join("systemctl");
-    fs::write(&path, script).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
-}
-
-fn actions_plan(dir: &Path) -> PathBuf {
-    let unit = "[Service]\nExecStart=/usr/bin/true\n[Install]\nWantedBy=multi-user.target\n";
-    hand_plan(
-        dir,
-        json!([
-            { "op": "drain" },
-            { "op": "write-unit", "name": "x.service", "path": "/etc/systemd/system/x.service", "content": inline(unit), "placement": "etc", "sources": ["test"] },
-            { "op": "enable-unit", "name": "x.service", "sources": ["test"] },
-            { "op": "daemon-reload" },
-            { "op": "restart", "service": "crio.service" },
-            { "op": "reload", "service": "x.service" },
-            { "op": "reboot" },
-        ]),
-    )
-}
-
-fn log_lines(log: &Path) -> Vec<String> {
-    fs::read_to_string(log).unwrap_or_default().lines().map(str::to_string).collect()
-}
-
-#[test]
-fn run_actions_runs_them_through_systemctl_and_without_it_they_are_printed() {
-    if !require_root("run_actions_runs_them_through_systemctl_and_without_it_they_are_printed") {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let plan = actions_plan(tmp.path());
-    let log = tmp.path().join("systemctl.log");
-    let path = stub_systemctl(&tmp.path().join("bin"), &log, None);
-    let env = [("PATH", path)];
-
-    // Without --run-actions: printed, never run; the unit is enabled in the tree by mcc itself.
-    let root = tmp.path().join("printed");
-    skeleton(&root);
-    let run = apply(&plan, &root, &[], &env);
-    assert_eq!(run.code, Some(0), "{run}");
-    assert!(log_lines(&log).is_empty(), "systemctl was not run: {:?}", log_lines(&log));
-    for line in [
-        "not run: systemctl daemon-reload",
-        "not run: systemctl restart crio.service",
-        "not run: systemctl reload x.service",
-        "not run: systemctl reboot",
-    ] {
-        assert!(run.stdout.contains(line), "{line}\n{run}");
-    }
-    assert_eq!(
-        fs::read_link(root.join("etc/systemd/system/multi-user.target.wants/x.service")).unwrap(),
-        Path::new("/etc/systemd/system/x.service")
-    );
-    // Run again with --run-actions: the printed actions run now, the files are not touched.
-    let run = apply(&plan, &root, &["--run-actions"], &env);
-    assert_eq!(run.code, Some(0), "{run}");
-    assert_eq!(log_lines(&log), ["daemon-reload", "restart crio.service", "reload x.service", "reboot"]);
-    let run = apply(&plan, &root, &["--run-actions"], &env);
-    assert!(
-        run.stdout.contains("nothing to do: 7 steps already applied"),
-        "neither the reboot nor the drain twice\n{run}"
-    );
-    assert_eq!(log_lines(&log).len(), 4);
-
-    // A fresh root with --run-actions: enable goes through systemctl too, as the MCD runs it.
-    fs::remove_file(&log).unwrap();
-    let root = tmp.path().join("ran");
-    skeleton(&root);
-    let run = apply(&plan, &root, &["--run-actions"], &env);
-    assert_eq!(run.code, Some(0), "{run}");
-    let root_text = root.to_str().unwrap();
-    assert_eq!(
-        log_lines(&log),
-        [
-            format!("--root {root_text} enable x.service"),
-            "daemon-reload".into(),
-            "restart crio.service".into(),
-            "reload x.service".into(),
-            "reboot".into()
-        ]
-    );
-}
-
-#[test]
-fn a_failed_action_fails_the_apply_and_the_next_run_retries_it() {
-    if !require_root("a_failed_action_fails_the_apply_and_the_next_run_retries_it") {
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let plan = actions_plan(tmp.path());
-    let log = tmp.path().join("systemctl.log");
-    let root = tmp.path().join("root");
-    skeleton(&root);
-    let failing = [("PATH", stub_systemctl(&tmp.path().join("failing"), &log, Some("reload")))];
-    let run = apply(&plan, &root, &["--run-actions"], &failing);
-    assert_eq!(run.code, Some(1), "{run}");
-    assert!(run.stderr.contains("MCC5107") && run.stderr.contains("`systemctl reload x.service` failed"), "{run}");
-    assert_eq!(
-        log_lines(&log),
-        [format!("--root {} enable x.service", root.display()), "daemon-reload".into(), "restart crio.service".into()]
-    );
-    let working = [("PATH", stub_systemctl(&tmp.path().join("working"), &log, None))];
-    let run = apply(&plan, &root, &["--run-actions"], &working);
-    assert_eq!(run.code, Some(0), "{run}");
-    assert!(run.stdout.contains("resuming: the journal has 5 of the 7 steps"), "{run}");
-    assert_eq!(log_lines(&log)[3..], ["reload x.service", "reboot"]);
-}
-
 #[test]
 fn a_plan_compiled_from_the_old_state_removes_what_the_old_one_wrote() {
     if !require_root("a_plan_compiled_from_the_old_state_removes_what_the_old_one_wrote") {
@@ -314,4 +193,49 @@ fn a_hard_link_is_made_once_and_then_left_alone() {
     fs::remove_file(root.join("var/lib/mcc/apply-journal.json")).unwrap();
     let run = apply(&plan, &root, &[], &[]);
     assert!(run.stdout.contains("2/2 link /etc/app/alias → data: unchanged"), "{run}");
+}
+
+#[test]
+fn a_kill_between_a_directory_and_its_owner_and_mode_leaves_nothing_half_made() {
+    if !require_root("a_kill_between_a_directory_and_its_owner_and_mode_leaves_nothing_half_made") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (plan, _) = compiled_plan(tmp.path());
+    let epoch = ("SOURCE_DATE_EPOCH", "1750000000".to_string());
+    // Without the user's home, which the ssh-keys step creates owned by the user.
+    let skeleton_without_home = |root: &Path| {
+        skeleton(root);
+        fs::remove_dir(root.join("var/home/core")).unwrap();
+    };
+    let whole = tmp.path().join("whole");
+    skeleton_without_home(&whole);
+    let run = apply(&plan, &whole, &[], std::slice::from_ref(&epoch));
+    assert_eq!(run.code, Some(0), "{run}");
+    let expected = snapshot(&whole, false);
+    assert!(expected["/var/home/core"].starts_with("dir 0700 1000:1000"), "{expected:#?}");
+    let mut killed = 0;
+    for n in 1.. {
+        let root = tmp.path().join(format!("crash-{n}"));
+        skeleton_without_home(&root);
+        let crashed = apply(&plan, &root, &[], &[("MCC_APPLY_CRASH_IN_MKDIR", n.to_string()), epoch.clone()]);
+        if crashed.code == Some(0) {
+            break; // fewer than n directories are created
+        }
+        assert_eq!(crashed.code, None, "the hook aborts the run at directory {n}\n{crashed}");
+        killed += 1;
+        let resumed = apply(&plan, &root, &[], std::slice::from_ref(&epoch));
+        assert_eq!(resumed.code, Some(0), "{resumed}");
+        let got = snapshot(&root, false);
+        let diff: Vec<_> = expected
+            .iter()
+            .filter(|(k, v)| got.get(*k) != Some(v))
+            .map(|(k, v)| format!("{k}: expected {v}, got {:?}", got.get(k)))
+            .chain(got.keys().filter(|k| !expected.contains_key(*k)).map(|k| format!("{k}: unexpected {}", got[k])))
+            .collect();
+        assert!(diff.is_empty(), "killed at directory {n} and run again, the tree differs:\n{}", diff.join("\n"));
+        let again = apply(&plan, &root, &[], std::slice::from_ref(&epoch));
+        assert!(again.stdout.contains("nothing to do"), "{again}");
+    }
+    assert!(killed >= 4, "the plan creates directories: /etc/app, /var/lib/app, the home, …; killed {killed} times");
 }

@@ -202,6 +202,8 @@ codes! {
     APPLY_CONTENT_MISMATCH = "MCC5105" "apply-content-mismatch" Error "a step's contents do not match the size and digest the plan records";
     APPLY_STEP_FAILED = "MCC5106" "apply-step-failed" Error "a step could not be applied to the root";
     APPLY_ACTION_FAILED = "MCC5107" "apply-action-failed" Error "a post-change action (systemctl, rpm-ostree) failed";
+    APPLY_ACTIONS_OFF_HOST = "MCC5108" "apply-actions-off-host" Error "--run-actions was given with a root that is not `/`: the actions would act on the machine running mcc";
+    APPLY_PASSWD_LOCK = "MCC5109" "apply-passwd-lock" Error "the root's password database lock (/etc/.pwd.lock) is not a regular file, or stays held longer than mcc waits";
 
     // Checks (MCC70xx).
     CONFLICTING_DEFINITIONS = "MCC7001" "conflicting-definitions" Warning "two MachineConfigs of one pool define the same path, unit or dropin differently, and the later one silently wins";

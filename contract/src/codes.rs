@@ -17,6 +17,11 @@ pub const APPLY_STEP_FAILED: &str = "MCC5106";
 /// A post-change action (systemctl, rpm-ostree) failed.
 pub const APPLY_ACTION_FAILED: &str = "MCC5107";
 
+/// `--run-actions` with a root that is not `/`: the actions would act on the machine running mcc.
+pub const APPLY_ACTIONS_OFF_HOST: &str = "MCC5108";
+/// The root's password database lock (`/etc/.pwd.lock`) is not a regular file or stays held.
+pub const APPLY_PASSWD_LOCK: &str = "MCC5109";
+
 /// Every code `mcc apply` reports, in code order.
 pub const APPLY_CODES: &[&str] = &[
     APPLY_STEP_INVALID,
@@ -26,4 +31,6 @@ pub const APPLY_CODES: &[&str] = &[
     APPLY_CONTENT_MISMATCH,
     APPLY_STEP_FAILED,
     APPLY_ACTION_FAILED,
+    APPLY_ACTIONS_OFF_HOST,
+    APPLY_PASSWD_LOCK,
 ];

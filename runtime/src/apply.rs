@@ -13,15 +13,19 @@
 //! something, so running it again is harmless: a file is written only when its contents, mode or
 //! owner differ, through a temporary file in its directory (`.NAME.mcc-tmp`) that is fsynced,
 //! given its owner then its mode, renamed over the old one, and the directory fsynced. Missing
-//! parent directories are created 0755 root:root, as Ignition does. Owners named by user or
+//! parent directories are created 0755 root:root, as Ignition does, each as a whole. Owners named by user or
 //! group name are resolved from the root's own `/etc/passwd` and `/etc/group` (MCC5103).
 //!
 //! # The journal
-//! After each step, the journal records it in the root (`/var/lib/mcc/apply-journal.json`), so a
+//! After each step, the journal records it in the root (`/var/lib/mcc/apply-journal.json`, one
+//! line appended to `apply-journal.log` a step, compacted at the end of the run), so a
 //! run that was interrupted (a crash, a power cut) resumes where it stopped, and a plan already
 //! applied is a no-op: "nothing to do: N steps already applied". The environment variable
 //! `MCC_APPLY_CRASH_AFTER=N` is a test hook: the run aborts once it has carried out N steps, after
-//! the N-th changed the tree and before the journal records it (the worst moment to die).
+//! the N-th changed the tree and before the journal records it (the worst moment to die);
+//! `MCC_APPLY_CRASH_IN_MKDIR=N` aborts at the N-th directory created, between its creation and
+//! its owner and mode. Directories are created under a temporary name and renamed into place with
+//! their owner and mode set (`create_dir`), so no crash leaves one half made.
 //!
 //! # Units and actions
 //! Unit files and dropins are written like files (0644 root:root). `mask-unit` is a symlink to
@@ -34,22 +38,26 @@
 //!
 //! The post-change actions (`daemon-reload`, `reload`, `restart`, `reboot`) and the node-level
 //! ones (`kernel-arguments`, `extensions`, `kernel-type` through `rpm-ostree`) are run only with
-//! `--run-actions`; without it they are printed. `drain` is never run: the node must be drained
+//! `--run-actions`; without it they are printed. They act on the machine running mcc whatever the
+//! root, so `--run-actions` is refused unless the root is `/` ([`is_host_root`], MCC5108). `drain` is never run: the node must be drained
 //! before the apply starts (mcc has no access to the cluster). A failed action fails the apply
 //! (MCC5107), as it degrades the node under the MCD.
 //!
 //! # Where each part lives
 //! `node_steps` loads the document and its blobs ([`NodeSteps`], named so it is not taken for
-//! `mcc plan`'s plans), `validate` checks all of it before anything changes, `driver` walks the
+//! `mcc plan`'s plans), `validate` checks all of it before anything changes, `journal` and `journal_io` keep the
+//! journal, `driver` walks the
 //! steps with the journal, `fs` holds the converging file primitives on top of `resolve`,
 //! `systemd` masks, enables and disables units, `users` resolves owners and writes SSH keys and
 //! password hashes, `actions` runs or prints commands, and `diagnostic` is what a failure reports.
 
 mod actions;
+mod create_dir;
 mod diagnostic;
 mod driver;
 mod fs;
 mod journal;
+mod journal_io;
 mod node_steps;
 mod resolve;
 mod systemd;
@@ -74,6 +82,9 @@ pub struct Options {
     pub run_actions: bool,
     /// The test hook `MCC_APPLY_CRASH_AFTER`.
     pub crash_after: Option<usize>,
+    /// The test hook `MCC_APPLY_CRASH_IN_MKDIR`: abort at the N-th directory created, before its
+    /// owner and mode are set.
+    pub crash_in_mkdir: Option<usize>,
     /// Now, in seconds since the epoch (`SOURCE_DATE_EPOCH` or the clock): the date of a password
     /// change in `/etc/shadow`, as `usermod` writes it.
     pub now: u64,
@@ -102,8 +113,21 @@ impl Report {
 /// Applies `steps` to the directory `root`, writing one line per step to `out`.
 pub fn apply(steps: &NodeSteps, root: &Path, options: &Options, out: &mut dyn Write) -> Report {
     let mut report = Report::default();
+    if options.run_actions && !options.dry_run && !is_host_root(root) {
+        report.diagnostics.push(
+            Diagnostic::new(
+                mcc_contract::codes::APPLY_ACTIONS_OFF_HOST,
+                format!(
+                    "the actions are run only when the root is `/`, not `{}`: they act on the machine running mcc",
+                    root.display()
+                ),
+            )
+            .with_help("apply without --run-actions, which prints the actions; run them on the node itself"),
+        );
+        return report;
+    }
     let root = match Root::open(root) {
-        Ok(root) => root,
+        Ok(root) => root.with_mkdir_crash(options.crash_in_mkdir),
         Err(e) => {
             report.diagnostics.push(*failed(format!("cannot open the root {}: {e}", root.display())));
             return report;
@@ -121,6 +145,13 @@ pub fn apply(steps: &NodeSteps, root: &Path, options: &Options, out: &mut dyn Wr
     let mut applier = Applier { steps, root, options, today: options.now / 86_400 };
     applier.run(out, &mut report);
     report
+}
+
+/// Whether `root` is this machine's `/` (after symlinks): the only root the actions
+/// (`systemctl restart`, `reboot`, `rpm-ostree`, …) may be run for, since they act on the machine
+/// running mcc whatever the root.
+pub fn is_host_root(root: &Path) -> bool {
+    std::fs::canonicalize(root).is_ok_and(|p| p == Path::new("/"))
 }
 
 /// Carries out the steps on one root; its methods live in the modules of their concern.

@@ -14,6 +14,19 @@ use crate::streams;
 
 /// The test hook: abort once this many steps are carried out, before the last is journaled.
 pub const CRASH_AFTER_ENV: &str = "MCC_APPLY_CRASH_AFTER";
+/// The test hook: abort at the N-th directory created, before its owner and mode are set.
+pub const CRASH_IN_MKDIR_ENV: &str = "MCC_APPLY_CRASH_IN_MKDIR";
+
+/// A test hook's number, when its variable is set.
+fn hook(name: &str) -> Result<Option<usize>, CliError> {
+    match std::env::var(name) {
+        Ok(text) => match text.trim().parse::<usize>() {
+            Ok(n) => Ok(Some(n)),
+            Err(_) => Err(CliError::Usage(format!("{name}=`{text}` is not a number"))),
+        },
+        Err(_) => Ok(None),
+    }
+}
 
 /// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (as shadow-utils honours it), else now.
 fn now() -> Result<u64, String> {
@@ -43,17 +56,19 @@ fn report(problems: &[apply::Diagnostic]) -> Result<(), CliError> {
 }
 
 pub fn run(args: &ApplyArgs) -> Result<Outcome, CliError> {
-    let crash_after = match std::env::var(CRASH_AFTER_ENV) {
-        Ok(text) => match text.trim().parse::<usize>() {
-            Ok(n) => Some(n),
-            Err(_) => return Err(CliError::Usage(format!("{CRASH_AFTER_ENV}=`{text}` is not a number of steps"))),
-        },
-        Err(_) => None,
-    };
+    let crash_after = hook(CRASH_AFTER_ENV)?;
+    let crash_in_mkdir = hook(CRASH_IN_MKDIR_ENV)?;
     let now = now().map_err(CliError::Usage)?;
     let root = Path::new(args.root.as_str());
     if !root.is_dir() {
         return Err(CliError::Usage(format!("the root `{}` is not a directory", args.root)));
+    }
+    if args.run_actions && !apply::is_host_root(root) {
+        return Err(CliError::Usage(format!(
+            "--run-actions needs --root /: the actions (systemctl restart, reload, daemon-reload, reboot, rpm-ostree) \
+             act on the machine running mcc, not on `{}`; apply without --run-actions, which prints them",
+            args.root
+        )));
     }
     let steps = match NodeSteps::load(args.dir.as_std_path()) {
         Ok(steps) => steps,
@@ -67,7 +82,7 @@ pub fn run(args: &ApplyArgs) -> Result<Outcome, CliError> {
         report(&problems)?;
         return Err(CliError::Failed(format!("the plan {} is refused; nothing was written", args.dir)));
     }
-    let options = Options { dry_run: args.dry_run, run_actions: args.run_actions, crash_after, now };
+    let options = Options { dry_run: args.dry_run, run_actions: args.run_actions, crash_after, crash_in_mkdir, now };
     let mut stdout = std::io::stdout().lock();
     let outcome = apply::apply(&steps, root, &options, &mut stdout);
     stdout.flush()?;

@@ -30,7 +30,12 @@ impl std::fmt::Display for Run {
 
 pub fn mcc(args: &[&str], env: &[(&str, String)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mcc"));
-    command.args(args).env("NO_COLOR", "1").env_remove("MCC_APPLY_CRASH_AFTER").env_remove("SOURCE_DATE_EPOCH");
+    command
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("MCC_APPLY_CRASH_AFTER")
+        .env_remove("MCC_APPLY_CRASH_IN_MKDIR")
+        .env_remove("SOURCE_DATE_EPOCH");
     for (key, value) in env {
         command.env(key, value);
     }

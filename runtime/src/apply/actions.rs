@@ -2,7 +2,6 @@
 //! actions (`systemctl daemon-reload|reload|restart|reboot`), `systemctl enable|disable` as the
 //! MCD runs them, and the node-level `rpm-ostree` steps.
 
-use std::path::Path;
 use std::process::Command;
 
 use mcc_contract::codes;
@@ -57,10 +56,6 @@ impl Applier<'_> {
         self.action(label, command)
     }
 
-    pub(super) fn root_is_slash(&self) -> bool {
-        std::fs::canonicalize(self.root.host_path()).is_ok_and(|p| p == Path::new("/"))
-    }
-
     /// Runs (with `--run-actions`) or prints a command.
     pub(super) fn action(&self, label: &str, command: Vec<String>) -> Result<Outcome, Box<Diagnostic>> {
         let line = command.join(" ");
@@ -94,6 +89,6 @@ impl Applier<'_> {
     }
 }
 
-fn strings(words: &[&str]) -> Vec<String> {
+pub(super) fn strings(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
 }

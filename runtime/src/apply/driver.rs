@@ -6,9 +6,9 @@ use std::io::Write;
 use mcc_contract::node_actions::{RemovedKind, Step};
 use mcc_contract::{Mode, sha256_hex};
 
-use super::diagnostic::{failed, resolve_diagnostic};
-use super::fs::write_atomically;
-use super::journal::{self, JOURNAL_PATH, Journal, JournalStep, StepResult};
+use super::diagnostic::failed;
+use super::journal::{JOURNAL_PATH, JournalStep, StepResult};
+use super::journal_io::JournalLog;
 use super::validate::{hard_link_target, parse_mode};
 use super::{Applier, Diagnostic, Report};
 
@@ -57,6 +57,7 @@ impl Applier<'_> {
         let total = actions.steps.len();
         let dry = self.options.dry_run;
         let (mut journal, note) = self.load_journal();
+        let mut log = JournalLog::default();
         let _ = writeln!(
             out,
             "mcc apply{}: pool {} ({}), {total} steps, onto {}{}",
@@ -96,8 +97,7 @@ impl Applier<'_> {
                     digest: digest.clone(),
                     result: StepResult::Ran,
                 };
-                journal.record(record);
-                if let Err(diagnostic) = self.save_journal(&journal) {
+                if let Err(diagnostic) = self.append_journal(&mut log, &mut journal, record) {
                     report.diagnostics.push(*diagnostic);
                     break;
                 }
@@ -109,8 +109,8 @@ impl Applier<'_> {
                     let _ = writeln!(out, "  {label}: failed");
                     report.diagnostics.push(*diagnostic);
                     if reboot {
+                        // Not run after all: the compaction below forgets it.
                         journal.steps.retain(|s| s.index != i);
-                        let _ = self.save_journal(&journal);
                     }
                     break;
                 }
@@ -145,11 +145,14 @@ impl Applier<'_> {
             if self.options.crash_after == Some(carried_out) {
                 std::process::abort();
             }
-            journal.record(JournalStep { index: i, op: step.op().to_string(), digest, result: outcome.result });
-            if let Err(diagnostic) = self.save_journal(&journal) {
+            let record = JournalStep { index: i, op: step.op().to_string(), digest, result: outcome.result };
+            if let Err(diagnostic) = self.append_journal(&mut log, &mut journal, record) {
                 report.diagnostics.push(*diagnostic);
                 break;
             }
+        }
+        if !dry && let Err(diagnostic) = self.compact_journal(&log, &journal) {
+            report.diagnostics.push(*diagnostic);
         }
         let summary = if report.skipped == total && total > 0 {
             format!("nothing to do: {total} steps already applied (journal {JOURNAL_PATH})")
@@ -175,39 +178,6 @@ impl Applier<'_> {
             format!("{}{total} steps: {}", if dry { "dry run of " } else { "applied " }, parts.join(", "))
         };
         let _ = writeln!(out, "{summary}");
-    }
-
-    pub(super) fn load_journal(&self) -> (Journal, Option<String>) {
-        let actions = &self.steps.actions;
-        let fresh = Journal::new(&self.steps.digest, &actions.pool, &actions.rendered_config);
-        let bytes = match self.read(JOURNAL_PATH) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => return (fresh, None),
-            Err(e) => return (fresh, Some(format!("the journal {JOURNAL_PATH} cannot be read ({e}): starting over"))),
-        };
-        match serde_json::from_slice::<Journal>(&bytes) {
-            Ok(j) if j.schema == journal::JOURNAL_SCHEMA && j.plan == self.steps.digest => {
-                let note = (!j.steps.is_empty() && j.steps.len() < actions.steps.len()).then(|| {
-                    format!("resuming: the journal has {} of the {} steps", j.steps.len(), actions.steps.len())
-                });
-                (j, note)
-            }
-            Ok(j) => (
-                fresh,
-                Some(format!(
-                    "the journal is of another plan ({}, {}): this one starts from its first step",
-                    j.rendered_config, j.plan
-                )),
-            ),
-            Err(_) => (fresh, Some(format!("the journal {JOURNAL_PATH} does not parse: starting over"))),
-        }
-    }
-
-    pub(super) fn save_journal(&self, journal: &Journal) -> Result<(), Box<Diagnostic>> {
-        let resolved =
-            self.root.resolve_creating(JOURNAL_PATH, false).map_err(|e| resolve_diagnostic("the journal", e))?;
-        write_atomically(&resolved, &journal.to_bytes(), 0o644, 0, 0)
-            .map_err(|e| failed(format!("cannot write the journal {JOURNAL_PATH}: {e}")))
     }
 
     pub(super) fn step(&mut self, step: &Step, label: &str) -> Result<Outcome, Box<Diagnostic>> {

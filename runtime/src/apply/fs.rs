@@ -9,6 +9,7 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 use mcc_contract::sha256_hex;
 
+use super::create_dir::create_dir;
 use super::diagnostic::{failed, resolve_diagnostic};
 use super::resolve::{self, Resolved, Walk, file_type, lstat, read_link, set_owner_mode};
 use super::{Applier, Diagnostic};
@@ -260,11 +261,9 @@ impl Applier<'_> {
                 changes.push(format!("would create {shown} ({})", mode_owner(mode, uid, gid)));
             }
             None => {
-                rustix::fs::mkdirat(dir, resolved.name.as_str(), Mode::from_raw_mode(0o700))
-                    .map_err(|e| io(e.into()))?;
-                let fd = resolve::open_dir(dir, &resolved.name).map_err(io)?;
-                set_owner_mode(fd.as_fd(), uid, gid, mode).map_err(io)?;
-                rustix::fs::fsync(dir).map_err(|e| io(e.into()))?;
+                if create_dir(dir, &resolved.name, mode, uid, gid, self.root.mkdir_crash()).map_err(io)?.is_none() {
+                    return Err(failed(format!("{label}: `{}` appeared while it was created", resolved.path())));
+                }
                 changes.push(format!("created {shown} ({})", mode_owner(mode, uid, gid)));
             }
         }
@@ -304,7 +303,7 @@ impl Applier<'_> {
 
 /// The temporary name a file is written under before it is renamed into place: fixed, so a
 /// leftover of a crash is found and replaced by the next run.
-fn temp_name(name: &str) -> String {
+pub(super) fn temp_name(name: &str) -> String {
     if name.len() > 200 {
         format!(".mcc-tmp-{}", &sha256_hex(name.as_bytes())[..32])
     } else {

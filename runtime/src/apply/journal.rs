@@ -13,14 +13,21 @@
 //! `printed` (an action shown but not run, without `--run-actions`) or `ran`. It holds no times, so
 //! the same plan applied to the same tree gives the same bytes, however many runs it took.
 //!
-//! It is rewritten atomically (temporary file, fsync, rename, fsync of the directory) after every
-//! step, so after a crash it names exactly the steps that finished. A journal of another plan is
-//! replaced as soon as the first step of the new one finishes.
+//! While a run goes, each finished step is appended as one JSON line to [`LOG_PATH`]
+//! (`apply-journal.log`, beside it, its first line naming the plan) and fdatasynced before the
+//! next step starts, so after a crash the two name exactly the steps that finished; a line torn by
+//! the crash is ignored. At the end of the run (finished or stopped at a failed step) the records
+//! are compacted into the document, written atomically (temporary file, fsync, rename, fsync of
+//! the directory), and the log is removed. One small append a step keeps an apply linear in its
+//! steps (rewriting the whole document after each made it quadratic). A journal or log of another
+//! plan is replaced when the new one is compacted.
 
 use serde::{Deserialize, Serialize};
 
 /// Where the journal lives, beneath the root.
 pub const JOURNAL_PATH: &str = "/var/lib/mcc/apply-journal.json";
+/// The records of the run in progress, beneath the root: JSON lines.
+pub const LOG_PATH: &str = "/var/lib/mcc/apply-journal.log";
 pub const JOURNAL_SCHEMA: &str = "mcc.apply-journal/v1";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +51,22 @@ pub struct JournalStep {
     /// `sha256:` of the step's JSON.
     pub digest: String,
     pub result: StepResult,
+}
+
+/// The first line of [`LOG_PATH`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogHeader {
+    plan: String,
+}
+
+impl JournalStep {
+    /// One line of [`LOG_PATH`].
+    pub fn to_line(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec(self).expect("a journal record serializes");
+        bytes.push(b'\n');
+        bytes
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,9 +102,54 @@ impl Journal {
         self.steps.sort_by_key(|s| s.index);
     }
 
+    /// Adds the records of a log (`LOG_PATH`'s bytes) when its first line names this plan;
+    /// returns how many it added. A torn last line is ignored.
+    pub fn replay(&mut self, log: &[u8]) -> usize {
+        let mut lines = log.split(|b| *b == b'\n');
+        let header: Option<LogHeader> = lines.next().and_then(|l| serde_json::from_slice(l).ok());
+        if header.is_none_or(|h| h.plan != self.plan) {
+            return 0;
+        }
+        let mut added = 0;
+        for record in lines.filter_map(|l| serde_json::from_slice::<JournalStep>(l).ok()) {
+            self.record(record);
+            added += 1;
+        }
+        added
+    }
+
+    /// The first line of a log of this plan.
+    pub fn log_header(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec(&LogHeader { plan: self.plan.clone() }).expect("a header serializes");
+        bytes.push(b'\n');
+        bytes
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = serde_json::to_vec_pretty(self).expect("a journal serializes");
         bytes.push(b'\n');
         bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(index: usize) -> JournalStep {
+        JournalStep { index, op: "write".into(), digest: format!("sha256:{index}"), result: StepResult::Done }
+    }
+
+    #[test]
+    fn a_log_of_this_plan_is_replayed_up_to_a_torn_line() {
+        let mut journal = Journal::new("sha256:plan", "worker", "rendered-worker-0");
+        let mut log = journal.log_header();
+        log.extend(step(0).to_line());
+        log.extend(step(1).to_line());
+        log.extend(&step(2).to_line()[..10]);
+        assert_eq!(journal.replay(&log), 2);
+        assert_eq!(journal.steps, [step(0), step(1)]);
+        let mut other = Journal::new("sha256:other", "worker", "rendered-worker-1");
+        assert_eq!(other.replay(&log), 0, "a log of another plan is ignored");
     }
 }

@@ -25,6 +25,8 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 
+use super::create_dir::{MkdirCrash, create_dir};
+
 /// The most symlinks one resolution follows (Linux's `MAXSYMLINKS`).
 pub const MAX_LINKS: usize = 40;
 
@@ -82,6 +84,7 @@ pub fn validate(path: &str) -> Result<(), String> {
 pub struct Root {
     fd: OwnedFd,
     path: PathBuf,
+    mkdir_crash: MkdirCrash,
 }
 
 /// A directory beneath the root, open, with its in-root path (`/` for the root itself).
@@ -156,7 +159,16 @@ impl Root {
     /// Opens `path`, which must be a directory.
     pub fn open(path: &Path) -> io::Result<Root> {
         let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-        Ok(Root { fd, path: path.to_path_buf() })
+        Ok(Root { fd, path: path.to_path_buf(), mkdir_crash: MkdirCrash::default() })
+    }
+
+    /// Sets the test hook `MCC_APPLY_CRASH_IN_MKDIR` ([`MkdirCrash`]).
+    pub fn with_mkdir_crash(self, at: Option<usize>) -> Root {
+        Root { mkdir_crash: MkdirCrash::at(at), ..self }
+    }
+
+    pub fn mkdir_crash(&self) -> &MkdirCrash {
+        &self.mkdir_crash
     }
 
     pub fn fd(&self) -> BorrowedFd<'_> {
@@ -262,14 +274,18 @@ impl Root {
                         let path = if rest.is_empty() { full.clone() } else { format!("{full}/{}", rest.join("/")) };
                         return Ok(Walk::Missing { first_missing: full, path });
                     };
-                    match rustix::fs::mkdirat(cur_fd, component.as_str(), Mode::from_raw_mode(0o700)) {
-                        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-                        Err(e) => return Err(ResolveError::Io { path: full, error: e.into() }),
+                    // Made with its final owner and mode at once: a crash never leaves it
+                    // half made (`create_dir`). Something that appeared meanwhile is looked at
+                    // again.
+                    match create_dir(cur_fd, &component, mode, uid, gid, &self.mkdir_crash)
+                        .map_err(io_error(full.clone()))?
+                    {
+                        Some(fd) => {
+                            created.push(full.clone());
+                            stack.push(Dir { fd, path: full });
+                        }
+                        None => queue.push_front(component),
                     }
-                    let fd = open_dir(cur_fd, &component).map_err(io_error(full.clone()))?;
-                    set_owner_mode(fd.as_fd(), uid, gid, mode).map_err(io_error(full.clone()))?;
-                    created.push(full.clone());
-                    stack.push(Dir { fd, path: full });
                 }
             }
         }

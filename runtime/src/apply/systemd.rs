@@ -8,6 +8,7 @@ use rustix::fs::FileType;
 
 use mcc_contract::units::{UNIT_DIR, enablement};
 
+use super::actions::strings;
 use super::diagnostic::{failed, resolve_diagnostic};
 use super::driver::Outcome;
 use super::fs::list_dir;
@@ -30,10 +31,10 @@ impl Applier<'_> {
         self.put_symlink(label, &format!("{UNIT_DIR}/{name}"), "/dev/null", 0, 0)
     }
 
-    /// `enable-unit`: `systemctl enable` with `--run-actions`, else the links made natively.
+    /// `enable-unit`: `systemctl enable` with `--run-actions` (the root is then `/`), else the links made natively.
     pub(super) fn enable(&self, label: &str, name: &str) -> Result<Outcome, Box<Diagnostic>> {
         if self.options.run_actions {
-            return self.action(label, self.systemctl("enable", name));
+            return self.action(label, strings(&["systemctl", "enable", name]));
         }
         let mut seen = BTreeSet::new();
         self.enable_natively(label, name, &mut seen).map(Outcome::done)
@@ -42,19 +43,9 @@ impl Applier<'_> {
     /// `disable-unit`: `systemctl disable` with `--run-actions`, else the links removed natively.
     pub(super) fn disable(&self, label: &str, name: &str) -> Result<Outcome, Box<Diagnostic>> {
         if self.options.run_actions {
-            return self.action(label, self.systemctl("disable", name));
+            return self.action(label, strings(&["systemctl", "disable", name]));
         }
         self.disable_natively(label, name).map(Outcome::done)
-    }
-
-    /// `systemctl VERB NAME`, with `--root ROOT` when the root is not `/`.
-    fn systemctl(&self, verb: &str, name: &str) -> Vec<String> {
-        let mut command = vec!["systemctl".to_string()];
-        if !self.root_is_slash() {
-            command.extend(["--root".to_string(), self.root.host_path().display().to_string()]);
-        }
-        command.extend([verb.to_string(), name.to_string()]);
-        command
     }
 
     /// The unit file `systemctl` would use for `name` (an instance falls back to its template):

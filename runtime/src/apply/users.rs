@@ -3,16 +3,17 @@
 //! (owners by name, `ssh-keys`, `password-hash`).
 
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::{Duration, Instant};
 
 use mcc_contract::codes;
 use mcc_contract::node_actions::Owner;
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::{FileType, Mode, OFlags};
 
 use super::diagnostic::{failed, resolve_diagnostic};
 use super::fs::{read_at, write_atomically};
-use super::resolve::{Walk, lstat};
-use super::validate::parse_mode;
+use super::resolve::{Walk, file_type, lstat};
+use super::validate::{check_id, parse_mode};
 use super::{Applier, Diagnostic};
 
 /// A user's entry in `/etc/passwd`.
@@ -84,6 +85,46 @@ pub fn set_password(shadow: &str, user: &str, hash: &str, today: u64) -> Option<
     found.then_some(out)
 }
 
+/// How long `lckpwdf(3)` waits for the password database lock, and so mcc.
+const PASSWD_LOCK_WAIT: Duration = Duration::from_secs(15);
+
+/// Takes the password database lock as `lckpwdf(3)` does (an `fcntl` write lock on
+/// `/etc/.pwd.lock`, `dir` being the root's `/etc`), without blocking: the file is opened
+/// `O_NONBLOCK | O_NOFOLLOW` and must be a regular file (a FIFO there would block the open), and
+/// the lock is tried again until [`PASSWD_LOCK_WAIT`] has passed (MCC5109).
+fn lock_passwd(label: &str, dir: BorrowedFd<'_>) -> Result<OwnedFd, Box<Diagnostic>> {
+    let refused = |why: String| -> Box<Diagnostic> {
+        Diagnostic::new(codes::APPLY_PASSWD_LOCK, format!("{label}: /etc/.pwd.lock {why}"))
+            .with_help("find what holds the lock (`fuser /etc/.pwd.lock`), or remove what is not a regular file there")
+            .into()
+    };
+    let lock = rustix::fs::openat(
+        dir,
+        ".pwd.lock",
+        OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )
+    .map_err(|e| refused(format!("cannot be opened: {}", io::Error::from(e))))?;
+    if file_type(&rustix::fs::fstat(&lock).map_err(|e| refused(io::Error::from(e).to_string()))?)
+        != FileType::RegularFile
+    {
+        return Err(refused("is not a regular file".into()));
+    }
+    let start = Instant::now();
+    loop {
+        match rustix::fs::fcntl_lock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(lock),
+            Err(rustix::io::Errno::AGAIN | rustix::io::Errno::ACCESS) if start.elapsed() < PASSWD_LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(rustix::io::Errno::AGAIN | rustix::io::Errno::ACCESS) => {
+                return Err(refused(format!("is held by another process after {} s", PASSWD_LOCK_WAIT.as_secs())));
+            }
+            Err(e) => return Err(refused(format!("cannot be locked: {}", io::Error::from(e)))),
+        }
+    }
+}
+
 impl Applier<'_> {
     pub(super) fn passwd(&self, label: &str) -> Result<Vec<User>, Box<Diagnostic>> {
         let text = self.read("/etc/passwd").map_err(|e| failed(format!("{label}: cannot read /etc/passwd: {e}")))?;
@@ -103,12 +144,10 @@ impl Applier<'_> {
 
     /// Numeric owners: ids as given, names looked up in the root; root when unset.
     pub(super) fn owner(&self, label: &str, owner: &Owner) -> Result<(u32, u32), Box<Diagnostic>> {
+        // `NodeSteps::check` refused the plan before the first write if an id is out of range.
         let id = |value: i64, what: &str| {
-            u32::try_from(value).map_err(|_| {
-                Box::new(Diagnostic::new(
-                    codes::APPLY_STEP_INVALID,
-                    format!("{label}: the {what} id {value} is out of range"),
-                ))
+            check_id(value).map_err(|why| {
+                Box::new(Diagnostic::new(codes::APPLY_STEP_INVALID, format!("{label}: the {what} id {value}: {why}")))
             })
         };
         let uid = match (owner.uid, &owner.user) {
@@ -154,19 +193,7 @@ impl Applier<'_> {
         let Some(stat) = lstat(dir, &resolved.name).map_err(io)? else {
             return Err(failed(format!("{label}: the root has no /etc/shadow")));
         };
-        let _lock = if self.options.dry_run {
-            None
-        } else {
-            let lock = rustix::fs::openat(
-                dir,
-                ".pwd.lock",
-                OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::from_raw_mode(0o600),
-            )
-            .map_err(|e| io(e.into()))?;
-            rustix::fs::fcntl_lock(&lock, rustix::fs::FlockOperation::LockExclusive).map_err(|e| io(e.into()))?;
-            Some(lock)
-        };
+        let _lock = if self.options.dry_run { None } else { Some(lock_passwd(label, dir)?) };
         let text = String::from_utf8_lossy(&read_at(dir, &resolved.name).map_err(io)?).into_owned();
         let Some(new) = set_password(&text, user, hash, self.today) else {
             return Err(Diagnostic::new(

@@ -9,7 +9,7 @@ use super::{Diagnostic, resolve};
 
 impl NodeSteps {
     /// Everything wrong with the plan, found before anything is changed: unclean paths (MCC5101),
-    /// bad modes, names and references (MCC5101), contents that do not match their digests
+    /// bad modes, names, owner ids, password hashes and references (MCC5101), contents that do not match their digests
     /// (MCC5105).
     pub fn check(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
@@ -31,6 +31,16 @@ impl NodeSteps {
                 if let Err(why) = check_name(name) {
                     invalid(format!("the name `{name}` is refused: {why}"));
                 }
+            }
+            for (what, id) in step_ids(step) {
+                if let Err(why) = check_id(id) {
+                    invalid(format!("the {what} id {id} is refused: {why}"));
+                }
+            }
+            if let Step::PasswordHash { hash, .. } = step
+                && hash.contains([':', '\n', '\0'])
+            {
+                invalid("the password hash holds `:`, a newline or a NUL byte, which would corrupt /etc/shadow".into());
             }
             if let Step::Link { target, .. } = step
                 && (target.is_empty() || target.contains('\0'))
@@ -94,6 +104,23 @@ fn step_modes(step: &Step) -> Vec<&str> {
     }
 }
 
+/// The numeric owners a step gives.
+fn step_ids(step: &Step) -> Vec<(&'static str, i64)> {
+    let owner = match step {
+        Step::Mkdir { owner, .. } | Step::Write { owner, .. } | Step::Link { owner, .. } => owner,
+        _ => return Vec::new(),
+    };
+    owner.uid.map(|uid| ("user", uid)).into_iter().chain(owner.gid.map(|gid| ("group", gid))).collect()
+}
+
+/// A numeric owner must be a real id: 0 to 2^32 − 2 (`(uid_t) -1` means "leave it" to `chown`).
+pub(super) fn check_id(id: i64) -> Result<u32, &'static str> {
+    match u32::try_from(id) {
+        Ok(id) if id != u32::MAX => Ok(id),
+        _ => Err("ids run from 0 to 4294967294"),
+    }
+}
+
 /// Unit, service and user names, which end up in paths and on command lines.
 fn step_names(step: &Step) -> Vec<&str> {
     match step {
@@ -102,6 +129,9 @@ fn step_names(step: &Step) -> Vec<&str> {
         Step::WriteDropin { unit, name, .. } => vec![unit, name],
         Step::Reload { service } | Step::Restart { service } => vec![service],
         Step::SshKeys { user, .. } | Step::PasswordHash { user, .. } => vec![user],
+        Step::Mkdir { owner, .. } | Step::Write { owner, .. } | Step::Link { owner, .. } => {
+            owner.user.iter().chain(&owner.group).map(String::as_str).collect()
+        }
         Step::Remove { unit: Some(unit), .. } => vec![unit],
         _ => Vec::new(),
     }
@@ -143,6 +173,15 @@ mod tests {
         assert!(check_name("crio.service").is_ok());
         for bad in ["", "..", "-x.service", "a/b.service", "a:b"] {
             assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids_are_real_ids() {
+        assert_eq!(check_id(0), Ok(0));
+        assert_eq!(check_id(4_294_967_294), Ok(4_294_967_294));
+        for bad in [-1, 4_294_967_295, 1 << 32] {
+            assert!(check_id(bad).is_err(), "{bad}");
         }
     }
 

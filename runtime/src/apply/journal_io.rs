@@ -1,0 +1,115 @@
+//! The journal on disk (`journal` describes it): loaded with the log of an interrupted run
+//! replayed, one line appended and fdatasynced a finished step, compacted at the end of a run.
+
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::AsFd;
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+
+use super::diagnostic::{failed, resolve_diagnostic};
+use super::fs::write_atomically;
+use super::journal::{self, JOURNAL_PATH, Journal, JournalStep, LOG_PATH};
+use super::{Applier, Diagnostic};
+
+/// The log of this run: open once the first step is recorded.
+#[derive(Default)]
+pub(super) struct JournalLog {
+    file: Option<File>,
+    /// A log was found or written: the end of the run compacts it into the document.
+    pending: bool,
+}
+
+impl Applier<'_> {
+    /// The journal of this plan (the document, then the log of an interrupted run), and a note
+    /// for the user.
+    pub(super) fn load_journal(&self) -> (Journal, Option<String>) {
+        let actions = &self.steps.actions;
+        let fresh = Journal::new(&self.steps.digest, &actions.pool, &actions.rendered_config);
+        let (mut journal, mut note) = match self.read(JOURNAL_PATH) {
+            Ok(Some(bytes)) => match serde_json::from_slice::<Journal>(&bytes) {
+                Ok(j) if j.schema == journal::JOURNAL_SCHEMA && j.plan == self.steps.digest => (j, None),
+                Ok(j) => (
+                    fresh,
+                    Some(format!(
+                        "the journal is of another plan ({}, {}): this one starts from its first step",
+                        j.rendered_config, j.plan
+                    )),
+                ),
+                Err(_) => (fresh, Some(format!("the journal {JOURNAL_PATH} does not parse: starting over"))),
+            },
+            Ok(None) => (fresh, None),
+            Err(e) => (fresh, Some(format!("the journal {JOURNAL_PATH} cannot be read ({e}): starting over"))),
+        };
+        if let Ok(Some(log)) = self.read(LOG_PATH) {
+            journal.replay(&log);
+        }
+        let done = journal.steps.len();
+        if note.is_none() && done > 0 && done < actions.steps.len() {
+            note = Some(format!("resuming: the journal has {done} of the {} steps", actions.steps.len()));
+        }
+        (journal, note)
+    }
+
+    /// Records a finished step: in memory, and as one line of the log, on disk before the next
+    /// step starts. The first record of a run starts the log afresh with every record so far.
+    pub(super) fn append_journal(
+        &self,
+        log: &mut JournalLog,
+        journal: &mut Journal,
+        record: JournalStep,
+    ) -> Result<(), Box<Diagnostic>> {
+        let io = |e: std::io::Error| failed(format!("cannot write the journal log {LOG_PATH}: {e}"));
+        let line = record.to_line();
+        journal.record(record);
+        let file = match &mut log.file {
+            Some(file) => {
+                file.write_all(&line).map_err(io)?;
+                file
+            }
+            None => {
+                let resolved =
+                    self.root.resolve_creating(LOG_PATH, false).map_err(|e| resolve_diagnostic("the journal", e))?;
+                let fd = rustix::fs::openat(
+                    resolved.parent.fd.as_fd(),
+                    resolved.name.as_str(),
+                    OFlags::WRONLY
+                        | OFlags::CREATE
+                        | OFlags::TRUNC
+                        | OFlags::APPEND
+                        | OFlags::NOFOLLOW
+                        | OFlags::CLOEXEC,
+                    Mode::from_raw_mode(0o644),
+                )
+                .map_err(|e| io(e.into()))?;
+                let mut file = File::from(fd);
+                let mut bytes = journal.log_header();
+                journal.steps.iter().for_each(|s| bytes.extend(s.to_line()));
+                file.write_all(&bytes).map_err(io)?;
+                rustix::fs::fsync(resolved.parent.fd.as_fd()).map_err(|e| io(e.into()))?;
+                log.pending = true;
+                log.file.insert(file)
+            }
+        };
+        file.sync_data().map_err(io)
+    }
+
+    /// Writes the journal as one document and removes the log, when this run found or wrote one.
+    pub(super) fn compact_journal(&self, log: &JournalLog, journal: &Journal) -> Result<(), Box<Diagnostic>> {
+        let found = matches!(self.read(LOG_PATH), Ok(Some(_)));
+        if !log.pending && !found {
+            return Ok(());
+        }
+        let resolved =
+            self.root.resolve_creating(JOURNAL_PATH, false).map_err(|e| resolve_diagnostic("the journal", e))?;
+        write_atomically(&resolved, &journal.to_bytes(), 0o644, 0, 0)
+            .map_err(|e| failed(format!("cannot write the journal {JOURNAL_PATH}: {e}")))?;
+        let log_name = LOG_PATH.rsplit('/').next().expect("a file name");
+        match rustix::fs::unlinkat(resolved.parent.fd.as_fd(), log_name, AtFlags::empty()) {
+            Ok(()) | Err(rustix::io::Errno::NOENT) => {}
+            Err(e) => return Err(failed(format!("cannot remove the journal log {LOG_PATH}: {e}"))),
+        }
+        rustix::fs::fsync(resolved.parent.fd.as_fd())
+            .map_err(|e| failed(format!("cannot write the journal {JOURNAL_PATH}: {e}")))
+    }
+}
