@@ -38,7 +38,7 @@ pub fn load(
         let documents = yaml::parse_documents(id, &text, &mut c.diagnostics);
         model::read_objects(&documents, &c.sources, &mut c.inputs, &mut c.diagnostics);
     }
-    check_unique_names(&c.inputs, &mut c.diagnostics);
+    check_unique_names(&c.inputs, &c.sources, &mut c.diagnostics);
     settle(&mut c.inputs, &mut c.diagnostics);
     // Decided before the policy files are read: an unreadable policy file says nothing about
     // whether the inputs hold any objects.
@@ -76,15 +76,17 @@ pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
         .retain(|d| d.code != &codes::LEGACY_OCTAL || d.span.is_some_and(|s| objects.iter().any(|&o| o.contains(s))));
 }
 
-/// Two MachineConfigs (or pools) with one name cannot both exist in a cluster.
-fn check_unique_names(inputs: &Inputs, diagnostics: &mut Vec<Diagnostic>) {
-    let mut check = |kind: &str, names: Vec<&Spanned<String>>| {
+/// Two MachineConfigs (or pools) with one name cannot both exist in a cluster. The one blamed
+/// is the later by file name then position, never by the order the inputs were given in.
+fn check_unique_names(inputs: &Inputs, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) {
+    let mut check = |kind: &str, mut names: Vec<&Spanned<String>>| {
+        names.sort_by_key(|name| (sources.get(name.span.source).name.as_str(), name.span.start));
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for name in names {
             if name.value.is_empty() {
                 continue;
             }
-            if let Some(first) = seen.insert(&name.value, name.span) {
+            if let Some(&first) = seen.get(name.value.as_str()) {
                 diagnostics.push(
                     Diagnostic::new(
                         &codes::DUPLICATE_OBJECT,
@@ -96,6 +98,8 @@ fn check_unique_names(inputs: &Inputs, diagnostics: &mut Vec<Diagnostic>) {
                         "object names are unique in a cluster: applying both keeps only the last one; rename one",
                     ),
                 );
+            } else {
+                seen.insert(&name.value, name.span);
             }
         }
     };
@@ -177,3 +181,7 @@ pub fn lint_page(code: &str) -> Option<String> {
     let policies = stdlib::load(Profile::default(), OcpVersion::default(), &mut sources, &mut Vec::new());
     policies.lint_page(code, &sources)
 }
+
+#[cfg(test)]
+#[path = "driver_tests.rs"]
+mod tests;

@@ -1,0 +1,43 @@
+//! The driver's own decisions: which duplicate is blamed.
+
+use camino::Utf8PathBuf;
+
+use super::load;
+use crate::codes;
+use crate::load::InputPath;
+use crate::session::Compilation;
+use crate::testing::mc;
+
+fn read(files: &[(&str, &str)]) -> Compilation {
+    let paths: Vec<InputPath> = files
+        .iter()
+        .map(|(name, text)| InputPath::Read { name: Utf8PathBuf::from(name), text: text.to_string() })
+        .collect();
+    load(&paths, &[], &mut || Ok(String::new()))
+}
+
+/// Where each MCC0012 points: (file, offset).
+fn blamed(c: &Compilation) -> Vec<(String, usize)> {
+    c.diagnostics
+        .iter()
+        .filter(|d| d.code == &codes::DUPLICATE_OBJECT)
+        .map(|d| {
+            let span = d.span.unwrap();
+            (c.sources.get(span.source).name.to_string(), span.start as usize)
+        })
+        .collect()
+}
+
+#[test]
+fn a_duplicate_name_blames_the_same_object_whatever_the_input_order() {
+    let first = mc("99-worker-x", Some("worker"), "  kernelArguments: [a]");
+    let second = mc("99-worker-x", Some("worker"), "  kernelArguments: [b]");
+    let both = format!("{first}---\n{second}");
+    let forward = read(&[("a.yaml", &first), ("b.yaml", &second)]);
+    let backward = read(&[("b.yaml", &second), ("a.yaml", &first)]);
+    assert_eq!(blamed(&forward).len(), 1);
+    assert_eq!(blamed(&forward)[0].0, "b.yaml");
+    assert_eq!(blamed(&forward), blamed(&backward));
+    let one_file = read(&[("c.yaml", &both)]);
+    assert!(blamed(&one_file)[0].1 > first.len(), "the later document of one file is blamed");
+}
