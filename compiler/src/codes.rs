@@ -104,6 +104,8 @@ codes! {
     SPECIAL_MODE_IGNORED = "MCC1028" "special-mode-ignored" Warning "Ignition ignores setuid, setgid and sticky bits before spec 3.6";
     V2_NOT_CONVERTIBLE = "MCC1029" "v2-not-convertible" Error "a spec 2.x config uses a feature the conversion to spec 3 refuses";
     HTTP_HEADER_INVALID = "MCC1030" "http-header-invalid" Error "an HTTP header has an empty name or value, or is given twice";
+    ID_OUT_OF_RANGE = "MCC1031" "id-out-of-range" Error "a user or group id is negative or does not fit in 32 bits";
+    PASSWORD_HASH_INVALID = "MCC1032" "password-hash-invalid" Error "a password hash contains a colon or a line break";
 
     KERNEL_TYPE_INVALID = "MCC1501" "kernel-type-invalid" Error "kernelType is not one the MCO accepts";
     EXTENSION_UNSUPPORTED = "MCC1502" "extension-unsupported" Error "an extension is not in the MCO's supported list";
