@@ -14,12 +14,13 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::{self, PoolGraph};
 use crate::load::reader::Spanned;
 use crate::load::{self, InputPath, yaml};
-use crate::model::{self, Inputs};
+use crate::model::pool::MachineConfigPool;
+use crate::model::{self, Inputs, MachineConfig};
 use crate::policy::ndp;
 use crate::policy::stdlib::{self, OcpVersion, Profile};
 use crate::render::{self, RenderOptions, RenderedPool};
 use crate::session::{Analysis, Compilation, PolicyOptions};
-use crate::source::{Sources, Span};
+use crate::source::{Sources, Span, SpanIndex};
 use crate::{checks, compile, lints};
 
 /// Reads and models every input, and reads the site policy files (`.mcc/*.mcc` at the root of
@@ -58,22 +59,26 @@ pub fn load(
 /// error points inside it (a duplicate key found while parsing YAML counts too), and YAML
 /// notes about documents mcc does not read (a Template, a Butane file) are dropped as noise.
 pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
-    let errors: Vec<Span> =
-        diagnostics.iter().filter(|d| d.severity() == Severity::Error).filter_map(|d| d.span).collect();
+    let machine_configs = SpanIndex::new(inputs.machine_configs.iter().enumerate().map(|(i, mc)| (mc.span, i)));
     for mc in &mut inputs.machine_configs {
-        mc.valid = !errors.iter().any(|&e| mc.span.contains(e));
+        mc.valid = true;
+    }
+    for d in diagnostics.iter().filter(|d| d.severity() == Severity::Error) {
+        if let Some(i) = d.span.and_then(|span| machine_configs.find(span)) {
+            inputs.machine_configs[i].valid = false;
+        }
     }
     let i = &*inputs;
-    let objects: Vec<Span> = i
-        .machine_configs
-        .iter()
-        .map(|m| m.span)
-        .chain(i.pools.iter().map(|p| p.span))
-        .chain(i.machine_configurations.iter().map(|m| m.span))
-        .chain(i.machine_os_configs.iter().map(|m| m.span))
-        .collect();
-    diagnostics
-        .retain(|d| d.code != &codes::LEGACY_OCTAL || d.span.is_some_and(|s| objects.iter().any(|&o| o.contains(s))));
+    let objects = SpanIndex::new(
+        i.machine_configs
+            .iter()
+            .map(|m| m.span)
+            .chain(i.pools.iter().map(|p| p.span))
+            .chain(i.machine_configurations.iter().map(|m| m.span))
+            .chain(i.machine_os_configs.iter().map(|m| m.span))
+            .map(|span| (span, ())),
+    );
+    diagnostics.retain(|d| d.code != &codes::LEGACY_OCTAL || d.span.is_some_and(|s| objects.find(s).is_some()));
 }
 
 /// Two MachineConfigs (or pools) with one name cannot both exist in a cluster. The one blamed
@@ -115,9 +120,36 @@ pub(crate) fn render(c: &mut Compilation, options: &RenderOptions, only_pool: Op
     let mut rendered = render::render(&c.inputs, &pools, options, &mut c.diagnostics);
     if let Some(name) = only_pool {
         rendered.retain(|p| p.pool.name() == name);
+        keep_the_pools_diagnostics(&c.inputs, &pools, name, &mut c.diagnostics);
     }
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
     rendered
+}
+
+/// With one pool asked for, only its problems decide: a diagnostic inside a MachineConfig the
+/// pool does not select, or inside another pool, is dropped. Everything else stays: the pool's
+/// own MachineConfigs, input that did not parse into any object, the `MachineConfiguration`,
+/// policy files, and problems with no place at all.
+fn keep_the_pools_diagnostics(
+    inputs: &Inputs,
+    pools: &[MachineConfigPool],
+    name: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let selector = pools.iter().find(|p| p.name() == name).and_then(|p| p.machine_config_selector.as_ref());
+    let selected = |mc: &MachineConfig| {
+        selector.is_some_and(|s| !s.is_empty() && mc.rendered_for.is_none() && s.matches(mc.metadata.labels.as_ref()))
+    };
+    let elsewhere = SpanIndex::new(
+        inputs
+            .machine_configs
+            .iter()
+            .filter(|mc| !selected(mc))
+            .map(|mc| mc.span)
+            .chain(inputs.pools.iter().filter(|p| p.name() != name).map(|p| p.span))
+            .map(|span| (span, ())),
+    );
+    diagnostics.retain(|d| d.span.is_none_or(|span| elsewhere.find(span).is_none()));
 }
 
 /// Renders, analyses (policies, graphs, lints), then runs the checks; the diagnostics end up

@@ -113,3 +113,43 @@ impl Sources {
         self.files.is_empty()
     }
 }
+
+/// Which of a set of non-overlapping spans (the objects of the inputs) holds a given span, in
+/// O(log n) a question: built once, asked for every diagnostic.
+#[derive(Debug, Default)]
+pub struct SpanIndex<T> {
+    /// By file, then start.
+    spans: Vec<(Span, T)>,
+}
+
+impl<T: Copy> SpanIndex<T> {
+    pub fn new(spans: impl IntoIterator<Item = (Span, T)>) -> Self {
+        let mut spans: Vec<(Span, T)> = spans.into_iter().collect();
+        spans.sort_by_key(|(span, _)| (span.source, span.start));
+        SpanIndex { spans }
+    }
+
+    /// The value of the span that contains `inner`, if one does.
+    pub fn find(&self, inner: Span) -> Option<T> {
+        let after = self.spans.partition_point(|(span, _)| (span.source, span.start) <= (inner.source, inner.start));
+        let (span, value) = self.spans[..after].last()?;
+        span.contains(inner).then_some(*value)
+    }
+}
+
+#[cfg(test)]
+mod span_index_tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_span_holding_another() {
+        let mut sources = Sources::default();
+        let (a, b) = (sources.add("a", "0123456789"), sources.add("b", "0123456789"));
+        let index = SpanIndex::new([(Span::new(b, 0, 4), 'x'), (Span::new(a, 5, 9), 'y'), (Span::new(a, 0, 4), 'z')]);
+        assert_eq!(index.find(Span::new(a, 1, 3)), Some('z'));
+        assert_eq!(index.find(Span::new(a, 5, 9)), Some('y'));
+        assert_eq!(index.find(Span::new(a, 3, 6)), None, "across two objects");
+        assert_eq!(index.find(Span::new(b, 2, 2)), Some('x'));
+        assert_eq!(index.find(Span::new(b, 5, 6)), None);
+    }
+}
