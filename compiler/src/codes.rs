@@ -154,6 +154,7 @@ codes! {
 
     // Classification (MCC32xx).
     REBOOTLESS_ON_IMAGE_PATH = "MCC3201" "rebootless-on-image-path" Warning "a rebootless disruption policy covers a path that is read-only on image-mode nodes";
+    ENTRY_NOT_FOUND = "MCC3202" "entry-not-found" Error "no rendered pool has the entry `mcc explain --entry` asks about";
 
     // Plans (MCC40xx).
     IRRECONCILABLE_GROUPS = "MCC4001" "irreconcilable-groups" Error "a change to passwd groups, which the MCO refuses on running nodes";
