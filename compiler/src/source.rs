@@ -56,15 +56,23 @@ pub struct SourceFile {
     /// The name shown to users: the path as given on the command line, or `<stdin>`.
     pub name: Utf8PathBuf,
     pub text: Arc<str>,
+    /// The byte offset of each line's start, the first 0: a line is a binary search away, not
+    /// a scan of the file (every diagnostic asks, and there may be thousands).
+    line_starts: Arc<[usize]>,
 }
 
 impl SourceFile {
+    fn new(name: Utf8PathBuf, text: &str) -> Self {
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        SourceFile { name, text: Arc::from(text), line_starts }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line - 1];
+        let before = &self.text[..offset];
         // A byte-order mark is not a column.
         let col = before[line_start..].trim_start_matches('\u{feff}').chars().count() + 1;
         (line, col)
@@ -88,7 +96,7 @@ impl Sources {
     pub fn add(&mut self, name: impl Into<Utf8PathBuf>, text: &str) -> SourceId {
         // A UTF-8 BOM stays in the text, so spans are byte offsets into the file as it is; the
         // YAML parser skips it.
-        self.files.push(SourceFile { name: name.into(), text: Arc::from(text) });
+        self.files.push(SourceFile::new(name.into(), text));
         SourceId(self.files.len() as u32 - 1)
     }
 
@@ -151,5 +159,43 @@ mod span_index_tests {
         assert_eq!(index.find(Span::new(a, 3, 6)), None, "across two objects");
         assert_eq!(index.find(Span::new(b, 2, 2)), Some('x'));
         assert_eq!(index.find(Span::new(b, 5, 6)), None);
+    }
+}
+
+#[cfg(test)]
+mod scaling_tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// The fastest of a few runs, so a busy machine slows neither side more than the other.
+    fn fastest(mut run: impl FnMut()) -> Duration {
+        (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                run();
+                start.elapsed()
+            })
+            .min()
+            .unwrap()
+    }
+
+    /// One lookup a line, for every line: linear in the file, not quadratic (4× the lines must
+    /// take well under 16× the time; the slack keeps timer noise on tiny runs from failing it).
+    #[test]
+    fn looking_up_every_line_of_a_file_is_not_quadratic() {
+        let time = |lines: usize| {
+            let mut sources = Sources::default();
+            let id = sources.add("big.yaml", &"      - {path: /etc/dup, mode: 420}\n".repeat(lines));
+            let file = sources.get(id);
+            let offsets: Vec<usize> = file.text.match_indices('\n').map(|(i, _)| i + 4).collect();
+            fastest(|| {
+                for &offset in &offsets {
+                    std::hint::black_box(file.line_col(offset));
+                }
+            })
+        };
+        let (one, four) = (time(3_000), time(12_000));
+        assert!(four < one * 5 + Duration::from_millis(20), "1×: {one:?}, 4×: {four:?}");
     }
 }
