@@ -12,6 +12,7 @@ use camino::Utf8PathBuf;
 use crate::codes;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::{self, PoolGraph};
+use crate::load::filter::InputFilter;
 use crate::load::reader::Spanned;
 use crate::load::{self, InputPath, yaml};
 use crate::model::pool::MachineConfigPool;
@@ -30,8 +31,18 @@ pub fn load(
     policy_files: &[Utf8PathBuf],
     stdin: &mut dyn FnMut() -> std::io::Result<String>,
 ) -> Compilation {
+    load_filtered(paths, &InputFilter::default(), policy_files, stdin)
+}
+
+/// [`load`], leaving out the entries of directory inputs that `filter` skips (`--exclude`).
+pub fn load_filtered(
+    paths: &[InputPath],
+    filter: &InputFilter,
+    policy_files: &[Utf8PathBuf],
+    stdin: &mut dyn FnMut() -> std::io::Result<String>,
+) -> Compilation {
     let mut c = Compilation::default();
-    load::read_inputs(paths, stdin, &mut c.sources, &mut c.diagnostics);
+    load::read_inputs(paths, filter, stdin, &mut c.sources, &mut c.diagnostics);
     c.unreadable_input = c.diagnostics.iter().any(|d| d.code == &codes::INPUT_UNREADABLE);
     c.input_files = c.sources.len();
     let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();
@@ -63,7 +74,9 @@ pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
     for mc in &mut inputs.machine_configs {
         mc.valid = true;
     }
-    for d in diagnostics.iter().filter(|d| d.severity() == Severity::Error) {
+    // Errors the node meets only when it writes a file (a hash, a gzip stream, an id or a
+    // password hash no node can hold) leave the MachineConfig valid: the MCO renders it.
+    for d in diagnostics.iter().filter(|d| d.severity() == Severity::Error && !codes::fails_at_apply_time(d.code)) {
         if let Some(i) = d.span.and_then(|span| machine_configs.find(span)) {
             inputs.machine_configs[i].valid = false;
         }

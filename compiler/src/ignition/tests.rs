@@ -21,9 +21,10 @@ fn every_version_the_mco_accepts_reads() {
 }
 
 #[test]
-fn patch_versions_are_ignored() {
-    // TestIgnitionConverterGetSupportedMinorVersion: 3.5.2 reads as 3.5.0.
-    assert!(codes(&config("3.5.2", "")).is_empty());
+fn patch_versions_are_unknown_versions() {
+    // ParseCompatibleVersion compares the whole version (checked with mco-oracle); the converter's
+    // TestIgnitionConverterGetSupportedMinorVersion (3.5.2 → 3.5) is about another lookup.
+    assert_eq!(codes(&config("3.5.2", "")), ["MCC1001"]);
 }
 
 #[test]
@@ -108,7 +109,8 @@ fn v2_users_must_be_core_and_their_keys_are_concatenated() {
     assert_eq!(loaded.codes(), ["MCC1025"]);
     let users = &loaded.inputs.machine_configs[0].spec.config.as_ref().unwrap().passwd.users;
     let keys: Vec<_> = users[0].ssh_authorized_keys.iter().map(|k| k.value.as_str()).collect();
-    assert_eq!((users.len(), keys), (1, vec!["k1", "k2"]));
+    // The last core user's keys come first (removeIgnDuplicateFilesUnitsUsers walks from the end).
+    assert_eq!((users.len(), keys), (1, vec!["k2", "k1"]));
 }
 
 #[test]
@@ -253,17 +255,17 @@ fn ids_outside_32_bits_and_hashes_that_break_shadow_are_refused() {
             &format!("    storage:\n      files:\n      - {{path: /etc/a, user: {{id: {id}}}, group: {{id: 0}}}}"),
         )
     };
-    assert_eq!(codes(&owner("-1")), ["MCC1031"]);
-    assert_eq!(codes(&owner("4294967296")), ["MCC1031"]);
+    assert_eq!(codes(&owner("-1")), ["MCC1034"]);
+    assert_eq!(codes(&owner("4294967296")), ["MCC1034"]);
     assert_eq!(codes(&owner("18446744073709551615")), ["MCC0009"], "past Go's int: a type error already");
     assert!(codes(&owner("4294967295")).is_empty());
     assert!(codes(&owner("0")).is_empty());
     let users = |attr: &str| config("3.2.0", &format!("    passwd:\n      users:\n      - {{name: core, {attr}}}"));
-    assert_eq!(codes(&users("uid: -5")), ["MCC1031"]);
-    assert_eq!(codes(&users("passwordHash: '$6$x$y:0:99999'")), ["MCC1032"]);
-    assert_eq!(codes(&users("passwordHash: \"$6$x$y\\nroot::0:0::/root:/bin/sh\"")), ["MCC1032"]);
+    assert_eq!(codes(&users("uid: -5")), ["MCC1034"]);
+    assert_eq!(codes(&users("passwordHash: '$6$x$y:0:99999'")), ["MCC1035"]);
+    assert_eq!(codes(&users("passwordHash: \"$6$x$y\\nroot::0:0::/root:/bin/sh\"")), ["MCC1035"]);
     assert!(codes(&users("uid: 1000, passwordHash: '$6$x$y'")).is_empty());
     let groups = |attr: &str| config("3.2.0", &format!("    passwd:\n      groups:\n      - {{name: ops, {attr}}}"));
-    assert_eq!(codes(&groups("gid: 4294967296")), ["MCC1031"]);
-    assert_eq!(codes(&groups("passwordHash: 'a:b'")), ["MCC1032"]);
+    assert_eq!(codes(&groups("gid: 4294967296")), ["MCC1034"]);
+    assert_eq!(codes(&groups("passwordHash: 'a:b'")), ["MCC1035"]);
 }
