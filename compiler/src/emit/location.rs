@@ -58,6 +58,7 @@ pub fn repo_path(name: &str, working_dir: Option<&str>) -> String {
     }
     let path = lexical(&absolute, true);
     match cwd.map(|cwd| lexical(&cwd, true)) {
+        Some(cwd) if path == cwd => ".".to_string(),
         Some(cwd) if cwd == "/" => path.trim_start_matches('/').to_string(),
         Some(cwd) => match path.strip_prefix(&cwd).and_then(|r| r.strip_prefix('/')) {
             Some(rest) => rest.to_string(),
@@ -87,7 +88,11 @@ fn lexical(path: &str, absolute: bool) -> String {
         }
     }
     let joined = segments.join("/");
-    if absolute { format!("/{joined}") } else { joined }
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
 }
 
 #[cfg(test)]
@@ -110,5 +115,8 @@ mod tests {
         assert_eq!(repo_path("../other/a.yaml", Some("/repo")), "../other/a.yaml");
         assert_eq!(repo_path("a/../../b.yaml", None), "../b.yaml");
         assert_eq!(repo_path("<stdin>", Some("/repo")), "<stdin>");
+        assert_eq!(repo_path(".", Some("/repo")), ".");
+        assert_eq!(repo_path("/repo", Some("/repo")), ".");
+        assert_eq!(repo_path("./", None), ".");
     }
 }
