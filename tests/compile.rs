@@ -295,3 +295,24 @@ fn the_explain_pages_of_the_compile_codes_exist() {
         assert!(run.stdout.starts_with(&format!("# {code}: ")), "{run}");
     }
 }
+
+#[test]
+fn compile_pool_is_decided_by_that_pools_problems_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken_master = dir.path().join("99-master-broken.yaml");
+    std::fs::write(
+        &broken_master,
+        "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-master-broken\n  labels:\n    machineconfiguration.openshift.io/role: master\nspec:\n  config:\n    ignition: {version: 3.4.0}\n    storage:\n      files:\n      - {path: etc/relative.conf, contents: {source: 'data:,x'}}\n",
+    )
+    .unwrap();
+    let broken_master = broken_master.to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = compile(&[FIXTURE, broken_master, "--pool", "worker"], out.path());
+    run.expect_code(0);
+    assert!(!run.stderr.contains("MCC1005"), "the master pool's error is not the worker pool's: {run}");
+    assert!(out.path().join("worker/layer-plan.json").is_file(), "{run}");
+    let run = compile(&[FIXTURE, broken_master, "--pool", "master"], out.path());
+    run.expect_code(1);
+    assert!(run.stderr.contains("MCC1005"), "{run}");
+    compile(&[FIXTURE, broken_master], out.path()).expect_code(1);
+}

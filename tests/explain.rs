@@ -55,6 +55,21 @@ fn explain_of_an_unknown_entry_fails() {
     let run = mcc(&["explain", EXAMPLE, "--entry", "/etc/nope"], None);
     run.expect_code(1);
     assert!(run.stderr.contains("no rendered pool has an entry `/etc/nope`"), "{run}");
+    assert!(run.stderr.contains("MCC3202"), "the unknown entry has a code: {run}");
+}
+
+#[test]
+fn explain_says_the_policy_problems_and_exits_as_check_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.mcc");
+    let run = mcc(&["explain", EXAMPLE, "--entry", "/etc/chrony.conf", "--policy", missing.to_str().unwrap()], None);
+    run.expect_code(3);
+    assert!(run.stderr.contains("MCC0001") && run.stderr.contains("missing.mcc"), "{run}");
+    let broken = dir.path().join("broken.mcc");
+    std::fs::write(&broken, "lint oops {\n").unwrap();
+    let run = mcc(&["explain", EXAMPLE, "--entry", "/etc/chrony.conf", "--policy", broken.to_str().unwrap()], None);
+    run.expect_code(1);
+    assert!(run.stderr.contains("MCC3001"), "{run}");
 }
 
 #[test]

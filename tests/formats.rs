@@ -231,7 +231,11 @@ fn sarif_uris_are_relative_with_forward_slashes_and_fingerprints_are_stable() {
     let again = mcc(&["check", "--format", "sarif", &format!("./{FIXTURE}")], None).json();
     let absolute = root().join(FIXTURE);
     let absolute = mcc(&["check", "--format", "sarif", absolute.to_str().unwrap()], None).json();
-    for log in [&again, &absolute] {
+    let dotted =
+        mcc(&["check", "--format", "sarif", &FIXTURE.replace("fixtures/", "fixtures/../fixtures//")], None).json();
+    let climbing = format!("../{}/{FIXTURE}", root().file_name().unwrap().to_str().unwrap());
+    let climbing = mcc(&["check", "--format", "sarif", &climbing], None).json();
+    for log in [&again, &absolute, &dotted, &climbing] {
         let uri = &log["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
         assert_eq!(uri, FIXTURE);
         assert_eq!(fingerprints(log), fingerprints(&first), "same file, same findings, same fingerprints");

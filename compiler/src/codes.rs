@@ -44,7 +44,9 @@ pub struct CodeInfo {
 /// pool renders, and the node fails when it writes the file. They never make a MachineConfig
 /// invalid.
 pub fn fails_at_apply_time(code: &CodeInfo) -> bool {
-    std::ptr::eq(code, &HASH_MISMATCH) || std::ptr::eq(code, &CONTENTS_NOT_DECOMPRESSIBLE)
+    [&HASH_MISMATCH, &CONTENTS_NOT_DECOMPRESSIBLE, &ID_OUT_OF_RANGE, &PASSWORD_HASH_INVALID]
+        .into_iter()
+        .any(|apply_time| std::ptr::eq(code, apply_time))
 }
 
 macro_rules! codes {
@@ -118,6 +120,8 @@ codes! {
     CONTENTS_NOT_DECOMPRESSIBLE = "MCC1031" "contents-not-decompressible" Error "file contents marked gzip do not decompress, so the node fails to write the file";
     STORAGE_ENTRY_INVALID = "MCC1032" "storage-entry-invalid" Error "a disk, partition, RAID array, filesystem or LUKS device breaks a rule of Ignition's validator";
     IGNITION_SECTION_INVALID = "MCC1033" "ignition-section-invalid" Error "a proxy or TLS certificate authority of the ignition section breaks a rule of Ignition's validator";
+    ID_OUT_OF_RANGE = "MCC1034" "id-out-of-range" Error "a user or group id is negative or does not fit in 32 bits";
+    PASSWORD_HASH_INVALID = "MCC1035" "password-hash-invalid" Error "a password hash contains a colon or a line break";
 
     KERNEL_TYPE_INVALID = "MCC1501" "kernel-type-invalid" Error "kernelType is not one the MCO accepts";
     EXTENSION_UNSUPPORTED = "MCC1502" "extension-unsupported" Error "an extension is not in the MCO's supported list";
@@ -168,6 +172,7 @@ codes! {
 
     // Classification (MCC32xx).
     REBOOTLESS_ON_IMAGE_PATH = "MCC3201" "rebootless-on-image-path" Warning "a rebootless disruption policy covers a path that is read-only on image-mode nodes";
+    ENTRY_NOT_FOUND = "MCC3202" "entry-not-found" Error "no rendered pool has the entry `mcc explain --entry` asks about";
 
     // Plans (MCC40xx).
     IRRECONCILABLE_GROUPS = "MCC4001" "irreconcilable-groups" Error "a change to passwd groups, which the MCO refuses on running nodes";

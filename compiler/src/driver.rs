@@ -15,12 +15,13 @@ use crate::graph::{self, PoolGraph};
 use crate::load::filter::InputFilter;
 use crate::load::reader::Spanned;
 use crate::load::{self, InputPath, yaml};
-use crate::model::{self, Inputs};
+use crate::model::pool::MachineConfigPool;
+use crate::model::{self, Inputs, MachineConfig};
 use crate::policy::ndp;
 use crate::policy::stdlib::{self, OcpVersion, Profile};
 use crate::render::{self, RenderOptions, RenderedPool};
 use crate::session::{Analysis, Compilation, PolicyOptions};
-use crate::source::{Sources, Span};
+use crate::source::{Sources, Span, SpanIndex};
 use crate::{checks, compile, lints};
 
 /// Reads and models every input, and reads the site policy files (`.mcc/*.mcc` at the root of
@@ -49,7 +50,7 @@ pub fn load_filtered(
         let documents = yaml::parse_documents(id, &text, &mut c.diagnostics);
         model::read_objects(&documents, &c.sources, &mut c.inputs, &mut c.diagnostics);
     }
-    check_unique_names(&c.inputs, &mut c.diagnostics);
+    check_unique_names(&c.inputs, &c.sources, &mut c.diagnostics);
     settle(&mut c.inputs, &mut c.diagnostics);
     // Decided before the policy files are read: an unreadable policy file says nothing about
     // whether the inputs hold any objects.
@@ -69,38 +70,41 @@ pub fn load_filtered(
 /// error points inside it (a duplicate key found while parsing YAML counts too), and YAML
 /// notes about documents mcc does not read (a Template, a Butane file) are dropped as noise.
 pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
-    // Errors the node meets only when it writes a file (a hash, a gzip stream) leave the
-    // MachineConfig valid: the MCO renders it.
-    let errors: Vec<Span> = diagnostics
-        .iter()
-        .filter(|d| d.severity() == Severity::Error && !codes::fails_at_apply_time(d.code))
-        .filter_map(|d| d.span)
-        .collect();
+    let machine_configs = SpanIndex::new(inputs.machine_configs.iter().enumerate().map(|(i, mc)| (mc.span, i)));
     for mc in &mut inputs.machine_configs {
-        mc.valid = !errors.iter().any(|&e| mc.span.contains(e));
+        mc.valid = true;
+    }
+    // Errors the node meets only when it writes a file (a hash, a gzip stream, an id or a
+    // password hash no node can hold) leave the MachineConfig valid: the MCO renders it.
+    for d in diagnostics.iter().filter(|d| d.severity() == Severity::Error && !codes::fails_at_apply_time(d.code)) {
+        if let Some(i) = d.span.and_then(|span| machine_configs.find(span)) {
+            inputs.machine_configs[i].valid = false;
+        }
     }
     let i = &*inputs;
-    let objects: Vec<Span> = i
-        .machine_configs
-        .iter()
-        .map(|m| m.span)
-        .chain(i.pools.iter().map(|p| p.span))
-        .chain(i.machine_configurations.iter().map(|m| m.span))
-        .chain(i.machine_os_configs.iter().map(|m| m.span))
-        .collect();
-    diagnostics
-        .retain(|d| d.code != &codes::LEGACY_OCTAL || d.span.is_some_and(|s| objects.iter().any(|&o| o.contains(s))));
+    let objects = SpanIndex::new(
+        i.machine_configs
+            .iter()
+            .map(|m| m.span)
+            .chain(i.pools.iter().map(|p| p.span))
+            .chain(i.machine_configurations.iter().map(|m| m.span))
+            .chain(i.machine_os_configs.iter().map(|m| m.span))
+            .map(|span| (span, ())),
+    );
+    diagnostics.retain(|d| d.code != &codes::LEGACY_OCTAL || d.span.is_some_and(|s| objects.find(s).is_some()));
 }
 
-/// Two MachineConfigs (or pools) with one name cannot both exist in a cluster.
-fn check_unique_names(inputs: &Inputs, diagnostics: &mut Vec<Diagnostic>) {
-    let mut check = |kind: &str, names: Vec<&Spanned<String>>| {
+/// Two MachineConfigs (or pools) with one name cannot both exist in a cluster. The one blamed
+/// is the later by file name then position, never by the order the inputs were given in.
+fn check_unique_names(inputs: &Inputs, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) {
+    let mut check = |kind: &str, mut names: Vec<&Spanned<String>>| {
+        names.sort_by_key(|name| (sources.get(name.span.source).name.as_str(), name.span.start));
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for name in names {
             if name.value.is_empty() {
                 continue;
             }
-            if let Some(first) = seen.insert(&name.value, name.span) {
+            if let Some(&first) = seen.get(name.value.as_str()) {
                 diagnostics.push(
                     Diagnostic::new(
                         &codes::DUPLICATE_OBJECT,
@@ -112,6 +116,8 @@ fn check_unique_names(inputs: &Inputs, diagnostics: &mut Vec<Diagnostic>) {
                         "object names are unique in a cluster: applying both keeps only the last one; rename one",
                     ),
                 );
+            } else {
+                seen.insert(&name.value, name.span);
             }
         }
     };
@@ -127,9 +133,36 @@ pub(crate) fn render(c: &mut Compilation, options: &RenderOptions, only_pool: Op
     let mut rendered = render::render(&c.inputs, &pools, options, &mut c.diagnostics);
     if let Some(name) = only_pool {
         rendered.retain(|p| p.pool.name() == name);
+        keep_the_pools_diagnostics(&c.inputs, &pools, name, &mut c.diagnostics);
     }
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
     rendered
+}
+
+/// With one pool asked for, only its problems decide: a diagnostic inside a MachineConfig the
+/// pool does not select, or inside another pool, is dropped. Everything else stays: the pool's
+/// own MachineConfigs, input that did not parse into any object, the `MachineConfiguration`,
+/// policy files, and problems with no place at all.
+fn keep_the_pools_diagnostics(
+    inputs: &Inputs,
+    pools: &[MachineConfigPool],
+    name: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let selector = pools.iter().find(|p| p.name() == name).and_then(|p| p.machine_config_selector.as_ref());
+    let selected = |mc: &MachineConfig| {
+        selector.is_some_and(|s| !s.is_empty() && mc.rendered_for.is_none() && s.matches(mc.metadata.labels.as_ref()))
+    };
+    let elsewhere = SpanIndex::new(
+        inputs
+            .machine_configs
+            .iter()
+            .filter(|mc| !selected(mc))
+            .map(|mc| mc.span)
+            .chain(inputs.pools.iter().filter(|p| p.name() != name).map(|p| p.span))
+            .map(|span| (span, ())),
+    );
+    diagnostics.retain(|d| d.span.is_none_or(|span| elsewhere.find(span).is_none()));
 }
 
 /// Renders, analyses (policies, graphs, lints), then runs the checks; the diagnostics end up
@@ -193,3 +226,7 @@ pub fn lint_page(code: &str) -> Option<String> {
     let policies = stdlib::load(Profile::default(), OcpVersion::default(), &mut sources, &mut Vec::new());
     policies.lint_page(code, &sources)
 }
+
+#[cfg(test)]
+#[path = "driver_tests.rs"]
+mod tests;

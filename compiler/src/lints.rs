@@ -1,8 +1,11 @@
 //! Applying the policy lints (stdlib and site) to every classified entry of a pool.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use crate::classify::Subject;
 use crate::codes::CodeInfo;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::{Node, PoolGraph};
 use crate::ignition::content;
 use crate::ignition::types::{File, NodeCommon, Owner};
@@ -49,18 +52,33 @@ fn finding(lint: &Lint, info: &'static CodeInfo, span: crate::source::Span) -> D
     diagnostic
 }
 
-/// Lint codes live in policy files, not in mcc's registry; each enabled lint gets a registry
-/// entry of its own, made once per pool analysed (a handful), so its findings are ordinary
-/// diagnostics.
+/// Lint codes live in policy files, not in mcc's registry; each distinct lint gets a registry
+/// entry of its own, so its findings are ordinary diagnostics. The entries are interned for the
+/// life of the process: one per distinct (code, severity, message, help), however many analyses
+/// run, and all reachable, so nothing grows with the number of runs and sanitizers see no leak.
 fn code_info(lint: &Lint) -> &'static CodeInfo {
-    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-    Box::leak(Box::new(CodeInfo {
-        code: leak(lint.code.value.clone()),
+    type Key = (String, Severity, String, String);
+    static INTERNED: Mutex<BTreeMap<Key, &'static CodeInfo>> = Mutex::new(BTreeMap::new());
+    let key: Key = (
+        lint.code.value.clone(),
+        lint.severity().unwrap_or(Severity::Info),
+        lint.message.value.clone(),
+        lint.help.as_ref().map_or_else(String::new, |h| h.value.clone()),
+    );
+    let mut interned = INTERNED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(&info) = interned.get(&key) {
+        return info;
+    }
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+    let info: &'static CodeInfo = Box::leak(Box::new(CodeInfo {
+        code: leak(&key.0),
         name: "policy-lint",
-        severity: lint.severity().unwrap_or(crate::diagnostic::Severity::Info),
-        summary: leak(lint.message.value.clone()),
-        doc: leak(lint.help.as_ref().map_or_else(String::new, |h| h.value.clone())),
-    }))
+        severity: key.1,
+        summary: leak(&key.2),
+        doc: leak(&key.3),
+    }));
+    interned.insert(key, info);
+    info
 }
 
 fn kind_of(pool: &RenderedPool, subject: &Subject) -> EntryKind {
@@ -121,4 +139,26 @@ fn size_of(file: &File) -> Option<u64> {
     let decoded = content::decode_data_url(&source.value).ok()?;
     let compression = file.contents.compression.as_ref().map(|c| c.value.as_str());
     content::decompress(&decoded.bytes, compression).ok().map(|b| b.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::stdlib::{self, OcpVersion, Profile};
+    use crate::source::Sources;
+
+    /// Every analysis asks for the lints' entries again: they must be the same entries, not new
+    /// allocations each time (a leak per lint per analysis).
+    #[test]
+    fn a_lint_gets_one_code_entry_however_many_analyses_run() {
+        let policies =
+            || stdlib::load(Profile::default(), OcpVersion::default(), &mut Sources::default(), &mut Vec::new());
+        let (first, second) = (policies(), policies());
+        let lints: Vec<_> = first.enabled_lints().zip(second.enabled_lints()).collect();
+        assert!(!lints.is_empty());
+        for (a, b) in lints {
+            assert!(std::ptr::eq(code_info(a), code_info(b)), "{}", a.code.value);
+            assert_eq!(code_info(a).code, a.code.value);
+        }
+    }
 }

@@ -64,15 +64,23 @@ pub struct SourceFile {
     /// The name shown to users: the path as given on the command line, or `<stdin>`.
     pub name: Utf8PathBuf,
     pub text: Arc<str>,
+    /// The byte offset of each line's start, the first 0: a line is a binary search away, not
+    /// a scan of the file (every diagnostic asks, and there may be thousands).
+    line_starts: Arc<[usize]>,
 }
 
 impl SourceFile {
+    fn new(name: Utf8PathBuf, text: &str) -> Self {
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        SourceFile { name, text: Arc::from(text), line_starts }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line - 1];
+        let before = &self.text[..offset];
         // A byte-order mark is not a column.
         let col = before[line_start..].trim_start_matches('\u{feff}').chars().count() + 1;
         (line, col)
@@ -96,7 +104,7 @@ impl Sources {
     pub fn add(&mut self, name: impl Into<Utf8PathBuf>, text: &str) -> SourceId {
         // A UTF-8 BOM stays in the text, so spans are byte offsets into the file as it is; the
         // YAML parser skips it.
-        self.files.push(SourceFile { name: name.into(), text: Arc::from(text) });
+        self.files.push(SourceFile::new(name.into(), text));
         SourceId::of_index(self.files.len() - 1)
     }
 
@@ -119,5 +127,83 @@ impl Sources {
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+}
+
+/// Which of a set of non-overlapping spans (the objects of the inputs) holds a given span, in
+/// O(log n) a question: built once, asked for every diagnostic.
+#[derive(Debug, Default)]
+pub struct SpanIndex<T> {
+    /// By file, then start.
+    spans: Vec<(Span, T)>,
+}
+
+impl<T: Copy> SpanIndex<T> {
+    pub fn new(spans: impl IntoIterator<Item = (Span, T)>) -> Self {
+        let mut spans: Vec<(Span, T)> = spans.into_iter().collect();
+        spans.sort_by_key(|(span, _)| (span.source, span.start));
+        SpanIndex { spans }
+    }
+
+    /// The value of the span that contains `inner`, if one does.
+    pub fn find(&self, inner: Span) -> Option<T> {
+        let after = self.spans.partition_point(|(span, _)| (span.source, span.start) <= (inner.source, inner.start));
+        let (span, value) = self.spans[..after].last()?;
+        span.contains(inner).then_some(*value)
+    }
+}
+
+#[cfg(test)]
+mod span_index_tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_span_holding_another() {
+        let mut sources = Sources::default();
+        let (a, b) = (sources.add("a", "0123456789"), sources.add("b", "0123456789"));
+        let index = SpanIndex::new([(Span::new(b, 0, 4), 'x'), (Span::new(a, 5, 9), 'y'), (Span::new(a, 0, 4), 'z')]);
+        assert_eq!(index.find(Span::new(a, 1, 3)), Some('z'));
+        assert_eq!(index.find(Span::new(a, 5, 9)), Some('y'));
+        assert_eq!(index.find(Span::new(a, 3, 6)), None, "across two objects");
+        assert_eq!(index.find(Span::new(b, 2, 2)), Some('x'));
+        assert_eq!(index.find(Span::new(b, 5, 6)), None);
+    }
+}
+
+#[cfg(test)]
+mod scaling_tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// The fastest of a few runs, so a busy machine slows neither side more than the other.
+    fn fastest(mut run: impl FnMut()) -> Duration {
+        (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                run();
+                start.elapsed()
+            })
+            .min()
+            .unwrap()
+    }
+
+    /// One lookup a line, for every line: linear in the file, not quadratic (4× the lines must
+    /// take well under 16× the time; the slack keeps timer noise on tiny runs from failing it).
+    #[test]
+    fn looking_up_every_line_of_a_file_is_not_quadratic() {
+        let time = |lines: usize| {
+            let mut sources = Sources::default();
+            let id = sources.add("big.yaml", &"      - {path: /etc/dup, mode: 420}\n".repeat(lines));
+            let file = sources.get(id);
+            let offsets: Vec<usize> = file.text.match_indices('\n').map(|(i, _)| i + 4).collect();
+            fastest(|| {
+                for &offset in &offsets {
+                    std::hint::black_box(file.line_col(offset));
+                }
+            })
+        };
+        let (one, four) = (time(3_000), time(12_000));
+        assert!(four < one * 5 + Duration::from_millis(20), "1×: {one:?}, 4×: {four:?}");
     }
 }

@@ -2,6 +2,7 @@
 //! entry goes, the rule that decided, and what a change to it costs.
 
 use mcc_compiler::codes;
+use mcc_compiler::diagnostic::Diagnostic;
 use mcc_compiler::{Explanation, explain};
 
 use crate::args::{CheckFormat, ExplainArgs, Inputs};
@@ -37,10 +38,22 @@ fn explain_code(code: &str) -> Result<Outcome, CliError> {
 
 fn explain_entry(inputs: &Inputs, entry: &str, pool: Option<&str>, format: CheckFormat) -> Result<Outcome, CliError> {
     let Analyzed { compilation, analysis } = inputs.analyze(pool);
+    // Every problem is said, as `check` says it: an explanation drawn from inputs or policies
+    // that did not load is silently wrong otherwise.
+    streams::report(&compilation.diagnostics, &compilation.sources)?;
+    let outcome = Outcome::of(&compilation, false);
     let explanations = explain(&compilation, &analysis, entry);
     if explanations.is_empty() {
-        streams::report(&compilation.diagnostics, &compilation.sources)?;
-        return Err(CliError::Failed(format!("no rendered pool has an entry `{entry}`")));
+        let not_found = Diagnostic::general(
+            &codes::ENTRY_NOT_FOUND,
+            format!("no rendered pool has an entry `{entry}`"),
+        )
+        .with_help(match pool {
+            Some(pool) => format!("check the spelling, or whether pool `{pool}` is rendered (`mcc check`)"),
+            None => "check the spelling, or whether the pools defining it are rendered (`mcc check`)".to_string(),
+        });
+        streams::report(&[not_found], &compilation.sources)?;
+        return Ok(if outcome == Outcome::Clean { Outcome::Problems } else { outcome });
     }
     let text = match format {
         CheckFormat::Human => explanations_text(&explanations),
@@ -51,7 +64,7 @@ fn explain_entry(inputs: &Inputs, entry: &str, pool: Option<&str>, format: Check
         }
     };
     streams::print(&text)?;
-    Ok(if compilation.unreadable_input { Outcome::UnreadableInput } else { Outcome::Clean })
+    Ok(outcome)
 }
 
 /// `mcc explain --entry` for people.

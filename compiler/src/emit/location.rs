@@ -42,22 +42,57 @@ pub fn place(compilation: &Compilation, d: &Diagnostic) -> Option<Place> {
 }
 
 /// A path as a repository-relative one, as CI systems want it: relative to `working_dir` when
-/// it lies below it, without `./`, with forward slashes.
+/// it lies below it, with forward slashes, and without `.`, `..` or empty segments, so however
+/// a path was written on the command line (`./x`, `x`, `a/../x`, `a//x`, `../repo/x`, absolute),
+/// the same file gets the same path (and SARIF the same fingerprints).
 pub fn repo_path(name: &str, working_dir: Option<&str>) -> String {
-    let mut path = name.replace('\\', "/");
-    if path.starts_with('/')
-        && let Some(cwd) = working_dir
-    {
-        let cwd = cwd.replace('\\', "/");
-        let cwd = cwd.trim_end_matches('/');
-        if let Some(rest) = path.strip_prefix(cwd).and_then(|r| r.strip_prefix('/')) {
-            path = rest.to_string();
+    let name = name.replace('\\', "/");
+    let cwd = working_dir.map(|cwd| cwd.replace('\\', "/"));
+    let absolute = match &cwd {
+        Some(cwd) if !name.starts_with('/') => format!("{cwd}/{name}"),
+        _ => name.clone(),
+    };
+    if !absolute.starts_with('/') {
+        // No working directory to anchor a relative path: only tidied, `..` kept where it leads.
+        return lexical(&name, false);
+    }
+    let path = lexical(&absolute, true);
+    match cwd.map(|cwd| lexical(&cwd, true)) {
+        Some(cwd) if path == cwd => ".".to_string(),
+        Some(cwd) if cwd == "/" => path.trim_start_matches('/').to_string(),
+        Some(cwd) => match path.strip_prefix(&cwd).and_then(|r| r.strip_prefix('/')) {
+            Some(rest) => rest.to_string(),
+            None if name.starts_with('/') => path,
+            // Outside the working directory: the path as written, tidied.
+            None => lexical(&name, false),
+        },
+        None => path,
+    }
+}
+
+/// `path` without empty and `.` segments, each `..` removing the segment before it (the root's
+/// parent is the root); a relative path keeps the `..` that climb above its start.
+fn lexical(path: &str, absolute: bool) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => match segments.last() {
+                Some(&last) if last != ".." => {
+                    segments.pop();
+                }
+                _ if absolute => {}
+                _ => segments.push(".."),
+            },
+            segment => segments.push(segment),
         }
     }
-    while let Some(rest) = path.strip_prefix("./") {
-        path = rest.trim_start_matches('/').to_string();
+    let joined = segments.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
     }
-    path
 }
 
 #[cfg(test)]
@@ -70,5 +105,18 @@ mod tests {
         assert_eq!(repo_path("/elsewhere/a.yaml", Some("/repo")), "/elsewhere/a.yaml");
         assert_eq!(repo_path("/repo/a.yaml", None), "/repo/a.yaml");
         assert_eq!(repo_path(".//./a\\b.yaml", Some("/repo")), "a/b.yaml");
+    }
+
+    #[test]
+    fn every_spelling_of_one_file_is_one_repo_path() {
+        for spelling in ["x/a.yaml", "./x/a.yaml", "x//a.yaml", "x/../x/a.yaml", "../repo/x/a.yaml", "/repo/x/a.yaml"] {
+            assert_eq!(repo_path(spelling, Some("/repo")), "x/a.yaml", "{spelling}");
+        }
+        assert_eq!(repo_path("../other/a.yaml", Some("/repo")), "../other/a.yaml");
+        assert_eq!(repo_path("a/../../b.yaml", None), "../b.yaml");
+        assert_eq!(repo_path("<stdin>", Some("/repo")), "<stdin>");
+        assert_eq!(repo_path(".", Some("/repo")), ".");
+        assert_eq!(repo_path("/repo", Some("/repo")), ".");
+        assert_eq!(repo_path("./", None), ".");
     }
 }

@@ -246,3 +246,26 @@ fn http_headers_need_a_name_a_non_empty_value_and_each_name_once() {
     assert_eq!(errors("{name: A, value: x}, {name: A, value: y}"), ["MCC1030"]);
     assert!(errors("{name: A, value: x}, {name: B}").is_empty());
 }
+
+#[test]
+fn ids_outside_32_bits_and_hashes_that_break_shadow_are_refused() {
+    let owner = |id: &str| {
+        config(
+            "3.2.0",
+            &format!("    storage:\n      files:\n      - {{path: /etc/a, user: {{id: {id}}}, group: {{id: 0}}}}"),
+        )
+    };
+    assert_eq!(codes(&owner("-1")), ["MCC1034"]);
+    assert_eq!(codes(&owner("4294967296")), ["MCC1034"]);
+    assert_eq!(codes(&owner("18446744073709551615")), ["MCC0009"], "past Go's int: a type error already");
+    assert!(codes(&owner("4294967295")).is_empty());
+    assert!(codes(&owner("0")).is_empty());
+    let users = |attr: &str| config("3.2.0", &format!("    passwd:\n      users:\n      - {{name: core, {attr}}}"));
+    assert_eq!(codes(&users("uid: -5")), ["MCC1034"]);
+    assert_eq!(codes(&users("passwordHash: '$6$x$y:0:99999'")), ["MCC1035"]);
+    assert_eq!(codes(&users("passwordHash: \"$6$x$y\\nroot::0:0::/root:/bin/sh\"")), ["MCC1035"]);
+    assert!(codes(&users("uid: 1000, passwordHash: '$6$x$y'")).is_empty());
+    let groups = |attr: &str| config("3.2.0", &format!("    passwd:\n      groups:\n      - {{name: ops, {attr}}}"));
+    assert_eq!(codes(&groups("gid: 4294967296")), ["MCC1034"]);
+    assert_eq!(codes(&groups("passwordHash: 'a:b'")), ["MCC1035"]);
+}

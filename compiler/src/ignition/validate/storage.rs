@@ -72,6 +72,9 @@ impl Validator<'_> {
     }
 
     fn owner(&mut self, owner: &Owner, what: &str) {
+        if let Some(id) = &owner.id {
+            self.id(id.clone(), &format!("{what} id"));
+        }
         if let (Some(id), Some(name)) = (&owner.id, &owner.name) {
             self.push(
                 Diagnostic::new(
