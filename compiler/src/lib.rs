@@ -33,6 +33,8 @@ pub(crate) mod model;
 pub(crate) mod plan;
 pub(crate) mod policy;
 pub(crate) mod render;
+#[cfg(test)]
+mod scaling_tests;
 pub(crate) mod session;
 pub mod source;
 pub(crate) mod suppress;
