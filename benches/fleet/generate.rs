@@ -88,6 +88,11 @@ fn vary(template: &Value, i: usize, pool: &str) -> Value {
     let mut mc = template.clone();
     let name = mc["metadata"]["name"].as_str().unwrap_or("mc").to_string();
     mc["metadata"] = json!({"name": format!("fleet-{i}-{name}"), "labels": {ROLE: pool}});
+    // A realtime kernel refuses some extensions another template installs: kept out so every
+    // pool renders.
+    if let Some(spec) = mc["spec"].as_object_mut() {
+        spec.remove("kernelType");
+    }
     for kind in ["files", "links"] {
         if let Some(entries) = mc["spec"]["config"]["storage"][kind].as_array_mut() {
             for entry in entries {

@@ -36,7 +36,7 @@ fn main() {
         let files = fleet_files(&dir);
         let floor = best_of(|| parse_only(&files));
         let check = best_of(|| check(&dir));
-        let rate = count as f64 / check.as_secs_f64();
+        let rate = f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / check.as_secs_f64();
         println!(
             "{mb} MB, {count} MachineConfigs: parse-only {:.3} s, check {:.3} s = {:.2}× the floor, {rate:.0} MCs/s{}",
             floor.as_secs_f64(),

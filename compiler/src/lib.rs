@@ -52,5 +52,5 @@ pub use policy::placement::{Placement, Target};
 pub use policy::stdlib::{OcpVersion, Profile};
 pub use render::emit::rendered_machine_config;
 pub use render::{RenderOptions, RenderedPool};
-pub use session::{Analysis, Compilation, PolicyOptions};
+pub use session::{Analysis, Compilation, PolicyOptions, StageTime};
 pub use suppress::suppress;
