@@ -218,6 +218,11 @@ pub struct Settings {
     /// A file holding the cluster's `MachineConfiguration` (its Node Disruption Policy).
     #[arg(long, value_name = "FILE")]
     pub ndp: Option<String>,
+    /// Leaves out the entries of directory inputs (and `git:` sides) that match (repeatable): a
+    /// glob without `/` matches names at any depth (`*.json`), one with `/` paths below the
+    /// directory (`build/**`).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 fn parse_profile(text: &str) -> Result<Profile, String> {

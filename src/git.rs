@@ -6,6 +6,8 @@
 use std::process::Command;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use mcc_compiler::load::file::MAX_INPUT_SIZE;
+use mcc_compiler::load::filter::InputFilter;
 use mcc_compiler::load::{EXTENSIONS, InputPath};
 
 /// A parsed `git:REF[:DIR]`.
@@ -29,7 +31,7 @@ impl GitSpec {
 /// Reads, at `spec.reference`, either `spec.dir` or else each of `paths` (the other side's
 /// paths, so `--from git:origin/main --to .` compares the same files). Files are named
 /// `git:REF:PATH`.
-pub fn read(spec: &GitSpec, paths: &[String]) -> Result<Vec<InputPath>, String> {
+pub fn read(spec: &GitSpec, paths: &[String], filter: &InputFilter) -> Result<Vec<InputPath>, String> {
     let wanted: Vec<String> = match &spec.dir {
         Some(dir) => vec![dir.clone()],
         None if paths.is_empty() => vec![".".to_string()],
@@ -47,22 +49,33 @@ pub fn read(spec: &GitSpec, paths: &[String]) -> Result<Vec<InputPath>, String> 
             Some(name) => format!("{prefix}{name}"),
             None => prefix.trim_end_matches('/').to_string(),
         };
-        let listing = git(
-            Utf8Path::new(&root),
-            &["ls-tree", "-r", "--name-only", &spec.reference, "--", &in_repo_or_root(&in_repo)],
-        )?;
-        let mut files: Vec<&str> = listing
+        let listing =
+            git(Utf8Path::new(&root), &["ls-tree", "-r", "-l", &spec.reference, "--", &in_repo_or_root(&in_repo)])?;
+        // The filesystem side's rule: what is hidden or excluded below the input is left out.
+        let mut files: Vec<(&str, u64)> = listing
             .lines()
-            .filter(|f| f.rsplit('/').next().is_some_and(|n| !n.starts_with('.')))
-            .filter(|f| path.is_file() || EXTENSIONS.iter().any(|e| f.ends_with(&format!(".{e}"))))
+            .filter_map(tree_entry)
+            .filter(|(f, _)| !filter.skips(f.strip_prefix(in_repo.as_str()).unwrap_or(f).trim_start_matches('/')))
+            .filter(|(f, _)| path.is_file() || EXTENSIONS.iter().any(|e| f.ends_with(&format!(".{e}"))))
             .collect();
         files.sort_unstable();
-        for file in files {
+        for (file, size) in files {
+            if size > MAX_INPUT_SIZE {
+                return Err(format!("git:{}:{file} is larger than {} MiB", spec.reference, MAX_INPUT_SIZE >> 20));
+            }
             let text = git(Utf8Path::new(&root), &["show", &format!("{}:{file}", spec.reference)])?;
             inputs.push(InputPath::Read { name: format!("git:{}:{file}", spec.reference).into(), text });
         }
     }
     Ok(inputs)
+}
+
+/// A blob of `git ls-tree -l`: `MODE blob OBJECT SIZE\tPATH`, as its path and size.
+fn tree_entry(line: &str) -> Option<(&str, u64)> {
+    let (meta, path) = line.split_once('\t')?;
+    let mut fields = meta.split_whitespace();
+    let size = fields.nth(3)?.parse().ok()?;
+    Some((path, size))
 }
 
 fn in_repo_or_root(path: &str) -> String {

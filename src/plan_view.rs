@@ -1,6 +1,6 @@
 //! How a plan looks: a terraform-like text for people, the `mcc.plan/v1` JSON for machines.
 
-use mcc_compiler::{Action, Change, Placement, PoolPlan, Target};
+use mcc_compiler::{Action, Change, Placement, PoolPlan, PoolStatus, Target};
 use serde_json::{Value, json};
 
 /// ANSI styles, or nothing when colour is off (the caller decides, for stdout).
@@ -113,6 +113,13 @@ fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
 
 /// `worker: 2 baked into the image, 1 rebootless (reload crio.service); nodes WILL drain and reboot (…)`.
 fn summary(plan: &PoolPlan, target: Target, paint: &Paint) -> String {
+    if plan.state == PoolStatus::RenderDegraded && plan.to.is_none() {
+        return format!(
+            "{}: {}",
+            plan.pool,
+            paint.red("render-degraded: the MCO cannot render this pool, so nothing rolls out (see the errors above)")
+        );
+    }
     if !plan.reconcilable {
         return format!(
             "{}: {}",
@@ -167,6 +174,7 @@ pub fn json(plans: &[PoolPlan], target: Target) -> Value {
                 "pool": p.pool,
                 "from": p.from,
                 "to": p.to,
+                "state": p.state.name(),
                 "reconcilable": p.reconcilable,
                 "errors": p.errors.iter().map(|e| json!({"code": e.code, "message": e.message})).collect::<Vec<_>>(),
                 "rebuild": p.rebuild,

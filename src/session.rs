@@ -1,9 +1,8 @@
 //! What every command that reads inputs does first: read them (paths, `git:` revisions, stdin),
 //! then render, classify and lint them with the settings given.
 
-use std::io::Read;
-
 use mcc_compiler::load::InputPath;
+use mcc_compiler::load::filter::InputFilter;
 use mcc_compiler::{Analysis, Compilation, PolicyOptions, RenderOptions, Side, Target};
 
 use crate::args::{Inputs, Settings, TargetArg};
@@ -44,6 +43,10 @@ impl Settings {
         }
     }
 
+    pub fn input_filter(&self) -> InputFilter {
+        InputFilter { exclude: self.exclude.clone() }
+    }
+
     pub fn render_options(&self) -> RenderOptions {
         RenderOptions { base_image: self.base_image.clone(), base_extensions_image: self.base_extensions_image.clone() }
     }
@@ -52,7 +55,8 @@ impl Settings {
 /// Reads, renders, classifies and lints `paths`.
 pub fn analyze(paths: &[InputPath], settings: &Settings, pool: Option<&str>) -> Analyzed {
     let policy_options = settings.policy_options();
-    let mut compilation = mcc_compiler::load(paths, &policy_options.policy_files, &mut read_stdin);
+    let mut compilation =
+        mcc_compiler::load_filtered(paths, &settings.input_filter(), &policy_options.policy_files, &mut read_stdin);
     let analysis = mcc_compiler::analyze(&mut compilation, &settings.render_options(), &policy_options, pool);
     if std::env::var_os("MCC_TIMINGS").is_some_and(|v| v == "1") {
         print_timings(&compilation);
@@ -68,19 +72,21 @@ pub fn analyze_side(
     settings: &Settings,
     pool: Option<&str>,
 ) -> Result<Option<Analyzed>, CliError> {
-    Ok(side_paths(args, other)?.map(|paths| analyze(&paths, settings, pool)))
+    Ok(side_paths(args, other, settings)?.map(|paths| analyze(&paths, settings, pool)))
 }
 
 /// The paths of one side of a comparison: `none`, `git:REF[:DIR]` (the other side's paths at
 /// REF), or paths.
-pub fn side_paths(args: &[String], other: &[String]) -> Result<Option<Vec<InputPath>>, CliError> {
+pub fn side_paths(args: &[String], other: &[String], settings: &Settings) -> Result<Option<Vec<InputPath>>, CliError> {
     if args.is_empty() || args == ["none"] {
         return Ok(None);
     }
     let mut paths = Vec::new();
     for arg in args {
         match git::GitSpec::parse(arg) {
-            Some(spec) => paths.extend(git::read(&spec, other).map_err(CliError::Unreadable)?),
+            Some(spec) => {
+                paths.extend(git::read(&spec, other, &settings.input_filter()).map_err(CliError::Unreadable)?)
+            }
             None => paths.push(InputPath::parse(arg)),
         }
     }
@@ -95,8 +101,7 @@ fn print_timings(compilation: &mcc_compiler::Compilation) {
     }
 }
 
+/// Standard input, never read past mcc's input size limit.
 fn read_stdin() -> std::io::Result<String> {
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text)?;
-    Ok(text)
+    mcc_compiler::load::file::read_limited(std::io::stdin())
 }

@@ -202,7 +202,7 @@ fn sarif_has_what_code_scanning_needs() {
     assert_eq!(fingerprint.len(), 32);
 
     // A lint of a policy file has no published page: its help is the page `mcc explain` builds.
-    let open = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-open\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  config:\n    ignition:\n      version: 3.4.0\n    storage:\n      files:\n        - path: /etc/open.conf\n          mode: 511\n";
+    let open = "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-open\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  config:\n    ignition:\n      version: 3.4.0\n    storage:\n      files:\n        - path: /etc/open.conf\n          contents: {source: 'data:,'}\n          mode: 511\n";
     let run = mcc(&["check", "--format", "sarif", "-"], Some(open));
     let log = assert_valid_sarif(&sarif_validator(), &run);
     let rule = &log["runs"][0]["tool"]["driver"]["rules"][0];

@@ -58,6 +58,27 @@ fn the_example_plan_as_json_follows_the_schema_and_says_what_the_mco_would_do() 
 }
 
 #[test]
+fn the_ndp_file_given_with_ndp_decides_the_new_side() {
+    // The example's `after` state without its MachineConfiguration, which comes with --ndp
+    // instead: chrony.conf must still restart chronyd rather than reboot the worker pool.
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root().join(AFTER)).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() != "machineconfiguration.yaml" {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let to = dir.path().to_str().unwrap();
+    let ndp = format!("{AFTER}/machineconfiguration.yaml");
+    let run = mcc(&["plan", "--from", BEFORE, "--to", to, "--ndp", &ndp, "--format", "json"], None);
+    run.expect_code(0);
+    let plan = run.json();
+    let worker = plan["pools"].as_array().unwrap().iter().find(|p| p["pool"] == "worker").unwrap();
+    assert_eq!(worker["reboot"].as_bool(), Some(false), "{worker:#}");
+    assert_eq!(worker["actions"][0], serde_json::json!({"type": "Restart", "service": "chronyd.service"}));
+}
+
+#[test]
 fn detailed_exit_codes() {
     mcc(&["plan", "--from", BEFORE, "--to", AFTER, "--detailed-exitcode"], None).expect_code(2);
     mcc(&["plan", "--from", AFTER, "--to", AFTER, "--detailed-exitcode"], None).expect_code(0);

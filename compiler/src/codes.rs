@@ -40,6 +40,13 @@ pub struct CodeInfo {
     pub doc: &'static str,
 }
 
+/// Errors that Ignition's validator does not find and the MCO does not see when it renders: the
+/// pool renders, and the node fails when it writes the file. They never make a MachineConfig
+/// invalid.
+pub fn fails_at_apply_time(code: &CodeInfo) -> bool {
+    std::ptr::eq(code, &HASH_MISMATCH) || std::ptr::eq(code, &CONTENTS_NOT_DECOMPRESSIBLE)
+}
+
 macro_rules! codes {
     ($($ident:ident = $code:literal $name:literal $severity:ident $summary:literal;)*) => {
         $(
@@ -73,6 +80,9 @@ codes! {
     WRONG_API_VERSION = "MCC0013" "wrong-api-version" Error "an object has an apiVersion its kind does not have";
     YAML_ALIAS_LIMIT = "MCC0014" "yaml-alias-limit" Error "a document expands to too many nodes through aliases";
     RENDERED_CONFIG_INPUT = "MCC0015" "rendered-config-input" Info "a rendered MachineConfig from a cluster is read but not merged";
+    SYMLINK_OUTSIDE_INPUT = "MCC0016" "symlink-outside-input" Warning "a symlink in a directory input points outside it, so it is not read";
+    NOT_A_REGULAR_FILE = "MCC0017" "not-a-regular-file" Warning "a FIFO, socket or device in a directory input is not read";
+    INPUT_TOO_LARGE = "MCC0018" "input-too-large" Error "an input file is larger than 64 MiB, so it is not read";
 
     IGNITION_VERSION_UNSUPPORTED = "MCC1001" "ignition-version-unsupported" Error "the Ignition config version is not one the MCO accepts";
     IGNITION_VERSION_INVALID = "MCC1002" "ignition-version-invalid" Error "the Ignition config version does not parse";
@@ -89,9 +99,9 @@ codes! {
     LINK_TARGET_MISSING = "MCC1013" "link-target-missing" Error "a link has no target";
     OWNER_ID_AND_NAME = "MCC1014" "owner-id-and-name" Error "a user or group sets both id and name";
     DATA_URL_INVALID = "MCC1015" "data-url-invalid" Error "a data URL does not decode";
-    COMPRESSION_INVALID = "MCC1016" "compression-invalid" Error "file contents name an unknown compression or do not decompress";
+    COMPRESSION_INVALID = "MCC1016" "compression-invalid" Error "file contents name an unknown compression method";
     HASH_INVALID = "MCC1017" "hash-invalid" Error "a verification hash is malformed";
-    HASH_MISMATCH = "MCC1018" "hash-mismatch" Error "file contents do not match their verification hash";
+    HASH_MISMATCH = "MCC1018" "hash-mismatch" Error "file contents do not match their verification hash, so the node fails to write the file";
     REMOTE_SOURCE = "MCC1019" "remote-source" Warning "file contents come from a remote URL that cannot be known offline";
     SOURCE_URL_INVALID = "MCC1020" "source-url-invalid" Error "a content source URL has an unsupported scheme or does not parse";
     OVERWRITE_WITHOUT_SOURCE = "MCC1021" "overwrite-without-source" Error "a file sets overwrite without a content source";
@@ -104,6 +114,9 @@ codes! {
     SPECIAL_MODE_IGNORED = "MCC1028" "special-mode-ignored" Warning "Ignition ignores setuid, setgid and sticky bits before spec 3.6";
     V2_NOT_CONVERTIBLE = "MCC1029" "v2-not-convertible" Error "a spec 2.x config uses a feature the conversion to spec 3 refuses";
     HTTP_HEADER_INVALID = "MCC1030" "http-header-invalid" Error "an HTTP header has an empty name or value, or is given twice";
+    CONTENTS_NOT_DECOMPRESSIBLE = "MCC1031" "contents-not-decompressible" Error "file contents marked gzip do not decompress, so the node fails to write the file";
+    STORAGE_ENTRY_INVALID = "MCC1032" "storage-entry-invalid" Error "a disk, partition, RAID array, filesystem or LUKS device breaks a rule of Ignition's validator";
+    IGNITION_SECTION_INVALID = "MCC1033" "ignition-section-invalid" Error "a proxy or TLS certificate authority of the ignition section breaks a rule of Ignition's validator";
 
     KERNEL_TYPE_INVALID = "MCC1501" "kernel-type-invalid" Error "kernelType is not one the MCO accepts";
     EXTENSION_UNSUPPORTED = "MCC1502" "extension-unsupported" Error "an extension is not in the MCO's supported list";
@@ -117,6 +130,7 @@ codes! {
     SELECTOR_INVALID = "MCC2005" "selector-invalid" Error "a label selector expression is invalid";
     OS_IMAGE_URL_WITH_STREAM = "MCC2006" "os-image-url-with-stream" Error "a pool sets osImageStream while a MachineConfig overrides osImageURL";
     POOL_NOT_RENDERED = "MCC2007" "pool-not-rendered" Info "a pool is not rendered because a MachineConfig it selects has errors";
+    MERGED_CONFIG_INVALID = "MCC2008" "merged-config-invalid" Error "a pool's merged config breaks a rule of Ignition's validator";
 
     // The policy language (MCC30xx).
     POLICY_SYNTAX = "MCC3001" "policy-syntax" Error "a policy file does not parse";
@@ -132,6 +146,7 @@ codes! {
     LINT_CODE_INVALID = "MCC3011" "lint-code-invalid" Error "a lint code is not capital letters followed by four digits";
     DUPLICATE_LINT = "MCC3012" "duplicate-lint" Error "one policy file defines the same lint code twice";
     TOO_MANY_ACTIONS = "MCC3013" "too-many-actions" Error "a disruption rule has more than 10 actions";
+    CONDITION_TOO_DEEP = "MCC3014" "condition-too-deep" Error "a lint condition nests parentheses and `not` more than 64 levels deep";
 
     // The Node Disruption Policy and MachineConfiguration (MCC31xx).
     MACHINE_CONFIGURATION_NOT_CLUSTER = "MCC3101" "machine-configuration-not-cluster" Error "a MachineConfiguration is not named cluster";

@@ -13,6 +13,7 @@ use camino::Utf8PathBuf;
 use crate::codes;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::{self, PoolGraph};
+use crate::load::filter::InputFilter;
 use crate::load::reader::Spanned;
 use crate::load::{self, InputPath, yaml};
 use crate::model::{self, Inputs};
@@ -30,9 +31,19 @@ pub fn load(
     policy_files: &[Utf8PathBuf],
     stdin: &mut dyn FnMut() -> std::io::Result<String>,
 ) -> Compilation {
+    load_filtered(paths, &InputFilter::default(), policy_files, stdin)
+}
+
+/// [`load`], leaving out the entries of directory inputs that `filter` skips (`--exclude`).
+pub fn load_filtered(
+    paths: &[InputPath],
+    filter: &InputFilter,
+    policy_files: &[Utf8PathBuf],
+    stdin: &mut dyn FnMut() -> std::io::Result<String>,
+) -> Compilation {
     let start = Instant::now();
     let mut c = Compilation::default();
-    load::read_inputs(paths, stdin, &mut c.sources, &mut c.diagnostics);
+    load::read_inputs(paths, filter, stdin, &mut c.sources, &mut c.diagnostics);
     c.unreadable_input = c.diagnostics.iter().any(|d| d.code == &codes::INPUT_UNREADABLE);
     c.input_files = c.sources.len();
     let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();
@@ -61,8 +72,13 @@ pub fn load(
 /// error points inside it (a duplicate key found while parsing YAML counts too), and YAML
 /// notes about documents mcc does not read (a Template, a Butane file) are dropped as noise.
 pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
-    let errors: Vec<Span> =
-        diagnostics.iter().filter(|d| d.severity() == Severity::Error).filter_map(|d| d.span).collect();
+    // Errors the node meets only when it writes a file (a hash, a gzip stream) leave the
+    // MachineConfig valid: the MCO renders it.
+    let errors: Vec<Span> = diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error && !codes::fails_at_apply_time(d.code))
+        .filter_map(|d| d.span)
+        .collect();
     for mc in &mut inputs.machine_configs {
         mc.valid = !errors.iter().any(|&e| mc.span.contains(e));
     }

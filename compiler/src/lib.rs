@@ -25,10 +25,14 @@ pub mod diagnostic;
 pub(crate) mod driver;
 pub mod emit;
 pub(crate) mod explain;
+pub(crate) mod glob;
 pub(crate) mod graph;
+pub mod hostile_input;
 pub(crate) mod ignition;
 pub(crate) mod lints;
 pub mod load;
+#[cfg(test)]
+mod mco_divergences;
 pub(crate) mod model;
 pub(crate) mod plan;
 pub(crate) mod policy;
@@ -42,11 +46,11 @@ pub(crate) mod suppress;
 mod testing;
 
 pub use checks::against::against;
-pub use driver::{analyze, lint_page, load};
+pub use driver::{analyze, lint_page, load, load_filtered};
 pub use explain::{Explanation, explain};
 pub use model::{Inputs, read_objects};
 pub use plan::sides::{Side, plan};
-pub use plan::{Change, PoolPlan};
+pub use plan::{Change, PoolPlan, PoolStatus};
 pub use policy::disruption::Action;
 pub use policy::placement::{Placement, Target};
 pub use policy::stdlib::{OcpVersion, Profile};

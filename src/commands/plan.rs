@@ -3,6 +3,7 @@
 use std::io;
 
 use mcc_compiler::diagnostic::Severity;
+use mcc_compiler::load::InputPath;
 
 use crate::args::{CheckFormat, PlanArgs};
 use crate::error::{CliError, Outcome};
@@ -12,13 +13,18 @@ use crate::{plan_view, streams};
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let pool = args.pool.as_deref();
     let settings = &args.settings;
-    let (old_paths, new_paths) =
-        match (session::side_paths(&args.from, &args.to)?, session::side_paths(&args.to, &args.from)?) {
-            (old, Some(new)) => (old, new),
-            (_, None) => {
-                return Err(CliError::Usage("`--to` needs the new state; `none` is only for `--from`".to_string()));
-            }
-        };
+    let (old_paths, mut new_paths) = match (
+        session::side_paths(&args.from, &args.to, settings)?,
+        session::side_paths(&args.to, &args.from, settings)?,
+    ) {
+        (old, Some(new)) => (old, new),
+        (_, None) => {
+            return Err(CliError::Usage("`--to` needs the new state; `none` is only for `--from`".to_string()));
+        }
+    };
+    // `--ndp` is the cluster's MachineConfiguration: the one in force when the new configs roll
+    // out, so it belongs to the new side (the old side's own MachineConfiguration is not read).
+    new_paths.extend(settings.ndp.iter().map(|p| InputPath::parse(p)));
     let options = settings.policy_options();
     let old = old_paths.map(|paths| session::analyze(&paths, settings, pool));
     let new = session::analyze(&new_paths, settings, pool);

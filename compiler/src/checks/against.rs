@@ -9,7 +9,7 @@
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::plan::sides::{self, Side};
-use crate::plan::{ChangeKind, PoolPlan};
+use crate::plan::{ChangeKind, PoolPlan, PoolStatus};
 use crate::policy::disruption::Action;
 use crate::session::{Compilation, PolicyOptions};
 
@@ -49,6 +49,10 @@ pub fn against(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions) 
 pub fn against_summary(plans: &[PoolPlan], new: &Compilation) -> Against {
     let mut diagnostics = Vec::new();
     for plan in plans {
+        // A pool the checked inputs cannot render: its causes are already their own diagnostics.
+        if plan.to.is_none() && plan.state == PoolStatus::RenderDegraded {
+            continue;
+        }
         for error in &plan.errors {
             let Some(info) = codes::find(error.code) else { continue };
             let message = format!("pool `{}`: {}", plan.pool, error.message);
@@ -76,7 +80,7 @@ fn culprits(plan: &PoolPlan, code: &str) -> Vec<String> {
         "MCC4001" | "MCC4002" | "MCC4003" | "MCC4004" => &[ChangeKind::Passwd],
         "MCC4009" => &[ChangeKind::Directory],
         "MCC4010" => &[ChangeKind::Link],
-        "MCC4011" | "MCC4012" | "MCC4014" => &[ChangeKind::File],
+        "MCC2008" | "MCC4011" | "MCC4012" | "MCC4014" => &[ChangeKind::File],
         "MCC4013" => &[ChangeKind::Fips],
         _ => &[],
     };

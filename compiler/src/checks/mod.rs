@@ -36,11 +36,11 @@ mod var_as_tmpfiles;
 use std::collections::BTreeSet;
 
 use crate::diagnostic::Diagnostic;
+use crate::glob::glob_matches;
 use crate::graph::{Entry, Node, PoolGraph};
 use crate::ignition::content::{self, SourceKind};
 use crate::ignition::types::{Ignition, Resource};
 use crate::model::MachineConfig;
-use crate::policy::layout::glob_matches;
 use crate::policy::placement::Target;
 use crate::render::{McId, RenderedPool};
 use crate::session::{Analysis, Compilation};

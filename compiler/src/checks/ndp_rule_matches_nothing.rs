@@ -31,6 +31,18 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if files.iter().any(|file| file_rule_matches(path, file)) {
             continue;
         }
+        let clean = crate::ignition::validate::clean(path);
+        // The MCO compares a policy path to a file's path as the same string, so another
+        // spelling of a file never matches it, and `/` (prefix `//`) matches nothing at all.
+        let help = if clean == "/" {
+            "a policy on `/` matches no file in the MCO (its directory prefix becomes `//`): name the directories"
+                .to_string()
+        } else if clean != *path && files.iter().any(|file| file_rule_matches(&clean, file)) {
+            format!("the MCO matches a file policy only as written, never cleaned: write `{clean}`")
+        } else {
+            "the MCO applies a file policy only to files MachineConfigs write; check the path for a typo, or drop the rule"
+                .to_string()
+        };
         out.push(
             Diagnostic::new(
                 &codes::NDP_RULE_MATCHES_NOTHING,
@@ -38,9 +50,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 format!("the disruption policy for `{path}` matches no file of any pool"),
             )
             .with_label("no MachineConfig writes this path or below it")
-            .with_help(
-                "the MCO applies a file policy only to files MachineConfigs write; check the path for a typo, or drop the rule",
-            ),
+            .with_help(help),
         );
     }
 }

@@ -2,6 +2,7 @@
 //! validating them as Ignition and the MCO do.
 
 pub mod content;
+pub mod newer_fields;
 mod spec_reader;
 #[cfg(test)]
 mod tests;
@@ -10,6 +11,7 @@ pub mod unit_syntax;
 pub mod v2;
 pub mod v3;
 pub mod validate;
+pub mod validate_sections;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
@@ -52,16 +54,17 @@ pub fn read_config(node: &Node, diagnostics: &mut Diagnostics) -> Option<Ignitio
     }
 }
 
-/// The MCO's version check (`IgnParseWrapper`): semver, major.minor among the supported ones,
-/// the patch level ignored (3.5.2 reads as 3.5.0).
+/// The MCO's version check (`IgnParseWrapper`): semver, and then the whole version must be one
+/// of the spec versions (`ParseCompatibleVersion` compares it exactly): 3.4.1 or 3.4.0+build is
+/// an "unknown version", as is a pre-release.
 pub fn parse_version(version: &Spanned<String>) -> Result<SpecVersion, Box<Diagnostic>> {
     let text = version.value.as_str();
-    let (core, pre) = match text.split_once('-') {
-        Some((core, pre)) => (core, Some(pre)),
-        None => (text.split('+').next().unwrap_or(text), None),
+    let (core, suffix) = match text.find(['-', '+']) {
+        Some(at) => (&text[..at], Some(&text[at..])),
+        None => (text, None),
     };
     let numbers: Vec<Option<u8>> = core.split('.').map(|p| p.parse().ok()).collect();
-    let [Some(major), Some(minor), Some(_patch)] = numbers[..] else {
+    let [Some(major), Some(minor), Some(patch)] = numbers[..] else {
         return Err(Box::new(
             Diagnostic::new(
                 &codes::IGNITION_VERSION_INVALID,
@@ -77,8 +80,12 @@ pub fn parse_version(version: &Spanned<String>) -> Result<SpecVersion, Box<Diagn
         3 => minor <= 5,
         _ => false,
     };
-    if !supported || pre.is_some() {
-        let why = if pre.is_some() { "experimental specs are not accepted" } else { "unknown version" };
+    if !supported || patch != 0 || suffix.is_some() {
+        let why = match suffix {
+            Some(s) if s.starts_with('-') => "experimental specs are not accepted",
+            _ if supported => "unknown version (the MCO accepts only `.0` releases, with no build metadata)",
+            _ => "unknown version",
+        };
         return Err(Box::new(
             Diagnostic::new(
                 &codes::IGNITION_VERSION_UNSUPPORTED,

@@ -21,9 +21,10 @@ fn every_version_the_mco_accepts_reads() {
 }
 
 #[test]
-fn patch_versions_are_ignored() {
-    // TestIgnitionConverterGetSupportedMinorVersion: 3.5.2 reads as 3.5.0.
-    assert!(codes(&config("3.5.2", "")).is_empty());
+fn patch_versions_are_unknown_versions() {
+    // ParseCompatibleVersion compares the whole version (checked with mco-oracle); the converter's
+    // TestIgnitionConverterGetSupportedMinorVersion (3.5.2 → 3.5) is about another lookup.
+    assert_eq!(codes(&config("3.5.2", "")), ["MCC1001"]);
 }
 
 #[test]
@@ -108,7 +109,8 @@ fn v2_users_must_be_core_and_their_keys_are_concatenated() {
     assert_eq!(loaded.codes(), ["MCC1025"]);
     let users = &loaded.inputs.machine_configs[0].spec.config.as_ref().unwrap().passwd.users;
     let keys: Vec<_> = users[0].ssh_authorized_keys.iter().map(|k| k.value.as_str()).collect();
-    assert_eq!((users.len(), keys), (1, vec!["k1", "k2"]));
+    // The last core user's keys come first (removeIgnDuplicateFilesUnitsUsers walks from the end).
+    assert_eq!((users.len(), keys), (1, vec!["k2", "k1"]));
 }
 
 #[test]

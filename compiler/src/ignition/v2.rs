@@ -113,29 +113,31 @@ fn filesystem_to_v3(filesystem: Spanned<Json>) -> Spanned<Json> {
     Spanned::new(Json::Object(new), filesystem.span)
 }
 
-/// For files with the same path the last one wins (`removeIgnDuplicateFilesUnitsUsers`); it
-/// takes the place of the first.
+/// For files with the same path the last one wins (`removeIgnDuplicateFilesUnitsUsers`). The
+/// MCO walks the list from its end, so the result comes out in reverse order.
 fn last_wins<T>(items: Vec<T>, key: impl Fn(&T) -> String) -> Vec<T> {
     let mut by_key: IndexMap<String, T> = IndexMap::new();
-    for item in items {
-        by_key.insert(key(&item), item);
+    for item in items.into_iter().rev() {
+        by_key.entry(key(&item)).or_insert(item);
     }
     by_key.into_values().collect()
 }
 
 /// For units with the same name the last one wins, and dropins of earlier duplicates are added
-/// when their names are new.
+/// when their names are new; walked from the end, as files are, so in reverse order.
 fn merge_duplicate_units(units: Vec<Unit>) -> Vec<Unit> {
     let mut by_name: IndexMap<String, Unit> = IndexMap::new();
-    for mut unit in units {
-        if let Some(earlier) = by_name.shift_remove(&unit.name.value) {
-            for dropin in earlier.dropins {
-                if !unit.dropins.iter().any(|d| d.name.value == dropin.name.value) {
-                    unit.dropins.push(dropin);
+    for unit in units.into_iter().rev() {
+        match by_name.get_mut(&unit.name.value) {
+            Some(later) => {
+                for dropin in unit.dropins {
+                    if !later.dropins.iter().any(|d| d.name.value == dropin.name.value) {
+                        later.dropins.push(dropin);
+                    }
                 }
             }
+            None => drop(by_name.insert(unit.name.value.clone(), unit)),
         }
-        by_name.insert(unit.name.value.clone(), unit);
     }
     by_name.into_values().collect()
 }
@@ -191,6 +193,16 @@ impl SpecReader for Reader<'_> {
             span: node.span,
         }
     }
+
+    /// ign-converter's `translateLinks`: `hard: false` is not set (`util.BoolP`).
+    fn link(&mut self, node: &Node) -> Link {
+        let e = self.object(node, LINK, "a link entry");
+        Link {
+            node: self.node_common(node, e),
+            target: self.string(field(e, "target")),
+            hard: self.boolean(field(e, "hard")).filter(|h| h.value),
+        }
+    }
 }
 
 impl Reader<'_> {
@@ -199,13 +211,22 @@ impl Reader<'_> {
         Owner { id: self.integer(field(e, "id")), name: self.string(field(e, "name")) }
     }
 
+    /// ign-converter's `v22tov30` `translateFiles`: a 2.x file overwrites unless it says
+    /// otherwise, always has a source (`""` when it gave none), and `append: true` becomes an
+    /// appended fragment with `overwrite: false`.
     fn file(&mut self, node: &Node) -> File {
         let e = self.object(node, FILE, "a file entry");
-        let contents = field(e, "contents").map(|n| self.contents(n)).unwrap_or_default();
-        // 2.x `append: true` appends `contents`; spec 3 lists the appended fragments instead.
-        let append = self.boolean(field(e, "append")).is_some_and(|a| a.value);
-        let (contents, append) = if append { (Resource::default(), vec![contents]) } else { (contents, Vec::new()) };
-        File { node: self.node_common(node, e), mode: self.integer(field(e, "mode")), contents, append }
+        let mut contents = field(e, "contents").map(|n| self.contents(n)).unwrap_or_default();
+        contents.source.get_or_insert_with(|| Spanned::new(String::new(), node.span));
+        let append = self.boolean(field(e, "append")).filter(|a| a.value);
+        let mut common = self.node_common(node, e);
+        common.overwrite = match &append {
+            Some(append) => Some(Spanned::new(false, append.span)),
+            None => common.overwrite.or(Some(Spanned::new(true, node.span))),
+        };
+        let (contents, append) =
+            if append.is_some() { (Resource::default(), vec![contents]) } else { (contents, Vec::new()) };
+        File { node: common, mode: self.integer(field(e, "mode")), contents, append }
     }
 
     fn contents(&mut self, node: &Node) -> Resource {
@@ -216,7 +237,8 @@ impl Reader<'_> {
         });
         Resource {
             source: self.string(field(e, "source")),
-            compression: self.string(field(e, "compression")),
+            // `util.StrP`: an empty string is not set.
+            compression: self.string(field(e, "compression")).filter(|c| !c.value.is_empty()),
             hash,
             http_headers: Vec::new(),
         }
@@ -224,8 +246,10 @@ impl Reader<'_> {
 
     fn unit(&mut self, node: &Node) -> Unit {
         let e = self.object(node, UNIT, "a systemd unit");
-        // `enable` is 2.x's deprecated spelling of `enabled`.
-        let enabled = self.boolean(field(e, "enabled")).or_else(|| self.boolean(field(e, "enable")));
+        // `enable` is 2.x's deprecated spelling of `enabled`: it can only turn a unit on, and an
+        // explicit `enabled: false` wins (`translateUnits`).
+        let enabled =
+            self.boolean(field(e, "enabled")).or_else(|| self.boolean(field(e, "enable")).filter(|on| on.value));
         let dropins = self
             .items(field(e, "dropins"))
             .iter()
@@ -233,7 +257,7 @@ impl Reader<'_> {
                 let de = self.object(d, DROPIN, "a systemd dropin");
                 Dropin {
                     name: self.string(field(de, "name")).unwrap_or_else(|| Spanned::new(String::new(), d.span)),
-                    contents: self.string(field(de, "contents")),
+                    contents: self.string(field(de, "contents")).filter(|c| !c.value.is_empty()),
                     span: d.span,
                 }
             })
@@ -241,8 +265,8 @@ impl Reader<'_> {
         Unit {
             name: self.string(field(e, "name")).unwrap_or_else(|| Spanned::new(String::new(), node.span)),
             enabled,
-            mask: self.boolean(field(e, "mask")),
-            contents: self.string(field(e, "contents")),
+            mask: self.boolean(field(e, "mask")).filter(|m| m.value),
+            contents: self.string(field(e, "contents")).filter(|c| !c.value.is_empty()),
             dropins,
             span: node.span,
         }
@@ -290,11 +314,12 @@ impl Reader<'_> {
         }
     }
 
-    /// 2.x users must all be `core` ("Only core user is supported"); their SSH keys are
-    /// concatenated and de-duplicated into one user.
+    /// 2.x users must all be `core` ("Only core user is supported"). The last one is kept whole,
+    /// and the SSH keys of the others, from the last to the first, are added after its own, then
+    /// de-duplicated (`removeIgnDuplicateFilesUnitsUsers`, `dedupePasswdUserSSHKeys`).
     fn merge_core_users(&mut self, users: Vec<User>) -> Vec<User> {
         let mut merged: Option<User> = None;
-        for user in users {
+        for user in users.into_iter().rev() {
             if user.name.value != "core" {
                 self.diagnostics.push(
                     Diagnostic::new(
@@ -309,18 +334,12 @@ impl Reader<'_> {
             }
             match &mut merged {
                 None => merged = Some(user),
-                Some(core) => {
-                    for key in user.ssh_authorized_keys {
-                        if !core.ssh_authorized_keys.iter().any(|k| k.value == key.value) {
-                            core.ssh_authorized_keys.push(key);
-                        }
-                    }
-                    if user.password_hash.is_some() {
-                        core.password_hash = user.password_hash;
-                    }
-                    core.other.extend(user.other);
-                }
+                Some(core) => core.ssh_authorized_keys.extend(user.ssh_authorized_keys),
             }
+        }
+        if let Some(core) = &mut merged {
+            let mut seen = std::collections::HashSet::new();
+            core.ssh_authorized_keys.retain(|k| seen.insert(k.value.clone()));
         }
         merged.into_iter().collect()
     }

@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 
 use crate::codes;
+use crate::ignition::newer_fields;
 use crate::ignition::spec_reader::SpecReader;
 use crate::ignition::types::*;
 use crate::load::node::{Entry, Node};
@@ -95,7 +96,15 @@ impl Reader<'_> {
     fn storage(&mut self, node: &Node) -> Storage {
         let e = self.object(node, STORAGE, "the `storage` section");
         let raw = |r: &mut Self, key: &str| -> Vec<Spanned<Json>> {
-            r.items(field(e, key)).iter().map(|n| Spanned::new(n.to_json(), n.span)).collect()
+            let items = r.items(field(e, key));
+            items
+                .iter()
+                .map(|n| {
+                    let mut json = n.to_json();
+                    newer_fields::drop_newer(key, n, &mut json, r.minor, r.diagnostics);
+                    Spanned::new(json, n.span)
+                })
+                .collect()
         };
         Storage {
             disks: raw(self, "disks"),
@@ -223,6 +232,19 @@ impl SpecReader for Reader<'_> {
             }
         }
         entries
+    }
+
+    /// As the shared reading, but a key this version does not have (`proxy` before 3.1) is
+    /// dropped, as the MCO's version-specific parser drops it (it was reported by `object`).
+    fn ignition_extra(&mut self, node: &Node) -> Option<Spanned<Json>> {
+        let meta = self.object(node, IGNITION, "the `ignition` section");
+        let known: Vec<&str> = self.known(IGNITION).collect();
+        let extra: serde_json::Map<_, _> = meta
+            .iter()
+            .filter(|e| e.key != "version" && known.contains(&e.key.as_str()))
+            .map(|e| (e.key.clone(), e.value.to_json()))
+            .collect();
+        (!extra.is_empty()).then(|| Spanned::new(extra.into(), node.span))
     }
 
     fn node_common(&mut self, node: &Node, e: &[Entry]) -> NodeCommon {

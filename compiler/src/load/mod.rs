@@ -1,5 +1,7 @@
 //! Stage 1, load: input paths to source files to YAML documents.
 
+pub mod file;
+pub mod filter;
 pub mod node;
 pub(crate) mod reader;
 pub(crate) mod site;
@@ -11,6 +13,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::load::filter::InputFilter;
 use crate::source::Sources;
 
 /// The file extensions read from a directory.
@@ -35,11 +38,14 @@ impl InputPath {
 }
 
 /// Reads every input into `sources`: files as given, directories recursively (only `*.yaml`,
-/// `*.yml` and `*.json`, hidden entries skipped, in byte order of their paths), `-` from `stdin`,
-/// and texts the caller read already.
+/// `*.yml` and `*.json`, in byte order of their paths, without the entries `filter` skips), `-`
+/// from `stdin`, and texts the caller read already. Inside a directory, only regular files are
+/// read, and a symlink only when its target is inside that directory; no file is read past
+/// [`file::MAX_INPUT_SIZE`]; the documents `mcc compile` writes are never read.
 /// A path that cannot be read is reported as `MCC0001` and the others are still read.
 pub fn read_inputs(
     inputs: &[InputPath],
+    filter: &InputFilter,
     stdin: &mut dyn FnMut() -> io::Result<String>,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
@@ -52,65 +58,101 @@ pub fn read_inputs(
                 }
                 Err(error) => diagnostics.push(unreadable("<stdin>", &error)),
             },
-            InputPath::Path(path) => read_path(path, true, sources, diagnostics),
+            InputPath::Path(path) => read_named(path, filter, sources, diagnostics),
             InputPath::Read { name, text } => {
-                sources.add(name.clone(), text);
+                if !file::is_mcc_output(text) {
+                    sources.add(name.clone(), text);
+                }
             }
         }
     }
 }
 
-fn read_path(path: &Utf8Path, named: bool, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
+/// A path named by the user: a directory is walked, a file is read whatever its name.
+fn read_named(path: &Utf8Path, filter: &InputFilter, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) => return diagnostics.push(unreadable(path.as_str(), &error)),
     };
-    if metadata.is_dir() {
-        let mut children = match list_dir(path) {
-            Ok(children) => children,
-            Err(error) => return diagnostics.push(unreadable(path.as_str(), &error)),
-        };
-        children.sort();
-        for child in children {
-            read_path(&child, false, sources, diagnostics);
+    if !metadata.is_dir() {
+        return add_file(path, &metadata, file::Found::Named, sources, diagnostics);
+    }
+    match path.canonicalize_utf8() {
+        Ok(canonical) => {
+            let walk = Walk { input: path, canonical: &canonical, filter };
+            walk.dir(path, sources, diagnostics);
         }
-        return;
-    }
-    // A file inside a directory is read only for its extension; a file named by the user always.
-    if !named && !path.extension().is_some_and(|e| EXTENSIONS.contains(&e)) {
-        return;
-    }
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => {
-                sources.add(path, &text);
-            }
-            Err(_) => diagnostics.push(
-                Diagnostic::about_path(&codes::INPUT_UNREADABLE, path.as_str(), "the file is not UTF-8 text")
-                    .with_help("MachineConfigs are YAML or JSON, which must be UTF-8"),
-            ),
-        },
         Err(error) => diagnostics.push(unreadable(path.as_str(), &error)),
     }
 }
 
-fn list_dir(dir: &Utf8Path) -> io::Result<Vec<Utf8PathBuf>> {
-    let mut children = Vec::new();
-    for entry in dir.read_dir_utf8()? {
-        let entry = entry?;
-        if entry.file_name().starts_with('.') {
-            continue;
-        }
-        // Symlinked directories are not followed, so a link cycle cannot loop forever.
-        if entry.file_type()?.is_symlink() && entry.path().is_dir() {
-            continue;
-        }
-        children.push(entry.into_path());
-    }
-    Ok(children)
+/// A directory input being read.
+struct Walk<'a> {
+    /// As the user named it, for the paths shown and the filter's relative paths.
+    input: &'a Utf8Path,
+    /// With every symlink resolved, for the symlink check.
+    canonical: &'a Utf8Path,
+    filter: &'a InputFilter,
 }
 
-fn unreadable(path: &str, error: &io::Error) -> Diagnostic {
+impl Walk<'_> {
+    fn dir(&self, dir: &Utf8Path, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
+        let mut children = match self.list(dir) {
+            Ok(children) => children,
+            Err(error) => return diagnostics.push(unreadable(dir.as_str(), &error)),
+        };
+        children.sort();
+        for child in children {
+            let metadata = match std::fs::metadata(&child) {
+                Ok(metadata) => metadata,
+                Err(error) => {
+                    diagnostics.push(unreadable(child.as_str(), &error));
+                    continue;
+                }
+            };
+            if metadata.is_dir() {
+                self.dir(&child, sources, diagnostics);
+            } else if child.extension().is_some_and(|e| EXTENSIONS.contains(&e)) {
+                add_file(&child, &metadata, file::Found::Under(self.canonical), sources, diagnostics);
+            }
+        }
+    }
+
+    fn list(&self, dir: &Utf8Path) -> io::Result<Vec<Utf8PathBuf>> {
+        let mut children = Vec::new();
+        for entry in dir.read_dir_utf8()? {
+            let entry = entry?;
+            let relative = entry.path().strip_prefix(self.input).map_or(entry.path().as_str(), Utf8Path::as_str);
+            if self.filter.skips(relative) {
+                continue;
+            }
+            // Symlinked directories are not followed, so a link cycle cannot loop forever.
+            if entry.file_type()?.is_symlink() && entry.path().is_dir() {
+                continue;
+            }
+            children.push(entry.into_path());
+        }
+        Ok(children)
+    }
+}
+
+fn add_file(
+    path: &Utf8Path,
+    metadata: &std::fs::Metadata,
+    found: file::Found<'_>,
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    match file::read(path, metadata, found) {
+        Ok(text) if file::is_mcc_output(&text) => {}
+        Ok(text) => {
+            sources.add(path, &text);
+        }
+        Err(diagnostic) => diagnostics.push(*diagnostic),
+    }
+}
+
+pub(crate) fn unreadable(path: &str, error: &io::Error) -> Diagnostic {
     Diagnostic::about_path(&codes::INPUT_UNREADABLE, path, format!("cannot read: {}", error_text(error)))
         .with_help("check the path and its permissions")
 }

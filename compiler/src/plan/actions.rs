@@ -2,18 +2,18 @@
 //! `calculatePostConfigChangeNodeDisruptionAction` and `…FromMCDiffs`) over a merged policy
 //! (§4.5, already merged into the [`DisruptionPolicy`]).
 
-use crate::plan::ChangeKind;
 use crate::plan::diff::Diff;
+use crate::plan::{ChangeKind, Op};
 use crate::policy::disruption::{Action, DisruptionPolicy};
 use crate::source::Span;
 
 /// Each changed entry's own policy, and the pool's combined result.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Calculation {
-    /// Each changed file (the MCO's changed-file set: files only, not directories or links), in
-    /// path order: the matching rule's actions, or `[Reboot]` when none matches; and the rule.
+    /// Each changed file (the MCO's changed-file set: files only, not directories or links),
+    /// removed ones first, each group in path order: the matching rule's actions, or `[Reboot]` when none matches; and the rule.
     pub per_file: Vec<(String, Vec<Action>, Option<Span>)>,
-    /// Each changed unit, in name order, likewise.
+    /// Each changed unit, added, then changed, then removed, each group in name order, likewise.
     pub per_unit: Vec<(String, Vec<Action>, Option<Span>)>,
     /// The `sshkey` actions, when `passwd` changed (`[None]` when no rule says otherwise).
     pub passwd: Option<Vec<Action>>,
@@ -51,17 +51,22 @@ pub fn policy_reboot_reason(name: &str, actions: &[Action], matched: bool) -> Op
 pub fn calculate(diff: &Diff, policy: &DisruptionPolicy) -> Calculation {
     let mut calc = Calculation::default();
     let mut causes: Vec<String> = Vec::new();
-    for (path, _, kind) in &diff.files {
-        if *kind != ChangeKind::File {
-            continue;
-        }
+    // The daemon's order (`CalculateConfigFileDiffs`): removed files, then added or changed ones;
+    // inside each group Go map order, which is unspecified, so by path here.
+    let mut files: Vec<_> = diff.files.iter().filter(|(_, _, kind)| *kind == ChangeKind::File).collect();
+    files.sort_by_key(|(_, op, _)| *op != Op::Remove);
+    for (path, _, _) in files {
         let rule = policy.match_file(path);
         let actions =
             rule.map_or_else(|| vec![Action::Reboot], |r| r.actions.iter().map(|a| a.value.clone()).collect());
         causes.extend(policy_reboot_reason(path, &actions, rule.is_some()));
         calc.per_file.push((path.clone(), actions, rule.map(|r| r.span)));
     }
-    for (name, _) in &diff.units {
+    // `update()` passes units added, then updated, then removed (`GetChangedConfigUnitsByType`),
+    // each group in map order: by name here.
+    let mut units: Vec<_> = diff.units.iter().collect();
+    units.sort_by_key(|(_, op)| *op);
+    for (name, _) in units {
         let rule = policy.match_unit(name);
         let actions =
             rule.map_or_else(|| vec![Action::Reboot], |r| r.actions.iter().map(|a| a.value.clone()).collect());

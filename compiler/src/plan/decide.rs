@@ -6,9 +6,9 @@ use crate::codes;
 use crate::ignition::content::decode_data_url;
 use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_reboot_reason};
 use crate::plan::diff::{Diff, diff, same_content};
-use crate::plan::reconcile::reconcile;
+use crate::plan::reconcile::{reconcile, unparsable};
 use crate::plan::registries::is_safe_change;
-use crate::plan::{Change, ChangeKind, Op, PlanError, PoolPlan, PoolState};
+use crate::plan::{Change, ChangeKind, Op, PlanError, PoolPlan, PoolState, PoolStatus};
 use crate::policy::disruption::{Action, DisruptionPolicy, REGISTRIES_CONF};
 use crate::policy::layout::Layout;
 use crate::policy::placement::Target;
@@ -38,6 +38,7 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
         pool: inputs.pool.to_string(),
         from: inputs.old.map(|s| s.name.clone()),
         to: inputs.new.map(|s| s.name.clone()),
+        state: if inputs.new.is_some() { PoolStatus::Rendered } else { PoolStatus::Removed },
         reconcilable: true,
         errors: Vec::new(),
         rebuild: false,
@@ -54,11 +55,17 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
     let old = inputs.old.unwrap_or(&empty);
     if inputs.old.is_some() {
         if same_content(old, new) {
-            return plan;
+            // The render controller still parses the pool's current config on every sync: one it
+            // cannot parse keeps the pool RenderDegraded though nothing changes.
+            plan.errors.extend(unparsable(old, "old"));
+            return refused(plan);
         }
         plan.errors = reconcile(old, new, inputs.overrides);
-        plan.reconcilable = plan.errors.is_empty();
+    } else {
+        // A first install: Ignition itself refuses the config on the nodes' first boot.
+        plan.errors.extend(unparsable(new, "new"));
     }
+    plan = refused(plan);
     let d = diff(old, new);
     let calc = calculate(&d, inputs.policy);
     let (changes, baked) = changes(inputs, old, new, &d, &calc);
@@ -101,6 +108,15 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
                 })
             })
             .or(calc.reboot_cause);
+    }
+    plan
+}
+
+/// A plan with reconcilability errors is refused by the render controller: RenderDegraded.
+fn refused(mut plan: PoolPlan) -> PoolPlan {
+    plan.reconcilable = plan.errors.is_empty();
+    if !plan.reconcilable {
+        plan.state = PoolStatus::RenderDegraded;
     }
     plan
 }

@@ -107,12 +107,37 @@ pub struct PlanError {
     pub message: String,
 }
 
+/// What the MCO's render controller makes of the pool's new state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolStatus {
+    /// It renders the new config (or keeps the current one, when nothing changed).
+    Rendered,
+    /// It cannot render the new state, or refuses the rendered config (not reconcilable, or not
+    /// a valid Ignition config): the pool is RenderDegraded and nothing rolls out; the plan's
+    /// errors are the causes.
+    RenderDegraded,
+    /// The new state has no such pool.
+    Removed,
+}
+
+impl PoolStatus {
+    /// The `mcc.plan/v1` spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            PoolStatus::Rendered => "rendered",
+            PoolStatus::RenderDegraded => "render-degraded",
+            PoolStatus::Removed => "removed",
+        }
+    }
+}
+
 /// The plan for one pool.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolPlan {
     pub pool: String,
     pub from: Option<String>,
     pub to: Option<String>,
+    pub state: PoolStatus,
     pub reconcilable: bool,
     pub errors: Vec<PlanError>,
     /// Under bootc and rpm-ostree: a change to an entry placed in the image.

@@ -1,6 +1,6 @@
 //! Reconcilability (`spec/mco.md` §3): which changes the MCO refuses to apply to running nodes.
 //!
-//! The checks of `isConfigReconcilable` and `validatePasswdChanges`
+//! The parse of both configs (`isReconcilable`), then the checks of `isConfigReconcilable` and `validatePasswdChanges`
 //! (`MCO:pkg/controller/common/reconcile.go`), in the MCO's order and with its messages. The
 //! MCO stops at the first failing check; mcc reports every failing check, in that order, so
 //! the first error is the one the MCO shows (in "new machineconfig A is not reconcilable
@@ -13,6 +13,7 @@ use crate::ignition::types::User;
 use crate::plan::PlanError;
 use crate::plan::PoolState;
 use crate::plan::diff::{config_json, directory_json, link_json, normalize, passwd_json};
+use crate::render::validity;
 
 /// The file whose presence makes the daemon reboot whatever the diff (`MachineConfigDaemonForceFile`).
 pub const FORCE_FILE: &str = "/run/machine-config-daemon-force";
@@ -25,6 +26,11 @@ pub const OVERRIDE_RAID: &str = "Raid";
 /// Every reason `old` → `new` is not reconcilable, in the MCO's order; empty when it is.
 /// `overrides` are the `irreconcilableValidationOverrides.storage` values in force.
 pub fn reconcile(old: &PoolState, new: &PoolState, overrides: &[String]) -> Vec<PlanError> {
+    // Both configs are parsed (and so validated by Ignition) first, the old one first; a config
+    // that does not parse stops the check.
+    if let Some(error) = unparsable(old, "old").or_else(|| unparsable(new, "new")) {
+        return vec![error];
+    }
     let mut errors = Vec::new();
     let mut fail = |code: &CodeInfo, message: String| errors.push(PlanError { code: code.code, message });
     let (o, n) = (&old.config, &new.config);
@@ -107,6 +113,24 @@ pub fn reconcile(old: &PoolState, new: &PoolState, overrides: &[String]) -> Vec<
         );
     }
     errors
+}
+
+/// `isReconcilable`'s `ParseAndConvertConfig` of one side: a rendered config that breaks a rule
+/// of Ignition's validator (only a merge makes one: `render::validity`) does not parse.
+pub fn unparsable(state: &PoolState, side: &str) -> Option<PlanError> {
+    let problems = validity::problems(&state.config);
+    if problems.is_empty() {
+        return None;
+    }
+    let report: Vec<String> = problems.iter().map(|p| p.report()).collect();
+    Some(PlanError {
+        code: codes::MERGED_CONFIG_INVALID.code,
+        message: format!(
+            "parsing {side} Ignition config from machineconfig \"{}\" failed: config is not valid: {}",
+            state.name,
+            report.join("; ")
+        ),
+    })
 }
 
 /// `verifyUserFields`' first test: a password hash (even empty) or at least one SSH key.

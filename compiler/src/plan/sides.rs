@@ -1,8 +1,12 @@
 //! Planning every pool between two analysed states.
 
+use crate::codes;
+use crate::diagnostic::Severity;
 use crate::plan::decide::{self, Inputs};
-use crate::plan::{PoolPlan, PoolState};
+use crate::plan::{PlanError, PoolPlan, PoolState, PoolStatus};
+use crate::render;
 use crate::session::{Analysis, Compilation, PolicyOptions};
+use crate::source::{Sources, Span};
 
 /// One side of `mcc plan`: an analysed set of inputs, or nothing at all (a first install).
 pub struct Side<'a> {
@@ -59,7 +63,57 @@ pub fn plan(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions, onl
                 overrides: &overrides,
             });
             decide::fill_rules(&mut plan, &new.analysis.policies.disruption, &new.compilation.sources);
+            if new_state.is_none()
+                && let Some(causes) = render_failure(new, name)
+            {
+                // The MCO keeps the current config and marks the pool RenderDegraded: nothing
+                // rolls out, which is not "no changes".
+                plan.state = PoolStatus::RenderDegraded;
+                plan.reconcilable = false;
+                plan.errors = causes;
+            }
             plan
         })
         .collect()
+}
+
+/// Why a side that still has `pool` rendered no config for it, as the MCO's render controller
+/// would say (RenderDegraded): the errors of the MachineConfigs it selects (and of the pool
+/// itself), or "no MachineConfigs found matching selector". `None` when the side has no such
+/// pool (or an empty selector, which the MCO ignores with a "SelectingAll" event).
+pub fn render_failure(side: &Side<'_>, pool: &str) -> Option<Vec<PlanError>> {
+    let inputs = &side.compilation.inputs;
+    // Only names and selectors are needed, so the stock pools are read into scratch sources.
+    let pools = render::pools(inputs, &mut Sources::default(), &mut Vec::new());
+    let pool = pools.into_iter().find(|p| p.name() == pool)?;
+    let selector = pool.machine_config_selector.as_ref().filter(|s| !s.is_empty())?;
+    let members = render::members(inputs, selector);
+    if members.is_empty() {
+        return Some(vec![PlanError {
+            code: codes::POOL_SELECTS_NOTHING.code,
+            message: format!("no MachineConfigs found matching selector for pool `{}`", pool.name()),
+        }]);
+    }
+    let mut objects: Vec<(String, Span)> =
+        members.iter().map(|&i| &inputs.machine_configs[i]).map(|mc| (mc.name().to_string(), mc.span)).collect();
+    if !pool.builtin {
+        objects.push((format!("pool {}", pool.name()), pool.span));
+    }
+    let mut causes: Vec<PlanError> = Vec::new();
+    for d in side.compilation.diagnostics.iter().filter(|d| d.severity() == Severity::Error) {
+        let Some((object, _)) = d.span.and_then(|at| objects.iter().find(|(_, span)| span.contains(at))) else {
+            continue;
+        };
+        let cause = PlanError { code: d.code.code, message: format!("{object}: {}", d.message) };
+        if !causes.contains(&cause) {
+            causes.push(cause);
+        }
+    }
+    if causes.is_empty() {
+        causes.push(PlanError {
+            code: codes::POOL_NOT_RENDERED.code,
+            message: format!("pool `{}` is not rendered (see the diagnostics of its inputs)", pool.name()),
+        });
+    }
+    Some(causes)
 }

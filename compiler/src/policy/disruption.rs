@@ -153,10 +153,13 @@ impl DisruptionPolicy {
     }
 }
 
-/// `IsSubdirectory` after cleaning the policy path: equal, or a `/`-separated prefix.
+/// `FindClosestFilePolicyPathMatch`'s test: the policy path as written equals the path, or
+/// `IsSubdirectory`: the cleaned path starts with the cleaned policy path plus `/`. The policy
+/// path is never cleaned for the exact test, so `/etc/chrony.conf/` or `/etc//chrony.conf`
+/// never matches `/etc/chrony.conf`, and `/` (whose prefix becomes `//`) matches nothing.
 pub fn file_rule_matches(rule_path: &str, path: &str) -> bool {
-    let rule = crate::ignition::validate::clean(rule_path);
-    path == rule || crate::ignition::validate::is_strictly_under(path, &rule) || rule == "/" && path.starts_with('/')
+    use crate::ignition::validate::clean;
+    path == rule_path || clean(path).starts_with(&format!("{}/", clean(rule_path)))
 }
 
 #[cfg(test)]

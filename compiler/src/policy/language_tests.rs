@@ -217,6 +217,11 @@ parse_snapshot!(
     "disruption d { path /a => restart a.service, restart b.service, restart c.service, restart d.service, restart e.service, restart f.service, restart g.service, restart h.service, restart i.service, restart j.service, restart k.service }"
 );
 
+parse_snapshot!(
+    condition_too_deep,
+    &format!("lint SITE0001 warning \"m\" {{ when {}file{} }}", "(".repeat(70), ")".repeat(70))
+);
+
 // ---------------------------------------------------------------------------------------------
 // Properties
 

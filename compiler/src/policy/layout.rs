@@ -6,6 +6,7 @@
 //! `/var/opt`, but `/opt/cni` is `/usr/lib/opt/cni`: the longest link wins), then picks the most
 //! specific `place` or `reject` rule for the resolved path.
 
+use crate::glob::glob_matches;
 use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
 use crate::source::Span;
@@ -162,45 +163,9 @@ pub fn specificity(pattern: &str) -> usize {
     pattern.find(['*', '?']).unwrap_or(pattern.len())
 }
 
-/// Glob matching on paths: `**` matches anything (including `/`), `*` anything but `/`, `?` one
-/// character but `/`. A pattern ending in `/**` also matches the directory itself.
-pub fn glob_matches(pattern: &str, path: &str) -> bool {
-    if let Some(dir) = pattern.strip_suffix("/**")
-        && !dir.contains(['*', '?'])
-        && path == dir
-    {
-        return true;
-    }
-    matches(pattern.as_bytes(), path.as_bytes())
-}
-
-fn matches(pattern: &[u8], path: &[u8]) -> bool {
-    match pattern {
-        [] => path.is_empty(),
-        [b'*', b'*', rest @ ..] => (0..=path.len()).any(|i| matches(rest, &path[i..])),
-        [b'*', rest @ ..] => {
-            let limit = path.iter().position(|&c| c == b'/').unwrap_or(path.len());
-            (0..=limit).any(|i| matches(rest, &path[i..]))
-        }
-        [b'?', rest @ ..] => path.first().is_some_and(|&c| c != b'/') && matches(rest, &path[1..]),
-        [c, rest @ ..] => path.first() == Some(c) && matches(rest, &path[1..]),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs_match_paths() {
-        assert!(glob_matches("/usr/**", "/usr/lib/x"));
-        assert!(glob_matches("/usr/**", "/usr"));
-        assert!(!glob_matches("/usr/**", "/usrx/a"));
-        assert!(glob_matches("/etc/*.conf", "/etc/chrony.conf"));
-        assert!(!glob_matches("/etc/*.conf", "/etc/a/chrony.conf"));
-        assert!(glob_matches("/etc/?", "/etc/a"));
-        assert!(glob_matches("/**/*.rules", "/etc/udev/rules.d/99.rules"));
-    }
 
     #[test]
     fn specificity_is_the_literal_prefix() {

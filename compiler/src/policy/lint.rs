@@ -12,9 +12,9 @@
 use std::fmt;
 
 use crate::diagnostic::Severity;
+use crate::glob::glob_matches;
 use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
-use crate::policy::layout::glob_matches;
 use crate::source::Span;
 
 /// What an entry of a MachineConfig is.

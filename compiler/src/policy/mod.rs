@@ -2,6 +2,7 @@
 //! lints a site wants. The stdlib and site files are written in mcc's policy language.
 
 pub mod ast;
+pub mod depth;
 pub mod disruption;
 pub mod layout;
 pub mod lint;
@@ -11,5 +12,7 @@ pub mod parse;
 pub mod placement;
 pub mod stdlib;
 
+#[cfg(test)]
+mod hostile_input_tests;
 #[cfg(test)]
 mod language_tests;

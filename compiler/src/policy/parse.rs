@@ -17,6 +17,7 @@ use crate::policy::ast::{
     ActionExpr, Condition, ConditionKind, DisruptionBlock, DisruptionRule, File, Item, LayoutBlock, LayoutStatement,
     LintBlock, LintBody, Target,
 };
+use crate::policy::depth::{self, MAX_CONDITION_DEPTH};
 use crate::policy::layout::Place;
 use crate::policy::lint::{Comparison, EntryKind, LintLevel, Placement};
 use crate::source::{SourceId, Span};
@@ -27,6 +28,15 @@ struct PolicyParser;
 
 /// Parses one policy file. `None` after a syntax error (reported as MCC3001).
 pub fn parse(source: SourceId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<File> {
+    // pest recurses once per level of nesting: refuse what would overflow the stack before it runs.
+    if let Some((start, end)) = depth::too_deep(text) {
+        let message = format!("this condition nests more than {MAX_CONDITION_DEPTH} levels deep");
+        diagnostics.push(
+            Diagnostic::new(&codes::CONDITION_TOO_DEEP, Span::new(source, start, end), message)
+                .with_help("write it flatter: two `not`s cancel out, and `not (a or b)` is `not a and not b`"),
+        );
+        return None;
+    }
     match PolicyParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let file = pairs.next().expect("the `file` rule always produces one pair");
@@ -107,7 +117,11 @@ fn rule_name(rule: &Rule) -> String {
 fn syntax_error(source: SourceId, text: &str, mut error: pest::error::Error<Rule>) -> Diagnostic {
     // After a verb that takes no service (`none`, `drain`, …) a service is no real option.
     let previous = text[..error_start(&error)].trim_end();
-    let previous = &previous[previous.rfind(|c: char| !(c.is_alphanumeric() || c == '-')).map_or(0, |i| i + 1)..];
+    let word_start = previous
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_alphanumeric() || c == '-'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let previous = &previous[word_start..];
     let no_service = !matches!(previous, "reload" | "restart");
     if let ErrorVariant::ParsingError { positives, negatives } = &mut error.variant {
         if no_service && positives.len() > 1 {

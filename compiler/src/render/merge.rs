@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use super::index::EntryIndex;
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
+use crate::render::json_merge;
 use crate::source::Span;
 
 /// Index of a MachineConfig in `Inputs::machine_configs`.
@@ -66,7 +67,7 @@ impl Merger {
             self.config.version = child.version.clone();
         }
         if let Some(extra) = &child.ignition_extra {
-            self.config.ignition_extra = Some(merge_json_object(self.config.ignition_extra.take(), extra));
+            self.config.ignition_extra = Some(merge_json_object(self.config.ignition_extra.take(), extra, "ignition"));
         }
         union(&mut self.config.kernel_arguments.should_exist, &child.kernel_arguments.should_exist);
         union(&mut self.config.kernel_arguments.should_not_exist, &child.kernel_arguments.should_not_exist);
@@ -80,10 +81,10 @@ impl Merger {
             self.merge_link(mc, link);
         }
         let storage = &mut self.config.storage;
-        merge_raw(&mut storage.disks, &child.storage.disks, "device");
-        merge_raw(&mut storage.filesystems, &child.storage.filesystems, "device");
-        merge_raw(&mut storage.raid, &child.storage.raid, "name");
-        merge_raw(&mut storage.luks, &child.storage.luks, "name");
+        merge_raw(&mut storage.disks, &child.storage.disks, "device", "storage.disks");
+        merge_raw(&mut storage.filesystems, &child.storage.filesystems, "device", "storage.filesystems");
+        merge_raw(&mut storage.raid, &child.storage.raid, "name", "storage.raid");
+        merge_raw(&mut storage.luks, &child.storage.luks, "name", "storage.luks");
         for unit in &child.systemd.units {
             self.merge_unit(mc, unit);
         }
@@ -138,7 +139,7 @@ impl Merger {
                 over(&mut parent.contents.source, &child.contents.source);
                 parent.contents.compression = child.contents.compression.clone();
                 over(&mut parent.contents.hash, &child.contents.hash);
-                merge_raw(&mut parent.contents.http_headers, &child.contents.http_headers, "name");
+                merge_raw(&mut parent.contents.http_headers, &child.contents.http_headers, "name", "httpHeaders");
                 for fragment in &child.append {
                     match parent
                         .append
@@ -331,31 +332,36 @@ fn union(parent: &mut Vec<Spanned<String>>, child: &[Spanned<String>]) {
     }
 }
 
+/// A user's or group's other fields, merged as Ignition merges them (`groups` is a union).
 fn merge_fields(parent: &mut IndexMap<String, Spanned<Json>>, child: &IndexMap<String, Spanned<Json>>) {
     for (key, value) in child {
-        parent.insert(key.clone(), value.clone());
+        match parent.get_mut(key) {
+            Some(existing) => {
+                json_merge::merge(&mut existing.value, &value.value, &format!("passwd.users.{key}"));
+                existing.span = value.span;
+            }
+            None => drop(parent.insert(key.clone(), value.clone())),
+        }
     }
 }
 
-/// Sections mcc only compares (disks, RAID, …): keyed by `key`, the child's fields win.
-fn merge_raw(parent: &mut Vec<Spanned<Json>>, child: &[Spanned<Json>], key: &str) {
+/// Sections mcc keeps as JSON (disks, RAID, …): keyed by `key`, merged as Ignition merges them.
+fn merge_raw(parent: &mut Vec<Spanned<Json>>, child: &[Spanned<Json>], key: &str, path: &str) {
     for item in child {
         let id = item.value.get(key);
         match parent.iter_mut().find(|p| id.is_some() && p.value.get(key) == id) {
-            Some(existing) => *existing = merge_json_object(Some(existing.clone()), item),
+            Some(existing) => *existing = merge_json_object(Some(existing.clone()), item, path),
             None => parent.push(item.clone()),
         }
     }
 }
 
-fn merge_json_object(parent: Option<Spanned<Json>>, child: &Spanned<Json>) -> Spanned<Json> {
-    match (parent.map(|p| p.value), &child.value) {
-        (Some(Json::Object(mut parent)), Json::Object(child_map)) => {
-            for (k, v) in child_map {
-                parent.insert(k.clone(), v.clone());
-            }
-            Spanned::new(Json::Object(parent), child.span)
+fn merge_json_object(parent: Option<Spanned<Json>>, child: &Spanned<Json>, path: &str) -> Spanned<Json> {
+    match parent {
+        Some(mut parent) => {
+            json_merge::merge(&mut parent.value, &child.value, path);
+            Spanned::new(parent.value, child.span)
         }
-        _ => child.clone(),
+        None => child.clone(),
     }
 }

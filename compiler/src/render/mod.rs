@@ -3,9 +3,11 @@
 
 pub mod emit;
 pub mod index;
+mod json_merge;
 pub mod merge;
 #[cfg(test)]
 mod tests;
+pub mod validity;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
@@ -116,10 +118,7 @@ pub fn render(
             );
             continue;
         }
-        let mut members: Vec<McId> = (0..inputs.machine_configs.len())
-            .filter(|&i| inputs.machine_configs[i].rendered_for.is_none())
-            .filter(|&i| selector.matches(inputs.machine_configs[i].metadata.labels.as_ref()))
-            .collect();
+        let mut members = members(inputs, selector);
         for &i in &members {
             selected_by_any[i] = true;
         }
@@ -175,6 +174,15 @@ pub fn render(
         }
     }
     rendered
+}
+
+/// The MachineConfigs a selector selects (rendered configs exported from a cluster are never
+/// merged), in input order.
+pub fn members(inputs: &Inputs, selector: &crate::model::pool::Selector) -> Vec<McId> {
+    (0..inputs.machine_configs.len())
+        .filter(|&i| inputs.machine_configs[i].rendered_for.is_none())
+        .filter(|&i| selector.matches(inputs.machine_configs[i].metadata.labels.as_ref()))
+        .collect()
 }
 
 /// `MergeMachineConfigs`' order: MachineConfigs whose role label is exactly `worker` first, then
@@ -289,6 +297,21 @@ fn render_pool(
     }
     let (config, provenance) = merger.finish();
     let index = EntryIndex::of(&config);
+    for problem in validity::problems(&config) {
+        let mut diagnostic = Diagnostic::new(
+            &codes::MERGED_CONFIG_INVALID,
+            problem.span,
+            format!("the merged config of pool `{}` is invalid: {}", pool.name(), problem.report()),
+        )
+        .with_help(match problem.message {
+            validity::OVERWRITE_WITHOUT_SOURCE => "the merge sets `overwrite: true` on every file that leaves it unset; give the file `contents.source` (`data:,` is empty) or `overwrite: false`. The MCO renders this config but then cannot parse it: the pool goes RenderDegraded",
+            _ => "the merge keeps an owner's id from one MachineConfig and its name from another; give it the same way in each. The MCO renders this config but then cannot parse it: the pool goes RenderDegraded",
+        });
+        if let Some(related) = problem.related {
+            diagnostic = diagnostic.with_related(related, "the id of the same owner, merged from another entry");
+        }
+        diagnostics.push(diagnostic);
+    }
     let mut rendered = RenderedPool {
         pool: pool.clone(),
         name: String::new(),

@@ -22,6 +22,7 @@ pub fn validate(config: &Ignition, sources: &Sources, diagnostics: &mut Diagnost
     v.passwd(&config.passwd);
     v.kernel_arguments(&config.kernel_arguments);
     v.units_against_paths(config);
+    super::validate_sections::validate(config, diagnostics);
 }
 
 /// The 3.x minor version, for rules that changed between versions; 2.x configs read as 3.2

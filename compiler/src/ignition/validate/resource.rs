@@ -168,7 +168,7 @@ impl Validator<'_> {
                 let span = resource.compression.as_ref().map_or(source.span, |c| c.span);
                 self.push(
                     Diagnostic::new(
-                        &codes::COMPRESSION_INVALID,
+                        &codes::CONTENTS_NOT_DECOMPRESSIBLE,
                         span,
                         format!("the contents do not decompress: {error}"),
                     )

@@ -191,7 +191,7 @@ fn reconcile_file_append_is_refused() {
         base(),
         ign(
             "99-worker-hosts",
-            "    storage:\n      files:\n      - path: /etc/hosts\n        append: [{source: 'data:,x'}]\n",
+            "    storage:\n      files:\n      - path: /etc/hosts\n        overwrite: false\n        append: [{source: 'data:,x'}]\n",
         ),
     ]);
     let errors = reconcile(&old, &new, &[]);

@@ -70,7 +70,6 @@ impl Program {
     }
 
     /// The names of every layout defined, in definition order.
-    #[cfg(test)]
     pub fn layout_names(&self) -> impl Iterator<Item = &str> {
         self.layouts.keys().map(String::as_str)
     }
