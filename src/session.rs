@@ -58,6 +58,9 @@ pub fn analyze(paths: &[InputPath], settings: &Settings, pool: Option<&str>) -> 
     let mut compilation =
         mcc_compiler::load_filtered(paths, &settings.input_filter(), &policy_options.policy_files, &mut read_stdin);
     let analysis = mcc_compiler::analyze(&mut compilation, &settings.render_options(), &policy_options, pool);
+    if std::env::var_os("MCC_TIMINGS").is_some_and(|v| v == "1") {
+        print_timings(&compilation);
+    }
     Analyzed { compilation, analysis }
 }
 
@@ -88,6 +91,14 @@ pub fn side_paths(args: &[String], other: &[String], settings: &Settings) -> Res
         }
     }
     Ok(Some(paths))
+}
+
+/// `MCC_TIMINGS=1`: each stage's time and the peak memory so far, on stderr.
+fn print_timings(compilation: &mcc_compiler::Compilation) {
+    for t in &compilation.timings {
+        let rss = t.peak_rss_kib.map_or_else(String::new, |k| format!(", peak RSS {} MiB", k / 1024));
+        eprintln!("mcc timings: {:<8} {:>9.3} ms{rss}", t.stage, t.elapsed.as_secs_f64() * 1e3);
+    }
 }
 
 /// Standard input, never read past mcc's input size limit.

@@ -6,6 +6,7 @@
 //! nothing and prints nothing itself: reading is the load stage's job, printing the CLI's.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use camino::Utf8PathBuf;
 
@@ -20,7 +21,7 @@ use crate::model::{self, Inputs, MachineConfig};
 use crate::policy::ndp;
 use crate::policy::stdlib::{self, OcpVersion, Profile};
 use crate::render::{self, RenderOptions, RenderedPool};
-use crate::session::{Analysis, Compilation, PolicyOptions};
+use crate::session::{Analysis, Compilation, PolicyOptions, StageTime};
 use crate::source::{Sources, Span, SpanIndex};
 use crate::{checks, compile, lints};
 
@@ -41,6 +42,7 @@ pub fn load_filtered(
     policy_files: &[Utf8PathBuf],
     stdin: &mut dyn FnMut() -> std::io::Result<String>,
 ) -> Compilation {
+    let start = Instant::now();
     let mut c = Compilation::default();
     load::read_inputs(paths, filter, stdin, &mut c.sources, &mut c.diagnostics);
     c.unreadable_input = c.diagnostics.iter().any(|d| d.code == &codes::INPUT_UNREADABLE);
@@ -63,6 +65,7 @@ pub fn load_filtered(
     let site = load::site::read(paths, policy_files, &mut c.diagnostics);
     c.unreadable_input |= site.unreadable;
     c.site_policies = site.files;
+    c.timings.push(StageTime::since("load", start));
     c
 }
 
@@ -173,10 +176,16 @@ pub fn analyze(
     options: &PolicyOptions,
     only_pool: Option<&str>,
 ) -> Analysis {
+    let start = Instant::now();
     let rendered = render(c, render_options, only_pool);
+    c.timings.push(StageTime::since("render", start));
+    let start = Instant::now();
     let analysis = analyze_pools(c, rendered, options);
+    c.timings.push(StageTime::since("analyze", start));
+    let start = Instant::now();
     check(c, &analysis);
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
+    c.timings.push(StageTime::since("check", start));
     analysis
 }
 

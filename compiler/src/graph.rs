@@ -7,7 +7,7 @@
 //! rule decided), ordering (a directory before its children, a unit before its dropins,
 //! daemon-reload before a restart) and references (a dropin to its unit, a link to its target).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -143,17 +143,11 @@ pub fn build(
 fn present(pool: &RenderedPool, subject: &Subject) -> bool {
     let c = &pool.config;
     match subject {
-        Subject::Path(p) => {
-            c.storage.files.iter().any(|f| &f.node.path.value == p)
-                || c.storage.directories.iter().any(|d| &d.node.path.value == p)
-                || c.storage.links.iter().any(|l| &l.node.path.value == p)
-        }
+        Subject::Path(p) => pool.index.storage_node(c, p).is_some(),
         // A unit with neither contents nor enablement writes nothing of its own.
-        Subject::Unit(name) => c
-            .systemd
-            .units
-            .iter()
-            .any(|u| &u.name.value == name && (u.contents.is_some() || u.enabled.is_some() || u.mask.is_some())),
+        Subject::Unit(name) => {
+            pool.index.unit(c, name).is_some_and(|u| u.contents.is_some() || u.enabled.is_some() || u.mask.is_some())
+        }
         _ => true,
     }
 }
@@ -282,12 +276,8 @@ impl Builder {
     fn ordering(&mut self) {
         let paths: Vec<(String, NodeIndex)> =
             self.entries.iter().filter_map(|(s, &n)| s.path().map(|p| (p, n))).collect();
-        for (parent, p) in &paths {
-            for (child, c) in &paths {
-                if crate::ignition::validate::is_strictly_under(child, parent) {
-                    self.graph.add_edge(*p, *c, Edge::Before);
-                }
-            }
+        for (parent, child) in nesting(&paths) {
+            self.graph.add_edge(paths[parent].1, paths[child].1, Edge::Before);
         }
         let dropins: Vec<(String, NodeIndex)> = self
             .entries
@@ -312,6 +302,27 @@ impl Builder {
             }
         }
     }
+}
+
+/// Every `(parent, child)` pair of positions in `paths` where the child lies strictly under
+/// the parent (`ignition::validate::is_strictly_under`), in the order of a loop over parents
+/// then children, so the edges keep their numbering. Each child looks up its own prefixes that
+/// end before a `/`, so the cost follows the paths' length, not the square of their count.
+fn nesting(paths: &[(String, NodeIndex)]) -> Vec<(usize, usize)> {
+    let mut parents: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (position, (path, _)) in paths.iter().enumerate() {
+        parents.entry(path.trim_end_matches('/')).or_default().push(position);
+    }
+    let mut pairs = Vec::new();
+    for (child, (path, _)) in paths.iter().enumerate() {
+        for (slash, _) in path.match_indices('/').filter(|&(at, _)| path.len() > at + 1) {
+            if let Some(found) = parents.get(&path[..slash]) {
+                pairs.extend(found.iter().map(|&parent| (parent, child)));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs
 }
 
 impl PoolGraph {

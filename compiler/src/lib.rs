@@ -37,6 +37,8 @@ pub(crate) mod model;
 pub(crate) mod plan;
 pub(crate) mod policy;
 pub(crate) mod render;
+#[cfg(test)]
+mod scaling_tests;
 pub(crate) mod session;
 pub mod source;
 pub(crate) mod suppress;
@@ -54,5 +56,5 @@ pub use policy::placement::{Placement, Target};
 pub use policy::stdlib::{OcpVersion, Profile};
 pub use render::emit::rendered_machine_config;
 pub use render::{RenderOptions, RenderedPool};
-pub use session::{Analysis, Compilation, PolicyOptions};
+pub use session::{Analysis, Compilation, PolicyOptions, StageTime};
 pub use suppress::suppress;

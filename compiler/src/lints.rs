@@ -109,18 +109,12 @@ fn name_of(subject: &Subject) -> Option<String> {
 
 fn storage_node<'p>(pool: &'p RenderedPool, subject: &Subject) -> Option<&'p NodeCommon> {
     let Subject::Path(path) = subject else { return None };
-    let s = &pool.config.storage;
-    s.files
-        .iter()
-        .map(|f| &f.node)
-        .chain(s.directories.iter().map(|d| &d.node))
-        .chain(s.links.iter().map(|l| &l.node))
-        .find(|n| &n.path.value == path)
+    pool.index.storage_node(&pool.config, path)
 }
 
 fn file_of<'p>(pool: &'p RenderedPool, subject: &Subject) -> Option<&'p File> {
     let Subject::Path(path) = subject else { return None };
-    pool.config.storage.files.iter().find(|f| &f.node.path.value == path)
+    pool.index.file(&pool.config, path)
 }
 
 /// An unset owner is root (id 0), as Ignition writes it; an id out of range (an error of its own)

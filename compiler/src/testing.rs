@@ -70,5 +70,6 @@ pub fn compilation(files: &[&str]) -> crate::session::Compilation {
         unreadable_input: false,
         input_files: files.len(),
         site_policies: Vec::new(),
+        timings: Vec::new(),
     }
 }

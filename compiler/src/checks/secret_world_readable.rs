@@ -21,7 +21,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>, earlier: &[Diag
     for (pool, graph) in cx.pools() {
         for entry in entries(graph) {
             let Subject::Path(path) = &entry.subject else { continue };
-            let Some(file) = pool.config.storage.files.iter().find(|f| &f.node.path.value == path) else { continue };
+            let Some(file) = pool.index.file(&pool.config, path) else { continue };
             let Some(source) = file.contents.source.as_ref().filter(|s| classify_source(&s.value) == SourceKind::Data)
             else {
                 continue;

@@ -10,6 +10,7 @@
 
 use indexmap::IndexMap;
 
+use super::index::EntryIndex;
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
 use crate::render::json_merge;
@@ -47,11 +48,13 @@ pub type Provenance = IndexMap<EntryKey, Vec<Definition>>;
 pub struct Merger {
     pub config: Ignition,
     pub provenance: Provenance,
+    /// Where each path and unit of `config` sits, so merging stays linear in the entries.
+    index: EntryIndex,
 }
 
 impl Merger {
     pub fn new() -> Self {
-        Merger { config: Ignition::default(), provenance: Provenance::new() }
+        Merger { config: Ignition::default(), provenance: Provenance::new(), index: EntryIndex::default() }
     }
 
     fn record(&mut self, key: EntryKey, mc: McId, fields: Vec<&'static str>, span: Span) {
@@ -95,6 +98,13 @@ impl Merger {
 
     /// Removes a same-path entry of another kind (a file replacing a directory, …).
     fn take_other_kinds(&mut self, path: &str, keep: NodeKind) {
+        let i = &self.index;
+        let elsewhere = (keep != NodeKind::File && i.file_position(path).is_some())
+            || (keep != NodeKind::Directory && i.directory_position(path).is_some())
+            || (keep != NodeKind::Link && i.link_position(path).is_some());
+        if !elsewhere {
+            return;
+        }
         let s = &mut self.config.storage;
         if keep != NodeKind::File {
             s.files.retain(|f| f.node.path.value != path);
@@ -105,6 +115,8 @@ impl Merger {
         if keep != NodeKind::Link {
             s.links.retain(|l| l.node.path.value != path);
         }
+        // Rare (a path changing kind): positions after the removed entry moved.
+        self.index = EntryIndex::of(&self.config);
     }
 
     fn merge_file(&mut self, mc: McId, child: &File) {
@@ -120,7 +132,7 @@ impl Merger {
         // file without `compression` clears an earlier `gzip`, so it counts as set.
         fields.push("contents.compression");
         let files = &mut self.config.storage.files;
-        match files.iter_mut().find(|f| f.node.path.value == path) {
+        match self.index.file_position(&path).map(|i| &mut files[i]) {
             Some(parent) => {
                 merge_node(&mut parent.node, &child.node);
                 over(&mut parent.mode, &child.mode);
@@ -139,7 +151,10 @@ impl Merger {
                     }
                 }
             }
-            None => files.push(child.clone()),
+            None => {
+                self.index.appended_file(&path, files.len());
+                files.push(child.clone());
+            }
         }
         self.record(EntryKey::Path(path), mc, fields, child.node.path.span);
     }
@@ -150,12 +165,15 @@ impl Merger {
         let mut fields = node_fields(&child.node);
         set(&mut fields, "mode", child.mode.is_some());
         let dirs = &mut self.config.storage.directories;
-        match dirs.iter_mut().find(|d| d.node.path.value == path) {
+        match self.index.directory_position(&path).map(|i| &mut dirs[i]) {
             Some(parent) => {
                 merge_node(&mut parent.node, &child.node);
                 over(&mut parent.mode, &child.mode);
             }
-            None => dirs.push(child.clone()),
+            None => {
+                self.index.appended_directory(&path, dirs.len());
+                dirs.push(child.clone());
+            }
         }
         self.record(EntryKey::Path(path), mc, fields, child.node.path.span);
     }
@@ -167,13 +185,16 @@ impl Merger {
         set(&mut fields, "target", child.target.is_some());
         set(&mut fields, "hard", child.hard.is_some());
         let links = &mut self.config.storage.links;
-        match links.iter_mut().find(|l| l.node.path.value == path) {
+        match self.index.link_position(&path).map(|i| &mut links[i]) {
             Some(parent) => {
                 merge_node(&mut parent.node, &child.node);
                 over(&mut parent.target, &child.target);
                 over(&mut parent.hard, &child.hard);
             }
-            None => links.push(child.clone()),
+            None => {
+                self.index.appended_link(&path, links.len());
+                links.push(child.clone());
+            }
         }
         self.record(EntryKey::Path(path), mc, fields, child.node.path.span);
     }
@@ -186,7 +207,7 @@ impl Merger {
         set(&mut fields, "dropins", !child.dropins.is_empty());
         let name = child.name.value.clone();
         let units = &mut self.config.systemd.units;
-        match units.iter_mut().find(|u| u.name.value == name) {
+        match self.index.unit_position(&name).map(|i| &mut units[i]) {
             Some(parent) => {
                 over(&mut parent.enabled, &child.enabled);
                 over(&mut parent.mask, &child.mask);
@@ -198,7 +219,10 @@ impl Merger {
                     }
                 }
             }
-            None => units.push(child.clone()),
+            None => {
+                self.index.appended_unit(&name, units.len());
+                units.push(child.clone());
+            }
         }
         for dropin in &child.dropins {
             let key = EntryKey::Dropin { unit: name.clone(), name: dropin.name.value.clone() };

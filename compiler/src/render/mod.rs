@@ -2,6 +2,7 @@
 //! the MCO's render controller does (`MergeMachineConfigs`, `spec/mco.md` §2).
 
 pub mod emit;
+pub mod index;
 mod json_merge;
 pub mod merge;
 #[cfg(test)]
@@ -17,6 +18,7 @@ use crate::model::machine_config::{MachineConfig, ROLE_LABEL};
 use crate::model::objects::{self, Inputs};
 use crate::model::pool::MachineConfigPool;
 use crate::source::Sources;
+use index::EntryIndex;
 pub use merge::{Definition, EntryKey, McId, Provenance};
 
 const STOCK_POOLS: &str = include_str!("stock-pools.yaml");
@@ -54,6 +56,8 @@ pub struct RenderedPool {
     pub kernel_type: Option<Sourced<String>>,
     pub os_image_url: Image,
     pub base_os_extensions_container_image: Image,
+    /// The rendered config's entries by path and by unit name.
+    pub index: EntryIndex,
 }
 
 /// An OS or extensions image: the cluster default unless a MachineConfig overrides it.
@@ -296,6 +300,7 @@ fn render_pool(
         return None;
     }
     let (config, provenance) = merger.finish();
+    let index = EntryIndex::of(&config);
     for problem in validity::problems(&config) {
         let mut diagnostic = Diagnostic::new(
             &codes::MERGED_CONFIG_INVALID,
@@ -323,6 +328,7 @@ fn render_pool(
         kernel_type,
         os_image_url,
         base_os_extensions_container_image: extensions_image,
+        index,
     };
     rendered.name = format!("rendered-{}-{}", pool.name(), emit::spec_hash(&rendered));
     Some(rendered)

@@ -1,0 +1,89 @@
+//! Fleet-scale figures: `mcc check` on N MB of generated MachineConfigs against a parse-only
+//! floor (the same files read and parsed by the same YAML parser into mcc's generic tree),
+//! measured in one run so the ratio holds on a noisy machine.
+//!
+//! `cargo bench --bench fleet -- 10 50` (sizes in MB; default 10). The fleets stay in
+//! `target/fleet/<N>mb` for hyperfine and profilers.
+
+mod generate;
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use mcc_compiler::load::{InputPath, yaml};
+use mcc_compiler::source::Sources;
+use mcc_compiler::{PolicyOptions, RenderOptions};
+
+const CORPUS: &str = "/work/shared/corpus/real";
+/// Real fleets have few pools and many MachineConfigs in each.
+const POOLS: usize = 10;
+const RUNS: usize = 3;
+
+fn main() {
+    let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = std::env::var("MCC_FLEET_CORPUS").unwrap_or_else(|_| CORPUS.to_string());
+    let scratch = root.join("target/fleet");
+    fs::create_dir_all(&scratch).expect("target/fleet can be made");
+    let templates = generate::templates(Utf8Path::new(&corpus), &scratch);
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![10] } else { sizes };
+    println!("{} templates from {corpus}, {POOLS} pools, best of {RUNS} runs", templates.len());
+    let mut baseline: Option<Duration> = None;
+    for mb in sizes {
+        let dir = scratch.join(format!("{mb}mb"));
+        let count = generate::write_fleet(&templates, &dir, mb << 20, POOLS);
+        let files = fleet_files(&dir);
+        let floor = best_of(|| parse_only(&files));
+        let check = best_of(|| check(&dir));
+        let rate = f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / check.as_secs_f64();
+        println!(
+            "{mb} MB, {count} MachineConfigs: parse-only {:.3} s, check {:.3} s = {:.2}× the floor, {rate:.0} MCs/s{}",
+            floor.as_secs_f64(),
+            check.as_secs_f64(),
+            check.as_secs_f64() / floor.as_secs_f64(),
+            baseline
+                .map_or(String::new(), |b| format!(", {:.2}× the first size", check.as_secs_f64() / b.as_secs_f64())),
+        );
+        baseline.get_or_insert(check);
+    }
+}
+
+fn fleet_files(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let mut files: Vec<Utf8PathBuf> =
+        dir.read_dir_utf8().expect("the fleet is readable").map(|e| e.expect("an entry").into_path()).collect();
+    files.sort();
+    files
+}
+
+fn best_of(mut run: impl FnMut() -> usize) -> Duration {
+    (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(run());
+            start.elapsed()
+        })
+        .min()
+        .expect("at least one run")
+}
+
+/// The floor: read every file and parse it into the generic tree, nothing more.
+fn parse_only(files: &[Utf8PathBuf]) -> usize {
+    let mut sources = Sources::default();
+    let mut nodes = 0;
+    for path in files {
+        let text = fs::read_to_string(path).expect("a fleet file is readable");
+        let id = sources.add(path.clone(), &text);
+        nodes += yaml::parse_documents(id, &text, &mut Vec::new()).len();
+    }
+    nodes
+}
+
+/// What `mcc check DIR` computes, in process: load, render, classify, lint, check.
+fn check(dir: &Utf8Path) -> usize {
+    let mut stdin = || Ok(String::new());
+    let mut c = mcc_compiler::load(&[InputPath::Path(dir.to_path_buf())], &[], &mut stdin);
+    let analysis = mcc_compiler::analyze(&mut c, &RenderOptions::default(), &PolicyOptions::default(), None);
+    assert_eq!(c.count(mcc_compiler::diagnostic::Severity::Error), 0, "every pool of the fleet renders");
+    c.diagnostics.len() + analysis.rendered.len()
+}
