@@ -34,7 +34,7 @@ const DEFAULT_CASES: usize = 1500;
 /// Failing classes shown in full (each shrunk); the others are counted.
 const SHOWN: usize = 8;
 /// Candidates tried while shrinking one failing case (`MCC_ORACLE_SHRINK`).
-const SHRINK_BUDGET: u64 = 60;
+const SHRINK_BUDGET: usize = 60;
 
 struct Settings {
     cases: usize,
@@ -52,11 +52,16 @@ fn settings() -> Settings {
             .ok()
             .map_or(default, |v| v.trim().parse().unwrap_or_else(|_| panic!("{name}={v} is not a number")))
     };
+    let count = |name: &str, default: usize| -> usize {
+        std::env::var(name)
+            .ok()
+            .map_or(default, |v| v.trim().parse().unwrap_or_else(|_| panic!("{name}={v} is not a count")))
+    };
     Settings {
-        cases: if one_case { 1 } else { number("MCC_ORACLE_CASES", DEFAULT_CASES as u64) as usize },
+        cases: if one_case { 1 } else { count("MCC_ORACLE_CASES", DEFAULT_CASES) },
         seed: number("MCC_ORACLE_SEED", 1),
-        jobs: number("MCC_ORACLE_JOBS", 2).max(1) as usize,
-        shrink_budget: number("MCC_ORACLE_SHRINK", SHRINK_BUDGET) as usize,
+        jobs: count("MCC_ORACLE_JOBS", 2).max(1),
+        shrink_budget: count("MCC_ORACLE_SHRINK", SHRINK_BUDGET),
         case_seed: std::env::var("MCC_ORACLE_CASE_SEED").ok().map(|_| number("MCC_ORACLE_CASE_SEED", 0)),
     }
 }

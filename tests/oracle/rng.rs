@@ -18,7 +18,8 @@ impl Rng {
 
     /// A number in `0..n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
+        let n = u64::try_from(n).expect("a usize fits in 64 bits");
+        usize::try_from(self.next_u64() % n).expect("below n, which came from a usize")
     }
 
     /// True with a probability of `percent` in 100.
