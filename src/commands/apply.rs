@@ -39,7 +39,7 @@ fn now() -> Result<u64, String> {
 }
 
 /// The compiler's form of a runtime diagnostic, so it renders like every other one: its code's
-/// registry entry gives the severity (every apply code is registered: `tests/contract.rs`).
+/// registry entry gives the severity (every apply code is registered: `tests/it/contract.rs`).
 fn diagnostic(problem: &apply::Diagnostic) -> Diagnostic {
     let code = codes::find(problem.code).expect("every code mcc apply reports is registered");
     let diagnostic = Diagnostic::general(code, problem.message.clone());

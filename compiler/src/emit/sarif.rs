@@ -1,7 +1,7 @@
 //! `mcc check --format sarif`: SARIF 2.1.0, in the subset GitHub code scanning ingests.
 //!
 //! Hand-written: mcc only writes SARIF, and a dozen small structs say exactly what it writes.
-//! `tests/formats.rs` validates the output against the SARIF 2.1.0 JSON schema. The layout is
+//! `tests/it/formats.rs` validates the output against the SARIF 2.1.0 JSON schema. The layout is
 //! documented in docs/formats.md.
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,4 +1,4 @@
-//! Found by the differential test (`tests/oracle`), outside classes A to K: the render
+//! Found by the differential test (`tests/it/oracle`), outside classes A to K: the render
 //! controller's reconcilability check runs on every sync, so a rule that looks only at the new
 //! config refuses an unchanged one too.
 

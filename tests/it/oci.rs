@@ -5,14 +5,12 @@
 //! The external tools come from Debian (`.ci/run` installs them). A test that needs a missing tool
 //! is skipped with a message, except in CI (`CI` set), where it fails.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::{mcc, root};
 use serde_json::Value;
-use support::{mcc, root};
 
 const FIXTURE: &str = "tests/fixtures/compile/worker";
 const BASE_FIXTURE: &str = "tests/fixtures/compile/base";
@@ -205,7 +203,7 @@ fn a_corrupted_blob_fails_skopeos_verification() {
 #[test]
 fn the_same_inputs_give_the_same_image_in_any_order() {
     let work = tempfile::tempdir().unwrap();
-    let mut inputs: Vec<String> = support::files_in(&root().join(FIXTURE))
+    let mut inputs: Vec<String> = crate::support::files_in(&root().join(FIXTURE))
         .iter()
         .map(|p| format!("{FIXTURE}/{}", p.file_name().unwrap().to_str().unwrap()))
         .collect();
@@ -224,7 +222,7 @@ fn the_same_inputs_give_the_same_image_in_any_order() {
         }
     }
     for kind in ["alone", "on-base"] {
-        let trees: Vec<_> = layouts.iter().filter(|(k, _)| *k == kind).map(|(_, l)| support::tree(l)).collect();
+        let trees: Vec<_> = layouts.iter().filter(|(k, _)| *k == kind).map(|(_, l)| crate::support::tree(l)).collect();
         assert!(trees[0].len() >= 5);
         assert_eq!(trees[0], trees[1], "two runs ({kind})");
         assert_eq!(trees[0], trees[2], "shuffled inputs ({kind})");

@@ -1,8 +1,6 @@
 //! `mcc explain --entry` and `mcc graph` on the shipped example repository.
 
-mod support;
-
-use support::mcc;
+use crate::support::mcc;
 
 const EXAMPLE: &str = "examples/cluster/before";
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::model::{Case, Kind, McModel};
+use crate::oracle::model::{Case, Kind, McModel};
 
 /// The smallest case found that still fails with `class`, trying at most `budget` candidates.
 /// After a success the walk goes on from the same position (the candidates before it already

@@ -1,12 +1,10 @@
 //! The tooling around `mcc check`: shell completions, man pages, the example CI workflows and
 //! the pre-commit hook.
 
-mod support;
-
 use std::collections::BTreeSet;
 
+use crate::support::{mcc, root};
 use serde_json::Value;
-use support::{mcc, root};
 
 // ---------------------------------------------------------------------------------------------
 // completions, man pages

@@ -15,7 +15,7 @@ mod generate;
 mod mcc;
 mod model;
 mod ndp;
-mod oracle;
+mod process;
 mod rng;
 mod shrink;
 
@@ -68,7 +68,7 @@ fn settings() -> Settings {
 
 /// The oracle, or `None` (after saying why) when the test must skip.
 fn oracle() -> Option<PathBuf> {
-    match oracle::locate(Path::new(env!("CARGO_MANIFEST_DIR"))) {
+    match process::locate(Path::new(env!("CARGO_MANIFEST_DIR"))) {
         Ok(path) => Some(path),
         Err(why) if std::env::var_os("CI").is_some() => panic!("CI needs the MCO oracle: {why}"),
         Err(why) => {
@@ -164,19 +164,19 @@ fn report(
 }
 
 fn check_render(oracle: &Path, case: &Case) -> Checked {
-    let answer = oracle::run(oracle, &case.oracle_input()).unwrap_or_else(|e| panic!("case {}: {e}", case.seed));
+    let answer = process::run(oracle, &case.oracle_input()).unwrap_or_else(|e| panic!("case {}: {e}", case.seed));
     (compare::outcome(&answer), compare::render("render", &answer, &mcc::render(case)))
 }
 
 fn check_plan(oracle: &Path, case: &Case) -> Checked {
-    let answer = oracle::run(oracle, &case.oracle_input()).unwrap_or_else(|e| panic!("case {}: {e}", case.seed));
+    let answer = process::run(oracle, &case.oracle_input()).unwrap_or_else(|e| panic!("case {}: {e}", case.seed));
     let planned = mcc::plan(case, &[Target::Legacy]);
     (compare::outcome(&answer), compare::plan(&answer, &planned[0]))
 }
 
 /// Both answers, for the report: the oracle's (without its policy dump) and mcc's plan.
 fn answers(oracle: &Path, case: &Case) -> String {
-    let mut answer = oracle::run(oracle, &case.oracle_input()).unwrap_or_default();
+    let mut answer = process::run(oracle, &case.oracle_input()).unwrap_or_default();
     if let Some(map) = answer.as_object_mut() {
         map.remove("policies");
     }

@@ -9,13 +9,11 @@
 //! Writing root-owned files needs root: run as another user, these tests are skipped, except in
 //! CI (`CI` set), where they fail.
 
-mod apply_support;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use apply_support::{apply, hand_plan, require_root, skeleton, snapshot, write_step};
+use crate::apply_support::{apply, hand_plan, require_root, skeleton, snapshot, write_step};
 use serde_json::json;
 
 #[test]

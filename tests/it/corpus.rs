@@ -8,22 +8,20 @@
 //! - the human `check` report of each file is pinned by a snapshot
 //!   (`snapshots/corpus__check@<file>.snap`).
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::support::{Run, line_col, mcc};
 use serde_json::Value;
-use support::{Run, line_col, mcc};
 
 /// The corpus directory, as the test locates it (not canonicalized).
 fn corpus_dir() -> PathBuf {
-    support::root().join("../shared/corpus/real")
+    crate::support::root().join("../shared/corpus/real")
 }
 
 /// Every corpus input: each file of the directory except the manifest.
 fn corpus_files() -> Vec<PathBuf> {
-    let files: Vec<PathBuf> = support::files_in(&corpus_dir())
+    let files: Vec<PathBuf> = crate::support::files_in(&corpus_dir())
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n != "MANIFEST.tsv"))
         .collect();
@@ -235,12 +233,12 @@ fn butane_sources_are_reported_as_needing_translation() {
         let run = mcc(&["check", "--format", "json", arg(&corpus_dir().join(&file))], None);
         run.expect_code(1);
         let report = run.json();
-        let found: Vec<&str> = support::diagnostics(&report).iter().filter_map(|d| d["code"].as_str()).collect();
+        let found: Vec<&str> = crate::support::diagnostics(&report).iter().filter_map(|d| d["code"].as_str()).collect();
         if notable.contains("YAML-PARSE-ERROR") {
             // Not even YAML: mcc cannot know it is Butane, but must say the YAML is broken.
             assert!(found.contains(&"MCC0002"), "{file}: expected MCC0002 (YAML syntax) in {report:#}");
         } else {
-            let d = support::only(&report, "MCC0005");
+            let d = crate::support::only(&report, "MCC0005");
             assert_eq!(d["severity"], "error", "{file}");
             assert!(
                 d["help"].as_str().unwrap_or("").contains("butane"),
@@ -258,7 +256,7 @@ fn corpus_filters() -> Vec<(String, String)> {
         prefixes.push(canonical.to_string_lossy().into_owned());
     }
     prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    prefixes.into_iter().map(|p| (format!("{}/?", support::regex_escape(&p)), "[CORPUS]/".to_string())).collect()
+    prefixes.into_iter().map(|p| (format!("{}/?", crate::support::regex_escape(&p)), "[CORPUS]/".to_string())).collect()
 }
 
 #[test]
@@ -269,7 +267,7 @@ fn check_reports_of_the_corpus() {
         settings.add_filter(pattern, replacement.as_str());
     }
     settings.bind(|| {
-        insta::glob!("../../shared/corpus/real", "*", |path| {
+        insta::glob!("../../../shared/corpus/real", "*", |path| {
             // The walk also yields the directory itself, which `*` matches.
             if !path.is_file() || file_name(path) == "MANIFEST.tsv" {
                 return;
@@ -302,7 +300,7 @@ fn help_texts_name_only_commands_that_exist() {
     let mut failures = Vec::new();
     for path in corpus_files() {
         let report = mcc(&["check", "--format", "json", arg(&path)], None).json();
-        for d in support::diagnostics(&report) {
+        for d in crate::support::diagnostics(&report) {
             let help = d["help"].as_str().unwrap_or("");
             for (i, _) in help.match_indices("`mcc ") {
                 let command = help[i + 5..].split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");

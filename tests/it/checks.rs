@@ -10,12 +10,10 @@
 //! codes count too, and every diagnostic must point into the fixture. The human report of each
 //! fixture is pinned by a snapshot (`snapshots/checks__human@<fixture>.snap`).
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use support::mcc;
+use crate::support::mcc;
 
 const DIR: &str = "tests/fixtures/checks";
 
@@ -32,7 +30,7 @@ struct Fixture {
 fn fixture(path: &Path) -> Fixture {
     let name = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 file name");
     let path = format!("{DIR}/{name}");
-    let text = std::fs::read_to_string(support::root().join(&path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = std::fs::read_to_string(crate::support::root().join(&path)).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut args = Vec::new();
     let mut expected = Expected::new();
     let mut pending: Vec<(String, String, usize)> = Vec::new();
@@ -64,7 +62,7 @@ fn fixture(path: &Path) -> Fixture {
 }
 
 fn fixtures() -> Vec<Fixture> {
-    let files: Vec<_> = support::files_in(&support::root().join(DIR))
+    let files: Vec<_> = crate::support::files_in(&crate::support::root().join(DIR))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
@@ -91,7 +89,7 @@ fn every_fixture_reports_exactly_its_annotated_diagnostics() {
         let report = run.json();
         let mut found = Expected::new();
         let mut described: Vec<String> = Vec::new();
-        for d in support::diagnostics(&report) {
+        for d in crate::support::diagnostics(&report) {
             let code = d["code"].as_str().unwrap_or("?").to_string();
             let severity = d["severity"].as_str().unwrap_or("?").to_string();
             let message = d["message"].as_str().unwrap_or("");
@@ -129,7 +127,7 @@ fn every_check_code_has_a_fixture() {
 
 #[test]
 fn human_reports_of_the_check_fixtures() {
-    insta::glob!("fixtures/checks", "*.yaml", |path| {
+    insta::glob!("../fixtures/checks", "*.yaml", |path| {
         let f = fixture(path);
         let mut args: Vec<&str> = vec!["check"];
         args.extend(f.args.iter().map(String::as_str));

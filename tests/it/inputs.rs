@@ -1,12 +1,10 @@
 //! Which files the commands read: the same rule for a directory on disk and at a git revision,
 //! and never mcc's own outputs. Regression fixtures of issue 11.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 
-use support::{mcc_in, root};
+use crate::support::{mcc_in, root};
 
 const AFTER: &str = "examples/cluster/after";
 

@@ -5,7 +5,7 @@
 use mcc_compiler::{Action, PoolPlan, PoolStatus};
 use serde_json::{Value, json};
 
-use crate::mcc::{Planned, Rendered};
+use crate::oracle::mcc::{Planned, Rendered};
 
 /// One disagreement: a short class (for the tally) and the details.
 #[derive(Debug, Clone)]

@@ -9,15 +9,13 @@
 //! Writing root-owned files needs root: run as another user, these tests are skipped, except in
 //! CI (`CI` set), where they fail.
 
-mod apply_support;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use apply_support::{hand_plan, require_root, skeleton, snapshot, write_step};
+use crate::apply_support::{hand_plan, require_root, skeleton, snapshot, write_step};
 use mcc_contract::sha256_hex;
 use serde_json::{Value, json};
 

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::tools::say;
-use crate::{IGNITION, KNOWN_DIFFERENCES};
+use crate::ignition_equivalence::tools::say;
+use crate::ignition_equivalence::{IGNITION, KNOWN_DIFFERENCES};
 
 pub(crate) struct Outcome {
     pub(crate) file: String,

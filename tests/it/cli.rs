@@ -1,18 +1,16 @@
 //! The `mcc` command line, run as the real binary: exit codes, `explain`, stdin, the JSON
 //! diagnostics format, and `render` of the example repository (snapshot, shape, determinism).
 
-mod support;
-
 use std::collections::BTreeSet;
 
+use crate::support::{Run, mcc};
 use serde_json::Value;
-use support::{Run, mcc};
 
 const EXAMPLE: &str = "examples/cluster/before";
 
 /// The example's files, sorted, as paths relative to the package root.
 fn example_files() -> Vec<String> {
-    support::files_in(&support::root().join(EXAMPLE))
+    crate::support::files_in(&crate::support::root().join(EXAMPLE))
         .iter()
         .map(|p| format!("{EXAMPLE}/{}", p.file_name().unwrap().to_str().unwrap()))
         .collect()
@@ -22,7 +20,7 @@ fn example_files() -> Vec<String> {
 fn example_as_one_stream() -> String {
     example_files()
         .iter()
-        .map(|f| std::fs::read_to_string(support::root().join(f)).unwrap())
+        .map(|f| std::fs::read_to_string(crate::support::root().join(f)).unwrap())
         .collect::<Vec<_>>()
         .join("---\n")
 }
@@ -77,8 +75,8 @@ fn an_unreadable_path_exits_3() {
     let run = mcc(&["check", "--format", "json", missing, "tests/fixtures/broken/relative-path.yaml"], None);
     run.expect_code(3);
     let report = run.json();
-    assert_eq!(support::only(&report, "MCC0001")["location"]["file"], missing);
-    support::only(&report, "MCC1005");
+    assert_eq!(crate::support::only(&report, "MCC0001")["location"]["file"], missing);
+    crate::support::only(&report, "MCC1005");
     mcc(&["render", missing], None).expect_code(3);
 }
 
@@ -149,14 +147,14 @@ fn dash_reads_stdin() {
 #[test]
 fn stdin_diagnostics_are_located_in_stdin() {
     let (path, text) = ("tests/fixtures/broken/relative-path.yaml", "etc/relative.conf");
-    let yaml = std::fs::read_to_string(support::root().join(path)).unwrap();
+    let yaml = std::fs::read_to_string(crate::support::root().join(path)).unwrap();
     let run = mcc(&["check", "--format", "json", "-"], Some(&yaml));
     run.expect_code(1);
     let report = run.json();
-    let d = support::only(&report, "MCC1005");
+    let d = crate::support::only(&report, "MCC1005");
     assert_eq!(d["location"]["file"], "<stdin>");
     let start = yaml.find(text).unwrap();
-    assert_eq!(support::start_of(&d["location"]), support::line_col(&yaml, start));
+    assert_eq!(crate::support::start_of(&d["location"]), crate::support::line_col(&yaml, start));
     // The human report names it too.
     let run = mcc(&["check", "-"], Some(&yaml));
     assert!(run.stdout.contains("<stdin>:13:17"), "{run}");
@@ -164,11 +162,12 @@ fn stdin_diagnostics_are_located_in_stdin() {
 
 #[test]
 fn stdin_and_files_mix() {
-    let yaml = std::fs::read_to_string(support::root().join("tests/fixtures/broken/legacy-octal-mode.yaml")).unwrap();
+    let yaml =
+        std::fs::read_to_string(crate::support::root().join("tests/fixtures/broken/legacy-octal-mode.yaml")).unwrap();
     let run = mcc(&["check", "--format", "json", EXAMPLE, "-"], Some(&yaml));
     run.expect_code(0);
     let report = run.json();
-    assert_eq!(support::only(&report, "MCC0006")["location"]["file"], "<stdin>");
+    assert_eq!(crate::support::only(&report, "MCC0006")["location"]["file"], "<stdin>");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,7 +202,7 @@ fn check_json_has_the_documented_shape() {
     run.expect_code(1);
     let report = run.json();
     assert_eq!(report["schema"], "mcc.diagnostics/v1");
-    let diagnostics = support::diagnostics(&report);
+    let diagnostics = crate::support::diagnostics(&report);
     let codes: BTreeSet<&str> = diagnostics.iter().filter_map(|d| d["code"].as_str()).collect();
     for code in ["MCC0003", "MCC1005", "MCC0006"] {
         assert!(codes.contains(code), "{code} missing from {report:#}");
@@ -224,9 +223,9 @@ fn check_json_has_the_documented_shape() {
             assert!(r["message"].is_string(), "{code}: related without a message: {r:#}");
         }
     }
-    let duplicate = support::only(&report, "MCC0003");
+    let duplicate = crate::support::only(&report, "MCC0003");
     assert_eq!(duplicate["related"].as_array().unwrap().len(), 1, "{duplicate:#}");
-    assert!(support::only(&report, "MCC1005")["help"].is_string());
+    assert!(crate::support::only(&report, "MCC1005")["help"].is_string());
     // The summary counts them.
     let count = |s: &str| diagnostics.iter().filter(|d| d["severity"] == s).count() as u64;
     assert_eq!(report["summary"]["errors"], count("error"));
@@ -241,7 +240,7 @@ fn check_json_of_a_clean_repository_is_empty() {
     run.expect_code(0);
     let report = run.json();
     assert_eq!(report["schema"], "mcc.diagnostics/v1");
-    assert_eq!(support::diagnostics(&report).len(), 0, "{report:#}");
+    assert_eq!(crate::support::diagnostics(&report).len(), 0, "{report:#}");
     assert_eq!(report["summary"]["errors"], 0);
     assert_eq!(report["summary"]["warnings"], 0);
 }
@@ -252,7 +251,7 @@ fn a_problem_with_no_place_has_a_null_location() {
     let run = mcc(&["check", "--format", "json", "-"], Some(config_map));
     let report = run.json();
     // docs/formats.md: "`location` is `null` for a problem with no place (no inputs at all)".
-    assert_eq!(support::only(&report, "MCC0011")["location"], Value::Null, "{report:#}");
+    assert_eq!(crate::support::only(&report, "MCC0011")["location"], Value::Null, "{report:#}");
     let run = mcc(&["check", "-"], Some(config_map));
     assert!(!run.stdout.contains("⚠ : "), "a message with an empty subject:\n{run}");
 }

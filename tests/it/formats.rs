@@ -2,14 +2,12 @@
 //! (`--fail-level`, `--deny-warnings`, `--ignore`, the `mcc.openshift.io/ignore` annotation). The
 //! tooling around it (completions, man pages, the example CI workflows) is in `tooling.rs`.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::support::{Run, mcc, mcc_in, root};
 use serde_json::Value;
-use support::{Run, mcc, mcc_in, root};
 
 /// One MachineConfig with an error (MCC1005), one with a warning (MCC0006); the error keeps the
 /// worker pool from rendering (MCC2007, an info).

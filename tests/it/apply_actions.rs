@@ -11,15 +11,13 @@
 //! the host is never written. Both need root: without it, or without `unshare`, these tests are
 //! skipped, except in CI (`CI` set), where they fail.
 
-mod apply_support;
-
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use apply_support::{Run, apply, hand_plan, inline, mcc, require_root, skeleton, snapshot};
+use crate::apply_support::{Run, apply, hand_plan, inline, mcc, require_root, skeleton, snapshot};
 use serde_json::json;
 
 /// A directory holding a `systemctl` that appends its arguments to `log` and exits with `code`

@@ -1,10 +1,8 @@
 //! `mcc plan` on the shipped GitOps example, its JSON contract, git sides, and the corpus.
 
-mod support;
-
 use std::process::Command;
 
-use support::{mcc, root};
+use crate::support::{mcc, root};
 
 const BEFORE: &str = "examples/cluster/before";
 const AFTER: &str = "examples/cluster/after";
@@ -150,13 +148,17 @@ fn a_git_revision_is_read_as_the_same_paths() {
     git(&["commit", "-q", "-m", "before"]);
     copy(AFTER);
     let cluster = repo.join("cluster");
-    let run = support::mcc_in(repo, &["plan", "--from", "git:HEAD", "--to", "cluster", "--format", "json"], None);
+    let run =
+        crate::support::mcc_in(repo, &["plan", "--from", "git:HEAD", "--to", "cluster", "--format", "json"], None);
     run.expect_code(0);
     let from_git = run.json();
     assert_valid(&from_git);
     assert!(cluster.is_dir());
-    let direct =
-        support::mcc_in(repo, &["plan", "--from", "git:HEAD:cluster", "--to", "cluster", "--format", "json"], None);
+    let direct = crate::support::mcc_in(
+        repo,
+        &["plan", "--from", "git:HEAD:cluster", "--to", "cluster", "--format", "json"],
+        None,
+    );
     direct.expect_code(0);
     assert_eq!(from_git["pools"], direct.json()["pools"], "git:REF and git:REF:DIR read the same files");
     // Rule locations name the files as given; everything else matches a plan of the two directories.

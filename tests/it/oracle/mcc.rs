@@ -6,7 +6,7 @@ use mcc_compiler::load::InputPath;
 use mcc_compiler::{Analysis, Compilation, PolicyOptions, PoolPlan, RenderOptions, Side, Target};
 use serde_json::Value;
 
-use crate::model::{Case, McModel};
+use crate::oracle::model::{Case, McModel};
 
 /// One side rendered: the spec mcc renders for the case's pool, or `None` when it refuses to.
 pub struct Rendered {

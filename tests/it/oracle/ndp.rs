@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::generate::{PATHS, UNITS};
-use crate::model::McModel;
-use crate::rng::Rng;
+use crate::oracle::generate::{PATHS, UNITS};
+use crate::oracle::model::McModel;
+use crate::oracle::rng::Rng;
 
 const SERVICES: &[&str] =
     &["crio.service", "chronyd.service", "site.service", "kubelet.service", "NetworkManager.service"];

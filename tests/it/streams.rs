@@ -2,8 +2,6 @@
 //! stdout exits 3 with a message, a closed pipe (`mcc … | head`) ends the run quietly, and a
 //! failed run prints no result.
 
-mod support;
-
 use std::fs::File;
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -27,7 +25,7 @@ fn pty() -> (File, File) {
 fn spawn(args: &[&str], stdout: Stdio, stderr: Stdio) -> Child {
     Command::new(env!("CARGO_BIN_EXE_mcc"))
         .args(args)
-        .current_dir(support::root())
+        .current_dir(crate::support::root())
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("FORCE_COLOR")
@@ -101,7 +99,7 @@ fn a_closed_pipe_ends_the_run_quietly() {
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_mcc"))
         .args(["check", "--format", "json", "-"])
-        .current_dir(support::root())
+        .current_dir(crate::support::root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -120,11 +118,11 @@ fn a_closed_pipe_ends_the_run_quietly() {
 
 #[test]
 fn a_failed_render_prints_no_list() {
-    let run = support::mcc(&["render", BROKEN], None);
+    let run = crate::support::mcc(&["render", BROKEN], None);
     run.expect_code(1);
     assert!(run.stdout.is_empty(), "{run}");
     assert!(run.stderr.contains("MCC1005"), "{run}");
-    let run = support::mcc(&["render", "--format", "json", "tests/fixtures/no-such-file.yaml"], None);
+    let run = crate::support::mcc(&["render", "--format", "json", "tests/fixtures/no-such-file.yaml"], None);
     run.expect_code(3);
     assert!(run.stdout.is_empty(), "{run}");
 }

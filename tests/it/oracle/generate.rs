@@ -5,9 +5,9 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{Case, Encoding, FileModel, Kind, MCO_API, McModel, Owner, ROLE_LABEL, UnitModel};
-use crate::ndp;
-use crate::rng::Rng;
+use crate::oracle::model::{Case, Encoding, FileModel, Kind, MCO_API, McModel, Owner, ROLE_LABEL, UnitModel};
+use crate::oracle::ndp;
+use crate::oracle::rng::Rng;
 
 pub const BASE_IMAGE: &str = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:1111111111111111111111111111111111111111111111111111111111111111";
 pub const EXTENSIONS_IMAGE: &str = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:2222222222222222222222222222222222222222222222222222222222222222";

@@ -2,19 +2,17 @@
 //! their JSON Schemas, that the layer is exactly the plan, that the same inputs give the same bytes
 //! in any order, and that a pool with an error gets nothing written.
 
-mod support;
-
 use std::io::Read;
 use std::path::Path;
 
+use crate::support::{Run, mcc, root};
 use serde_json::Value;
-use support::{Run, mcc, root};
 
 const BASE: &str = "quay.io/example/rhcos@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const FIXTURE: &str = "tests/fixtures/compile/worker";
 
 fn fixture_files() -> Vec<String> {
-    support::files_in(&root().join(FIXTURE))
+    crate::support::files_in(&root().join(FIXTURE))
         .iter()
         .map(|p| format!("{FIXTURE}/{}", p.file_name().unwrap().to_str().unwrap()))
         .collect()
@@ -228,7 +226,7 @@ fn same_inputs_give_the_same_bytes_in_any_order() {
     let mut shuffled = vec!["examples/cluster/after"];
     shuffled.extend(reversed.iter().map(String::as_str));
     compile(&shuffled, c.path()).expect_code(0);
-    let (ta, tb, tc) = (support::tree(a.path()), support::tree(b.path()), support::tree(c.path()));
+    let (ta, tb, tc) = (crate::support::tree(a.path()), crate::support::tree(b.path()), crate::support::tree(c.path()));
     assert!(ta.len() > 10, "{:?}", ta.keys());
     assert_eq!(ta.keys().collect::<Vec<_>>(), tc.keys().collect::<Vec<_>>());
     for (path, bytes) in &ta {
@@ -260,12 +258,12 @@ fn a_pool_with_an_error_gets_nothing_written() {
     let out = tempfile::tempdir().unwrap();
     // A first, good compile of the worker pool.
     compile(&[FIXTURE], out.path()).expect_code(0);
-    let before = support::tree(out.path());
+    let before = crate::support::tree(out.path());
     let run = compile(&[FIXTURE, "tests/fixtures/compile/remote.yaml"], out.path());
     run.expect_code(1);
     assert!(run.stderr.contains("MCC5001"), "{run}");
     assert!(run.stderr.contains("remote source"), "{run}");
-    assert_eq!(support::tree(out.path()), before, "the earlier output is left as it was");
+    assert_eq!(crate::support::tree(out.path()), before, "the earlier output is left as it was");
     let leftovers: Vec<_> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers, ["worker"], "no temporary directory left behind");
 
@@ -274,7 +272,9 @@ fn a_pool_with_an_error_gets_nothing_written() {
     let run = mcc(&["compile", FIXTURE, "--out", empty.path().to_str().unwrap()], None);
     run.expect_code(1);
     assert!(run.stderr.contains("MCC5004"), "{run}");
-    assert!(support::files_in(empty.path()).is_empty() && std::fs::read_dir(empty.path()).unwrap().next().is_none());
+    assert!(
+        crate::support::files_in(empty.path()).is_empty() && std::fs::read_dir(empty.path()).unwrap().next().is_none()
+    );
 }
 
 #[test]
@@ -282,7 +282,7 @@ fn check_says_when_an_owner_keeps_an_entry_on_the_node() {
     let run = mcc(&["check", "--format", "json", "tests/fixtures/compile/worker/40-worker-owner.yaml"], None);
     run.expect_code(0);
     let report = run.json();
-    let d = support::only(&report, "MCC5006");
+    let d = crate::support::only(&report, "MCC5006");
     assert_eq!(d["severity"], "warning");
     assert!(d["message"].as_str().unwrap().contains("`/etc/app/secret.conf` is owned by user `app`"), "{d:#}");
 }

@@ -5,10 +5,8 @@
 //! `check --format json`: its line and column are recomputed here from the byte offset of the
 //! offending token, found with `str::find` in the fixture's text.
 
-mod support;
-
+use crate::support::{line_col, mcc, nth_offset, only};
 use serde_json::Value;
-use support::{line_col, mcc, nth_offset, only};
 
 const DIR: &str = "tests/fixtures/broken";
 
@@ -16,8 +14,8 @@ const DIR: &str = "tests/fixtures/broken";
 /// a UTF-8 BOM is not part of the text (columns on line 1 do not count it).
 fn fixture(name: &str) -> (String, String) {
     let path = format!("{DIR}/{name}");
-    let text =
-        std::fs::read_to_string(support::root().join(&path)).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let text = std::fs::read_to_string(crate::support::root().join(&path))
+        .unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
     (path, text)
 }
@@ -41,10 +39,10 @@ fn summary(path: &str) -> String {
 /// `len`, that it ends `len` bytes later.
 #[track_caller]
 fn assert_at(location: &Value, text: &str, start: usize, len: Option<usize>) {
-    assert_eq!(support::start_of(location), line_col(text, start), "wrong start in {location:#}");
+    assert_eq!(crate::support::start_of(location), line_col(text, start), "wrong start in {location:#}");
     assert_eq!(location["start"], start, "wrong start offset in {location:#}");
     if let Some(len) = len {
-        assert_eq!(support::end_of(location), line_col(text, start + len), "wrong end in {location:#}");
+        assert_eq!(crate::support::end_of(location), line_col(text, start + len), "wrong end in {location:#}");
         assert_eq!(location["end"], start + len, "wrong end offset in {location:#}");
     }
 }
@@ -57,7 +55,7 @@ fn assert_on_token(d: &Value, text: &str, token: &str, nth: usize) {
 
 #[test]
 fn human_reports_of_broken_inputs() {
-    insta::glob!("fixtures/broken", "*.yaml", |path| {
+    insta::glob!("../fixtures/broken", "*.yaml", |path| {
         let name = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 name");
         let run = mcc(&["check", &format!("{DIR}/{name}")], None);
         let code = run.code.map_or("killed by a signal".to_string(), |c| c.to_string());
@@ -79,7 +77,7 @@ fn a_syntax_error_in_the_second_document_does_not_hide_the_third() {
     let syntax = only(&report, "MCC0002");
     assert_eq!(syntax["severity"], "error");
     assert_at(&syntax["location"], &text, colon, None);
-    assert_eq!(support::start_of(&syntax["location"]), (16, 25));
+    assert_eq!(crate::support::start_of(&syntax["location"]), (16, 25));
     // The third document is still checked...
     assert_on_token(only(&report, "MCC1005"), &text, "etc/third.conf", 0);
     // ...and the first and third MachineConfigs are both read.
@@ -104,7 +102,7 @@ fn a_duplicate_key_points_at_both_definitions() {
 fn a_legacy_octal_mode_is_a_warning_on_the_number() {
     let (path, text) = fixture("legacy-octal-mode.yaml");
     let report = check_json(&path, 0);
-    assert_eq!(support::diagnostics(&report).len(), 1, "{report:#}");
+    assert_eq!(crate::support::diagnostics(&report).len(), 1, "{report:#}");
     let d = only(&report, "MCC0006");
     assert_eq!(d["severity"], "warning");
     assert_on_token(d, &text, "0644", 0);
@@ -197,31 +195,31 @@ fn crlf_line_ends_do_not_shift_lines_or_columns() {
     // The unquoted `yes` of line 5 is a boolean where a label value must be a string.
     let d = only(&report, "MCC0009");
     assert_on_token(d, &text, "yes", 0);
-    assert_eq!(support::start_of(&d["location"]).0, 5);
-    assert_eq!(support::start_of(&d["location"]), (5, 69));
+    assert_eq!(crate::support::start_of(&d["location"]).0, 5);
+    assert_eq!(crate::support::start_of(&d["location"]), (5, 69));
     // Further down, after eleven CRs, spans are still exact and stop before the CR.
     let d = only(&report, "MCC1005");
     assert_on_token(d, &text, "etc/crlf.conf", 0);
-    assert_eq!(support::end_of(&d["location"]), (12, 30));
+    assert_eq!(crate::support::end_of(&d["location"]), (12, 30));
 }
 
 #[test]
 fn a_utf8_bom_is_not_a_column() {
     let (path, text) = fixture("utf8-bom.yaml");
-    let raw = std::fs::read(support::root().join(&path)).unwrap();
+    let raw = std::fs::read(crate::support::root().join(&path)).unwrap();
     assert!(raw.starts_with(b"\xef\xbb\xbf"), "the fixture must start with a BOM");
     let report = check_json(&path, 1);
     let d = only(&report, "MCC0013");
     let token = "machineconfiguration.openshift.io/v2";
     let start = text.find(token).unwrap();
-    assert_eq!(support::start_of(&d["location"]), (1, 13));
-    assert_eq!(support::start_of(&d["location"]), line_col(&text, start));
-    assert_eq!(support::end_of(&d["location"]), line_col(&text, start + token.len()));
+    assert_eq!(crate::support::start_of(&d["location"]), (1, 13));
+    assert_eq!(crate::support::start_of(&d["location"]), line_col(&text, start));
+    assert_eq!(crate::support::end_of(&d["location"]), line_col(&text, start + token.len()));
     // The second document, without a problem in its header, is read.
     let d = only(&report, "MCC0006");
     let start = text.find("0600").unwrap();
-    assert_eq!(support::start_of(&d["location"]), line_col(&text, start));
-    assert_eq!(support::start_of(&d["location"]), (25, 17));
+    assert_eq!(crate::support::start_of(&d["location"]), line_col(&text, start));
+    assert_eq!(crate::support::start_of(&d["location"]), (25, 17));
 }
 
 #[test]
@@ -237,7 +235,7 @@ fn a_list_reports_only_its_broken_item() {
         .map(|first| first + 1)
         .and_then(|from| text[from..].find("  - apiVersion").map(|i| i + from))
         .unwrap();
-    for d in support::diagnostics(&report) {
+    for d in crate::support::diagnostics(&report) {
         if d["location"]["file"] == path {
             let start = usize::try_from(d["location"]["start"].as_u64().unwrap()).unwrap();
             assert!(start >= second_item, "a diagnostic in the good item: {d:#}");
@@ -260,7 +258,7 @@ fn a_butane_source_must_be_translated() {
 #[test]
 fn byte_offsets_of_a_bom_file_are_offsets_into_the_file() {
     let (path, _) = fixture("utf8-bom.yaml");
-    let raw = String::from_utf8(std::fs::read(support::root().join(&path)).unwrap()).unwrap();
+    let raw = String::from_utf8(std::fs::read(crate::support::root().join(&path)).unwrap()).unwrap();
     let report = check_json(&path, 1);
     // docs/formats.md: "`start`/`end` are byte offsets into the file".
     let d = only(&report, "MCC0013");

@@ -12,13 +12,11 @@
 //! Writing root-owned files needs root: run as another user, these tests are skipped, except in
 //! CI (`CI` set), where they fail.
 
-mod apply_support;
-
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use apply_support::{
+use crate::apply_support::{
     MACHINE_CONFIG, apply, compile_legacy, compiled_plan, hand_plan, require_root, skeleton, snapshot, write_step,
 };
 use serde_json::json;

@@ -1,0 +1,26 @@
+//! The integration tests, linked as one binary (one link step instead of one a file): each module
+//! is the test file of one command or concern; `support` and `apply_support` are shared helpers.
+
+mod apply_actions;
+mod apply_confinement;
+mod apply_faults;
+mod apply_runs;
+mod apply_support;
+mod checks;
+mod cli;
+mod compile;
+mod contract;
+mod corpus;
+mod diagnostics;
+mod explain;
+mod formats;
+mod ignition_differential;
+mod ignition_equivalence;
+mod inputs;
+mod layout;
+mod oci;
+mod oracle;
+mod plan;
+mod streams;
+mod support;
+mod tooling;
