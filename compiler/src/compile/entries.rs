@@ -48,9 +48,9 @@ impl Builder<'_, '_> {
     pub(super) fn path_entry(&mut self, path: &str, e: &Entry, sources: Vec<String>) {
         let image_path = e.resolved_path.clone().unwrap_or_else(|| path.to_string());
         let placement = e.placement.name().to_string();
-        let file = self.storage.files.get(path).copied();
-        let dir = self.storage.directories.get(path).copied();
-        let link = self.storage.links.get(path).copied();
+        let file = self.storage.file(path);
+        let dir = self.storage.directory(path);
+        let link = self.storage.link(path);
         if let Some(file) = file {
             let Some(bytes) = self.decode(path, &file.contents) else { return };
             let mut append = Vec::new();

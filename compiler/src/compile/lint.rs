@@ -10,7 +10,7 @@ use crate::render::RenderedPool;
 /// Diagnostics `mcc check` reports about what compile will do: an entry the image would hold
 /// whose owner is a name mcc cannot resolve to a number is applied on the node instead.
 pub fn lint(pool: &RenderedPool, graph: &PoolGraph, diagnostics: &mut Vec<Diagnostic>) {
-    let storage = Storage::of(&pool.config);
+    let storage = Storage::of(pool);
     for &node in graph.entries.values() {
         let Node::Entry(e) = &graph.graph[node] else { continue };
         let Subject::Path(path) = &e.subject else { continue };

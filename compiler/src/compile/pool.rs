@@ -41,7 +41,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
     let target = cx.options.policy.target;
     let mut b = Builder {
         cx,
-        storage: Storage::of(&pool.config),
+        storage: Storage::of(pool),
         target,
         entries: BTreeMap::new(),
         blobs: BTreeMap::new(),

@@ -1,11 +1,11 @@
 //! The rendered config's storage entries and units by path or name, and the owners mcc can
 //! resolve to numbers when it builds the image.
 
-use std::collections::HashMap;
-
 use mcc_contract::OwnerId;
 
 use crate::ignition::types::{Directory, File, Ignition, Link, Owner as IgnOwner, Unit};
+use crate::render::RenderedPool;
+use crate::render::index::EntryIndex;
 
 /// A numeric owner, when mcc knows it at build time: an id, `root`, or unset (root).
 pub fn resolve_owner(owner: &IgnOwner) -> Option<u32> {
@@ -16,32 +16,40 @@ pub fn resolve_owner(owner: &IgnOwner) -> Option<u32> {
     }
 }
 
-/// The rendered config's storage entries by path (the last one wins, as in Ignition).
+/// The rendered config's storage entries and units, looked up through the pool's entry index
+/// (made once when the pool was rendered), so compile never scans or re-indexes the lists.
 pub(super) struct Storage<'a> {
-    pub(super) files: HashMap<&'a str, &'a File>,
-    pub(super) directories: HashMap<&'a str, &'a Directory>,
-    pub(super) links: HashMap<&'a str, &'a Link>,
-    pub(super) units: HashMap<&'a str, &'a Unit>,
+    config: &'a Ignition,
+    index: &'a EntryIndex,
 }
 
 impl<'a> Storage<'a> {
-    pub(super) fn of(config: &'a Ignition) -> Self {
-        let s = &config.storage;
-        Storage {
-            files: s.files.iter().map(|f| (f.node.path.value.as_str(), f)).collect(),
-            directories: s.directories.iter().map(|d| (d.node.path.value.as_str(), d)).collect(),
-            links: s.links.iter().map(|l| (l.node.path.value.as_str(), l)).collect(),
-            units: config.systemd.units.iter().map(|u| (u.name.value.as_str(), u)).collect(),
-        }
+    pub(super) fn of(pool: &'a RenderedPool) -> Self {
+        Storage { config: &pool.config, index: &pool.index }
+    }
+
+    pub(super) fn file(&self, path: &str) -> Option<&'a File> {
+        self.index.file_position(path).map(|i| &self.config.storage.files[i])
+    }
+
+    pub(super) fn directory(&self, path: &str) -> Option<&'a Directory> {
+        self.index.directory_position(path).map(|i| &self.config.storage.directories[i])
+    }
+
+    pub(super) fn link(&self, path: &str) -> Option<&'a Link> {
+        self.index.link_position(path).map(|i| &self.config.storage.links[i])
+    }
+
+    pub(super) fn unit(&self, name: &str) -> Option<&'a Unit> {
+        self.index.unit_position(name).map(|i| &self.config.systemd.units[i])
     }
 
     pub(super) fn owners(&self, path: &str) -> Option<(&'a IgnOwner, &'a IgnOwner)> {
         let node = self
-            .files
-            .get(path)
+            .file(path)
             .map(|f| &f.node)
-            .or_else(|| self.directories.get(path).map(|d| &d.node))
-            .or_else(|| self.links.get(path).map(|l| &l.node))?;
+            .or_else(|| self.directory(path).map(|d| &d.node))
+            .or_else(|| self.link(path).map(|l| &l.node))?;
         Some((&node.user, &node.group))
     }
 }

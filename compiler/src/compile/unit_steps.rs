@@ -13,7 +13,7 @@ use mcc_contract::units::{UNIT_DIR, enablement};
 
 impl Builder<'_, '_> {
     pub(super) fn unit_file(&mut self, name: &str, e: &Entry, sources: Vec<String>) {
-        let Some(&unit) = self.storage.units.get(name) else { return };
+        let Some(unit) = self.storage.unit(name) else { return };
         let path = e.resolved_path.clone().unwrap_or_else(|| format!("{}/{name}", UNIT_DIR));
         let masked = unit.mask.as_ref().is_some_and(|m| m.value);
         let placement = e.placement.name().to_string();
@@ -49,7 +49,7 @@ impl Builder<'_, '_> {
     }
 
     pub(super) fn dropin(&mut self, unit: &str, name: &str, e: &Entry, sources: Vec<String>) {
-        let Some(&u) = self.storage.units.get(unit) else { return };
+        let Some(u) = self.storage.unit(unit) else { return };
         let Some(contents) = u.dropins.iter().rev().find(|d| d.name.value == name).and_then(|d| d.contents.as_ref())
         else {
             return;
@@ -108,7 +108,7 @@ impl Builder<'_, '_> {
         if !self.enabled.insert(name.to_string()) {
             return;
         }
-        let unit = self.storage.units.get(name).copied();
+        let unit = self.storage.unit(name);
         let e = self.cx.graph.entry(&Subject::Unit(name.to_string()));
         let in_image = e.is_some_and(|e| self.baked(e));
         let masked = unit.and_then(|u| u.mask.as_ref()).is_some_and(|m| m.value);
@@ -135,7 +135,7 @@ impl Builder<'_, '_> {
         }
         for also in enablement.also {
             let also_sources =
-                if self.storage.units.contains_key(also.as_str()) { self.unit_sources(&also) } else { sources.clone() };
+                if self.storage.unit(&also).is_some() { self.unit_sources(&also) } else { sources.clone() };
             self.enable(&also, also_sources);
         }
     }
