@@ -29,25 +29,17 @@ pub struct Compilation {
     pub timings: Vec<StageTime>,
 }
 
-/// One stage's wall time and the process's peak resident memory when it ended (Linux only).
+/// One stage's wall time. Memory is the host's to measure: the library reads no files after load.
 #[derive(Debug, Clone)]
 pub struct StageTime {
     pub stage: &'static str,
     pub elapsed: std::time::Duration,
-    pub peak_rss_kib: Option<u64>,
 }
 
 impl StageTime {
     pub fn since(stage: &'static str, start: std::time::Instant) -> Self {
-        StageTime { stage, elapsed: start.elapsed(), peak_rss_kib: peak_rss_kib() }
+        StageTime { stage, elapsed: start.elapsed() }
     }
-}
-
-/// `VmHWM` of `/proc/self/status`: the peak resident set so far.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 impl Compilation {
