@@ -336,19 +336,45 @@ impl PoolGraph {
     /// The entries in an order that respects every `Before` edge (parents before children),
     /// ties kept in rendered order, so node-side steps can be read straight off it.
     pub fn apply_order(&self) -> Vec<NodeIndex> {
+        use std::cmp::Reverse;
+        use std::collections::{BinaryHeap, HashMap};
+        // Kahn's algorithm taking, among the ready entries, the first in entry order: the order a
+        // scan for "the first entry whose earlier entries are done" gives, in n log n.
         let entries: Vec<NodeIndex> = self.entries.values().copied().collect();
-        let mut done: Vec<NodeIndex> = Vec::new();
-        let mut remaining = entries.clone();
-        while !remaining.is_empty() {
-            let ready = remaining.iter().position(|&n| {
-                self.graph
-                    .edges_directed(n, petgraph::Direction::Incoming)
-                    .filter(|e| *e.weight() == Edge::Before && entries.contains(&e.source()))
-                    .all(|e| done.contains(&e.source()))
-            });
-            // A cycle cannot arise from path nesting and unit/dropin edges; take the first anyway.
-            let next = remaining.remove(ready.unwrap_or(0));
-            done.push(next);
+        let position: HashMap<NodeIndex, usize> = entries.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let before =
+            |n: NodeIndex, direction| self.graph.edges_directed(n, direction).filter(|e| *e.weight() == Edge::Before);
+        let mut waiting: Vec<usize> = entries
+            .iter()
+            .map(|&n| before(n, petgraph::Direction::Incoming).filter(|e| position.contains_key(&e.source())).count())
+            .collect();
+        let mut ready: BinaryHeap<Reverse<usize>> =
+            waiting.iter().enumerate().filter(|(_, w)| **w == 0).map(|(i, _)| Reverse(i)).collect();
+        let mut placed = vec![false; entries.len()];
+        let mut first_unplaced = 0;
+        let mut done = Vec::with_capacity(entries.len());
+        while done.len() < entries.len() {
+            let i = match ready.pop() {
+                Some(Reverse(i)) if placed[i] => continue,
+                Some(Reverse(i)) => i,
+                // A cycle cannot arise from path nesting and unit/dropin edges; take the first anyway.
+                None => {
+                    while placed[first_unplaced] {
+                        first_unplaced += 1;
+                    }
+                    first_unplaced
+                }
+            };
+            placed[i] = true;
+            done.push(entries[i]);
+            for e in before(entries[i], petgraph::Direction::Outgoing) {
+                if let Some(&j) = position.get(&e.target()) {
+                    waiting[j] = waiting[j].saturating_sub(1);
+                    if waiting[j] == 0 && !placed[j] {
+                        ready.push(Reverse(j));
+                    }
+                }
+            }
         }
         done
     }
