@@ -90,7 +90,7 @@ pub struct ExplainArgs {
 #[derive(clap::Args)]
 pub struct PlanArgs {
     /// The current state: paths, `git:REF[:DIR]`, a rendered config exported from a cluster,
-    /// or `none` (a first install).
+    /// `cluster` (what `--cluster DUMP` runs now), or `none` (a first install).
     #[arg(long = "from", num_args = 1.., value_name = "OLD")]
     pub from: Vec<String>,
     /// The new state: paths, `git:REF[:DIR]`, or an exported rendered config.
@@ -104,6 +104,10 @@ pub struct PlanArgs {
     /// Exit 0 without changes, 2 with changes, 1 when a plan failed.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// With `--from cluster`: remove the cluster's own MachineConfigs that the new state does not
+    /// hold (a GitOps sync with pruning), instead of keeping them.
+    #[arg(long)]
+    pub prune: bool,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -218,6 +222,11 @@ pub struct Settings {
     /// A file holding the cluster's `MachineConfiguration` (its Node Disruption Policy).
     #[arg(long, value_name = "FILE")]
     pub ndp: Option<String>,
+    /// A cluster dump (`oc get machineconfigs,machineconfigpools,controllerconfigs,machineconfigurations
+    /// -o yaml`, or a must-gather directory): its MCO-generated MachineConfigs, pools with their
+    /// status, ControllerConfig and MachineConfiguration join the inputs.
+    #[arg(long, value_name = "DUMP")]
+    pub cluster: Option<Utf8PathBuf>,
     /// Leaves out the entries of directory inputs (and `git:` sides) that match (repeatable): a
     /// glob without `/` matches names at any depth (`*.json`), one with `/` paths below the
     /// directory (`build/**`).

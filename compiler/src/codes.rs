@@ -136,6 +136,8 @@ codes! {
     OS_IMAGE_URL_WITH_STREAM = "MCC2006" "os-image-url-with-stream" Error "a pool sets osImageStream while a MachineConfig overrides osImageURL";
     POOL_NOT_RENDERED = "MCC2007" "pool-not-rendered" Info "a pool is not rendered because a MachineConfig it selects has errors";
     MERGED_CONFIG_INVALID = "MCC2008" "merged-config-invalid" Error "a pool's merged config breaks a rule of Ignition's validator";
+    MAX_UNAVAILABLE_INVALID = "MCC2009" "max-unavailable-invalid" Error "a pool's maxUnavailable is neither a number of nodes nor a percentage";
+    RENDERED_CONFIG_STALE = "MCC2010" "rendered-config-stale" Warning "a cluster dump's rendered config differs from what mcc renders from the dump's MachineConfigs";
 
     // The policy language (MCC30xx).
     POLICY_SYNTAX = "MCC3001" "policy-syntax" Error "a policy file does not parse";

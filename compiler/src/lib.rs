@@ -46,7 +46,8 @@ pub(crate) mod suppress;
 mod testing;
 
 pub use checks::against::against;
-pub use driver::{analyze, lint_page, load, load_filtered};
+pub use driver::{ClusterInput, analyze, lint_page, load, load_filtered, load_over_cluster};
+pub use model::cluster::{ClusterState, ClusterView};
 pub use explain::{Explanation, explain};
 pub use model::{Inputs, read_objects};
 pub use plan::sides::{Side, plan};

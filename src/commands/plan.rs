@@ -3,6 +3,7 @@
 use std::io;
 
 use mcc_compiler::diagnostic::Severity;
+use mcc_compiler::ClusterView;
 use mcc_compiler::load::InputPath;
 
 use crate::args::{CheckFormat, PlanArgs};
@@ -13,8 +14,15 @@ use crate::{plan_view, streams};
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let pool = args.pool.as_deref();
     let settings = &args.settings;
+    let from_cluster = args.from == ["cluster"];
+    if from_cluster && settings.cluster.is_none() {
+        return Err(CliError::Usage("`--from cluster` needs `--cluster DUMP`: the cluster's state".to_string()));
+    }
+    if args.prune && !from_cluster {
+        return Err(CliError::Usage("`--prune` removes the cluster's own MachineConfigs: it needs `--from cluster`".to_string()));
+    }
     let (old_paths, mut new_paths) = match (
-        session::side_paths(&args.from, &args.to, settings)?,
+        if from_cluster { Some(Vec::new()) } else { session::side_paths(&args.from, &args.to, settings)? },
         session::side_paths(&args.to, &args.from, settings)?,
     ) {
         (old, Some(new)) => (old, new),
@@ -26,8 +34,13 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     // out, so it belongs to the new side (the old side's own MachineConfiguration is not read).
     new_paths.extend(settings.ndp.iter().map(|p| InputPath::parse(p)));
     let options = settings.policy_options();
-    let old = old_paths.map(|paths| session::analyze(&paths, settings, pool));
-    let new = session::analyze(&new_paths, settings, pool);
+    let (old_view, new_view) = if from_cluster {
+        (ClusterView::Running, ClusterView::Synced { prune: args.prune })
+    } else {
+        (ClusterView::Base, ClusterView::Base)
+    };
+    let old = old_paths.map(|paths| session::analyze_viewing(&paths, settings, pool, old_view));
+    let new = session::analyze_viewing(&new_paths, settings, pool, new_view);
     if let Some(old) = &old
         && old.compilation.count(Severity::Error) > 0
     {

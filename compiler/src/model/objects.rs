@@ -5,6 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node, Value};
 use crate::load::reader::{self, Diagnostics, Spanned, field};
 use crate::load::yaml::Document;
+use crate::model::controller_config::{self, ControllerConfig};
 use crate::model::machine_config::{self, MachineConfig};
 use crate::model::metadata::{Metadata, first_line, metadata};
 use crate::model::pool::{self, MachineConfigPool};
@@ -20,6 +21,8 @@ pub struct Inputs {
     pub pools: Vec<MachineConfigPool>,
     pub machine_configurations: Vec<MachineConfiguration>,
     pub machine_os_configs: Vec<MachineOsConfig>,
+    /// From a cluster dump: where the base OS and extensions images come from.
+    pub controller_configs: Vec<ControllerConfig>,
 }
 
 impl Inputs {
@@ -28,6 +31,7 @@ impl Inputs {
             && self.pools.is_empty()
             && self.machine_configurations.is_empty()
             && self.machine_os_configs.is_empty()
+            && self.controller_configs.is_empty()
     }
 }
 
@@ -85,7 +89,9 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
     };
     let api_version = field(entries, "apiVersion").and_then(|n| reader::string(n, diagnostics));
     let expected = match kind.value.as_str() {
-        "MachineConfig" | "MachineConfigPool" | "MachineOSConfig" | "MachineConfigList" => Some(MCO_GROUP),
+        "MachineConfig" | "MachineConfigPool" | "MachineOSConfig" | "MachineConfigList" | "ControllerConfig" => {
+            Some(MCO_GROUP)
+        }
         "MachineConfiguration" => Some(OPERATOR_GROUP),
         _ => None,
     };
@@ -121,6 +127,10 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
             reader::unknown_keys(entries, &["apiVersion", "kind", "metadata", "spec", "status"], &codes::UNKNOWN_FIELD, "a MachineConfiguration", diagnostics);
             let metadata = metadata(root, entries, diagnostics);
             inputs.machine_configurations.push(MachineConfiguration { metadata, spec: field(entries, "spec").cloned(), span: root.span });
+        }
+        "ControllerConfig" => {
+            let metadata = metadata(root, entries, diagnostics);
+            inputs.controller_configs.push(controller_config::read(root, entries, metadata, diagnostics));
         }
         "MachineOSConfig" => {
             let metadata = metadata(root, entries, diagnostics);

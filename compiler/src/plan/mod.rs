@@ -199,6 +199,7 @@ pub mod decide;
 pub mod diff;
 pub mod reconcile;
 pub mod registries;
+pub mod rollout;
 pub mod sides;
 pub mod state;
 
