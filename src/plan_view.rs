@@ -127,7 +127,9 @@ fn entry(change: &Change) -> String {
 fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
     let entry = entry(change);
     let action = disruption(&change.actions);
-    let action = if change.actions.contains(&Action::Reboot) {
+    let action = if change.shadowed_by.is_some() {
+        "no effect".to_string()
+    } else if change.actions.contains(&Action::Reboot) {
         paint.red(&action)
     } else if change.actions.contains(&Action::Drain) {
         paint.yellow(&action)

@@ -47,8 +47,8 @@ mod testing;
 
 pub use checks::against::against;
 pub use driver::{ClusterInput, analyze, lint_page, load, load_filtered, load_over_cluster};
-pub use model::cluster::{ClusterState, ClusterView};
 pub use explain::{Explanation, explain};
+pub use model::cluster::{ClusterState, ClusterView};
 pub use model::{Inputs, read_objects};
 pub use plan::sides::{Side, plan};
 pub use plan::{Change, ContentDigest, Contents, PoolPlan, PoolStatus, Rollout};

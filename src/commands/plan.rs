@@ -2,8 +2,8 @@
 
 use std::io;
 
-use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::ClusterView;
+use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::load::InputPath;
 
 use crate::args::{CheckFormat, PlanArgs};
@@ -19,7 +19,9 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
         return Err(CliError::Usage("`--from cluster` needs `--cluster DUMP`: the cluster's state".to_string()));
     }
     if args.prune && !from_cluster {
-        return Err(CliError::Usage("`--prune` removes the cluster's own MachineConfigs: it needs `--from cluster`".to_string()));
+        return Err(CliError::Usage(
+            "`--prune` removes the cluster's own MachineConfigs: it needs `--from cluster`".to_string(),
+        ));
     }
     let (old_paths, mut new_paths) = match (
         if from_cluster { Some(Vec::new()) } else { session::side_paths(&args.from, &args.to, settings)? },

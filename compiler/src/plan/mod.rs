@@ -23,6 +23,9 @@ pub struct PoolState {
     /// Per entry (as `graph::describe` names it), the MachineConfigs that define it, in override
     /// order; empty for a cluster export, which does not say.
     pub sources: indexmap::IndexMap<String, Vec<String>>,
+    /// Each MachineConfig's own definition of every path and unit, in merge order, to find
+    /// shadowed changes; empty for a cluster export.
+    pub definitions: shadowed::Definitions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -200,6 +203,7 @@ pub mod diff;
 pub mod reconcile;
 pub mod registries;
 pub mod rollout;
+pub mod shadowed;
 pub mod sides;
 pub mod state;
 

@@ -4,6 +4,7 @@ use indexmap::IndexMap;
 
 use crate::model::{Inputs, MachineConfig};
 use crate::plan::PoolState;
+use crate::plan::shadowed::Definitions;
 use crate::render::{EntryKey, RenderedPool};
 
 impl PoolState {
@@ -36,6 +37,12 @@ impl PoolState {
             spec("fips", pool.fips.clone()),
         ];
         sources.extend(spec_sources.into_iter().filter(|(_, v)| !v.is_empty()));
+        let mut definitions = Definitions::default();
+        for &id in &pool.machine_configs {
+            if let Some(config) = &inputs.machine_configs[id].spec.config {
+                definitions.add(inputs.machine_configs[id].name(), config);
+            }
+        }
         PoolState {
             name: pool.name.clone(),
             config: pool.config.clone(),
@@ -45,6 +52,7 @@ impl PoolState {
             fips: !pool.fips.is_empty(),
             os_image_url: pool.os_image_url.url.clone(),
             sources,
+            definitions,
         }
     }
 
@@ -64,6 +72,7 @@ impl PoolState {
             fips: spec.fips.as_ref().is_some_and(|f| f.value),
             os_image_url: spec.os_image_url.as_ref().map(|u| u.value.clone()).unwrap_or_default(),
             sources: IndexMap::new(),
+            definitions: Definitions::default(),
         }
     }
 

@@ -1,0 +1,115 @@
+//! Shadowed changes: a MachineConfig changes a file, directory, link or unit (a dropin
+//! included) that a later MachineConfig in the merge also defines, so the rendered config does
+//! not change and no node sees it. The plan lists such a change with the MachineConfig that wins,
+//! and never counts it as a change to the nodes.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::ignition::types::Ignition;
+use crate::plan::diff::{self, Diff};
+use crate::plan::{Change, ChangeKind, Op, PoolState};
+
+/// One MachineConfig's own definition of an entry, as the MCO would store it (spans dropped).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnDefinition {
+    pub machine_config: String,
+    pub kind: ChangeKind,
+    pub json: Value,
+}
+
+/// Every MachineConfig's own definition of each path and unit, in merge order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Definitions {
+    pub paths: IndexMap<String, Vec<OwnDefinition>>,
+    pub units: IndexMap<String, Vec<OwnDefinition>>,
+}
+
+impl Definitions {
+    /// Adds one MachineConfig's config, merged after the ones added before.
+    pub fn add(&mut self, machine_config: &str, config: &Ignition) {
+        let own = |kind, json| OwnDefinition { machine_config: machine_config.to_string(), kind, json };
+        let storage = &config.storage;
+        for file in &storage.files {
+            let entry = own(ChangeKind::File, diff::file_json(file));
+            self.paths.entry(file.node.path.value.clone()).or_default().push(entry);
+        }
+        for directory in &storage.directories {
+            let entry = own(ChangeKind::Directory, diff::directory_json(directory));
+            self.paths.entry(directory.node.path.value.clone()).or_default().push(entry);
+        }
+        for link in &storage.links {
+            let entry = own(ChangeKind::Link, diff::link_json(link));
+            self.paths.entry(link.node.path.value.clone()).or_default().push(entry);
+        }
+        for unit in &config.systemd.units {
+            let entry = own(ChangeKind::Unit, diff::unit_json(unit));
+            self.units.entry(unit.name.value.clone()).or_default().push(entry);
+        }
+    }
+}
+
+/// The shadowed changes between two states: for every entry the rendered configs agree on,
+/// each MachineConfig whose own definition of it was added, changed or removed, with the last
+/// MachineConfig merged after it (the one that wins). Sorted by entry, then MachineConfig.
+pub fn shadowed(old: &PoolState, new: &PoolState, d: &Diff) -> Vec<Change> {
+    let mut out = Vec::new();
+    let changed_paths: std::collections::HashSet<&str> = d.files.iter().map(|(p, _, _)| p.as_str()).collect();
+    let changed_units: std::collections::HashSet<&str> = d.units.iter().map(|(u, _)| u.as_str()).collect();
+    let sides = [
+        (&old.definitions.paths, &new.definitions.paths, &changed_paths),
+        (&old.definitions.units, &new.definitions.units, &changed_units),
+    ];
+    for (old_entries, new_entries, changed) in sides {
+        let mut names: Vec<&String> = old_entries.keys().chain(new_entries.keys()).collect();
+        names.sort();
+        names.dedup();
+        for name in names.into_iter().filter(|n| !changed.contains(n.as_str())) {
+            let (before, after) = (definitions(old_entries, name), definitions(new_entries, name));
+            out.extend(entry_changes(name, before, after));
+        }
+    }
+    out
+}
+
+fn definitions<'a>(entries: &'a IndexMap<String, Vec<OwnDefinition>>, name: &str) -> &'a [OwnDefinition] {
+    entries.get(name).map_or(&[], Vec::as_slice)
+}
+
+fn entry_changes(name: &str, before: &[OwnDefinition], after: &[OwnDefinition]) -> Vec<Change> {
+    let find = |defs: &[OwnDefinition], mc: &str| defs.iter().position(|d| d.machine_config == mc);
+    let mut machine_configs: Vec<&str> = before.iter().chain(after).map(|d| d.machine_config.as_str()).collect();
+    machine_configs.sort_unstable();
+    machine_configs.dedup();
+    let mut out = Vec::new();
+    for mc in machine_configs {
+        let (was, is) = (find(before, mc), find(after, mc));
+        let op = match (was, is) {
+            (None, Some(_)) => Op::Add,
+            (Some(_), None) => Op::Remove,
+            (Some(w), Some(i)) if before[w].json != after[i].json => Op::Change,
+            _ => continue,
+        };
+        // The winner is the last definition merged after this one, on the side it is on.
+        let (defs, at) = match is {
+            Some(i) => (after, i),
+            None => (before, was.unwrap_or_default()),
+        };
+        let Some(winner) = defs[at + 1..].last() else {
+            continue;
+        };
+        out.push(Change {
+            op,
+            kind: defs[at].kind,
+            name: name.to_string(),
+            placement: crate::policy::placement::Placement::Image,
+            actions: Vec::new(),
+            rule: None,
+            sources: vec![mc.to_string()],
+            reason: None,
+            shadowed_by: Some(winner.machine_config.clone()),
+            contents: None,
+        });
+    }
+    out
+}
