@@ -8,6 +8,7 @@ mod apply_runs;
 mod apply_support;
 mod checks;
 mod cli;
+mod cluster;
 mod compile;
 mod contract;
 mod corpus;

@@ -18,6 +18,7 @@
 //! reported once: checks word their diagnostics without the pool, or name every pool in one.
 
 pub mod against;
+mod cluster_rendered_stale;
 mod conflicts;
 mod dropin_without_unit;
 mod etc_written_by_node;
@@ -62,6 +63,7 @@ pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnosti
     ndp_unknown_service::check(&cx, diagnostics);
     file_format::check(&cx, diagnostics);
     secret_world_readable::check(&cx, diagnostics, &c.diagnostics);
+    cluster_rendered_stale::check(&cx, diagnostics);
 }
 
 /// Units every node has without a MachineConfig among the inputs (`stdlib/base-units.txt`).

@@ -42,7 +42,7 @@ pub fn read(spec: &[crate::load::node::Entry], status: Option<&Node>, diagnostic
     let status = status.filter(|s| !s.is_null()).map(|s| {
         let entries = reader::mapping(s, diagnostics);
         let count = |key: &str, diagnostics: &mut Diagnostics| {
-            field(entries, key).and_then(|n| reader::integer(n, diagnostics)).map_or(0, |n| n.value.max(0) as u64)
+            field(entries, key).and_then(|n| reader::integer(n, diagnostics)).map_or(0, |n| u64::try_from(n.value).unwrap_or(0))
         };
         let degraded_condition = field(entries, "conditions").is_some_and(|c| {
             reader::list(c, diagnostics).iter().any(|condition| {
@@ -100,9 +100,10 @@ impl PoolRollout {
             return 1;
         }
         let scaled = match self.max_unavailable.as_ref().map_or(MaxUnavailable::Count(1), |m| m.value) {
-            MaxUnavailable::Count(n) => n.max(0) as u64,
+            // A negative value (which the API server refuses) counts as 0.
+            MaxUnavailable::Count(n) => u64::try_from(n).unwrap_or(0),
             // Go: int(math.Floor(float64(value) * float64(total) / 100)), exact for these sizes.
-            MaxUnavailable::Percent(p) => (p.max(0) as u64).saturating_mul(nodes) / 100,
+            MaxUnavailable::Percent(p) => u64::try_from(p).unwrap_or(0).saturating_mul(nodes) / 100,
         };
         scaled.max(1)
     }

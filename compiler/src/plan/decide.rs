@@ -153,7 +153,7 @@ fn empty_state() -> PoolState {
         fips: false,
         os_image_url: String::new(),
         sources: Default::default(),
-        definitions: Default::default(),
+        definitions: None,
     }
 }
 

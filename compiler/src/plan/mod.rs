@@ -24,8 +24,9 @@ pub struct PoolState {
     /// order; empty for a cluster export, which does not say.
     pub sources: indexmap::IndexMap<String, Vec<String>>,
     /// Each MachineConfig's own definition of every path and unit, in merge order, to find
-    /// shadowed changes; empty for a cluster export.
-    pub definitions: shadowed::Definitions,
+    /// shadowed changes; `None` for a cluster export (and before a first install), which does
+    /// not say.
+    pub definitions: Option<shadowed::Definitions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -49,16 +49,20 @@ impl Definitions {
     }
 }
 
-/// The shadowed changes between two states: for every entry the rendered configs agree on,
+/// The shadowed changes between two of mcc's renderings: for every entry the rendered configs agree on,
 /// each MachineConfig whose own definition of it was added, changed or removed, with the last
 /// MachineConfig merged after it (the one that wins). Sorted by entry, then MachineConfig.
 pub fn shadowed(old: &PoolState, new: &PoolState, d: &Diff) -> Vec<Change> {
     let mut out = Vec::new();
+    // Only two renderings say which MachineConfig defined what.
+    let (Some(old_definitions), Some(new_definitions)) = (&old.definitions, &new.definitions) else {
+        return out;
+    };
     let changed_paths: std::collections::HashSet<&str> = d.files.iter().map(|(p, _, _)| p.as_str()).collect();
     let changed_units: std::collections::HashSet<&str> = d.units.iter().map(|(u, _)| u.as_str()).collect();
     let sides = [
-        (&old.definitions.paths, &new.definitions.paths, &changed_paths),
-        (&old.definitions.units, &new.definitions.units, &changed_units),
+        (&old_definitions.paths, &new_definitions.paths, &changed_paths),
+        (&old_definitions.units, &new_definitions.units, &changed_units),
     ];
     for (old_entries, new_entries, changed) in sides {
         let mut names: Vec<&String> = old_entries.keys().chain(new_entries.keys()).collect();

@@ -52,7 +52,7 @@ impl PoolState {
             fips: !pool.fips.is_empty(),
             os_image_url: pool.os_image_url.url.clone(),
             sources,
-            definitions,
+            definitions: Some(definitions),
         }
     }
 
@@ -72,7 +72,7 @@ impl PoolState {
             fips: spec.fips.as_ref().is_some_and(|f| f.value),
             os_image_url: spec.os_image_url.as_ref().map(|u| u.value.clone()).unwrap_or_default(),
             sources: IndexMap::new(),
-            definitions: Definitions::default(),
+            definitions: None,
         }
     }
 
