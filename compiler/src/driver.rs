@@ -83,7 +83,8 @@ pub fn load_over_cluster(
     }
     check_unique_names(&c.inputs, &c.sources, &mut c.diagnostics);
     if let Some(cluster) = cluster {
-        let state = model::cluster::combine(&mut c.inputs, dump, cluster.view);
+        let mut state = model::cluster::combine(&mut c.inputs, dump, cluster.view);
+        state.sources = c.sources.iter().skip(repository_files).map(|(id, _)| id).collect();
         let left_out = SpanIndex::new(state.left_out.iter().map(|&span| (span, ())));
         dump_diagnostics.retain(|d| d.span.is_none_or(|span| left_out.find(span).is_none()));
         c.diagnostics.extend(dump_diagnostics);
@@ -228,9 +229,25 @@ pub fn analyze(
     c.timings.push(StageTime::since("analyze", start));
     let start = Instant::now();
     check(c, &analysis);
+    leave_out_the_clusters_own_warnings(c);
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
     c.timings.push(StageTime::since("check", start));
     analysis
+}
+
+/// A warning or note that lies wholly inside a `--cluster` dump (two MCO-generated
+/// MachineConfigs that disagree, a rule of the cluster's policy for a file only its own
+/// MachineConfigs write) is the cluster's state, not something to fix in the repository: it is
+/// left out. Errors stay, and so does MCC2010, which is about the dump itself.
+fn leave_out_the_clusters_own_warnings(c: &mut Compilation) {
+    let Some(cluster) = &c.cluster else { return };
+    let in_dump = |span: Span| cluster.sources.contains(&span.source);
+    c.diagnostics.retain(|d| {
+        d.severity() == Severity::Error
+            || d.code == &codes::RENDERED_CONFIG_STALE
+            || !d.span.is_some_and(in_dump)
+            || d.related.iter().any(|label| !in_dump(label.span))
+    });
 }
 
 /// Loads the policies (stdlib, then the site's policy files, then the site's

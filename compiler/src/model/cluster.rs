@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::load::reader::Spanned;
 use crate::model::machine_config::MachineConfig;
 use crate::model::objects::Inputs;
-use crate::source::Span;
+use crate::source::{SourceId, Span};
 
 /// How a side sees the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,6 +33,8 @@ pub struct ClusterState {
     pub left_out: Vec<Span>,
     /// The cluster's own MachineConfigs that the sync removes (`--prune`), by name.
     pub pruned: Vec<String>,
+    /// The dump's files.
+    pub sources: HashSet<SourceId>,
 }
 
 impl ClusterState {

@@ -42,7 +42,9 @@ pub fn read(spec: &[crate::load::node::Entry], status: Option<&Node>, diagnostic
     let status = status.filter(|s| !s.is_null()).map(|s| {
         let entries = reader::mapping(s, diagnostics);
         let count = |key: &str, diagnostics: &mut Diagnostics| {
-            field(entries, key).and_then(|n| reader::integer(n, diagnostics)).map_or(0, |n| u64::try_from(n.value).unwrap_or(0))
+            field(entries, key)
+                .and_then(|n| reader::integer(n, diagnostics))
+                .map_or(0, |n| u64::try_from(n.value).unwrap_or(0))
         };
         let degraded_condition = field(entries, "conditions").is_some_and(|c| {
             reader::list(c, diagnostics).iter().any(|condition| {
