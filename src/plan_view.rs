@@ -110,7 +110,10 @@ fn rollout_line(plan: &PoolPlan, paint: &Paint) -> Option<String> {
         line.push_str(&format!("; {}", paint.yellow("the pool is paused: nothing rolls out until it is unpaused")));
     }
     if rollout.degraded {
-        line.push_str(&format!("; {}", paint.red("the pool is degraded: the update waits until it is fixed")));
+        line.push_str(&format!(
+            "; {}",
+            paint.red("the pool is degraded: the rollout may stall until its degraded nodes are fixed")
+        ));
     }
     Some(line)
 }

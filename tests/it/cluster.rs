@@ -314,3 +314,26 @@ fn an_exported_rendered_config_planned_over_the_dump_gives_no_false_changes() {
     assert_eq!(names, ["/etc/chrony.conf", "/etc/motd", "core"], "{worker:#}");
     assert!(!Path::new(&from).with_extension("json").exists());
 }
+
+#[test]
+fn a_degraded_pool_says_so() {
+    let text = std::fs::read_to_string(root().join(DUMP)).unwrap();
+    // The worker pool's status: one of its machines is degraded.
+    let at = text
+        .find("degradedMachineCount: 0\n    observedGeneration: 3\n    configuration:\n      name: rendered-worker-")
+        .unwrap();
+    let degraded = format!("{}degradedMachineCount: 1{}", &text[..at], &text[at + "degradedMachineCount: 0".len()..]);
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("cluster.yaml");
+    std::fs::write(&dump, degraded).unwrap();
+    let dump = dump.to_str().unwrap();
+    let run = mcc(&["plan", "--cluster", dump, "--from", "cluster", "--to", REPO], None);
+    assert!(
+        run.stdout.contains("worker: 12 nodes, maxUnavailable 2: 6 waves, each updates 2 nodes; the pool is degraded: the rollout may stall until its degraded nodes are fixed\n"),
+        "{}",
+        run.stdout
+    );
+    let json = mcc(&["plan", "--cluster", dump, "--from", "cluster", "--to", REPO, "--format", "json"], None).json();
+    assert_eq!(pool(&json, "worker")["rollout"]["degraded"], true);
+    assert_eq!(pool(&json, "master")["rollout"]["degraded"], false);
+}

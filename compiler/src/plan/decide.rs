@@ -119,14 +119,15 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
     plan
 }
 
-/// The changes a later MachineConfig shadows, placed as an entry of their path or unit.
+/// The changes a later MachineConfig shadows, placed as their path, unit or field is.
 fn shadowed_changes(inputs: &Inputs<'_>, old: &PoolState, new: &PoolState, d: &Diff) -> Vec<Change> {
     let mut changes = shadowed(old, new, d);
     for change in &mut changes {
-        let subject = if change.kind == ChangeKind::Unit {
-            Subject::Unit(change.name.clone())
-        } else {
-            Subject::Path(change.name.clone())
+        let subject = match change.kind {
+            ChangeKind::Unit => Subject::Unit(change.name.clone()),
+            ChangeKind::KernelType => Subject::KernelType,
+            ChangeKind::OsImageUrl => Subject::OsImage,
+            _ => Subject::Path(change.name.clone()),
         };
         change.placement = classify(&subject, inputs.layout, inputs.policy, inputs.target).placement;
     }

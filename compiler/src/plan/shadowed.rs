@@ -1,12 +1,12 @@
-//! Shadowed changes: a MachineConfig changes a file, directory, link or unit (a dropin
-//! included) that a later MachineConfig in the merge also defines, so the rendered config does
-//! not change and no node sees it. The plan lists such a change with the MachineConfig that wins,
+//! Shadowed changes: a MachineConfig changes a file, directory, link, unit (a dropin included),
+//! `kernelType` or `osImageURL` that a later MachineConfig in the merge also defines, so the
+//! rendered config does not change and no node sees it. The plan lists such a change with the MachineConfig that wins,
 //! and never counts it as a change to the nodes.
 
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::ignition::types::Ignition;
+use crate::model::MachineConfig;
 use crate::plan::diff::{self, Diff};
 use crate::plan::{Change, ChangeKind, Op, PoolState};
 
@@ -18,17 +18,33 @@ pub struct OwnDefinition {
     pub json: Value,
 }
 
-/// Every MachineConfig's own definition of each path and unit, in merge order.
+/// Every MachineConfig's own definition of each path, unit and overriding spec field, in merge
+/// order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Definitions {
     pub paths: IndexMap<String, Vec<OwnDefinition>>,
     pub units: IndexMap<String, Vec<OwnDefinition>>,
+    /// `kernelType` (only a non-default type overrides) and `osImageURL` (only from a
+    /// MachineConfig no controller generated, as the merge takes it).
+    pub fields: IndexMap<String, Vec<OwnDefinition>>,
 }
 
 impl Definitions {
-    /// Adds one MachineConfig's config, merged after the ones added before.
-    pub fn add(&mut self, machine_config: &str, config: &Ignition) {
-        let own = |kind, json| OwnDefinition { machine_config: machine_config.to_string(), kind, json };
+    /// Adds one MachineConfig, merged after the ones added before.
+    pub fn add(&mut self, mc: &MachineConfig) {
+        let own = |kind, json| OwnDefinition { machine_config: mc.name().to_string(), kind, json };
+        let spec = &mc.spec;
+        if let Some(kernel_type) =
+            spec.kernel_type.as_ref().filter(|k| matches!(k.value.as_str(), "realtime" | "64k-pages"))
+        {
+            let entry = own(ChangeKind::KernelType, Value::String(kernel_type.value.clone()));
+            self.fields.entry(ChangeKind::KernelType.name().to_string()).or_default().push(entry);
+        }
+        if let Some(url) = spec.os_image_url.as_ref().filter(|u| !u.value.is_empty() && !mc.is_generated()) {
+            let entry = own(ChangeKind::OsImageUrl, Value::String(url.value.clone()));
+            self.fields.entry(ChangeKind::OsImageUrl.name().to_string()).or_default().push(entry);
+        }
+        let Some(config) = &spec.config else { return };
         let storage = &config.storage;
         for file in &storage.files {
             let entry = own(ChangeKind::File, diff::file_json(file));
@@ -60,9 +76,15 @@ pub fn shadowed(old: &PoolState, new: &PoolState, d: &Diff) -> Vec<Change> {
     };
     let changed_paths: std::collections::HashSet<&str> = d.files.iter().map(|(p, _, _)| p.as_str()).collect();
     let changed_units: std::collections::HashSet<&str> = d.units.iter().map(|(u, _)| u.as_str()).collect();
+    let changed_fields: std::collections::HashSet<&str> =
+        [(d.kernel_type, ChangeKind::KernelType.name()), (d.os_update, ChangeKind::OsImageUrl.name())]
+            .into_iter()
+            .filter_map(|(changed, name)| changed.then_some(name))
+            .collect();
     let sides = [
         (&old_definitions.paths, &new_definitions.paths, &changed_paths),
         (&old_definitions.units, &new_definitions.units, &changed_units),
+        (&old_definitions.fields, &new_definitions.fields, &changed_fields),
     ];
     for (old_entries, new_entries, changed) in sides {
         let mut names: Vec<&String> = old_entries.keys().chain(new_entries.keys()).collect();

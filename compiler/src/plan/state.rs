@@ -39,9 +39,7 @@ impl PoolState {
         sources.extend(spec_sources.into_iter().filter(|(_, v)| !v.is_empty()));
         let mut definitions = Definitions::default();
         for &id in &pool.machine_configs {
-            if let Some(config) = &inputs.machine_configs[id].spec.config {
-                definitions.add(inputs.machine_configs[id].name(), config);
-            }
+            definitions.add(&inputs.machine_configs[id]);
         }
         PoolState {
             name: pool.name.clone(),

@@ -78,3 +78,24 @@ fn an_exported_rendered_config_says_nothing_about_shadows() {
     old.definitions = None;
     assert!(plan(&old, &new, Target::Bootc).changes.is_empty());
 }
+
+#[test]
+fn a_kernel_type_or_os_image_a_later_machine_config_sets_shadows_the_change() {
+    const IMAGE: &str = "quay.io/example/os@sha256:0000000000000000000000000000000000000000000000000000000000000001";
+    const OTHER: &str = "quay.io/example/os@sha256:0000000000000000000000000000000000000000000000000000000000000002";
+    let winner = spec("99-worker-z", &format!("  kernelType: realtime\n  osImageURL: {IMAGE}"));
+    let old = state(&[base(), spec("50-worker-a", "  kernelType: 64k-pages"), winner.clone()]);
+    let new = state(&[base(), spec("50-worker-a", &format!("  kernelType: realtime\n  osImageURL: {OTHER}")), winner]);
+    let p = plan(&old, &new, Target::Bootc);
+    let shadowed: Vec<_> =
+        p.changes.iter().map(|c| (c.op, c.kind, c.shadowed_by.as_deref(), c.sources.as_slice())).collect();
+    let a = ["50-worker-a".to_string()];
+    assert_eq!(
+        shadowed,
+        [
+            (Op::Change, ChangeKind::KernelType, Some("99-worker-z"), &a[..]),
+            (Op::Add, ChangeKind::OsImageUrl, Some("99-worker-z"), &a[..]),
+        ]
+    );
+    assert!(!p.reboot && !p.rebuild, "neither reaches the nodes");
+}
