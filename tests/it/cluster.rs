@@ -34,7 +34,10 @@ fn change<'a>(pool: &'a Value, name: &str) -> Option<&'a Value> {
 /// The items of the dump's `List` as separate YAML texts with their kinds (the dump is written
 /// with every item at `- ` in column 0, two spaces in, and nothing after the items).
 fn dump_items() -> Vec<(String, String, String)> {
-    let text = std::fs::read_to_string(root().join(DUMP)).unwrap();
+    items_of(&std::fs::read_to_string(root().join(DUMP)).unwrap())
+}
+
+fn items_of(text: &str) -> Vec<(String, String, String)> {
     let body = &text[text.find("\nitems:\n").unwrap() + 8..];
     let mut items: Vec<String> = Vec::new();
     for line in body.lines() {
@@ -92,9 +95,19 @@ fn the_generated_machine_configs_join_the_render_in_the_mcos_merge_order() {
 #[test]
 fn the_render_with_generated_machine_configs_is_the_mcos() {
     let Some(oracle) = crate::oracle::oracle() else { return };
-    let items = dump_items();
+    // A generated MachineConfig that sets osImageURL, which the merge must ignore.
+    let text = std::fs::read_to_string(root().join(DUMP)).unwrap();
+    let at = text.find("    name: 00-worker\n").unwrap();
+    let at = at + text[at..].find("\n  spec:\n").unwrap() + "\n  spec:\n".len();
+    let ignored =
+        "quay.io/example/generated-os@sha256:0000000000000000000000000000000000000000000000000000000000000009";
+    let text = format!("{}    osImageURL: {ignored}\n{}", &text[..at], &text[at..]);
+    let items = items_of(&text);
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("cluster.yaml");
+    std::fs::write(&dump, &text).unwrap();
     // mcc's rendering of the worker pool and the MachineConfigs it merged, in its order.
-    let run = mcc(&["render", "--cluster", DUMP, REPO, "--format", "json", "--pool", "worker"], None);
+    let run = mcc(&["render", "--cluster", dump.to_str().unwrap(), REPO, "--format", "json", "--pool", "worker"], None);
     let worker = run.json()["items"][0].clone();
     let names: Vec<&str> =
         worker["metadata"]["annotations"]["mcc.openshift.io/rendered-from"].as_str().unwrap().split(',').collect();
@@ -120,6 +133,7 @@ fn the_render_with_generated_machine_configs_is_the_mcos() {
     assert!(answer["error"].is_null(), "{answer:#}");
     let selected: Vec<&str> = answer["selected"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(selected, names, "the MCO's merge order");
+    assert_ne!(worker["spec"]["osImageURL"], ignored);
     let mut differences = Vec::new();
     crate::oracle::compare::json_diff(&answer["rendered"]["spec"], &worker["spec"], "spec", &mut differences);
     assert!(differences.is_empty(), "{}", differences.join("\n"));
