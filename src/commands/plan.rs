@@ -50,6 +50,14 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
         streams::report(&old.compilation.diagnostics, &old.compilation.sources)?;
     }
     streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
+    if let Some(pruned) = new.compilation.cluster.as_ref().map(|c| &c.pruned).filter(|p| !p.is_empty()) {
+        streams::note(&format!(
+            "--prune removes {} MachineConfig{} of the cluster that the new state does not hold: {}",
+            pruned.len(),
+            if pruned.len() == 1 { "" } else { "s" },
+            pruned.join(", ")
+        ))?;
+    }
     let old_side = old.as_ref().map(Analyzed::side);
     let plans = mcc_compiler::plan(old_side.as_ref(), &new.side(), &options, pool);
     let header = format!(

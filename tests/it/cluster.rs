@@ -203,6 +203,14 @@ fn from_cluster_keeps_the_clusters_own_machine_configs_and_prune_removes_them() 
     assert_eq!((motd["op"].as_str(), &motd["sources"]), (Some("remove"), &json!(["99-worker-motd"])));
     // The installer's SSH key goes too: pruning removes what the repository does not hold.
     assert_eq!(change(worker, "core").unwrap()["op"], "change");
+    let run = mcc(&["plan", "--cluster", DUMP, "--from", "cluster", "--to", REPO, "--prune"], None);
+    assert!(
+        run.stderr.contains(
+            "--prune removes 3 MachineConfigs of the cluster that the new state does not hold: 99-master-ssh, 99-worker-motd, 99-worker-ssh\n"
+        ),
+        "{}",
+        run.stderr
+    );
     let prune_alone = mcc(&["plan", "--cluster", DUMP, "--from", "none", "--to", REPO, "--prune"], None);
     prune_alone.expect_code(64);
     let from_cluster_alone = mcc(&["plan", "--from", "cluster", "--to", REPO], None);

@@ -87,6 +87,8 @@ pub fn combine(inputs: &mut Inputs, dump: Inputs, view: ClusterView) -> ClusterS
         state.left_out.extend(dump.machine_configurations.iter().map(|m| m.span));
     }
     inputs.controller_configs.extend(dump.controller_configs.iter().cloned());
+    // By name, whatever order the dump lists them in.
+    state.pruned.sort();
     state.running = Inputs { machine_configs: running, ..dump };
     state
 }
