@@ -95,6 +95,11 @@ fn the_generated_machine_configs_join_the_render_in_the_mcos_merge_order() {
 #[test]
 fn the_render_with_generated_machine_configs_is_the_mcos() {
     let Some(oracle) = crate::oracle::oracle() else { return };
+    if !has_pyyaml() {
+        assert!(std::env::var_os("CI").is_none(), "CI needs python3 with PyYAML (python3-yaml)");
+        eprintln!("skipping the oracle's render with generated MachineConfigs: no python3 with PyYAML");
+        return;
+    }
     // A generated MachineConfig that sets osImageURL, which the merge must ignore.
     let text = std::fs::read_to_string(root().join(DUMP)).unwrap();
     let at = text.find("    name: 00-worker\n").unwrap();
@@ -137,6 +142,10 @@ fn the_render_with_generated_machine_configs_is_the_mcos() {
     let mut differences = Vec::new();
     crate::oracle::compare::json_diff(&answer["rendered"]["spec"], &worker["spec"], "spec", &mut differences);
     assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+fn has_pyyaml() -> bool {
+    std::process::Command::new("python3").args(["-c", "import yaml"]).output().is_ok_and(|o| o.status.success())
 }
 
 /// A YAML object as the JSON the API server holds, which the oracle reads (PyYAML: `.ci/run`
