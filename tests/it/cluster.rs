@@ -368,3 +368,23 @@ fn a_degraded_pool_says_so() {
     assert_eq!(pool(&json, "worker")["rollout"]["degraded"], true);
     assert_eq!(pool(&json, "master")["rollout"]["degraded"], false);
 }
+
+#[test]
+fn warnings_wholly_inside_the_dump_are_left_out_and_the_repositorys_stay() {
+    let run = mcc(&["check", "--cluster", DUMP, REPO, "--format", "json"], None);
+    run.expect_code(0);
+    let report = run.json();
+    let found: Vec<(String, String)> = crate::support::diagnostics(&report)
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["message"].as_str().unwrap().to_string()))
+        .collect();
+    // Both conflicts involve the repository's 90-worker-registries; the generated MachineConfigs'
+    // own disagreements (01-worker-kubelet and 98-worker-generated-kubelet, …) and the cluster
+    // policy's rule for /etc/motd, which only the cluster's own MachineConfig writes, are not
+    // the repository's to fix.
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.iter().all(|(code, message)| code == "MCC7001" && message.contains("90-worker-registries")),
+        "{found:#?}"
+    );
+}
