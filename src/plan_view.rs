@@ -193,6 +193,9 @@ fn summary(plan: &PoolPlan, target: Target, paint: &Paint) -> String {
     if var > 0 {
         parts.push(format!("{var} written on the node"));
     }
+    if shadowed > 0 {
+        parts.push(format!("{shadowed} shadowed (no effect)"));
+    }
     let outcome = match (plan.drain, plan.reboot) {
         (_, true) => {
             let why = plan.reboot_reason.as_ref().map_or(String::new(), |r| format!(" ({r})"));

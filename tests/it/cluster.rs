@@ -182,6 +182,13 @@ fn a_user_change_that_a_generated_machine_config_overrides_is_shadowed_and_has_n
     let human = mcc(&["plan", "--cluster", DUMP, "--from", "cluster", "--to", REPO], None);
     assert!(
         human.stdout.contains(
+            "worker: 1 rebootless (restart chronyd.service), 1 shadowed (no effect); nodes will not drain or reboot\n"
+        ),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains(
             "      shadowed: 99-worker-generated-registries merges later and wins, so this change reaches no node\n"
         ),
         "{}",
