@@ -7,7 +7,8 @@
 //!
 //! Ranges: `MCC0xxx` reading inputs, `MCC1xxx` Ignition and MachineConfig validation,
 //! `MCC2xxx` pools and rendering, `MCC30xx` the policy language, `MCC31xx` the Node Disruption
-//! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling, `MCC51xx` applying.
+//! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling, `MCC51xx` applying,
+//! `MCC52xx` building and pushing images.
 //! Lints written in policy files have their own codes (`MCC6xxx` for the stdlib's).
 
 use std::fmt;
@@ -209,6 +210,12 @@ codes! {
     APPLY_ACTION_FAILED = "MCC5107" "apply-action-failed" Error "a post-change action (systemctl, rpm-ostree) failed";
     APPLY_ACTIONS_OFF_HOST = "MCC5108" "apply-actions-off-host" Error "--run-actions was given with a root that is not `/`: the actions would act on the machine running mcc";
     APPLY_PASSWD_LOCK = "MCC5109" "apply-passwd-lock" Error "the root's password database lock (/etc/.pwd.lock) is not a regular file, or stays held longer than mcc waits";
+
+    // Build and push (MCC52xx).
+    PUSH_TOOL_MISSING = "MCC5201" "push-tool-missing" Error "mcc build --push needs skopeo, which cannot be run";
+    PUSH_UNAUTHORIZED = "MCC5202" "push-unauthorized" Error "the registry refused the push's credentials, or an auth file named for it is missing";
+    PUSH_FAILED = "MCC5203" "push-failed" Error "the push to the registry failed";
+    PLATFORM_MISMATCH = "MCC5204" "platform-mismatch" Error "--platform differs from the base image's platform";
 
     // Checks (MCC70xx).
     CONFLICTING_DEFINITIONS = "MCC7001" "conflicting-definitions" Warning "two MachineConfigs of one pool define the same path, unit or dropin differently, and the later one silently wins";
