@@ -21,6 +21,8 @@ mod layout;
 mod oci;
 mod oracle;
 mod plan;
+mod registry;
+mod registry_support;
 mod streams;
 mod support;
 mod tooling;
