@@ -8,7 +8,8 @@
 //! Ranges: `MCC0xxx` reading inputs, `MCC1xxx` Ignition and MachineConfig validation,
 //! `MCC2xxx` pools and rendering, `MCC30xx` the policy language, `MCC31xx` the Node Disruption
 //! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling, `MCC51xx` applying,
-//! `MCC52xx` building and pushing images.
+//! `MCC52xx` building and pushing images, `MCC70xx` the checks of `mcc check`, `MCC71xx` its
+//! `MachineOSConfig` checks.
 //! Lints written in policy files have their own codes (`MCC6xxx` for the stdlib's).
 
 use std::fmt;
@@ -232,6 +233,14 @@ codes! {
     NDP_UNKNOWN_SERVICE = "MCC7012" "ndp-unknown-service" Warning "a disruption policy reloads or restarts a unit that no MachineConfig or known base unit provides";
     FILE_FORMAT_INVALID = "MCC7013" "file-format-invalid" Error "a file of a known format does not parse";
     SECRET_WORLD_READABLE = "MCC7014" "secret-world-readable" Warning "a private key or token is written in a data URL under a world-readable mode";
+
+    // MachineOSConfig checks (MCC71xx).
+    MOSC_DUPLICATE_POOL = "MCC7101" "machine-os-config-duplicate" Error "two MachineOSConfigs name the same pool";
+    MOSC_IMAGE_SPEC_INVALID = "MCC7102" "machine-os-config-image-spec" Error "a MachineOSConfig's push spec is missing or not a tag reference, or its current pull spec is not a digest reference";
+    MOSC_SECRET_INVALID = "MCC7103" "machine-os-config-secret" Error "a MachineOSConfig lacks its push secret, or a secret it references has no valid name";
+    MOSC_CONTAINERFILE_INVALID = "MCC7104" "machine-os-config-containerfile" Error "a MachineOSConfig's custom Containerfile does not parse, or its containerFile list breaks the API's rules";
+    MOSC_REPLACES_BASE = "MCC7105" "machine-os-config-replaces-base" Error "a MachineOSConfig's custom Containerfile ends in a stage that does not build on the MachineConfig content";
+    MOSC_POOL_UNKNOWN = "MCC7106" "machine-os-config-pool-unknown" Warning "a MachineOSConfig names a pool that is not among the inputs";
 }
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).

@@ -18,6 +18,7 @@ mod ignition_differential;
 mod ignition_equivalence;
 mod inputs;
 mod layout;
+mod machine_os_config;
 mod oci;
 mod oracle;
 mod plan;

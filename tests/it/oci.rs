@@ -267,7 +267,7 @@ fn on_a_base_the_layer_is_appended_to_its_manifest_and_config() {
 }
 
 /// A directory removed when the test ends.
-pub(crate) struct Cleanup(PathBuf);
+pub(crate) struct Cleanup(pub(crate) PathBuf);
 
 impl Cleanup {
     pub(crate) fn path(&self) -> &Path {

@@ -4,6 +4,7 @@
 //! mcc does not use `#[serde(tag = "kind")]`, see `spec/dependencies.md` §1.3).
 
 pub mod machine_config;
+pub mod machine_os_config;
 pub mod metadata;
 pub mod objects;
 pub mod pool;
