@@ -74,6 +74,14 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
     let platform =
         args.platform.as_deref().map(Platform::parse).transpose().map_err(|e| CliError::Usage(e.to_string()))?;
     let plan = read_plan(&args.dir)?;
+    if let Some(mosc) = plan.machine_os_config.as_ref().filter(|m| m.content_sha256.is_some()) {
+        // mcc build appends the layer; only a Containerfile builder runs instructions.
+        streams::note(&format!(
+            "warning: the custom Containerfile content of MachineOSConfig {} is not in this image: mcc build appends \
+             the layer alone; build {}/Containerfile with buildah or podman to run it",
+            mosc.name, args.dir
+        ))?;
+    }
     let blobs = args.dir.join("blobs");
     let tar = layer::build(&plan, &mut |sha| fs::read(blobs.join(sha)))
         .map_err(|error| CliError::Failed(error.to_string()))?;

@@ -54,6 +54,15 @@ fn compile_appends_the_content_after_the_labels_and_names_the_machine_os_config(
     assert_eq!(plan["machineOSConfig"]["containerfileArch"], arch);
     assert_eq!(plan["labels"]["io.openshift.mcc.machine-os-config"], "worker-custom");
 
+    // mcc build appends the layer alone, and says the custom content is not in its image.
+    let layout = format!("oci:{}:v1", out.path().join("layout").display());
+    let built = mcc(&["build", dir.to_str().unwrap(), "--out", &layout], None);
+    built.expect_code(0);
+    assert!(
+        built.stderr.contains("custom Containerfile content of MachineOSConfig worker-custom is not in this image"),
+        "{built}"
+    );
+
     // Without a MachineOSConfig nothing changes: no stage name, no field, no label.
     let plain = tempfile::tempdir().unwrap();
     mcc(&["compile", FIXTURE, "--out", plain.path().to_str().unwrap(), "--base-image", crate::oci::BASE], None)
