@@ -80,6 +80,10 @@ fn a_pushed_image_is_the_one_built_and_a_second_push_uploads_no_blob() {
     assert_eq!(reference, format!("{}/mcc/worker@{digest}", registry.host), "{first}");
 
     let record = json(&dir.join("image.json"));
+    let schema = json(&root().join("docs/schemas/image.schema.json"));
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&record).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "image.json does not match its schema: {errors:?}");
     assert_eq!(record["schema"], "mcc.image/v1");
     assert_eq!(record["reference"], reference.as_str());
     assert_eq!(record["digest"], digest.as_str());
