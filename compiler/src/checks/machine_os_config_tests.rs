@@ -139,3 +139,33 @@ fn a_pool_not_among_the_inputs_is_a_warning() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].message, "no pool `infra` among the inputs");
 }
+
+#[test]
+fn hostile_machine_os_configs_are_diagnosed_without_panicking() {
+    let w = worker();
+    for rest in [
+        "  containerFile: just a string\n",
+        "  containerFile:\n  - content: 42\n    containerfileArch: {a: b}\n",
+        "  renderedImagePushSecret: [a, b]\n  baseImagePullSecret: null\n  renderedImagePushSpec: {x: 1}\n",
+        "  containerFile:\n  - content: \"RUN é \\\\\\n\\u00e9 <<\\n<<-\\nFROM\\n\"\n",
+        "  containerFile:\n  - content: \"FROM configs AS\\nFROM AS x\\nFROM\\n\\\\\"\n",
+    ] {
+        let m = mosc("worker", "worker", rest);
+        let all = crate::hostile_input::input_file(&format!("{w}---\n{m}"));
+        assert!(all > 0, "{rest}");
+    }
+    let too_long = format!("  containerFile:\n  - content: \"{}\"\n", "RUN true\\n".repeat(500));
+    let m = mosc("worker", "worker", &format!("{VALID}{too_long}"));
+    let found = found(&[&w, &m], &codes::MOSC_CONTAINERFILE_INVALID);
+    assert_eq!(found[0].message, "the content is 4500 characters; the API allows 4096");
+}
+
+#[test]
+fn a_misspelt_field_is_reported_with_the_right_one() {
+    let w = worker();
+    let m = mosc("worker", "worker", &format!("{VALID}  containerfile:\n  - content: RUN true\n"));
+    let found = found(&[&w, &m], &codes::UNKNOWN_FIELD);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].message, "unused key `containerfile` in a MachineOSConfig spec");
+    assert_eq!(found[0].help.as_deref(), Some("did you mean `containerFile`?"));
+}

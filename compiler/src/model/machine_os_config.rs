@@ -3,10 +3,21 @@
 //! what `mcc check` validates (the push spec, the secrets), each with its span; the checks are
 //! `checks/machine_os_config.rs`.
 
+use crate::codes;
 use crate::load::node::{Entry, Node};
 use crate::load::reader::{self, Diagnostics, Spanned, field};
 use crate::model::metadata::Metadata;
 use crate::source::Span;
+
+/// The fields of `spec` in `machineconfiguration.openshift.io/v1`.
+const SPEC_KEYS: &[&str] = &[
+    "machineConfigPool",
+    "imageBuilder",
+    "baseImagePullSecret",
+    "renderedImagePushSecret",
+    "renderedImagePushSpec",
+    "containerFile",
+];
 
 /// The `containerfileArch` an entry without one has (the CRD's default).
 pub const NO_ARCH: &str = "NoArch";
@@ -81,6 +92,8 @@ pub fn read(root: &Node, entries: &[Entry], metadata: Metadata, diagnostics: &mu
     let spec_node = field(entries, "spec");
     let spec_span = entries.iter().find(|e| e.key == "spec").map_or(root.span, |e| e.key_span);
     let spec = spec_node.map_or(&[][..], |s| reader::mapping(s, diagnostics));
+    // A misspelt `containerFile` would drop the custom content without a word.
+    reader::unknown_keys(spec, SPEC_KEYS, &codes::UNKNOWN_FIELD, "a MachineOSConfig spec", diagnostics);
     let pool = field(spec, "machineConfigPool")
         .and_then(|p| field(reader::mapping(p, diagnostics), "name"))
         .and_then(|n| reader::string(n, diagnostics));
@@ -99,6 +112,13 @@ pub fn read(root: &Node, entries: &[Entry], metadata: Metadata, diagnostics: &mu
     let mut containerfiles = Vec::new();
     for item in field(spec, "containerFile").map_or(&[][..], |l| reader::list(l, diagnostics)) {
         let fields = reader::mapping(item, diagnostics);
+        reader::unknown_keys(
+            fields,
+            &["containerfileArch", "content"],
+            &codes::UNKNOWN_FIELD,
+            "a containerFile entry",
+            diagnostics,
+        );
         let arch = field(fields, "containerfileArch").and_then(|n| reader::string(n, diagnostics));
         // A missing `content` is an empty Containerfile: the check reports it at the entry.
         let content = field(fields, "content")
