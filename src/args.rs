@@ -30,7 +30,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Compile each pool into a layer plan, a layer, a Containerfile and node-side actions.
     Compile(CompileArgs),
-    /// Build a compiled pool's image as an OCI image layout.
+    /// Build a compiled pool's image as an OCI image layout, and push it to a registry.
     Build(BuildArgs),
     /// Apply a pool's node-side steps to a root, atomically and resumably.
     Apply(ApplyArgs),
@@ -310,7 +310,7 @@ pub struct BuildArgs {
     pub platform: Option<String>,
     /// Require HTTPS and verified certificates from the registry; `--tls-verify=false` for a test
     /// registry over plain HTTP.
-    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub tls_verify: bool,
     /// The containers auth file with the registry's credentials (default: REGISTRY_AUTH_FILE,
     /// then ${XDG_RUNTIME_DIR}/containers/auth.json, then ~/.docker/config.json).

@@ -154,7 +154,9 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
         ))?;
     }
     match &targets.registry {
-        Some(registry) => push_image(args, &plan, &layout_path, &tag, registry, &image_platform),
+        Some(registry) => {
+            push_image(args, &plan, (&layout_path, &tag, &written.manifest_digest), registry, &image_platform)
+        }
         None => Ok(Outcome::Clean),
     }
 }
@@ -170,11 +172,11 @@ fn write_layout(path: &Path, tag: &str, image: &oci::Image<'_>) -> Result<oci::W
     result.ok_or_else(|| CliError::Failed(format!("nothing was written to oci:{}", path.display())))
 }
 
+/// Pushes the image of `(layout, tag)`, whose manifest is `built`, and records what was pushed.
 fn push_image(
     args: &BuildArgs,
     plan: &LayerPlan,
-    layout: &Path,
-    tag: &str,
+    (layout, tag, built): (&Path, &str, &str),
     registry: &DockerRef,
     platform: &Platform,
 ) -> Result<Outcome, CliError> {
@@ -188,6 +190,14 @@ fn push_image(
         Ok(pushed) => pushed,
         Err(problem) => return report(&problem),
     };
+    // --preserve-digests promises it; a registry that rewrote the manifest would make the
+    // reference name an image other than the one built.
+    if pushed.digest != built {
+        return report(&apply::Diagnostic::new(
+            push::codes::PUSH_FAILED,
+            format!("{registry} holds manifest {}, not the {built} that was built", pushed.digest),
+        ));
+    }
     let record = serde_json::json!({
         "schema": IMAGE_SCHEMA,
         "pool": plan.pool,
