@@ -36,14 +36,11 @@ impl Platform {
         }
     }
 
-    /// The platform an image configuration declares.
-    pub fn of_config(config: &Value) -> Platform {
-        let text = |key: &str| config[key].as_str().unwrap_or("").to_string();
-        Platform {
-            os: text("os"),
-            architecture: text("architecture"),
-            variant: config["variant"].as_str().map(str::to_string),
-        }
+    /// The platform an image configuration declares; `None` when it names no OS or architecture
+    /// (both are required by the image spec, but a hand-made base may lack them).
+    pub fn of_config(config: &Value) -> Option<Platform> {
+        let text = |key: &str| config[key].as_str().filter(|t| !t.is_empty()).map(str::to_string);
+        Some(Platform { os: text("os")?, architecture: text("architecture")?, variant: text("variant") })
     }
 
     /// Whether an image of `self` may go on a base of `base`: the same OS and architecture, and
@@ -82,7 +79,8 @@ mod tests {
         for bad in ["linux", "linux/", "Linux/amd64", "linux/amd64/v8/x", ""] {
             assert!(Platform::parse(bad).is_err(), "{bad}");
         }
-        let base = Platform::of_config(&json!({"os": "linux", "architecture": "arm64"}));
+        let base = Platform::of_config(&json!({"os": "linux", "architecture": "arm64"})).unwrap();
+        assert_eq!(Platform::of_config(&json!({"os": "linux"})), None);
         assert!(arm.matches(&base), "a variant the base does not name still matches");
         assert!(!amd.matches(&base));
     }

@@ -98,21 +98,19 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
         .map(|r| oci::read_base(r, architecture))
         .transpose()
         .map_err(|error| CliError::Unreadable(error.to_string()))?;
-    let image_platform = match (&base, platform) {
-        (Some(base), Some(wanted)) => {
-            let theirs = Platform::of_config(&base.config);
-            if !wanted.matches(&theirs) {
-                return report(
-                    &apply::Diagnostic::new(
-                        push::codes::PLATFORM_MISMATCH,
-                        format!("--platform {wanted} differs from the base image's platform {theirs}"),
-                    )
-                    .with_help("build for the base's platform, or give the base image built for this one"),
-                );
-            }
-            theirs
+    let base_platform = base.as_ref().and_then(|b| Platform::of_config(&b.config));
+    let image_platform = match (base_platform, platform) {
+        (Some(theirs), Some(wanted)) if !wanted.matches(&theirs) => {
+            return report(
+                &apply::Diagnostic::new(
+                    push::codes::PLATFORM_MISMATCH,
+                    format!("--platform {wanted} differs from the base image's platform {theirs}"),
+                )
+                .with_help("build for the base's platform, or give the base image built for this one"),
+            );
         }
-        (Some(base), None) => Platform::of_config(&base.config),
+        // An image on a base keeps the base's configuration, and so its platform.
+        (Some(theirs), _) => theirs,
         (None, wanted) => wanted.unwrap_or_else(Platform::host),
     };
     let comment = format!("mcc compile: pool {} ({}), {} entries", plan.pool, plan.rendered_config, plan.entries.len());

@@ -129,9 +129,17 @@ pub fn push(layout: &Path, tag: &str, dest: &DockerRef, options: &PushOptions) -
 fn refusal(dest: &DockerRef, said: &str) -> Diagnostic {
     let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(no output)").trim();
     let lower = said.to_ascii_lowercase();
-    let unauthorized = ["unauthorized", "authentication required", "denied", "invalid username/password", "401", "403"]
-        .iter()
-        .any(|word| lower.contains(word));
+    // Whole phrases only: a digest in the output may hold `401`, and a local `permission denied`
+    // is not the registry's refusal.
+    let unauthorized = [
+        "unauthorized",
+        "authentication required",
+        "invalid username/password",
+        "requested access to the resource is denied",
+        "403 forbidden",
+    ]
+    .iter()
+    .any(|word| lower.contains(word));
     if unauthorized {
         Diagnostic::new(codes::PUSH_UNAUTHORIZED, format!("{} refused the push of {dest}: {last}", dest.host)).with_help(
             "log in first (`skopeo login HOST`, `podman login HOST`), or point REGISTRY_AUTH_FILE or --authfile at an auth file with credentials for this registry",
@@ -181,6 +189,8 @@ mod tests {
         assert!(auth.message.contains("authentication required"), "{auth}");
         let other = refusal(&dest(), "Error: ... http: server gave HTTP response to HTTPS client\n");
         assert_eq!(other.code, codes::PUSH_FAILED);
+        let local = refusal(&dest(), "Error: open /x/blobs/sha256/4013: permission denied\n");
+        assert_eq!(local.code, codes::PUSH_FAILED, "a digest with 401 and a local permission error");
         assert_eq!(refusal(&dest(), "").message, "cannot push docker://127.0.0.1:5000/mcc/worker:v1: (no output)");
     }
 
