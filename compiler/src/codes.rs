@@ -241,6 +241,7 @@ codes! {
     MOSC_CONTAINERFILE_INVALID = "MCC7104" "machine-os-config-containerfile" Error "a MachineOSConfig's custom Containerfile does not parse, or its containerFile list breaks the API's rules";
     MOSC_REPLACES_BASE = "MCC7105" "machine-os-config-replaces-base" Error "a MachineOSConfig's custom Containerfile ends in a stage that does not build on the MachineConfig content";
     MOSC_POOL_UNKNOWN = "MCC7106" "machine-os-config-pool-unknown" Warning "a MachineOSConfig names a pool that is not among the inputs";
+    MOSC_IMAGE_BUILDER_INVALID = "MCC7107" "machine-os-config-image-builder" Error "a MachineOSConfig's imageBuilder is missing or not of type Job";
 }
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).

@@ -1,8 +1,8 @@
-//! MCC7101–MCC7106: a `MachineOSConfig` the API server or the MCO's build would refuse, checked
+//! MCC7101–MCC7107: a `MachineOSConfig` the API server or the MCO's build would refuse, checked
 //! before it reaches the cluster (issue 14).
 //!
 //! The rules are the CRD's (openshift/api `machineconfiguration/v1`): one `MachineOSConfig` per
-//! pool (the MCO builds for one and ignores the other), a `renderedImagePushSpec` that is a tag
+//! pool (the MCO builds for one and ignores the other), an `imageBuilder` of type `Job`, a `renderedImagePushSpec` that is a tag
 //! reference on a registry host (`ImageTagFormat`) and a `currentImagePullSpec` that is a digest
 //! reference (`ImageDigestFormat`), the required `renderedImagePushSecret` and every secret named
 //! by a lowercase RFC 1123 subdomain, and at most four `containerFile` entries, one per
@@ -71,9 +71,38 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        image_builder(mosc, out);
         image_specs(mosc, out);
         secrets(mosc, out);
         containerfiles(mosc, &cx.c.sources, out);
+    }
+}
+
+/// `spec.imageBuilder.imageBuilderType` is required, and `Job` is the one builder the API knows.
+fn image_builder(mosc: &MachineOsConfig, out: &mut Vec<Diagnostic>) {
+    let help = "write imageBuilder: {imageBuilderType: Job}, the one builder the MCO has";
+    match &mosc.image_builder {
+        None => out.push(
+            Diagnostic::new(
+                &codes::MOSC_IMAGE_BUILDER_INVALID,
+                mosc.spec_span,
+                format!("MachineOSConfig `{}` has no imageBuilder", mosc.name()),
+            )
+            .with_help(help),
+        ),
+        Some((span, None)) => out.push(
+            Diagnostic::new(&codes::MOSC_IMAGE_BUILDER_INVALID, *span, "imageBuilder has no imageBuilderType")
+                .with_help(help),
+        ),
+        Some((_, Some(kind))) if kind.value != "Job" => out.push(
+            Diagnostic::new(
+                &codes::MOSC_IMAGE_BUILDER_INVALID,
+                kind.span,
+                format!("`{}` is not an image builder type", kind.value),
+            )
+            .with_help(help),
+        ),
+        Some(_) => {}
     }
 }
 

@@ -169,3 +169,18 @@ fn a_misspelt_field_is_reported_with_the_right_one() {
     assert_eq!(found[0].message, "unused key `containerfile` in a MachineOSConfig spec");
     assert_eq!(found[0].help.as_deref(), Some("did you mean `containerFile`?"));
 }
+
+#[test]
+fn the_image_builder_is_required_and_of_type_job() {
+    let w = worker();
+    let rest = "  renderedImagePushSecret: {name: push}\n  renderedImagePushSpec: quay.io/example/os:worker\n";
+    let none = mosc("worker", "worker", rest);
+    let other = mosc("worker", "worker", &format!("{rest}  imageBuilder: {{imageBuilderType: PodImageBuilder}}\n"));
+    let empty = mosc("worker", "worker", &format!("{rest}  imageBuilder: {{}}\n"));
+    let messages = |m: &str| -> Vec<String> {
+        found(&[&w, m], &codes::MOSC_IMAGE_BUILDER_INVALID).into_iter().map(|d| d.message).collect()
+    };
+    assert_eq!(messages(&none), ["MachineOSConfig `worker` has no imageBuilder"]);
+    assert_eq!(messages(&other), ["`PodImageBuilder` is not an image builder type"]);
+    assert_eq!(messages(&empty), ["imageBuilder has no imageBuilderType"]);
+}

@@ -31,6 +31,8 @@ pub struct MachineOsConfig {
     /// `spec`'s key, or the object's first line: where a missing spec field is reported.
     pub spec_span: Span,
     pub rendered_image_push_spec: Option<Spanned<String>>,
+    /// `spec.imageBuilder`: its span, and `imageBuilderType` when given.
+    pub image_builder: Option<(Span, Option<Spanned<String>>)>,
     pub rendered_image_push_secret: Option<SecretRef>,
     pub base_image_pull_secret: Option<SecretRef>,
     /// `status.currentImagePullSpec`, when an exported object carries it.
@@ -106,6 +108,11 @@ pub fn read(root: &Node, entries: &[Entry], metadata: Metadata, diagnostics: &mu
     let rendered_image_push_secret = secret("renderedImagePushSecret", diagnostics);
     let base_image_pull_secret = secret("baseImagePullSecret", diagnostics);
     let rendered_image_push_spec = field(spec, "renderedImagePushSpec").and_then(|n| reader::string(n, diagnostics));
+    let image_builder = spec.iter().find(|e| e.key == "imageBuilder").map(|entry| {
+        let kind = field(reader::mapping(&entry.value, diagnostics), "imageBuilderType")
+            .and_then(|n| reader::string(n, diagnostics));
+        (entry.key_span.to(entry.value.span), kind)
+    });
     let current_image_pull_spec = field(entries, "status")
         .and_then(|s| field(reader::mapping(s, diagnostics), "currentImagePullSpec"))
         .and_then(|n| reader::string(n, diagnostics));
@@ -131,6 +138,7 @@ pub fn read(root: &Node, entries: &[Entry], metadata: Metadata, diagnostics: &mu
         pool,
         spec_span,
         rendered_image_push_spec,
+        image_builder,
         rendered_image_push_secret,
         base_image_pull_secret,
         current_image_pull_spec,
