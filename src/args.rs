@@ -30,7 +30,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Compile each pool into a layer plan, a layer, a Containerfile and node-side actions.
     Compile(CompileArgs),
-    /// Build a compiled pool's image as an OCI image layout.
+    /// Build a compiled pool's image as an OCI image layout, and push it to a registry.
     Build(BuildArgs),
     /// Apply a pool's node-side steps to a root, atomically and resumably.
     Apply(ApplyArgs),
@@ -301,13 +301,30 @@ pub struct BuildArgs {
     /// A pool's directory written by `mcc compile` (`DIR/<pool>`).
     #[arg(value_name = "DIR")]
     pub dir: Utf8PathBuf,
-    /// Where to write the image, an OCI image layout: `oci:PATH[:TAG]` (TAG defaults to latest).
-    #[arg(long, value_name = "oci:PATH[:TAG]")]
-    pub out: String,
+    /// Where to write the image: an OCI image layout `oci:PATH[:TAG]` (TAG defaults to latest), or
+    /// a registry `docker://HOST/REPO:TAG` (built in a temporary layout, then pushed).
+    #[arg(long, value_name = "oci:PATH[:TAG]|docker://HOST/REPO:TAG", required_unless_present = "push")]
+    pub out: Option<String>,
+    /// Push the image to a registry (with `skopeo copy`); the pushed digest reference
+    /// `HOST/REPO@sha256:…` is printed and written to DIR/image.json.
+    #[arg(long, value_name = "docker://HOST/REPO:TAG")]
+    pub push: Option<String>,
     /// The base image, an OCI image layout (`oci:PATH[:TAG]`): its layers, config and history
     /// come first. Without it, the image has the layer alone.
     #[arg(long, value_name = "oci:PATH[:TAG]")]
     pub base: Option<String>,
+    /// The image's platform, written into its configuration and checked against --base's
+    /// (default: linux on this machine's architecture).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Require HTTPS and verified certificates from the registry; `--tls-verify=false` for a test
+    /// registry over plain HTTP.
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+    /// The containers auth file with the registry's credentials (default: REGISTRY_AUTH_FILE,
+    /// then ${XDG_RUNTIME_DIR}/containers/auth.json, then ~/.docker/config.json).
+    #[arg(long, value_name = "PATH")]
+    pub authfile: Option<Utf8PathBuf>,
 }
 
 #[derive(clap::Args)]

@@ -7,7 +7,9 @@
 //!
 //! Ranges: `MCC0xxx` reading inputs, `MCC1xxx` Ignition and MachineConfig validation,
 //! `MCC2xxx` pools and rendering, `MCC30xx` the policy language, `MCC31xx` the Node Disruption
-//! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling, `MCC51xx` applying.
+//! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling, `MCC51xx` applying,
+//! `MCC52xx` building and pushing images, `MCC70xx` the checks of `mcc check`, `MCC71xx` its
+//! `MachineOSConfig` checks.
 //! Lints written in policy files have their own codes (`MCC6xxx` for the stdlib's).
 
 use std::fmt;
@@ -212,6 +214,12 @@ codes! {
     APPLY_ACTIONS_OFF_HOST = "MCC5108" "apply-actions-off-host" Error "--run-actions was given with a root that is not `/`: the actions would act on the machine running mcc";
     APPLY_PASSWD_LOCK = "MCC5109" "apply-passwd-lock" Error "the root's password database lock (/etc/.pwd.lock) is not a regular file, or stays held longer than mcc waits";
 
+    // Build and push (MCC52xx).
+    PUSH_TOOL_MISSING = "MCC5201" "push-tool-missing" Error "mcc build --push needs skopeo, which cannot be run";
+    PUSH_UNAUTHORIZED = "MCC5202" "push-unauthorized" Error "the registry refused the push's credentials, or an auth file named for it is missing";
+    PUSH_FAILED = "MCC5203" "push-failed" Error "the push to the registry failed";
+    PLATFORM_MISMATCH = "MCC5204" "platform-mismatch" Error "--platform differs from the base image's platform";
+
     // Checks (MCC70xx).
     CONFLICTING_DEFINITIONS = "MCC7001" "conflicting-definitions" Warning "two MachineConfigs of one pool define the same path, unit or dropin differently, and the later one silently wins";
     PATH_REJECTED = "MCC7002" "path-rejected" Warning "a path is written where the layout says no node can hold it";
@@ -227,6 +235,15 @@ codes! {
     NDP_UNKNOWN_SERVICE = "MCC7012" "ndp-unknown-service" Warning "a disruption policy reloads or restarts a unit that no MachineConfig or known base unit provides";
     FILE_FORMAT_INVALID = "MCC7013" "file-format-invalid" Error "a file of a known format does not parse";
     SECRET_WORLD_READABLE = "MCC7014" "secret-world-readable" Warning "a private key or token is written in a data URL under a world-readable mode";
+
+    // MachineOSConfig checks (MCC71xx).
+    MOSC_DUPLICATE_POOL = "MCC7101" "machine-os-config-duplicate" Error "two MachineOSConfigs name the same pool";
+    MOSC_IMAGE_SPEC_INVALID = "MCC7102" "machine-os-config-image-spec" Error "a MachineOSConfig's push spec is missing or not a tag reference, or its current pull spec is not a digest reference";
+    MOSC_SECRET_INVALID = "MCC7103" "machine-os-config-secret" Error "a MachineOSConfig lacks its push secret, or a secret it references has no valid name";
+    MOSC_CONTAINERFILE_INVALID = "MCC7104" "machine-os-config-containerfile" Error "a MachineOSConfig's custom Containerfile does not parse, or its containerFile list breaks the API's rules";
+    MOSC_REPLACES_BASE = "MCC7105" "machine-os-config-replaces-base" Error "a MachineOSConfig's custom Containerfile ends in a stage that does not build on the MachineConfig content";
+    MOSC_POOL_UNKNOWN = "MCC7106" "machine-os-config-pool-unknown" Warning "a MachineOSConfig names a pool that is not among the inputs";
+    MOSC_IMAGE_BUILDER_INVALID = "MCC7107" "machine-os-config-image-builder" Error "a MachineOSConfig's imageBuilder is missing or not of type Job";
 }
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).

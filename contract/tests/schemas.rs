@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use mcc_contract::layer_plan::{
-    EntryType, Extension, ImageEntry, KernelArguments, LAYER_PLAN_SCHEMA, LayerPlan, Packages, TmpfilesLine,
+    EntryType, Extension, ImageEntry, KernelArguments, LAYER_PLAN_SCHEMA, LayerPlan, MachineOsConfigSource, Packages,
+    TmpfilesLine,
 };
 use mcc_contract::node_actions::{Content, NODE_ACTIONS_SCHEMA, NodeActions, Owner, RemovedKind, Step};
 use mcc_contract::sha256_hex;
@@ -165,6 +166,17 @@ fn a_layer_plan_with_every_kind_of_entry_matches_its_schema() {
             sources: sources(),
         }],
         diff_id: format!("sha256:{}", sha256_hex(b"layer")),
+        machine_os_config: None,
     };
     validate("layer-plan.schema.json", &plan);
+    // A pool with a MachineOSConfig names it.
+    let with_mosc = LayerPlan {
+        machine_os_config: Some(MachineOsConfigSource {
+            name: "worker".into(),
+            containerfile_arch: Some("NoArch".into()),
+            content_sha256: Some(sha256_hex(b"RUN true\n")),
+        }),
+        ..plan
+    };
+    validate("layer-plan.schema.json", &with_mosc);
 }

@@ -57,6 +57,7 @@ pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
         },
         mtime,
         lint: !args.no_lint,
+        architecture: None,
     };
     let results = {
         let new_side = mcc_compiler::Side { compilation: &compilation, analysis: &analysis };

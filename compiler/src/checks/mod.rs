@@ -27,10 +27,12 @@ mod file_format;
 mod kernel_argument_conflict;
 mod kernel_argument_duplicate;
 mod kernel_argument_split;
+mod machine_os_config;
 mod masked_unit_with_contents;
 mod ndp_rule_matches_nothing;
 mod ndp_unknown_service;
 mod path_rejected;
+mod pull_spec;
 mod secret_world_readable;
 mod var_as_tmpfiles;
 
@@ -64,6 +66,7 @@ pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnosti
     file_format::check(&cx, diagnostics);
     secret_world_readable::check(&cx, diagnostics, &c.diagnostics);
     cluster_rendered_stale::check(&cx, diagnostics);
+    machine_os_config::check(&cx, diagnostics);
 }
 
 /// Units every node has without a MachineConfig among the inputs (`stdlib/base-units.txt`).

@@ -50,6 +50,7 @@ fn options(setup: &Setup) -> CompileOptions {
         var_strategy: setup.var_strategy,
         mtime: 0,
         lint: true,
+        architecture: Some("amd64".into()),
     }
 }
 

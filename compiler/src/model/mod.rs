@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod controller_config;
 pub mod machine_config;
+pub mod machine_os_config;
 pub mod metadata;
 pub mod objects;
 pub mod pool;

@@ -3,10 +3,11 @@
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node, Value};
-use crate::load::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, field};
 use crate::load::yaml::Document;
 use crate::model::controller_config::{self, ControllerConfig};
 use crate::model::machine_config::{self, MachineConfig};
+use crate::model::machine_os_config::{self, MachineOsConfig};
 use crate::model::metadata::{Metadata, first_line, metadata};
 use crate::model::pool::{self, MachineConfigPool};
 use crate::source::{Sources, Span};
@@ -41,14 +42,6 @@ impl Inputs {
 pub struct MachineConfiguration {
     pub metadata: Metadata,
     pub spec: Option<Node>,
-    pub span: Span,
-}
-
-/// `MachineOSConfig`: one per pool, naming where on-cluster builds push.
-#[derive(Debug, Clone)]
-pub struct MachineOsConfig {
-    pub metadata: Metadata,
-    pub pool: Option<Spanned<String>>,
     pub span: Span,
 }
 
@@ -134,11 +127,7 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
         }
         "MachineOSConfig" => {
             let metadata = metadata(root, entries, diagnostics);
-            let spec = field(entries, "spec").map_or(&[][..], |s| reader::mapping(s, diagnostics));
-            let pool = field(spec, "machineConfigPool")
-                .and_then(|p| field(reader::mapping(p, diagnostics), "name"))
-                .and_then(|n| reader::string(n, diagnostics));
-            inputs.machine_os_configs.push(MachineOsConfig { metadata, pool, span: root.span });
+            inputs.machine_os_configs.push(machine_os_config::read(root, entries, metadata, diagnostics));
         }
         // `kubectl get -o yaml` lists and `MachineConfigList`s: read their items.
         "List" | "MachineConfigList" => {
