@@ -279,6 +279,11 @@ pub struct CompileArgs {
     /// Leave out the Containerfile's last step (`bootc container lint` or `ostree container commit`).
     #[arg(long)]
     pub no_lint: bool,
+    /// The pool's pushed image, by digest (`HOST/REPO@sha256:…`), or `@FILE` to read it from the
+    /// `image.json` that `mcc build --push` wrote: the node actions then switch the node to it
+    /// (bootc switch, rpm-ostree rebase) before the reboot. Needs --pool.
+    #[arg(long, value_name = "REF|@FILE", requires = "pool")]
+    pub image: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -9,6 +9,7 @@
 
 pub mod containerfile;
 mod entries;
+mod image;
 mod kargs;
 mod layer;
 mod lint;
@@ -36,6 +37,7 @@ use crate::policy::disruption::DisruptionPolicy;
 use crate::policy::layout::Layout;
 use crate::render::RenderedPool;
 use crate::session::PolicyOptions;
+pub use image::CONTAINERS_POLICY;
 pub use kargs::{KARGS_FILE, kargs_toml, split_kernel_arguments};
 pub use layer::{LABEL_BASE, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest};
 pub use lint::lint;
@@ -71,6 +73,8 @@ pub struct CompileOptions {
     pub mtime: u64,
     /// End the Containerfile with `bootc container lint` / `ostree container commit`.
     pub lint: bool,
+    /// The image each pool's nodes switch to, by pool name (`--image`): a digest reference.
+    pub images: BTreeMap<String, String>,
 }
 
 /// Everything compile produced for one pool. `layer_plan.diff_id` is empty until the runtime

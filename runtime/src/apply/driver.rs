@@ -41,6 +41,7 @@ fn is_action(step: &Step) -> bool {
             | Step::Reload { .. }
             | Step::Restart { .. }
             | Step::Reboot
+            | Step::Switch { .. }
             | Step::KernelArguments { .. }
             | Step::Extensions { .. }
             | Step::KernelType { .. }
@@ -69,6 +70,17 @@ impl Applier<'_> {
         );
         if let Some(note) = note {
             let _ = writeln!(out, "  {note}");
+        }
+        if let Some(image) = &actions.image
+            && image.reference.is_none()
+            && actions.rebuild
+        {
+            let _ = writeln!(
+                out,
+                "  the node needs the image built from source digest {}, not known yet: this plan does not switch to it \
+                 (compile with --image once it is pushed)",
+                image.source_digest
+            );
         }
         let mut carried_out = 0;
         for (i, step) in actions.steps.iter().enumerate() {
@@ -252,6 +264,7 @@ fn describe(step: &Step) -> String {
             format!("{op} {name}")
         }
         Step::Reload { service } | Step::Restart { service } => format!("{op} {service}"),
+        Step::Switch { image, .. } => format!("{op} {image}"),
         _ => op.to_string(),
     }
 }
