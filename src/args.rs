@@ -323,4 +323,9 @@ pub struct ApplyArgs {
     /// without it they are printed.
     #[arg(long, conflicts_with = "dry_run")]
     pub run_actions: bool,
+    /// Undo the last apply of DIR to ROOT: put back every path it changed as it was (contents,
+    /// mode, owner, or absence), from the journal in ROOT/var/lib/mcc; with --run-actions, when
+    /// that apply switched the node's image, `bootc rollback` (or `rpm-ostree rollback`) and a reboot.
+    #[arg(long)]
+    pub rollback: bool,
 }
