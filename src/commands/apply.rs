@@ -66,7 +66,7 @@ pub fn run(args: &ApplyArgs) -> Result<Outcome, CliError> {
     }
     if args.run_actions && !apply::is_host_root(root) {
         return Err(CliError::Usage(format!(
-            "--run-actions needs --root /: the actions (systemctl restart, reload, daemon-reload, reboot, rpm-ostree) \
+            "--run-actions needs --root /: the actions (systemctl restart, reload, daemon-reload, reboot, rpm-ostree, bootc) \
              act on the machine running mcc, not on `{}`; apply without --run-actions, which prints them",
             args.root
         )));

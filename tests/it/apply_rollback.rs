@@ -75,6 +75,14 @@ fn rollback_puts_back_contents_modes_owners_and_absence() {
     let helper = replaced.iter().find(|r| r["path"] == "/var/usrlocal/bin").expect("a created directory is kept");
     assert_eq!(helper["was"]["type"], "absent", "{helper}");
 
+    // A dry run lists what it would put back and changes nothing.
+    let settled = snapshot(&root, true);
+    let run = apply(&plan, &root, &["--rollback", "--dry-run"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("would write /etc/app/app.conf (0664 1000:10, 8 bytes)"), "{run}");
+    assert!(run.stdout.contains("dry run of a rollback of"), "{run}");
+    assert_eq!(snapshot(&root, true), settled, "a dry run writes nothing");
+
     let run = rollback(&plan, &root, &[]);
     assert_eq!(run.code, Some(0), "{run}");
     assert!(run.stdout.contains("rolled back"), "{run}");

@@ -115,12 +115,16 @@ fn compile_places_the_switch_before_the_reboot_and_refuses_a_tag() {
     assert!(actions["image"]["sourceDigest"].as_str().unwrap().starts_with("sha256:"));
 
     for (args, message) in [
-        (vec!["--image", IMAGE, "--target", "legacy"], "--image needs --target bootc or rpm-ostree"),
-        (vec!["--image", "@/nonexistent/image.json"], "cannot read it"),
+        (
+            vec!["--pool", "worker", "--image", IMAGE, "--target", "legacy"],
+            "--image needs --target bootc or rpm-ostree",
+        ),
+        (vec!["--pool", "worker", "--image", "@/nonexistent/image.json"], "cannot read it"),
+        (vec!["--image", IMAGE], "--pool"),
     ] {
         let input = tmp.path().join("mc.yaml");
         let out = tmp.path().join("out2");
-        let mut all = vec!["compile", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--pool", "worker"];
+        let mut all = vec!["compile", input.to_str().unwrap(), "--out", out.to_str().unwrap()];
         all.extend(args);
         let run = mcc(&all, &[]);
         assert_eq!(run.code, Some(64), "{run}");
