@@ -17,6 +17,9 @@ use crate::error::{CliError, Outcome};
 use crate::session::{self, Analyzed};
 use crate::streams;
 
+/// The schema of the `image.json` that `mcc build --push` writes beside a pool's directory.
+const IMAGE_SCHEMA: &str = "mcc.image/v1";
+
 /// `SOURCE_DATE_EPOCH`, or 0 (reproducible-builds.org).
 fn source_date_epoch() -> Result<u64, String> {
     match std::env::var("SOURCE_DATE_EPOCH") {
@@ -59,7 +62,7 @@ pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
                     "--image needs --target bootc or rpm-ostree: legacy nodes are not switched to an image".into(),
                 ));
             }
-            [(pool.to_string(), image_reference(image)?)].into_iter().collect()
+            [(pool.to_string(), image_reference(image, pool)?)].into_iter().collect()
         }
         _ => BTreeMap::new(),
     };
@@ -108,18 +111,27 @@ pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
     Ok(if failed { Outcome::Problems } else { Outcome::Clean })
 }
 
-/// `--image`'s reference: as given, or read from the `image.json` named by `@FILE` (its `image`
-/// member, as `mcc build --push` writes it). The compiler checks that it is a digest reference.
-fn image_reference(given: &str) -> Result<String, CliError> {
+/// `--image`'s reference: as given, or read from the `image.json` named by `@FILE`, as `mcc build
+/// --push` writes it (`mcc.image/v1`: its `reference`), which must be of `pool`. The compiler
+/// checks that the reference is one by digest.
+fn image_reference(given: &str, pool: &str) -> Result<String, CliError> {
     let Some(file) = given.strip_prefix('@') else { return Ok(given.to_string()) };
-    let bytes = fs::read(file).map_err(|e| CliError::Usage(format!("--image @{file}: cannot read it: {e}")))?;
+    let usage = |why: String| CliError::Usage(format!("--image @{file}: {why}"));
+    let bytes = fs::read(file).map_err(|e| usage(format!("cannot read it: {e}")))?;
     let document: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| CliError::Usage(format!("--image @{file}: it is not JSON: {e}")))?;
-    match document.get("image").and_then(serde_json::Value::as_str) {
-        Some(image) => Ok(image.to_string()),
-        None => Err(CliError::Usage(format!(
-            "--image @{file}: it has no `image` string (`{{\"image\": \"HOST/REPO@sha256:…\"}}`)"
-        ))),
+        serde_json::from_slice(&bytes).map_err(|e| usage(format!("it is not JSON: {e}")))?;
+    if document["schema"] != IMAGE_SCHEMA {
+        return Err(usage(format!(
+            "it is not an `{IMAGE_SCHEMA}` document (the image.json `mcc build --push` writes)"
+        )));
+    }
+    match document["pool"].as_str() {
+        Some(of) if of == pool => {}
+        of => return Err(usage(format!("it is the image of pool `{}`, not of `{pool}`", of.unwrap_or("?")))),
+    }
+    match document["reference"].as_str() {
+        Some(reference) => Ok(reference.to_string()),
+        None => Err(usage("it has no `reference` string".into())),
     }
 }
 

@@ -90,7 +90,14 @@ fn compile_places_the_switch_before_the_reboot_and_refuses_a_tag() {
 
     // From the image.json `mcc build --push` writes.
     let image_json = tmp.path().join("image.json");
-    fs::write(&image_json, format!("{{\"image\": \"{IMAGE}\"}}\n")).unwrap();
+    let record = |pool: &str| {
+        serde_json::json!({
+            "schema": "mcc.image/v1", "pool": pool, "renderedConfig": "rendered-worker-0", "reference": IMAGE,
+            "tag": "registry.example.com:5000/acme/worker:latest", "digest": IMAGE.split_once('@').unwrap().1,
+            "platform": "linux/amd64",
+        })
+    };
+    fs::write(&image_json, serde_json::to_vec(&record("worker")).unwrap()).unwrap();
     let at = format!("@{}", image_json.display());
     let (run, plan) = compile(tmp.path(), "rpm-ostree", &["--image", &at]);
     assert_eq!(run.code, Some(0), "{run}");
@@ -114,7 +121,11 @@ fn compile_places_the_switch_before_the_reboot_and_refuses_a_tag() {
     assert_eq!(actions["image"]["reference"], Value::Null, "{actions:#}");
     assert!(actions["image"]["sourceDigest"].as_str().unwrap().starts_with("sha256:"));
 
+    let infra_json = tmp.path().join("infra-image.json");
+    fs::write(&infra_json, serde_json::to_vec(&record("infra")).unwrap()).unwrap();
+    let infra = format!("@{}", infra_json.display());
     for (args, message) in [
+        (vec!["--pool", "worker", "--image", &infra], "it is the image of pool `infra`, not of `worker`"),
         (
             vec!["--pool", "worker", "--image", IMAGE, "--target", "legacy"],
             "--image needs --target bootc or rpm-ostree",
