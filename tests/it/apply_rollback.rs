@@ -3,6 +3,8 @@
 //! - it puts back every path the apply changed: contents, modes, owners, links, directories, and
 //!   the absence of what the apply created, ending in the tree from before the apply;
 //! - killed after any restored path and run again, it ends in the tree of an uninterrupted one;
+//! - after an apply killed after any step, it restores the tree from before that apply (what a
+//!   step replaces is kept before the step changes it);
 //! - a second rollback of the same plan is a no-op that says so, and the plan can be applied
 //!   again afterwards;
 //! - it refuses, changing nothing, when nothing of that plan was applied (MCC5110) or when a path
@@ -138,6 +140,32 @@ fn a_killed_rollback_resumes_to_the_same_tree() {
         }
         let diff = differences(&expected, &snapshot(&root, false));
         assert!(diff.is_empty(), "killed after path {n} and run again, the tree differs:\n{}", diff.join("\n"));
+    }
+}
+
+#[test]
+fn a_rollback_after_a_killed_apply_restores_the_tree_from_before() {
+    if !require_root("a_rollback_after_a_killed_apply_restores_the_tree_from_before") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (plan, steps) = compiled_plan(tmp.path());
+    for n in 1..=steps {
+        let root = tmp.path().join(format!("crash-{n}"));
+        lived_in(&root);
+        let before = tree(&root);
+        let crashed = apply(&plan, &root, &[], &[("MCC_APPLY_CRASH_AFTER", n.to_string())]);
+        assert_eq!(crashed.code, None, "the hook aborts the apply after step {n}\n{crashed}");
+        let changed_nothing = differences(&before, &tree(&root)).is_empty();
+        let run = rollback(&plan, &root, &[]);
+        if changed_nothing {
+            // Killed before its first change (after the drain, which only prints): no journal.
+            assert!(run.code == Some(0) || run.stderr.contains("MCC5110"), "{run}");
+        } else {
+            assert_eq!(run.code, Some(0), "{run}");
+        }
+        let diff = differences(&before, &tree(&root));
+        assert!(diff.is_empty(), "killed after step {n}, then rolled back:\n{}", diff.join("\n"));
     }
 }
 
