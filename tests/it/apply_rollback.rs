@@ -201,6 +201,28 @@ fn rollback_refuses_when_nothing_was_applied_or_the_tree_changed_since() {
     let run = rollback(&other, &root, &[]);
     assert_eq!(run.code, Some(1), "{run}");
     assert!(run.stderr.contains("MCC5110") && run.stderr.contains("is of another plan"), "{run}");
+
+    // A journal edited to name a path out of the root, or a digest that is a path, is refused
+    // whole before anything is restored (before the tree is even compared).
+    let journal_path = root.join("var/lib/mcc/apply-journal.json");
+    let pristine = fs::read(&journal_path).unwrap();
+    for (field, value) in [("path", "/etc/../../outside"), ("sha256", "../../../etc/shadow")] {
+        let mut journal: Value = serde_json::from_slice(&pristine).unwrap();
+        let record =
+            journal["replaced"].as_array_mut().unwrap().iter_mut().find(|r| r["was"]["type"] == "file").unwrap();
+        if field == "path" {
+            record["path"] = value.into();
+        } else {
+            record["was"]["sha256"] = value.into();
+        }
+        fs::write(&journal_path, serde_json::to_vec(&journal).unwrap()).unwrap();
+        let edited = snapshot(&root, true);
+        let run = rollback(&plan, &root, &[]);
+        assert_eq!(run.code, Some(1), "{run}");
+        assert!(run.stderr.contains("MCC5101") && run.stderr.contains("nothing is rolled back"), "{run}");
+        assert_eq!(snapshot(&root, true), edited, "nothing restored");
+    }
+    assert!(!tmp.path().join("outside").exists());
     let run = mcc(&["explain", "MCC5111"], &[]);
     assert_eq!(run.code, Some(0), "{run}");
 }

@@ -29,6 +29,7 @@ use mcc_contract::node_actions::rollback_command;
 use super::diagnostic::{failed, resolve_diagnostic};
 use super::fs::write_atomically;
 use super::journal::{JOURNAL_PATH, JOURNAL_SCHEMA, Journal, LOG_PATH, Replaced, State, StepResult};
+use super::resolve;
 use super::validate::parse_mode;
 use super::{Applier, Diagnostic, Report};
 
@@ -87,6 +88,38 @@ enum Found {
     Nothing(String),
 }
 
+/// The journal lives in the root, which whoever controls the root can write: its paths must be
+/// absolute and simplified and its digests digests, as a plan's are (MCC5101), before anything is
+/// restored.
+fn check_records(records: &[Replaced]) -> Result<(), Box<Diagnostic>> {
+    let is_digest = |d: &str| d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let mut problems = Vec::new();
+    for record in records {
+        if let Err(why) = resolve::validate(&record.path) {
+            problems.push(format!("the path `{}` is refused: {why}", record.path));
+        }
+        let sound = match &record.was {
+            State::File { sha256, mode, .. } => is_digest(sha256) && parse_mode(mode).is_some(),
+            State::Directory { mode, .. } => parse_mode(mode).is_some(),
+            State::Link { target, .. } => !target.is_empty() && !target.contains('\0'),
+            State::Absent | State::Special { .. } => true,
+        };
+        if !sound {
+            problems.push(format!("the record of `{}` has a bad digest, mode or link target", record.path));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Box::new(
+        Diagnostic::new(
+            codes::APPLY_STEP_INVALID,
+            format!("the journal {JOURNAL_PATH} is refused, nothing is rolled back: {}", problems.join("; ")),
+        )
+        .with_help("mcc never writes these: the journal was edited; restore the paths by hand"),
+    ))
+}
+
 impl Applier<'_> {
     pub(super) fn roll_back(&self, out: &mut dyn Write, report: &mut Report) {
         let actions = &self.steps.actions;
@@ -122,6 +155,10 @@ impl Applier<'_> {
                 return;
             }
         };
+        if let Err(diagnostic) = check_records(&journal.replaced) {
+            report.diagnostics.push(*diagnostic);
+            return;
+        }
         let done = self.rollback_progress();
         if done.is_none()
             && let Err(diagnostic) = self.check_left(&journal.replaced)
