@@ -47,6 +47,7 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
         actions: Vec::new(),
         changes: Vec::new(),
         reboot_reason: None,
+        rollout: None,
     };
     let Some(new) = inputs.new else {
         return plan;
@@ -184,6 +185,8 @@ fn changes(
                 rule: None,
                 sources: sources(op, name),
                 reason,
+                shadowed_by: None,
+                contents: None,
             };
             out.push((change, baked));
         };
@@ -214,6 +217,8 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: actions.contains(&Action::Reboot).then(|| "the sshkey disruption policy is reboot".into()),
+                shadowed_by: None,
+                contents: None,
             },
             image_mode && !c.node_side,
         ));
@@ -255,6 +260,8 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: Some(always_reboot_reason(kind)),
+                shadowed_by: None,
+                contents: None,
             },
             image_mode && !c.node_side,
         ));
