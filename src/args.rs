@@ -288,6 +288,11 @@ pub struct CompileArgs {
     /// Leave out the Containerfile's last step (`bootc container lint` or `ostree container commit`).
     #[arg(long)]
     pub no_lint: bool,
+    /// The pool's pushed image, by digest (`HOST/REPO@sha256:…`), or `@FILE` to read it from the
+    /// `image.json` that `mcc build --push` wrote: the node actions then switch the node to it
+    /// (bootc switch, rpm-ostree rebase) before the reboot. Needs --pool.
+    #[arg(long, value_name = "REF|@FILE", requires = "pool")]
+    pub image: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -344,4 +349,9 @@ pub struct ApplyArgs {
     /// without it they are printed.
     #[arg(long, conflicts_with = "dry_run")]
     pub run_actions: bool,
+    /// Undo the last apply of DIR to ROOT: put back every path it changed as it was (contents,
+    /// mode, owner, or absence), from the journal in ROOT/var/lib/mcc; with --run-actions, when
+    /// that apply switched the node's image, `bootc rollback` (or `rpm-ostree rollback`) and a reboot.
+    #[arg(long)]
+    pub rollback: bool,
 }

@@ -202,6 +202,8 @@ codes! {
     COMPILE_NO_EXTENSIONS_IMAGE = "MCC5005" "compile-no-extensions-image" Error "a pool installs extensions or a kernel type without an extensions image";
     OWNER_NOT_RESOLVABLE = "MCC5006" "owner-not-resolvable" Warning "an entry's owner is a name mcc cannot resolve to a number, so it is written on the node";
     IMAGE_PATH_CONFLICT = "MCC5007" "image-path-conflict" Error "two entries land on the same path in the image";
+    COMPILE_IMAGE_REFERENCE_INVALID = "MCC5020" "compile-image-reference-invalid" Error "the image given with --image is not an image reference";
+    COMPILE_IMAGE_TAG = "MCC5021" "compile-image-tag" Error "the image given with --image is named by a tag, not a digest";
 
     // Apply (MCC51xx).
     APPLY_STEP_INVALID = "MCC5101" "apply-step-invalid" Error "a node-side step has a path that is not absolute and simplified, or an invalid mode, name or content reference";
@@ -213,6 +215,8 @@ codes! {
     APPLY_ACTION_FAILED = "MCC5107" "apply-action-failed" Error "a post-change action (systemctl, rpm-ostree) failed";
     APPLY_ACTIONS_OFF_HOST = "MCC5108" "apply-actions-off-host" Error "--run-actions was given with a root that is not `/`: the actions would act on the machine running mcc";
     APPLY_PASSWD_LOCK = "MCC5109" "apply-passwd-lock" Error "the root's password database lock (/etc/.pwd.lock) is not a regular file, or stays held longer than mcc waits";
+    APPLY_NOTHING_TO_ROLL_BACK = "MCC5110" "apply-nothing-to-roll-back" Error "mcc apply --rollback found no apply of this plan to undo in the root";
+    APPLY_ROLLBACK_TREE_CHANGED = "MCC5111" "apply-rollback-tree-changed" Error "a path the last apply changed was changed again since, so mcc apply --rollback refuses to overwrite it";
 
     // Build and push (MCC52xx).
     PUSH_TOOL_MISSING = "MCC5201" "push-tool-missing" Error "mcc build --push needs skopeo, which cannot be run";

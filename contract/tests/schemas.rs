@@ -8,7 +8,7 @@ use mcc_contract::layer_plan::{
     EntryType, Extension, ImageEntry, KernelArguments, LAYER_PLAN_SCHEMA, LayerPlan, MachineOsConfigSource, Packages,
     TmpfilesLine,
 };
-use mcc_contract::node_actions::{Content, NODE_ACTIONS_SCHEMA, NodeActions, Owner, RemovedKind, Step};
+use mcc_contract::node_actions::{Content, NODE_ACTIONS_SCHEMA, NodeActions, NodeImage, Owner, RemovedKind, Step};
 use mcc_contract::sha256_hex;
 use serde_json::Value;
 
@@ -96,6 +96,8 @@ fn node_actions_with_every_step_match_their_schema() {
         Step::DaemonReload,
         Step::Reload { service: "crio.service".into() },
         Step::Restart { service: "app.service".into() },
+        Step::Switch { image: format!("quay.io/example/worker@sha256:{blob}"), signed: false },
+        Step::Switch { image: format!("registry.example.com:5000/worker@sha256:{blob}"), signed: true },
         Step::Reboot,
     ];
     let actions = NodeActions {
@@ -108,9 +110,19 @@ fn node_actions_with_every_step_match_their_schema() {
         rebuild: false,
         drain: true,
         reboot: true,
+        image: Some(NodeImage {
+            reference: Some(format!("quay.io/example/worker@sha256:{blob}")),
+            source_digest: format!("sha256:{blob}"),
+        }),
         steps,
     };
     validate("node-actions.schema.json", &actions);
+    let unknown = NodeActions {
+        image: Some(NodeImage { reference: None, source_digest: format!("sha256:{blob}") }),
+        ..actions.clone()
+    };
+    validate("node-actions.schema.json", &unknown);
+    validate("node-actions.schema.json", &NodeActions { image: None, ..actions });
 }
 
 #[test]

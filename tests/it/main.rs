@@ -4,8 +4,10 @@
 mod apply_actions;
 mod apply_confinement;
 mod apply_faults;
+mod apply_rollback;
 mod apply_runs;
 mod apply_support;
+mod apply_switch;
 mod checks;
 mod cli;
 mod cluster;

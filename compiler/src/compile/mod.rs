@@ -9,6 +9,7 @@
 
 pub mod containerfile;
 mod entries;
+mod image;
 mod kargs;
 mod layer;
 mod lint;
@@ -37,6 +38,7 @@ use crate::policy::disruption::DisruptionPolicy;
 use crate::policy::layout::Layout;
 use crate::render::RenderedPool;
 use crate::session::PolicyOptions;
+pub use image::CONTAINERS_POLICY;
 pub use kargs::{KARGS_FILE, kargs_toml, split_kernel_arguments};
 pub use layer::{LABEL_BASE, LABEL_MACHINE_OS_CONFIG, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest};
 pub use lint::lint;
@@ -75,6 +77,8 @@ pub struct CompileOptions {
     /// The build's architecture (a `GOARCH` name), which picks a `MachineOSConfig`'s
     /// `containerFile` entry; `None` is the machine's that runs mcc, as `mcc build` defaults to.
     pub architecture: Option<String>,
+    /// The image each pool's nodes switch to, by pool name (`--image`): a digest reference.
+    pub images: BTreeMap<String, String>,
 }
 
 /// The `GOARCH` name of the machine mcc runs on.

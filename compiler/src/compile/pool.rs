@@ -119,6 +119,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
     }
     b.add_parents();
     let removals = b.removals();
+    let image = b.node_image(&name, &source_digest(pool));
     if !b.errors.is_empty() {
         return Err(b.errors);
     }
@@ -159,7 +160,12 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
 
     let mut steps = Vec::new();
     let plan = cx.plan;
-    if plan.is_some_and(|p| p.drain) {
+    let (image, switch) = image.map_or((None, None), |(image, switch)| (Some(image), switch));
+    // A switch takes effect at the next boot, and the MCO drains a node before it reboots it into
+    // a new image: a switch brings both, whatever the plan decided for the files.
+    let drain = plan.is_some_and(|p| p.drain) || switch.is_some();
+    let reboot = plan.is_some_and(|p| p.reboot) || switch.is_some();
+    if drain {
         steps.push(Step::Drain);
     }
     steps.extend(b.writes);
@@ -167,14 +173,23 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
     steps.extend(b.unit_steps);
     for action in plan.map(|p| p.actions.as_slice()).unwrap_or_default() {
         steps.extend(match action {
-            Action::Reboot => Some(Step::Reboot),
+            Action::Reboot => None,
             Action::DaemonReload => Some(Step::DaemonReload),
             Action::Reload(service) => Some(Step::Reload { service: service.clone() }),
             Action::Restart(service) => Some(Step::Restart { service: service.clone() }),
             Action::Special => Some(Step::Reload { service: plan::decide::SPECIAL_SERVICE.into() }),
             // The drain, when there is one, is the first step.
+            // The reboot comes after the switch, below.
             Action::Drain | Action::None => None,
         });
+    }
+    // After every node-side write and post-change action, so the deployment staged by the
+    // switch carries the node's /etc as written (ostree merges /etc when it finalizes the
+    // deployment, at shutdown), and right before the reboot that boots it.
+    let reboot_step = plan.is_some_and(|p| p.actions.contains(&Action::Reboot)) || switch.is_some();
+    steps.extend(switch);
+    if reboot_step {
+        steps.push(Step::Reboot);
     }
     let node_actions = NodeActions {
         schema: NODE_ACTIONS_SCHEMA.into(),
@@ -184,8 +199,9 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
         target: target.name().into(),
         var_strategy: cx.options.var_strategy.name().into(),
         rebuild: plan.is_some_and(|p| p.rebuild),
-        drain: plan.is_some_and(|p| p.drain),
-        reboot: plan.is_some_and(|p| p.reboot),
+        drain,
+        reboot,
+        image,
         steps,
     };
     let containerfile = containerfile::render(&layer_plan, target, cx.options.lint, custom);
