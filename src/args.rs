@@ -4,7 +4,7 @@
 
 use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
-use mcc_compiler::{OcpVersion, Profile};
+use mcc_compiler::{OcpVersion, Profile, RelocationMode};
 
 #[derive(Parser)]
 #[command(
@@ -83,6 +83,10 @@ pub struct ExplainArgs {
     pub pool: Option<String>,
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -104,6 +108,10 @@ pub struct PlanArgs {
     /// Exit 0 without changes, 2 with changes, 1 when a plan failed.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -223,6 +231,20 @@ pub struct Settings {
     /// directory (`build/**`).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Set by the commands that take `--relocate` (compile, plan, explain).
+    #[arg(skip)]
+    pub relocate: RelocationMode,
+}
+
+impl Settings {
+    /// These settings with `--relocate MODE`.
+    pub fn relocating(&self, mode: RelocationMode) -> Settings {
+        Settings { relocate: mode, ..self.clone() }
+    }
+}
+
+fn parse_relocation(text: &str) -> Result<RelocationMode, String> {
+    text.parse::<RelocationMode>()
 }
 
 fn parse_profile(text: &str) -> Result<Profile, String> {
@@ -279,6 +301,10 @@ pub struct CompileArgs {
     /// Leave out the Containerfile's last step (`bootc container lint` or `ostree container commit`).
     #[arg(long)]
     pub no_lint: bool,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -108,6 +108,9 @@ fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
     if let Some(reason) = &change.reason {
         line.push_str(&format!("      {reason}\n"));
     }
+    if let Some(relocated) = &change.relocation {
+        line.push_str(&format!("      relocated: {} -> {}\n", relocated.from, relocated.to));
+    }
     line
 }
 
@@ -181,7 +184,7 @@ pub fn json(plans: &[PoolPlan], target: Target) -> Value {
                 "reboot": p.reboot,
                 "drain": p.drain,
                 "actions": p.actions.iter().map(action_json).collect::<Vec<_>>(),
-                "changes": p.changes.iter().map(|c| json!({
+                "changes": p.changes.iter().map(|c| with_relocation(c, json!({
                     "op": c.op.name(),
                     "kind": c.kind.name(),
                     "name": c.name,
@@ -190,9 +193,19 @@ pub fn json(plans: &[PoolPlan], target: Target) -> Value {
                     "rule": c.rule,
                     "sources": c.sources,
                     "reason": c.reason,
-                })).collect::<Vec<_>>(),
+                }))).collect::<Vec<_>>(),
             })
         })
         .collect();
     json!({"schema": "mcc.plan/v1", "target": target.name(), "pools": pools})
+}
+
+/// A relocated change (`--relocate`) also says where its entry came from and went; other changes
+/// are left as they are.
+fn with_relocation(change: &mcc_compiler::Change, mut value: serde_json::Value) -> serde_json::Value {
+    if let Some(relocated) = &change.relocation {
+        value["relocatedFrom"] = json!(relocated.from);
+        value["relocatedTo"] = json!(relocated.to);
+    }
+    value
 }

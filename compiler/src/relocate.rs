@@ -86,7 +86,10 @@ pub fn apply(
             notes.push((node, format!("the node itself writes it ({writer}), so it stays in /etc")));
             continue;
         }
-        let by_mco = !facts.sources.is_empty() && facts.sources.iter().all(|s| generated.contains(s.as_str()));
+        // A dropin another MachineConfig adds to a unit does not make the unit file its own.
+        let owners: Vec<String> =
+            graph.definitions(node).into_iter().filter(|(_, fields)| *fields != ["dropins"]).map(|(n, _)| n).collect();
+        let by_mco = !owners.is_empty() && owners.iter().all(|s| generated.contains(s.as_str()));
         let wanted = match mode {
             RelocationMode::None => false,
             RelocationMode::Mco => by_mco,
@@ -111,11 +114,14 @@ pub fn apply(
             }
             (None, false) => {
                 entry.relocatable = true;
-                entry.relocation_note = Some(format!(
-                    "a relocate rule would move it to `{}`; `--relocate {}` keeps it in /etc",
-                    c.to,
-                    mode.name()
-                ));
+                // Under `mco` say why this one stayed; under `none` (the default) nothing moves
+                // and nothing needs saying.
+                if mode == RelocationMode::Mco {
+                    entry.relocation_note = Some(format!(
+                        "a relocate rule would move it to `{}`, but `--relocate mco` moves only what the MCO's generated MachineConfigs alone define",
+                        c.to
+                    ));
+                }
             }
         }
     }

@@ -12,7 +12,7 @@ use crate::{plan_view, streams};
 
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let pool = args.pool.as_deref();
-    let settings = &args.settings;
+    let settings = &args.settings.relocating(args.relocate);
     let (old_paths, mut new_paths) = match (
         session::side_paths(&args.from, &args.to, settings)?,
         session::side_paths(&args.to, &args.from, settings)?,

@@ -184,6 +184,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, name),
                 reason,
+                relocation: None,
             };
             out.push((change, baked));
         };
@@ -214,6 +215,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: actions.contains(&Action::Reboot).then(|| "the sshkey disruption policy is reboot".into()),
+                relocation: None,
             },
             image_mode && !c.node_side,
         ));
@@ -255,6 +257,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: Some(always_reboot_reason(kind)),
+                relocation: None,
             },
             image_mode && !c.node_side,
         ));

@@ -98,6 +98,16 @@ pub struct Change {
     pub sources: Vec<String>,
     /// Why this change reboots, when it does.
     pub reason: Option<String>,
+    /// The `/etc` path a `relocate` rule moved the entry from (`--relocate`); its image path is
+    /// then `to`.
+    pub relocation: Option<Relocated>,
+}
+
+/// Where a relocated change's entry came from and went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relocated {
+    pub from: String,
+    pub to: String,
 }
 
 /// A reconcilability error (`spec/mco.md` §3) or another reason the plan fails.
@@ -156,6 +166,7 @@ pub mod decide;
 pub mod diff;
 pub mod reconcile;
 pub mod registries;
+mod relocated;
 pub mod sides;
 pub mod state;
 

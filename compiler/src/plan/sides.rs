@@ -3,6 +3,7 @@
 use crate::codes;
 use crate::diagnostic::Severity;
 use crate::plan::decide::{self, Inputs};
+use crate::plan::relocated;
 use crate::plan::{PlanError, PoolPlan, PoolState, PoolStatus};
 use crate::render;
 use crate::session::{Analysis, Compilation, PolicyOptions};
@@ -63,6 +64,7 @@ pub fn plan(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions, onl
                 overrides: &overrides,
             });
             decide::fill_rules(&mut plan, &new.analysis.policies.disruption, &new.compilation.sources);
+            relocated::fill(&mut plan, &new.analysis.graphs);
             if new_state.is_none()
                 && let Some(causes) = render_failure(new, name)
             {
