@@ -197,3 +197,7 @@ fn block_shadowed(graph: &PoolGraph, candidates: &mut [Candidate], diagnostics: 
         }
     }
 }
+
+#[cfg(test)]
+#[path = "relocate_tests.rs"]
+mod tests;
