@@ -316,3 +316,35 @@ fn relocation_changes_no_effective_configuration_of_the_real_corpus() {
         counts.etc_after
     );
 }
+
+/// The figures `examples/relocate/README.md` gives: files and links baked into the image's /etc,
+/// and entries relocated into /usr, for each `--relocate` mode.
+#[test]
+fn the_example_pool_shrinks_the_images_etc_as_its_readme_says() {
+    let work = tempfile::tempdir().unwrap();
+    let mut figures = Vec::new();
+    for mode in ["none", "mco", "all"] {
+        let out = work.path().join(mode);
+        let args = ["compile", "examples/relocate", "--out", out.to_str().unwrap(), "--base-image", BASE_IMAGE];
+        let run = mcc(&[&args[..], &["--relocate", mode]].concat(), None);
+        assert_eq!(run.code, Some(0), "{run}");
+        let plan: Value = serde_json::from_slice(&std::fs::read(out.join("worker/layer-plan.json")).unwrap()).unwrap();
+        let entries: Vec<&Value> =
+            plan["entries"].as_array().unwrap().iter().filter(|e| e["type"] != "directory").collect();
+        let in_etc = entries.iter().filter(|e| e["path"].as_str().is_some_and(|p| p.starts_with("/etc/"))).count();
+        let relocated = entries.iter().filter(|e| e.get("relocatedFrom").is_some()).count();
+        figures.push((mode, in_etc, relocated));
+    }
+    assert_eq!(figures, [("none", 19, 0), ("mco", 6, 11), ("all", 4, 13)]);
+}
+
+#[test]
+fn relocation_changes_no_effective_configuration_of_the_example() {
+    if !can_run("relocation_changes_no_effective_configuration_of_the_example") {
+        return;
+    }
+    let (mut counts, mut problems) = (Counts::default(), Vec::new());
+    assert!(prove("examples/relocate", &["examples/relocate"], &["mco", "all"], &mut counts, &mut problems));
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    assert_eq!(counts.relocated, 11 + 13);
+}
