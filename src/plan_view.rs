@@ -1,6 +1,6 @@
-//! How a plan looks: a terraform-like text for people, the `mcc.plan/v1` JSON for machines.
+//! How a plan looks: a terraform-like text for people, the `mcc.plan/v2` JSON for machines.
 
-use mcc_compiler::{Action, Change, Placement, PoolPlan, PoolStatus, Target};
+use mcc_compiler::{Action, Change, ContentDigest, Placement, PoolPlan, PoolStatus, Rollout, Target};
 use serde_json::{Value, json};
 
 /// ANSI styles, or nothing when colour is off (the caller decides, for stdout).
@@ -168,7 +168,44 @@ fn action_json(action: &Action) -> Value {
     }
 }
 
-/// The `mcc.plan/v1` document (docs/schemas/plan.schema.json).
+fn rollout_json(rollout: &Rollout) -> Value {
+    json!({
+        "nodes": rollout.nodes,
+        "maxUnavailable": rollout.max_unavailable,
+        "waves": rollout.waves,
+        "paused": rollout.paused,
+        "degraded": rollout.degraded,
+    })
+}
+
+fn digest_json(digest: Option<&ContentDigest>) -> Value {
+    digest.map_or(Value::Null, |d| json!({"sha256": d.sha256, "size": d.size}))
+}
+
+fn change_json(c: &Change) -> Value {
+    let mut change = json!({
+        "op": c.op.name(),
+        "kind": c.kind.name(),
+        "name": c.name,
+        "placement": c.placement.name(),
+        "actions": c.actions.iter().map(action_json).collect::<Vec<_>>(),
+        "rule": c.rule,
+        "sources": c.sources,
+        "reason": c.reason,
+        "shadowedBy": c.shadowed_by,
+    });
+    if let Some(contents) = &c.contents {
+        change["contents"] =
+            json!({"old": digest_json(contents.old.as_ref()), "new": digest_json(contents.new.as_ref())});
+    }
+    if let Some(relocated) = &c.relocation {
+        change["relocatedFrom"] = json!(relocated.from);
+        change["relocatedTo"] = json!(relocated.to);
+    }
+    change
+}
+
+/// The `mcc.plan/v2` document (docs/schemas/plan.schema.json).
 pub fn json(plans: &[PoolPlan], target: Target) -> Value {
     let pools: Vec<Value> = plans
         .iter()
@@ -184,28 +221,10 @@ pub fn json(plans: &[PoolPlan], target: Target) -> Value {
                 "reboot": p.reboot,
                 "drain": p.drain,
                 "actions": p.actions.iter().map(action_json).collect::<Vec<_>>(),
-                "changes": p.changes.iter().map(|c| with_relocation(c, json!({
-                    "op": c.op.name(),
-                    "kind": c.kind.name(),
-                    "name": c.name,
-                    "placement": c.placement.name(),
-                    "actions": c.actions.iter().map(action_json).collect::<Vec<_>>(),
-                    "rule": c.rule,
-                    "sources": c.sources,
-                    "reason": c.reason,
-                }))).collect::<Vec<_>>(),
+                "changes": p.changes.iter().map(change_json).collect::<Vec<_>>(),
+                "rollout": p.rollout.as_ref().map(rollout_json),
             })
         })
         .collect();
-    json!({"schema": "mcc.plan/v1", "target": target.name(), "pools": pools})
-}
-
-/// A relocated change (`--relocate`) also says where its entry came from and went; other changes
-/// are left as they are.
-fn with_relocation(change: &mcc_compiler::Change, mut value: serde_json::Value) -> serde_json::Value {
-    if let Some(relocated) = &change.relocation {
-        value["relocatedFrom"] = json!(relocated.from);
-        value["relocatedTo"] = json!(relocated.to);
-    }
-    value
+    json!({"schema": "mcc.plan/v2", "target": target.name(), "pools": pools})
 }

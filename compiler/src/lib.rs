@@ -52,7 +52,7 @@ pub use driver::{analyze, lint_page, load, load_filtered};
 pub use explain::{Explanation, explain};
 pub use model::{Inputs, read_objects};
 pub use plan::sides::{Side, plan};
-pub use plan::{Change, PoolPlan, PoolStatus};
+pub use plan::{Change, ContentDigest, Contents, PoolPlan, PoolStatus, Rollout};
 pub use policy::disruption::Action;
 pub use policy::placement::{Placement, RelocationMode, Target};
 pub use policy::stdlib::{OcpVersion, Profile};

@@ -47,6 +47,7 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
         actions: Vec::new(),
         changes: Vec::new(),
         reboot_reason: None,
+        rollout: None,
     };
     let Some(new) = inputs.new else {
         return plan;
@@ -185,6 +186,8 @@ fn changes(
                 sources: sources(op, name),
                 reason,
                 relocation: None,
+                shadowed_by: None,
+                contents: None,
             };
             out.push((change, baked));
         };
@@ -216,6 +219,8 @@ fn changes(
                 sources: sources(op, entry),
                 reason: actions.contains(&Action::Reboot).then(|| "the sshkey disruption policy is reboot".into()),
                 relocation: None,
+                shadowed_by: None,
+                contents: None,
             },
             image_mode && !c.node_side,
         ));
@@ -258,6 +263,8 @@ fn changes(
                 sources: sources(op, entry),
                 reason: Some(always_reboot_reason(kind)),
                 relocation: None,
+                shadowed_by: None,
+                contents: None,
             },
             image_mode && !c.node_side,
         ));
