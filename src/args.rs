@@ -4,7 +4,7 @@
 
 use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
-use mcc_compiler::{OcpVersion, Profile};
+use mcc_compiler::{OcpVersion, Profile, RelocationMode};
 
 #[derive(Parser)]
 #[command(
@@ -83,6 +83,10 @@ pub struct ExplainArgs {
     pub pool: Option<String>,
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -108,6 +112,10 @@ pub struct PlanArgs {
     /// hold (a GitOps sync with pruning), instead of keeping them.
     #[arg(long)]
     pub prune: bool,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -232,6 +240,20 @@ pub struct Settings {
     /// directory (`build/**`).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Set by the commands that take `--relocate` (compile, plan, explain).
+    #[arg(skip)]
+    pub relocate: RelocationMode,
+}
+
+impl Settings {
+    /// These settings with `--relocate MODE`.
+    pub fn relocating(&self, mode: RelocationMode) -> Settings {
+        Settings { relocate: mode, ..self.clone() }
+    }
+}
+
+fn parse_relocation(text: &str) -> Result<RelocationMode, String> {
+    text.parse::<RelocationMode>()
 }
 
 fn parse_profile(text: &str) -> Result<Profile, String> {
@@ -293,6 +315,10 @@ pub struct CompileArgs {
     /// (bootc switch, rpm-ostree rebase) before the reboot. Needs --pool.
     #[arg(long, value_name = "REF|@FILE", requires = "pool")]
     pub image: Option<String>,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

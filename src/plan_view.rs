@@ -150,6 +150,9 @@ fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
     if let Some(reason) = &change.reason {
         line.push_str(&format!("      {reason}\n"));
     }
+    if let Some(relocated) = &change.relocation {
+        line.push_str(&format!("      relocated: {} -> {}\n", relocated.from, relocated.to));
+    }
     line
 }
 
@@ -243,6 +246,10 @@ fn change_json(c: &Change) -> Value {
     if let Some(contents) = &c.contents {
         change["contents"] =
             json!({"old": digest_json(contents.old.as_ref()), "new": digest_json(contents.new.as_ref())});
+    }
+    if let Some(relocated) = &c.relocation {
+        change["relocatedFrom"] = json!(relocated.from);
+        change["relocatedTo"] = json!(relocated.to);
     }
     change
 }

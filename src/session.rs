@@ -39,6 +39,7 @@ impl Settings {
                 TargetArg::RpmOstree => Target::RpmOstree,
                 TargetArg::Legacy => Target::Legacy,
             },
+            relocate: self.relocate,
             policy_files: self.policies.clone(),
         }
     }

@@ -156,6 +156,7 @@ codes! {
     DUPLICATE_LINT = "MCC3012" "duplicate-lint" Error "one policy file defines the same lint code twice";
     TOO_MANY_ACTIONS = "MCC3013" "too-many-actions" Error "a disruption rule has more than 10 actions";
     CONDITION_TOO_DEEP = "MCC3014" "condition-too-deep" Error "a lint condition nests parentheses and `not` more than 64 levels deep";
+    RELOCATE_INVALID = "MCC3015" "relocate-invalid" Error "a relocate rule moves a path from outside /etc, or into a directory outside the image's /usr";
 
     // The Node Disruption Policy and MachineConfiguration (MCC31xx).
     MACHINE_CONFIGURATION_NOT_CLUSTER = "MCC3101" "machine-configuration-not-cluster" Error "a MachineConfiguration is not named cluster";
@@ -177,6 +178,7 @@ codes! {
     // Classification (MCC32xx).
     REBOOTLESS_ON_IMAGE_PATH = "MCC3201" "rebootless-on-image-path" Warning "a rebootless disruption policy covers a path that is read-only on image-mode nodes";
     ENTRY_NOT_FOUND = "MCC3202" "entry-not-found" Error "no rendered pool has the entry `mcc explain --entry` asks about";
+    RELOCATION_SHADOWED = "MCC3203" "relocation-shadowed" Warning "a file is not relocated into /usr because another entry keeps its name in /etc, which would shadow it";
 
     // Plans (MCC40xx).
     IRRECONCILABLE_GROUPS = "MCC4001" "irreconcilable-groups" Error "a change to passwd groups, which the MCO refuses on running nodes";

@@ -24,7 +24,7 @@ use crate::policy::stdlib::{self, OcpVersion, Profile};
 use crate::render::{self, RenderOptions, RenderedPool};
 use crate::session::{Analysis, Compilation, PolicyOptions, StageTime};
 use crate::source::{Sources, Span, SpanIndex};
-use crate::{checks, compile, lints};
+use crate::{checks, compile, lints, relocate};
 
 /// Reads and models every input, and reads the site policy files (`.mcc/*.mcc` at the root of
 /// each directory input, then `policy_files`). Never fails: problems become diagnostics.
@@ -263,7 +263,7 @@ fn analyze_pools(c: &mut Compilation, rendered: Vec<RenderedPool>, options: &Pol
     let graphs: Vec<PoolGraph> = rendered
         .iter()
         .map(|pool| {
-            let g = graph::build(
+            let mut g = graph::build(
                 pool,
                 &c.inputs,
                 &policies.layout,
@@ -271,6 +271,7 @@ fn analyze_pools(c: &mut Compilation, rendered: Vec<RenderedPool>, options: &Pol
                 options.target,
                 &mut c.diagnostics,
             );
+            relocate::apply(pool, &c.inputs, &mut g, &policies.layout, options.relocate, &mut c.diagnostics);
             lints::run(pool, &g, &policies, &mut c.diagnostics);
             g
         })

@@ -8,7 +8,7 @@ use crate::load::site::PolicyText;
 use crate::model::Inputs;
 use crate::model::cluster::ClusterState;
 use crate::policy::ndp::SitePolicy;
-use crate::policy::placement::Target;
+use crate::policy::placement::{RelocationMode, Target};
 use crate::policy::stdlib::{OcpVersion, Policies, Profile};
 use crate::render::RenderedPool;
 use crate::source::Sources;
@@ -57,6 +57,8 @@ pub struct PolicyOptions {
     pub profile: Profile,
     pub ocp: OcpVersion,
     pub target: Target,
+    /// Which `/etc` files the layout's `relocate` rules move into `/usr` (`--relocate`).
+    pub relocate: RelocationMode,
     /// Site policy files given with `--policy`, read after those found in `.mcc/`.
     pub policy_files: Vec<camino::Utf8PathBuf>,
 }

@@ -92,6 +92,10 @@ pub struct ImageEntry {
     pub origin: String,
     /// The MachineConfigs behind it, in override order.
     pub sources: Vec<String>,
+    /// The `/etc` path its MachineConfig names, when a `relocate` rule baked it into `/usr`
+    /// instead (`mcc compile --relocate`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relocated_from: Option<String>,
 }
 
 /// Package changes made in the image build (bootc and rpm-ostree targets).

@@ -139,6 +139,7 @@ fn a_layer_plan_with_every_kind_of_entry_matches_its_schema() {
         placement: "etc".into(),
         origin: if kind == EntryType::Directory { "parent" } else { "file" }.into(),
         sources: sources(),
+        relocated_from: (kind == EntryType::File).then(|| "/etc/sysctl.d/90-app.conf".into()),
     };
     let plan = LayerPlan {
         schema: LAYER_PLAN_SCHEMA.into(),

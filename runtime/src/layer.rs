@@ -243,6 +243,7 @@ mod tests {
             placement: "etc".into(),
             origin: "file".into(),
             sources: Vec::new(),
+            relocated_from: None,
         }
     }
 

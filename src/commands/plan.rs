@@ -13,7 +13,7 @@ use crate::{plan_view, streams};
 
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let pool = args.pool.as_deref();
-    let settings = &args.settings;
+    let settings = &args.settings.relocating(args.relocate);
     let from_cluster = args.from == ["cluster"];
     if from_cluster && settings.cluster.is_none() {
         return Err(CliError::Usage("`--from cluster` needs `--cluster DUMP`: the cluster's state".to_string()));

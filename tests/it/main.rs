@@ -27,6 +27,7 @@ mod oracle;
 mod plan;
 mod registry;
 mod registry_support;
+mod relocate_proof;
 mod streams;
 mod support;
 mod tooling;

@@ -39,7 +39,6 @@ mod var_as_tmpfiles;
 use std::collections::BTreeSet;
 
 use crate::diagnostic::Diagnostic;
-use crate::glob::glob_matches;
 use crate::graph::{Entry, Node, PoolGraph};
 use crate::ignition::content::{self, SourceKind};
 use crate::ignition::types::{Ignition, Resource};
@@ -71,9 +70,6 @@ pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnosti
 
 /// Units every node has without a MachineConfig among the inputs (`stdlib/base-units.txt`).
 const BASE_UNITS: &str = include_str!("../../../stdlib/base-units.txt");
-
-/// `/etc` files the node itself writes (`stdlib/node-written.txt`).
-const NODE_WRITTEN: &str = include_str!("../../../stdlib/node-written.txt");
 
 /// Where systemd reads system units from; a MachineConfig may write a unit file into any of them.
 const UNIT_DIRS: &[&str] =
@@ -158,7 +154,7 @@ pub(crate) fn is_base_unit(name: &str) -> bool {
 
 /// Who writes an `/etc` path on the node, when `stdlib/node-written.txt` lists it.
 pub(crate) fn node_writer(path: &str) -> Option<&'static str> {
-    list_entries(NODE_WRITTEN).find(|(pattern, _)| glob_matches(pattern, path)).map(|(_, writer)| writer)
+    crate::policy::node_written::writer(path)
 }
 
 /// The unit a path in a unit directory defines (`/etc/systemd/system/foo.service`), or the unit

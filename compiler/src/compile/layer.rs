@@ -98,6 +98,7 @@ impl Builder<'_, '_> {
                 placement: placement.into(),
                 origin: origin.into(),
                 sources,
+                relocated_from: None,
             },
             span,
         );
@@ -129,9 +130,17 @@ impl Builder<'_, '_> {
                 placement: placement.into(),
                 origin: origin.into(),
                 sources,
+                relocated_from: None,
             },
             span,
         );
+    }
+
+    /// Records where a relocated entry came from on its layer entry at `path`.
+    pub(super) fn mark_relocated(&mut self, path: &str, e: &crate::graph::Entry) {
+        if let (Some(relocation), Some(entry)) = (&e.relocation, self.entries.get_mut(path)) {
+            entry.relocated_from = Some(relocation.from.clone());
+        }
     }
 
     /// The directories above every entry, created for it when the config does not: 0755 root.

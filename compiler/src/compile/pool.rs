@@ -107,6 +107,9 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
             Subject::Passwd(user) => b.passwd(user, sources),
             _ => {}
         }
+        if let Some(path) = &e.resolved_path {
+            b.mark_relocated(path, e);
+        }
     }
     b.unit_states();
     let kernel_arguments = b.kernel_arguments();

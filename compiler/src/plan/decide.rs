@@ -205,6 +205,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, name),
                 reason,
+                relocation: None,
                 shadowed_by: None,
                 contents: None,
             };
@@ -237,6 +238,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: actions.contains(&Action::Reboot).then(|| "the sshkey disruption policy is reboot".into()),
+                relocation: None,
                 shadowed_by: None,
                 contents: None,
             },
@@ -280,6 +282,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: Some(always_reboot_reason(kind)),
+                relocation: None,
                 shadowed_by: None,
                 contents: None,
             },

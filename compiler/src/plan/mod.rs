@@ -107,6 +107,16 @@ pub struct Change {
     pub shadowed_by: Option<String>,
     /// For a file: the digests and sizes of its old and new contents.
     pub contents: Option<Contents>,
+    /// The `/etc` path a `relocate` rule moved the entry from (`--relocate`), and its path in
+    /// the image.
+    pub relocation: Option<Relocated>,
+}
+
+/// Where a relocated change's entry came from and went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relocated {
+    pub from: String,
+    pub to: String,
 }
 
 /// The old and new contents of a changed file (`None` on the side that has no such file).
@@ -205,6 +215,7 @@ pub mod reconcile;
 pub mod registries;
 pub mod rollout;
 pub mod shadowed;
+mod relocated;
 pub mod sides;
 pub mod state;
 

@@ -4,6 +4,7 @@ use crate::codes;
 use crate::diagnostic::Severity;
 use crate::plan::decide::{self, Inputs};
 use crate::plan::rollout;
+use crate::plan::relocated;
 use crate::plan::{PlanError, PoolPlan, PoolState, PoolStatus};
 use crate::render;
 use crate::session::{Analysis, Compilation, PolicyOptions};
@@ -71,6 +72,7 @@ pub fn plan(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions, onl
             decide::fill_rules(&mut plan, &new.analysis.policies.disruption, &new.compilation.sources);
             let pool_of = |side: &Side<'_>| side.compilation.inputs.pools.iter().find(|p| p.name() == name).cloned();
             plan.rollout = pool_of(new).or_else(|| old.and_then(pool_of)).as_ref().and_then(rollout::rollout);
+            relocated::fill(&mut plan, &new.analysis.graphs);
             if new_state.is_none()
                 && let Some(causes) = render_failure(new, name)
             {
