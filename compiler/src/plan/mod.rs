@@ -213,9 +213,9 @@ pub mod decide;
 pub mod diff;
 pub mod reconcile;
 pub mod registries;
+mod relocated;
 pub mod rollout;
 pub mod shadowed;
-mod relocated;
 pub mod sides;
 pub mod state;
 

@@ -3,8 +3,8 @@
 use crate::codes;
 use crate::diagnostic::Severity;
 use crate::plan::decide::{self, Inputs};
-use crate::plan::rollout;
 use crate::plan::relocated;
+use crate::plan::rollout;
 use crate::plan::{PlanError, PoolPlan, PoolState, PoolStatus};
 use crate::render;
 use crate::session::{Analysis, Compilation, PolicyOptions};
