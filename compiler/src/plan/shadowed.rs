@@ -135,6 +135,7 @@ fn entry_changes(name: &str, before: &[OwnDefinition], after: &[OwnDefinition]) 
             reason: None,
             shadowed_by: Some(winner.machine_config.clone()),
             contents: None,
+            relocation: None,
         });
     }
     out
