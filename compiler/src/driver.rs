@@ -239,14 +239,24 @@ pub fn analyze(
 /// MachineConfigs that disagree, a rule of the cluster's policy for a file only its own
 /// MachineConfigs write) is the cluster's state, not something to fix in the repository: it is
 /// left out. Errors stay, and so does MCC2010, which is about the dump itself.
+///
+/// A related label counts only when it points into the repository's objects: a policy lint's
+/// label points at its rule (`stdlib/lints.mcc`), which is not the repository's to fix either.
 fn leave_out_the_clusters_own_warnings(c: &mut Compilation) {
     let Some(cluster) = &c.cluster else { return };
     let in_dump = |span: Span| cluster.sources.contains(&span.source);
+    let inputs = &c.inputs;
+    let object_spans = inputs.machine_configs.iter().map(|mc| mc.span);
+    let object_spans = object_spans.chain(inputs.pools.iter().map(|p| p.span));
+    let object_spans = object_spans.chain(inputs.machine_configurations.iter().map(|m| m.span));
+    let object_spans = object_spans.chain(inputs.machine_os_configs.iter().map(|m| m.span));
+    let repository: std::collections::BTreeSet<_> =
+        object_spans.map(|span| span.source).filter(|source| !cluster.sources.contains(source)).collect();
     c.diagnostics.retain(|d| {
         d.severity() == Severity::Error
             || d.code == &codes::RENDERED_CONFIG_STALE
             || !d.span.is_some_and(in_dump)
-            || d.related.iter().any(|label| !in_dump(label.span))
+            || d.related.iter().any(|label| repository.contains(&label.span.source))
     });
 }
 
