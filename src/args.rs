@@ -72,8 +72,12 @@ pub struct RenderArgs {
 #[derive(clap::Args)]
 pub struct ExplainArgs {
     /// A code, or with `--entry` the inputs.
-    #[arg(required = true, value_name = "CODE | PATHS")]
+    #[arg(required_unless_present = "list", value_name = "CODE | PATHS")]
     pub args: Vec<String>,
+    /// Print every diagnostic code (mcc's and the stdlib's lints) with its severity and one-line
+    /// summary.
+    #[arg(long, conflicts_with_all = ["args", "entry"])]
+    pub list: bool,
     /// The entry to explain: a path, a unit (`crio.service`), a dropin (`crio.service.d/10-x.conf`),
     /// `kargs`, `sshkey`, `extensions`, `kernelType`, `osImageURL` or `fips`.
     #[arg(long)]
@@ -99,11 +103,20 @@ pub struct PlanArgs {
     /// Only this pool.
     #[arg(long)]
     pub pool: Option<String>,
-    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-    pub format: CheckFormat,
+    /// human: a table for people; json: `mcc.plan/v1`; markdown: a summary and collapsed
+    /// details, for a pull request comment or `$GITHUB_STEP_SUMMARY`.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
     /// Exit 0 without changes, 2 with changes, 1 when a plan failed.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Show each changed file's contents: a unified diff for text, sizes and digests for binary
+    /// (in JSON, each file's `diff`).
+    #[arg(long)]
+    pub diff: bool,
+    /// Print the plan and a count of the inputs' diagnostics, not the diagnostics themselves.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -137,7 +150,8 @@ pub struct ManArgs {
 pub struct ReportArgs {
     /// human: reports with source snippets; short: `path:line:col: severity[CODE] message`;
     /// json: `mcc.diagnostics/v1`; sarif: SARIF 2.1.0 for code scanning; github: workflow
-    /// annotations and a step summary.
+    /// annotations and a step summary; markdown: a summary and collapsed details, for a pull
+    /// request comment or `$GITHUB_STEP_SUMMARY`.
     #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Human)]
     pub format: DiagnosticsFormat,
     /// The lowest severity that fails the run (exit 1).
@@ -165,6 +179,7 @@ pub enum DiagnosticsFormat {
     Json,
     Sarif,
     Github,
+    Markdown,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -244,6 +259,13 @@ pub enum TargetArg {
 pub enum CheckFormat {
     Human,
     Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

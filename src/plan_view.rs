@@ -1,11 +1,18 @@
-//! How a plan looks: a terraform-like text for people, the `mcc.plan/v1` JSON for machines.
+//! How a plan looks: a terraform-like text for people, the `mcc.plan/v1` JSON for machines,
+//! Markdown for a pull request.
+//!
+//! A placement has one word everywhere, the JSON's (`Placement::name`): image, etc, var,
+//! rebootless, reject.
 
-use mcc_compiler::{Action, Change, Placement, PoolPlan, PoolStatus, Target};
+mod diff;
+pub mod markdown;
+
+use mcc_compiler::{Action, Change, ContentDiff, Placement, PoolPlan, PoolStatus, Target};
 use serde_json::{Value, json};
 
 /// ANSI styles, or nothing when colour is off (the caller decides, for stdout).
-struct Paint {
-    on: bool,
+pub(crate) struct Paint {
+    pub(crate) on: bool,
 }
 
 impl Paint {
@@ -13,36 +20,25 @@ impl Paint {
         if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
 
-    fn red(&self, text: &str) -> String {
+    pub(crate) fn red(&self, text: &str) -> String {
         self.paint("1;31", text)
     }
 
-    fn yellow(&self, text: &str) -> String {
+    pub(crate) fn yellow(&self, text: &str) -> String {
         self.paint("33", text)
     }
 
-    fn green(&self, text: &str) -> String {
+    pub(crate) fn green(&self, text: &str) -> String {
         self.paint("32", text)
     }
 
-    fn bold(&self, text: &str) -> String {
+    pub(crate) fn bold(&self, text: &str) -> String {
         self.paint("1", text)
     }
 }
 
-/// The placement column: where the entry lives on an image-mode node.
-fn placement(p: Placement) -> &'static str {
-    match p {
-        Placement::Image => "image",
-        Placement::Etc => "/etc",
-        Placement::Var => "/var",
-        Placement::Rebootless => "node",
-        Placement::Reject => "reject",
-    }
-}
-
 /// The disruption column, in the policy language's words.
-fn disruption(actions: &[Action]) -> String {
+pub(crate) fn disruption(actions: &[Action]) -> String {
     if actions.is_empty() {
         return "none".to_string();
     }
@@ -56,11 +52,29 @@ fn disruption(actions: &[Action]) -> String {
         .join(", ")
 }
 
-pub fn human(plans: &[PoolPlan], target: Target, header: &str, colour: bool) -> String {
-    let paint = Paint { on: colour };
+/// What the human view shows beyond the table.
+#[derive(Clone, Copy, Default)]
+pub struct HumanOptions {
+    pub colour: bool,
+    /// Each changed file's unified diff (text), or its sizes and digests (binary).
+    pub diff: bool,
+}
+
+/// The placement column's legend: the same words as the JSON's `placement`.
+pub const PLACEMENT_LEGEND: &str = "placement: image (baked into the image), etc (baked into the image's /etc, 3-way merged), \
+var (written on the node, /var), rebootless (written on the node, no reboot), reject (no node can hold it)";
+
+const ENTRY_HEADER: &str = "ENTRY";
+const PLACEMENT_HEADER: &str = "PLACEMENT";
+const ACTION_HEADER: &str = "ON CHANGE";
+/// As wide as the widest placement word, `rebootless`.
+const PLACEMENT_WIDTH: usize = 10;
+
+pub fn human(plans: &[PoolPlan], target: Target, header: &str, options: HumanOptions) -> String {
+    let paint = Paint { on: options.colour };
     let mut out = format!("{}\n\n", paint.bold(header));
     out.push_str("  + add   ~ change   - remove\n");
-    out.push_str("  placement: image (baked), /etc (baked, 3-way merged), /var (written on the node), node (written on the node, rebootless)\n");
+    out.push_str(&format!("  {PLACEMENT_LEGEND}\n"));
     for plan in plans {
         out.push('\n');
         let from = plan.from.as_deref().unwrap_or("(none)");
@@ -69,9 +83,19 @@ pub fn human(plans: &[PoolPlan], target: Target, header: &str, colour: bool) -> 
         for error in &plan.errors {
             out.push_str(&format!("  {} [{}] {}\n", paint.red("error"), error.code, error.message));
         }
-        let width = plan.changes.iter().map(|c| entry(c).len()).max().unwrap_or(0);
+        let width = plan.changes.iter().map(|c| entry(c).len()).max().unwrap_or(0).max(ENTRY_HEADER.len());
+        let action_width =
+            plan.changes.iter().map(|c| disruption(&c.actions).len()).max().unwrap_or(0).max(ACTION_HEADER.len());
+        if !plan.changes.is_empty() {
+            out.push_str(&format!(
+                "    {ENTRY_HEADER:<width$}  {PLACEMENT_HEADER:<PLACEMENT_WIDTH$}  {ACTION_HEADER:<action_width$}  (MACHINECONFIGS)\n"
+            ));
+        }
         for change in &plan.changes {
-            out.push_str(&change_line(change, width, &paint));
+            out.push_str(&change_line(change, (width, action_width), &paint));
+            if options.diff {
+                out.push_str(&diff::human(change, &paint));
+            }
         }
     }
     out.push('\n');
@@ -82,7 +106,7 @@ pub fn human(plans: &[PoolPlan], target: Target, header: &str, colour: bool) -> 
 }
 
 /// `file /etc/chrony.conf`, or just `kernelArguments` for a spec field.
-fn entry(change: &Change) -> String {
+pub(crate) fn entry(change: &Change) -> String {
     if change.name == change.kind.name() {
         change.name.clone()
     } else {
@@ -90,9 +114,12 @@ fn entry(change: &Change) -> String {
     }
 }
 
-fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
+/// One row of the table; `widths` are the entry and on-change columns' (padded before colour).
+fn change_line(change: &Change, widths: (usize, usize), paint: &Paint) -> String {
     let entry = entry(change);
+    let (width, action_width) = widths;
     let action = disruption(&change.actions);
+    let action = if change.sources.is_empty() { action } else { format!("{action:<action_width$}") };
     let action = if change.actions.contains(&Action::Reboot) {
         paint.red(&action)
     } else if change.actions.contains(&Action::Drain) {
@@ -100,7 +127,8 @@ fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
     } else {
         paint.green(&action)
     };
-    let mut line = format!("  {} {entry:<width$}  {:<6}  {action}", change.op.symbol(), placement(change.placement),);
+    let mut line =
+        format!("  {} {entry:<width$}  {:<PLACEMENT_WIDTH$}  {action}", change.op.symbol(), change.placement.name());
     if !change.sources.is_empty() {
         line.push_str(&format!("  ({})", change.sources.join(", ")));
     }
@@ -112,7 +140,7 @@ fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
 }
 
 /// `worker: 2 baked into the image, 1 rebootless (reload crio.service); nodes WILL drain and reboot (…)`.
-fn summary(plan: &PoolPlan, target: Target, paint: &Paint) -> String {
+pub(crate) fn summary(plan: &PoolPlan, target: Target, paint: &Paint) -> String {
     if plan.state == PoolStatus::RenderDegraded && plan.to.is_none() {
         return format!(
             "{}: {}",
@@ -165,8 +193,9 @@ fn action_json(action: &Action) -> Value {
     }
 }
 
-/// The `mcc.plan/v1` document (docs/schemas/plan.schema.json).
-pub fn json(plans: &[PoolPlan], target: Target) -> Value {
+/// The `mcc.plan/v1` document (docs/schemas/plan.schema.json); with `with_diff`, each changed
+/// file's unified diff too.
+pub fn json(plans: &[PoolPlan], target: Target, with_diff: bool) -> Value {
     let pools: Vec<Value> = plans
         .iter()
         .map(|p| {
@@ -181,18 +210,38 @@ pub fn json(plans: &[PoolPlan], target: Target) -> Value {
                 "reboot": p.reboot,
                 "drain": p.drain,
                 "actions": p.actions.iter().map(action_json).collect::<Vec<_>>(),
-                "changes": p.changes.iter().map(|c| json!({
-                    "op": c.op.name(),
-                    "kind": c.kind.name(),
-                    "name": c.name,
-                    "placement": c.placement.name(),
-                    "actions": c.actions.iter().map(action_json).collect::<Vec<_>>(),
-                    "rule": c.rule,
-                    "sources": c.sources,
-                    "reason": c.reason,
-                })).collect::<Vec<_>>(),
+                "changes": p.changes.iter().map(|c| change_json(c, with_diff)).collect::<Vec<_>>(),
             })
         })
         .collect();
     json!({"schema": "mcc.plan/v1", "target": target.name(), "pools": pools})
+}
+
+fn change_json(c: &Change, with_diff: bool) -> Value {
+    let mut change = json!({
+        "op": c.op.name(),
+        "kind": c.kind.name(),
+        "name": c.name,
+        "placement": c.placement.name(),
+        "actions": c.actions.iter().map(action_json).collect::<Vec<_>>(),
+        "rule": c.rule,
+        "sources": c.sources,
+        "reason": c.reason,
+    });
+    if let Some(contents) = &c.contents {
+        let mut sides = serde_json::Map::new();
+        for (side, blob) in [("old", &contents.old), ("new", &contents.new)] {
+            if let Some(blob) = blob {
+                sides.insert(side.to_string(), json!({"sha256": blob.sha256, "size": blob.size}));
+            }
+        }
+        change["contents"] = Value::Object(sides);
+        if with_diff {
+            change["diff"] = match diff::of(c) {
+                Some(ContentDiff::Text(text)) => Value::String(text),
+                _ => Value::Null,
+            };
+        }
+    }
+    change
 }

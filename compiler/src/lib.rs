@@ -46,11 +46,12 @@ pub(crate) mod suppress;
 mod testing;
 
 pub use checks::against::against;
-pub use driver::{analyze, lint_page, load, load_filtered};
+pub use driver::{analyze, lint_page, load, load_filtered, stdlib_lints};
 pub use explain::{Explanation, explain};
 pub use model::{Inputs, read_objects};
+pub use plan::contents::{Blob, ContentDiff, FileContents, MAX_DIFF_LINES};
 pub use plan::sides::{Side, plan};
-pub use plan::{Change, PoolPlan, PoolStatus};
+pub use plan::{Change, Op, PoolPlan, PoolStatus};
 pub use policy::disruption::Action;
 pub use policy::placement::{Placement, Target};
 pub use policy::stdlib::{OcpVersion, Profile};

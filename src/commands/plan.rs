@@ -5,8 +5,9 @@ use std::io;
 use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::load::InputPath;
 
-use crate::args::{CheckFormat, PlanArgs};
+use crate::args::{PlanArgs, PlanFormat};
 use crate::error::{CliError, Outcome};
+use crate::plan_view::HumanOptions;
 use crate::session::{self, Analyzed};
 use crate::{plan_view, streams};
 
@@ -28,13 +29,17 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let options = settings.policy_options();
     let old = old_paths.map(|paths| session::analyze(&paths, settings, pool));
     let new = session::analyze(&new_paths, settings, pool);
-    if let Some(old) = &old
-        && old.compilation.count(Severity::Error) > 0
-    {
-        streams::note("in the --from state:")?;
-        streams::report(&old.compilation.diagnostics, &old.compilation.sources)?;
+    if args.quiet {
+        streams::note(&diagnostic_count(old.as_ref(), &new))?;
+    } else {
+        if let Some(old) = &old
+            && old.compilation.count(Severity::Error) > 0
+        {
+            streams::note("in the --from state:")?;
+            streams::report(&old.compilation.diagnostics, &old.compilation.sources)?;
+        }
+        streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
     }
-    streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
     let old_side = old.as_ref().map(Analyzed::side);
     let plans = mcc_compiler::plan(old_side.as_ref(), &new.side(), &options, pool);
     let header = format!(
@@ -46,10 +51,14 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
         options.ocp
     );
     let text = match args.format {
-        CheckFormat::Human => plan_view::human(&plans, options.target, &header, streams::colour_for(&io::stdout())),
-        CheckFormat::Json => {
-            serde_json::to_string_pretty(&plan_view::json(&plans, options.target)).unwrap_or_default() + "\n"
+        PlanFormat::Human => {
+            let view = HumanOptions { colour: streams::colour_for(&io::stdout()), diff: args.diff };
+            plan_view::human(&plans, options.target, &header, view)
         }
+        PlanFormat::Json => {
+            serde_json::to_string_pretty(&plan_view::json(&plans, options.target, args.diff)).unwrap_or_default() + "\n"
+        }
+        PlanFormat::Markdown => plan_view::markdown::markdown(&plans, options.target, &header, args.diff),
     };
     streams::print(&text)?;
     let unreadable = new.compilation.unreadable_input || old.as_ref().is_some_and(|o| o.compilation.unreadable_input);
@@ -64,4 +73,18 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `--quiet`'s one line on stderr: how many diagnostics would have been shown (the new side's,
+/// and the old side's when it has errors), without them.
+fn diagnostic_count(old: Option<&Analyzed>, new: &Analyzed) -> String {
+    let old = old.filter(|o| o.compilation.count(Severity::Error) > 0);
+    let count = |severity| new.compilation.count(severity) + old.map_or(0, |o| o.compilation.count(severity));
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "mcc plan: {}, {} in the inputs (not shown with --quiet; `mcc check` lists them)",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }

@@ -21,6 +21,7 @@ mod layout;
 mod oci;
 mod oracle;
 mod plan;
+mod plan_review;
 mod streams;
 mod support;
 mod tooling;

@@ -5,6 +5,7 @@ use crate::classify::{Subject, classify};
 use crate::codes;
 use crate::ignition::content::decode_data_url;
 use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_reboot_reason};
+use crate::plan::contents::{FileContents, FileIndex};
 use crate::plan::diff::{Diff, diff, same_content};
 use crate::plan::reconcile::{reconcile, unparsable};
 use crate::plan::registries::is_safe_change;
@@ -153,6 +154,7 @@ fn changes(
     let mut out: Vec<(Change, bool)> = Vec::new();
     let sources = |op: Op, entry: &str| if op == Op::Remove { old.sources_of(entry) } else { new.sources_of(entry) };
     let image_mode = inputs.target != Target::Legacy;
+    let (old_files, new_files) = (FileIndex::new(&old.config), FileIndex::new(&new.config));
 
     {
         let mut entry = |op: Op,
@@ -175,6 +177,8 @@ fn changes(
                     )
                 });
             }
+            let contents = (kind == ChangeKind::File)
+                .then(|| FileContents { old: old_files.blob(name), new: new_files.blob(name) });
             let change = Change {
                 op,
                 kind,
@@ -184,6 +188,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, name),
                 reason,
+                contents,
             };
             out.push((change, baked));
         };
@@ -214,6 +219,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: actions.contains(&Action::Reboot).then(|| "the sshkey disruption policy is reboot".into()),
+                contents: None,
             },
             image_mode && !c.node_side,
         ));
@@ -255,6 +261,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: Some(always_reboot_reason(kind)),
+                contents: None,
             },
             image_mode && !c.node_side,
         ));

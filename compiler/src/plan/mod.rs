@@ -98,6 +98,8 @@ pub struct Change {
     pub sources: Vec<String>,
     /// Why this change reboots, when it does.
     pub reason: Option<String>,
+    /// For a file: what each side holds (`mcc.plan` `contents`, and `--diff`).
+    pub contents: Option<contents::FileContents>,
 }
 
 /// A reconcilability error (`spec/mco.md` §3) or another reason the plan fails.
@@ -152,6 +154,7 @@ pub struct PoolPlan {
 }
 
 pub mod actions;
+pub mod contents;
 pub mod decide;
 pub mod diff;
 pub mod reconcile;
