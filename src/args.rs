@@ -189,7 +189,7 @@ pub enum FailLevel {
 }
 
 /// A diagnostic code as typed: letters then digits (`MCC1005`, `mcc1005`), upper-cased.
-fn parse_code(text: &str) -> Result<String, String> {
+pub fn parse_code(text: &str) -> Result<String, String> {
     let text = text.trim();
     let digits = text.trim_start_matches(|c: char| c.is_ascii_alphabetic());
     let letters = text.len() - digits.len();
@@ -218,15 +218,18 @@ pub struct Settings {
     /// The cluster's extensions image, used where no MachineConfig sets one.
     #[arg(long, value_name = "URL")]
     pub base_extensions_image: Option<String>,
-    /// The base image family, which decides the filesystem layout.
-    #[arg(long, default_value = "rhcos", value_parser = parse_profile)]
-    pub profile: Profile,
-    /// The OpenShift release whose default Node Disruption Policy applies (4.16 or later).
-    #[arg(long, value_name = "X.Y", default_value_t = OcpVersion::default(), value_parser = parse_ocp)]
-    pub ocp_version: OcpVersion,
-    /// How nodes are updated: bootc (image mode), rpm-ostree (layered), legacy (today's MCO).
-    #[arg(long, value_enum, default_value_t = TargetArg::Bootc)]
-    pub target: TargetArg,
+    /// The base image family, which decides the filesystem layout [default: rhcos, or
+    /// `.mcc/config.toml`'s `profile`].
+    #[arg(long, value_parser = parse_profile)]
+    pub profile: Option<Profile>,
+    /// The OpenShift release whose default Node Disruption Policy applies (4.16 or later)
+    /// [default: the newest, or `.mcc/config.toml`'s `ocp-version`].
+    #[arg(long, value_name = "X.Y", value_parser = parse_ocp)]
+    pub ocp_version: Option<OcpVersion>,
+    /// How nodes are updated: bootc (image mode), rpm-ostree (layered), legacy (today's MCO)
+    /// [default: bootc, or `.mcc/config.toml`'s `target`].
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
     /// A site policy file in mcc's policy language (repeatable), read after `.mcc/*.mcc`.
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<Utf8PathBuf>,
@@ -238,13 +241,16 @@ pub struct Settings {
     /// directory (`build/**`).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// The `.mcc/config.toml` read for these settings, whose problems the run reports.
+    #[arg(skip)]
+    pub config: Option<std::sync::Arc<crate::config::LoadedConfig>>,
 }
 
 fn parse_profile(text: &str) -> Result<Profile, String> {
     text.parse::<Profile>().map_err(|e| e.to_string())
 }
 
-fn parse_ocp(text: &str) -> Result<OcpVersion, String> {
+pub fn parse_ocp(text: &str) -> Result<OcpVersion, String> {
     OcpVersion::parse(text)
 }
 

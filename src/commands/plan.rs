@@ -5,7 +5,7 @@ use std::io;
 use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::load::InputPath;
 
-use crate::args::{PlanArgs, PlanFormat};
+use crate::args::{PlanArgs, PlanFormat, Settings};
 use crate::error::{CliError, Outcome};
 use crate::plan_view::HumanOptions;
 use crate::session::{self, Analyzed};
@@ -27,7 +27,9 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     // out, so it belongs to the new side (the old side's own MachineConfiguration is not read).
     new_paths.extend(settings.ndp.iter().map(|p| InputPath::parse(p)));
     let options = settings.policy_options();
-    let old = old_paths.map(|paths| session::analyze(&paths, settings, pool));
+    // `.mcc/config.toml`'s problems are the new side's to report, once.
+    let old_settings = Settings { config: None, ..settings.clone() };
+    let old = old_paths.map(|paths| session::analyze(&paths, &old_settings, pool));
     let new = session::analyze(&new_paths, settings, pool);
     if args.quiet {
         streams::note(&diagnostic_count(old.as_ref(), &new))?;

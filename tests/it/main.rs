@@ -22,6 +22,7 @@ mod oci;
 mod oracle;
 mod plan;
 mod plan_review;
+mod project_config;
 mod streams;
 mod support;
 mod tooling;
