@@ -117,6 +117,11 @@ pub struct PlanArgs {
     /// Print the plan and a count of the inputs' diagnostics, not the diagnostics themselves.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// For each changed file that reboots only because no Node Disruption Policy rule matches
+    /// it, propose the rule that makes it rebootless (well-known files only), as a patch for
+    /// `oc patch machineconfiguration cluster --type merge`.
+    #[arg(long)]
+    pub suggest: bool,
     #[command(flatten)]
     pub settings: Settings,
 }

@@ -6,6 +6,7 @@
 
 mod diff;
 pub mod markdown;
+pub mod ndp;
 
 use mcc_compiler::{Action, Change, ContentDiff, Placement, PoolPlan, PoolStatus, Target};
 use serde_json::{Value, json};

@@ -2,12 +2,12 @@
 
 use std::io;
 
-use mcc_compiler::diagnostic::Severity;
+use mcc_compiler::diagnostic::{self, Severity};
 use mcc_compiler::load::InputPath;
 
 use crate::args::{PlanArgs, PlanFormat, Settings};
 use crate::error::{CliError, Outcome};
-use crate::plan_view::HumanOptions;
+use crate::plan_view::{HumanOptions, ndp};
 use crate::session::{self, Analyzed};
 use crate::{plan_view, streams};
 
@@ -23,14 +23,25 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
             return Err(CliError::Usage("`--to` needs the new state; `none` is only for `--from`".to_string()));
         }
     };
-    // `--ndp` is the cluster's MachineConfiguration: the one in force when the new configs roll
-    // out, so it belongs to the new side (the old side's own MachineConfiguration is not read).
-    new_paths.extend(settings.ndp.iter().map(|p| InputPath::parse(p)));
+    // `--ndp` is the cluster's MachineConfiguration: in force on both sides, as far as this plan
+    // can tell (a rule it holds does not arrive with the change).
+    let ndp: Vec<InputPath> = settings.ndp.iter().map(|p| InputPath::parse(p)).collect();
+    new_paths.extend(ndp.iter().cloned());
+    let old_paths = old_paths.map(|mut paths| {
+        paths.extend(ndp);
+        paths
+    });
     let options = settings.policy_options();
     // `.mcc/config.toml`'s problems are the new side's to report, once.
     let old_settings = Settings { config: None, ..settings.clone() };
     let old = old_paths.map(|paths| session::analyze(&paths, &old_settings, pool));
-    let new = session::analyze(&new_paths, settings, pool);
+    let mut new = session::analyze(&new_paths, settings, pool);
+    let old_side = old.as_ref().map(Analyzed::side);
+    let plans = mcc_compiler::plan(old_side.as_ref(), &new.side(), &options, pool);
+    let order = mcc_compiler::same_change_rules(old_side.as_ref(), &new.side(), &options, &plans);
+    let suggestions = args.suggest.then(|| mcc_compiler::suggest(&new.side(), &plans));
+    new.compilation.diagnostics.extend(order.diagnostics);
+    diagnostic::sort_diagnostics(&mut new.compilation.diagnostics, &new.compilation.sources);
     if args.quiet {
         streams::note(&diagnostic_count(old.as_ref(), &new))?;
     } else {
@@ -42,8 +53,6 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
         }
         streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
     }
-    let old_side = old.as_ref().map(Analyzed::side);
-    let plans = mcc_compiler::plan(old_side.as_ref(), &new.side(), &options, pool);
     let header = format!(
         "mcc plan: {} -> {} (target {}, profile {}, OpenShift {})",
         if args.from.is_empty() { "none".to_string() } else { args.from.join(" ") },
@@ -52,15 +61,23 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
         options.profile,
         options.ocp
     );
+    let (risks, suggestions) = (&order.risks, suggestions.as_ref());
     let text = match args.format {
         PlanFormat::Human => {
-            let view = HumanOptions { colour: streams::colour_for(&io::stdout()), diff: args.diff };
+            let colour = streams::colour_for(&io::stdout());
+            let view = HumanOptions { colour, diff: args.diff };
             plan_view::human(&plans, options.target, &header, view)
+                + &ndp::human(risks, suggestions, &plan_view::Paint { on: colour })
         }
         PlanFormat::Json => {
-            serde_json::to_string_pretty(&plan_view::json(&plans, options.target, args.diff)).unwrap_or_default() + "\n"
+            let mut document = plan_view::json(&plans, options.target, args.diff);
+            ndp::extend_json(&mut document, risks, suggestions);
+            serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
         }
-        PlanFormat::Markdown => plan_view::markdown::markdown(&plans, options.target, &header, args.diff),
+        PlanFormat::Markdown => {
+            plan_view::markdown::markdown(&plans, options.target, &header, args.diff)
+                + &ndp::markdown(risks, suggestions)
+        }
     };
     streams::print(&text)?;
     let unreadable = new.compilation.unreadable_input || old.as_ref().is_some_and(|o| o.compilation.unreadable_input);

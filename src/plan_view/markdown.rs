@@ -94,6 +94,11 @@ fn file_diff(change: &mcc_compiler::Change) -> String {
     }
 }
 
+/// Text on one line: HTML neutralised, line breaks flattened.
+pub(super) fn inline(text: &str) -> String {
+    html(text).replace(['\n', '\r'], " ")
+}
+
 /// Text for a table cell: pipes escaped, line breaks flattened, HTML neutralised.
 fn cell(text: &str) -> String {
     html(text).replace('|', "\\|").replace(['\n', '\r'], " ")

@@ -18,6 +18,7 @@ mod ignition_differential;
 mod ignition_equivalence;
 mod inputs;
 mod layout;
+mod ndp_guidance;
 mod oci;
 mod oracle;
 mod plan;

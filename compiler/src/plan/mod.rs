@@ -157,10 +157,12 @@ pub mod actions;
 pub mod contents;
 pub mod decide;
 pub mod diff;
+pub mod ndp_order;
 pub mod reconcile;
 pub mod registries;
 pub mod sides;
 pub mod state;
+pub mod suggest;
 
 #[cfg(test)]
 mod tests;

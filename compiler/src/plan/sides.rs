@@ -4,6 +4,7 @@ use crate::codes;
 use crate::diagnostic::Severity;
 use crate::plan::decide::{self, Inputs};
 use crate::plan::{PlanError, PoolPlan, PoolState, PoolStatus};
+use crate::policy::disruption::DisruptionPolicy;
 use crate::render;
 use crate::session::{Analysis, Compilation, PolicyOptions};
 use crate::source::{Sources, Span};
@@ -37,6 +38,18 @@ pub fn states(side: &Side<'_>) -> Vec<(String, PoolState)> {
 /// old side has. Policies (layout, disruption, irreconcilable overrides) are the new side's:
 /// they are what the MCO will use for this update.
 pub fn plan(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions, only_pool: Option<&str>) -> Vec<PoolPlan> {
+    plan_under(old, new, options, only_pool, &new.analysis.policies.disruption)
+}
+
+/// [`plan`] under another Node Disruption Policy than the new side's (the old side's, to show
+/// what a change does when its policy arrives after it).
+pub fn plan_under(
+    old: Option<&Side<'_>>,
+    new: &Side<'_>,
+    options: &PolicyOptions,
+    only_pool: Option<&str>,
+    disruption: &DisruptionPolicy,
+) -> Vec<PoolPlan> {
     let old_states = old.map(states).unwrap_or_default();
     let new_states = states(new);
     let mut names: Vec<&str> = new_states.iter().map(|(n, _)| n.as_str()).collect();
@@ -58,11 +71,11 @@ pub fn plan(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions, onl
                 old: old_state.as_ref(),
                 new: new_state.as_ref(),
                 layout: &new.analysis.policies.layout,
-                policy: &new.analysis.policies.disruption,
+                policy: disruption,
                 target: options.target,
                 overrides: &overrides,
             });
-            decide::fill_rules(&mut plan, &new.analysis.policies.disruption, &new.compilation.sources);
+            decide::fill_rules(&mut plan, disruption, &new.compilation.sources);
             if new_state.is_none()
                 && let Some(causes) = render_failure(new, name)
             {

@@ -15,7 +15,7 @@ mod generate;
 mod mcc;
 mod model;
 mod ndp;
-mod process;
+pub(crate) mod process;
 mod rng;
 mod shrink;
 
@@ -66,8 +66,9 @@ fn settings() -> Settings {
     }
 }
 
-/// The oracle, or `None` (after saying why) when the test must skip.
-fn oracle() -> Option<PathBuf> {
+/// The oracle, or `None` (after saying why) when the test must skip; in CI, a missing oracle
+/// fails the test.
+pub(crate) fn oracle() -> Option<PathBuf> {
     match process::locate(Path::new(env!("CARGO_MANIFEST_DIR"))) {
         Ok(path) => Some(path),
         Err(why) if std::env::var_os("CI").is_some() => panic!("CI needs the MCO oracle: {why}"),
