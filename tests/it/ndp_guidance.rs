@@ -163,6 +163,9 @@ fn a_rule_arriving_with_its_change_warns_and_shows_the_other_outcome() {
     assert_eq!(risk["pool"], "worker");
     assert_eq!(risk["changes"], json!(["file /etc/chrony.conf", "file /etc/ssh/sshd_config.d/50-hardening.conf"]));
     assert_eq!((risk["without"]["reboot"].as_bool(), risk["without"]["drain"].as_bool()), (Some(true), Some(true)));
+    // `mcc check --against` says the same.
+    let run = mcc(&["check", to, "--against", from, "--format", "short"], None);
+    assert_eq!(run.stdout.matches("warning[MCC4040]").count(), 2, "{}", run.stdout);
     // The same rule already in force on the old side: no warning.
     std::fs::copy(new.path().join("machineconfiguration.json"), old.path().join("machineconfiguration.json")).unwrap();
     let run = mcc(&["plan", "--from", from, "--to", to], None);

@@ -163,3 +163,18 @@ fn explain_list_prints_every_code_with_its_summary() {
     codes.dedup();
     assert_eq!(codes.len(), lines.len(), "a code is listed twice");
 }
+
+#[test]
+fn check_in_markdown_puts_the_counts_first_and_each_severity_collapsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mc = file_mc("99-worker-x", "/etc/x.conf", "data:,x").replace("mode: 420", "mode: 0644");
+    write(dir.path(), "mc.yaml", &mc);
+    let run = mcc(&["check", dir.path().to_str().unwrap(), "--format", "markdown"], None);
+    run.expect_code(0);
+    assert!(run.stdout.starts_with("### mcc check\n\n⚠️ 0 errors, 1 warning in 1 file"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("| [MCC0006](https://github.com/openshift/mcc/blob/main/docs/codes/MCC0006.md) | warning | 1 |")
+    );
+    assert!(run.stdout.contains("<details><summary>1 warning</summary>"), "{}", run.stdout);
+}
