@@ -8,6 +8,10 @@ use super::{Paint, diff, disruption, entry, summary};
 
 /// The whole document; `header` is the plan's one-line title (what was compared, with which
 /// settings).
+/// GitHub's limit on a pull request comment, in characters; diffs that would pass it (with room
+/// for the notes) are left out, the summary and tables never.
+const COMMENT_LIMIT: usize = 65_536 - 4_096;
+
 pub fn markdown(plans: &[PoolPlan], target: Target, header: &str, with_diff: bool) -> String {
     let plain = Paint { on: false };
     let mut out = format!("### mcc plan\n\n{}\n\n", code(header));
@@ -20,13 +24,18 @@ pub fn markdown(plans: &[PoolPlan], target: Target, header: &str, with_diff: boo
         let (what, outcome) = if outcome.is_empty() { (String::new(), cell(what)) } else { (cell(what), outcome) };
         out.push_str(&format!("| {} | {what} | {outcome} |\n", cell(&plan.pool)));
     }
-    for plan in plans.iter().filter(|p| !p.changes.is_empty() || !p.errors.is_empty()) {
-        out.push_str(&details(plan, with_diff));
+    // The tables first, so a budget for the diffs is known.
+    let shown: Vec<&PoolPlan> = plans.iter().filter(|p| !p.changes.is_empty() || !p.errors.is_empty()).collect();
+    let tables: usize = out.len() + shown.iter().map(|p| details(p, &mut None).len()).sum::<usize>();
+    let mut budget = with_diff.then(|| COMMENT_LIMIT.saturating_sub(tables));
+    for plan in shown {
+        out.push_str(&details(plan, &mut budget));
     }
     out
 }
 
-fn details(plan: &PoolPlan, with_diff: bool) -> String {
+/// One pool's collapsed block; with a diff budget (`--diff`), the file diffs that fit in it.
+fn details(plan: &PoolPlan, budget: &mut Option<usize>) -> String {
     let count = plan.changes.len();
     let from = plan.from.as_deref().unwrap_or("(none)");
     let to = plan.to.as_deref().unwrap_or("(none)");
@@ -60,9 +69,23 @@ fn details(plan: &PoolPlan, with_diff: bool) -> String {
             cell(&change.sources.join(", "))
         ));
     }
-    if with_diff {
+    if let Some(left) = budget {
+        let mut omitted = 0;
         for change in &plan.changes {
-            out.push_str(&file_diff(change));
+            let diff = file_diff(change);
+            if diff.len() > *left {
+                omitted += 1;
+                continue;
+            }
+            *left -= diff.len();
+            out.push_str(&diff);
+        }
+        if omitted > 0 {
+            out.push_str(&format!(
+                "\n{omitted} diff{} left out to stay under GitHub's comment limit: `mcc plan --diff` shows {}.\n",
+                if omitted == 1 { "" } else { "s" },
+                if omitted == 1 { "it" } else { "them" }
+            ));
         }
     }
     out.push_str("\n</details>\n");
