@@ -49,7 +49,7 @@ pub use checks::against::against;
 pub use driver::{analyze, lint_page, load, load_filtered, stdlib_lints};
 pub use explain::{Explanation, explain};
 pub use model::{Inputs, read_objects};
-pub use plan::contents::{Blob, ContentDiff, FileContents, MAX_DIFF_LINES};
+pub use plan::contents::{Blob, ContentDiff, FileContents};
 pub use plan::ndp_order::{OrderRisk, SameChangeRules, outcome as order_outcome, same_change_rules};
 pub use plan::sides::{Side, plan};
 pub use plan::suggest::{Suggestion, Suggestions, TableEntry, suggest};

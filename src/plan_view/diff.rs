@@ -33,11 +33,7 @@ pub fn human(change: &Change, paint: &Paint) -> String {
             }
         }
         ContentDiff::Binary => out.push_str(&format!("{INDENT}binary contents: {}\n", sides())),
-        ContentDiff::TooLarge => out.push_str(&format!(
-            "{INDENT}too large to diff (over {} lines): {}\n",
-            mcc_compiler::MAX_DIFF_LINES,
-            sides()
-        )),
+        ContentDiff::TooLarge => out.push_str(&format!("{INDENT}too large to diff line by line: {}\n", sides())),
         ContentDiff::Unknown => {
             out.push_str(&format!("{INDENT}contents not known offline (a remote source): {}\n", sides()))
         }

@@ -67,8 +67,8 @@ pub enum ContentDiff {
     Text(String),
     /// Either side is binary: the sizes and digests say what changed.
     Binary,
-    /// Too large to diff within mcc's budget (the cost of a line diff grows with the product of
-    /// the sizes): the sizes and digests say what changed.
+    /// Too large to diff within mcc's budget ([`MAX_DIFF_LINES`], [`MAX_DIFF_WORK`]): the sizes
+    /// and digests say what changed.
     TooLarge,
     /// A side's contents are unknown offline (a remote source).
     Unknown,
@@ -77,6 +77,24 @@ pub enum ContentDiff {
 /// The most lines (both sides together) mcc diffs line by line; beyond, sizes and digests only,
 /// so a plan's cost stays bounded whatever the inputs.
 pub const MAX_DIFF_LINES: usize = 10_000;
+
+/// The most work a line diff may do, in lines times changed lines (Myers' cost grows with the
+/// size of the sides times the number of changed lines): about a second for two unrelated files
+/// of 2,000 lines each in an unoptimized build. Deterministic, unlike a time limit.
+pub const MAX_DIFF_WORK: usize = 16_000_000;
+
+/// A lower bound of the lines a diff adds or removes, in linear time: the lines one side has
+/// more often than the other (a moved line is not counted, so the bound is only a bound).
+fn changed_lines_at_least(old: &str, new: &str) -> usize {
+    let mut counts: HashMap<&str, isize> = HashMap::new();
+    for line in old.lines() {
+        *counts.entry(line).or_default() += 1;
+    }
+    for line in new.lines() {
+        *counts.entry(line).or_default() -= 1;
+    }
+    counts.values().map(|n| n.unsigned_abs()).sum()
+}
 
 impl FileContents {
     /// The unified diff of the two sides (an absent side is empty, as in `git diff` of an added
@@ -87,7 +105,8 @@ impl FileContents {
         let new = if removed { Some(&empty) } else { self.new.as_ref() };
         let (Some(old), Some(new)) = (old, new) else { return ContentDiff::Unknown };
         let (Some(old_text), Some(new_text)) = (old.text(), new.text()) else { return ContentDiff::Binary };
-        if old_text.lines().count() + new_text.lines().count() > MAX_DIFF_LINES {
+        let lines = old_text.lines().count() + new_text.lines().count();
+        if lines > MAX_DIFF_LINES || lines * changed_lines_at_least(old_text, new_text) > MAX_DIFF_WORK {
             return ContentDiff::TooLarge;
         }
         let relative = path.trim_start_matches('/');
@@ -152,11 +171,24 @@ mod tests {
     }
 
     #[test]
+    fn moved_lines_are_not_counted_as_changed() {
+        assert_eq!(changed_lines_at_least("a\nb\n", "b\na\n"), 0);
+        assert_eq!(changed_lines_at_least("a\nb\n", "a\nc\nd\n"), 3);
+    }
+
+    #[test]
     fn binary_remote_and_huge_files_are_not_diffed_line_by_line() {
         assert_eq!(contents(b"\0\x01", b"\0\x02").diff("/x", false, false), ContentDiff::Binary);
         let remote = FileContents { old: None, new: Some(Blob::new(b"x".to_vec())) };
         assert_eq!(remote.diff("/x", false, false), ContentDiff::Unknown);
         let huge = "line\n".repeat(MAX_DIFF_LINES);
         assert_eq!(contents(huge.as_bytes(), b"x\n").diff("/x", false, false), ContentDiff::TooLarge);
+        // Two unrelated files under the line limit, whose line diff would cost too much.
+        let unrelated = |tag: &str| (0..2100).map(|i| format!("{tag}{i}\n")).collect::<String>();
+        let (a, b) = (unrelated("a"), unrelated("b"));
+        assert_eq!(contents(a.as_bytes(), b.as_bytes()).diff("/x", false, false), ContentDiff::TooLarge);
+        // The same size with one line changed is diffed.
+        let changed = a.replacen("a7\n", "z7\n", 1);
+        assert!(matches!(contents(a.as_bytes(), changed.as_bytes()).diff("/x", false, false), ContentDiff::Text(_)));
     }
 }
