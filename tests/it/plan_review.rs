@@ -182,8 +182,9 @@ fn check_in_markdown_puts_the_counts_first_and_each_severity_collapsed() {
 #[test]
 fn markdown_leaves_out_diffs_past_a_comments_limit_but_keeps_the_tables() {
     let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    // 4,000 lines replaced: a diff of about 100 KB, past GitHub's 65,536-character comment limit.
-    let text = |tag: &str| (0..4000).map(|i| format!("{tag}-line-{i}%0A")).collect::<String>();
+    // 1,900 lines of 40 characters replaced: a diff of about 150 KB, past GitHub's 65,536-character
+    // comment limit, yet within what mcc diffs line by line.
+    let text = |tag: &str| (0..1900).map(|i| format!("{tag}-line-{i:04}-{}%0A", "x".repeat(26))).collect::<String>();
     write(old.path(), "mc.yaml", &file_mc("99-worker-big", "/etc/big.conf", &format!("data:,{}", text("old"))));
     write(new.path(), "mc.yaml", &file_mc("99-worker-big", "/etc/big.conf", &format!("data:,{}", text("new"))));
     let (from, to) = (old.path().to_str().unwrap(), new.path().to_str().unwrap());
@@ -194,5 +195,5 @@ fn markdown_leaves_out_diffs_past_a_comments_limit_but_keeps_the_tables() {
     assert!(run.stdout.contains("1 diff left out to stay under GitHub's comment limit"), "{}", run.stdout);
     // The human view has no such limit.
     let human = mcc(&["plan", "--from", from, "--to", to, "--diff"], None);
-    assert!(human.stdout.contains("      +new-line-3999\n"));
+    assert!(human.stdout.contains(&format!("      +new-line-1899-{}\n", "x".repeat(26))), "{}", human.stdout);
 }
