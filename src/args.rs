@@ -103,7 +103,7 @@ pub struct PlanArgs {
     /// Only this pool.
     #[arg(long)]
     pub pool: Option<String>,
-    /// human: a table for people; json: `mcc.plan/v1`; markdown: a summary and collapsed
+    /// human: a table for people; json: `mcc.plan/v2`; markdown: a summary and collapsed
     /// details, for a pull request comment or `$GITHUB_STEP_SUMMARY`.
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,

@@ -1,4 +1,4 @@
-//! How a plan looks: a terraform-like text for people, the `mcc.plan/v1` JSON for machines,
+//! How a plan looks: a terraform-like text for people, the `mcc.plan/v2` JSON for machines,
 //! Markdown for a pull request.
 //!
 //! A placement has one word everywhere, the JSON's (`Placement::name`): image, etc, var,
@@ -8,7 +8,7 @@ mod diff;
 pub mod markdown;
 pub mod ndp;
 
-use mcc_compiler::{Action, Change, ContentDiff, Placement, PoolPlan, PoolStatus, Target};
+use mcc_compiler::{Action, Blob, Change, ContentDiff, Placement, PoolPlan, PoolStatus, Rollout, Target};
 use serde_json::{Value, json};
 
 /// ANSI styles, or nothing when colour is off (the caller decides, for stdout).
@@ -194,7 +194,17 @@ fn action_json(action: &Action) -> Value {
     }
 }
 
-/// The `mcc.plan/v1` document (docs/schemas/plan.schema.json); with `with_diff`, each changed
+fn rollout_json(rollout: &Rollout) -> Value {
+    json!({
+        "nodes": rollout.nodes,
+        "maxUnavailable": rollout.max_unavailable,
+        "waves": rollout.waves,
+        "paused": rollout.paused,
+        "degraded": rollout.degraded,
+    })
+}
+
+/// The `mcc.plan/v2` document (docs/schemas/plan.schema.json); with `with_diff`, each changed
 /// file's unified diff too.
 pub fn json(plans: &[PoolPlan], target: Target, with_diff: bool) -> Value {
     let pools: Vec<Value> = plans
@@ -212,10 +222,11 @@ pub fn json(plans: &[PoolPlan], target: Target, with_diff: bool) -> Value {
                 "drain": p.drain,
                 "actions": p.actions.iter().map(action_json).collect::<Vec<_>>(),
                 "changes": p.changes.iter().map(|c| change_json(c, with_diff)).collect::<Vec<_>>(),
+                "rollout": p.rollout.as_ref().map(rollout_json),
             })
         })
         .collect();
-    json!({"schema": "mcc.plan/v1", "target": target.name(), "pools": pools})
+    json!({"schema": "mcc.plan/v2", "target": target.name(), "pools": pools})
 }
 
 fn change_json(c: &Change, with_diff: bool) -> Value {
@@ -228,15 +239,11 @@ fn change_json(c: &Change, with_diff: bool) -> Value {
         "rule": c.rule,
         "sources": c.sources,
         "reason": c.reason,
+        "shadowedBy": c.shadowed_by,
     });
     if let Some(contents) = &c.contents {
-        let mut sides = serde_json::Map::new();
-        for (side, blob) in [("old", &contents.old), ("new", &contents.new)] {
-            if let Some(blob) = blob {
-                sides.insert(side.to_string(), json!({"sha256": blob.sha256, "size": blob.size}));
-            }
-        }
-        change["contents"] = Value::Object(sides);
+        change["contents"] =
+            json!({"old": digest_json(contents.old.as_ref()), "new": digest_json(contents.new.as_ref())});
         if with_diff {
             change["diff"] = match diff::of(c) {
                 Some(ContentDiff::Text(text)) => Value::String(text),
@@ -245,4 +252,9 @@ fn change_json(c: &Change, with_diff: bool) -> Value {
         }
     }
     change
+}
+
+/// A side's `{sha256, size}`, or null where the file is absent or its contents unknown offline.
+fn digest_json(blob: Option<&Blob>) -> Value {
+    blob.map_or(Value::Null, |b| json!({"sha256": b.sha256, "size": b.size}))
 }

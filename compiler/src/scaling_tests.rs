@@ -1,6 +1,7 @@
 //! A pool's analysis must grow linearly with its entries: rendering (the merge), the graph
 //! (its ordering edges) and the lints, timed on a pool and on one four times its size in the
-//! same run, so the ratio holds on a busy machine where absolute times do not.
+//! same run, so the ratio holds on a busy machine where absolute times do not; likewise the line
+//! lookups of diagnostics.
 
 use std::time::{Duration, Instant};
 
@@ -9,8 +10,8 @@ use crate::lints;
 use crate::policy::placement::Target;
 use crate::policy::stdlib::{self, OcpVersion, Policies, Profile};
 use crate::render::RenderOptions;
-use crate::source::Sources;
-use crate::testing::{load, mc};
+use crate::source::{SourceId, Sources};
+use crate::testing::{assert_linear, load, mc};
 
 /// `machine_configs` MachineConfigs of `per_mc` files each, in shared directories (every file
 /// nested under three of the pool's directories), with a unit and a dropin each.
@@ -33,37 +34,50 @@ fn pool_texts(machine_configs: usize, per_mc: usize) -> Vec<String> {
         .collect()
 }
 
-/// The best of three runs of rendering, graphing and linting the worker pool.
-fn analysis_time(texts: &[String], policies: &Policies) -> Duration {
-    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    (0..3)
-        .map(|_| {
-            let mut loaded = load(&texts);
-            let start = Instant::now();
-            let pools = loaded.render(&RenderOptions::default());
-            let pool = pools.iter().find(|p| p.pool.name() == "worker").expect("the worker pool renders");
-            let g = graph::build(
-                pool,
-                &loaded.inputs,
-                &policies.layout,
-                &policies.disruption,
-                Target::Bootc,
-                &mut loaded.diagnostics,
-            );
-            lints::run(pool, &g, policies, &mut loaded.diagnostics);
-            start.elapsed()
-        })
-        .min()
-        .expect("three runs")
+/// One run of rendering, graphing and linting the worker pool.
+fn analysis_time(texts: &[&str], policies: &Policies) -> Duration {
+    let mut loaded = load(texts);
+    let start = Instant::now();
+    let pools = loaded.render(&RenderOptions::default());
+    let pool = pools.iter().find(|p| p.pool.name() == "worker").expect("the worker pool renders");
+    let g = graph::build(
+        pool,
+        &loaded.inputs,
+        &policies.layout,
+        &policies.disruption,
+        Target::Bootc,
+        &mut loaded.diagnostics,
+    );
+    lints::run(pool, &g, policies, &mut loaded.diagnostics);
+    start.elapsed()
 }
 
+/// One lookup a line, for every line of a file of `lines` lines.
+fn line_lookup_time(sources: &Sources, id: SourceId, offsets: &[usize]) -> Duration {
+    let file = sources.get(id);
+    let start = Instant::now();
+    for &offset in offsets {
+        std::hint::black_box(file.line_col(offset));
+    }
+    start.elapsed()
+}
+
+/// One test for every measurement, so that two measurements never run at once and slow each
+/// other down (each thrashes the other's cache).
 #[test]
-fn four_times_the_entries_take_less_than_five_times_as_long() {
+fn four_times_the_input_takes_less_than_eight_times_as_long() {
     let policies = stdlib::load(Profile::Rhcos, OcpVersion::default(), &mut Sources::default(), &mut Vec::new());
-    let small = pool_texts(40, 20);
-    let large = pool_texts(160, 20);
-    analysis_time(&small, &policies); // warm-up
-    let (one, four) = (analysis_time(&small, &policies), analysis_time(&large, &policies));
-    let ratio = four.as_secs_f64() / one.as_secs_f64();
-    assert!(ratio < 5.0, "4× the entries took {ratio:.1}× as long ({one:?} → {four:?}): a stage is not linear");
+    let sizes = [pool_texts(40, 20), pool_texts(160, 20)];
+    let texts: Vec<Vec<&str>> = sizes.iter().map(|texts| texts.iter().map(String::as_str).collect()).collect();
+    assert_linear("a pool's analysis", |scale| analysis_time(&texts[usize::from(scale == 4)], &policies));
+
+    let mut sources = Sources::default();
+    let ids =
+        [3_000, 12_000].map(|lines| sources.add("big.yaml", &"      - {path: /etc/dup, mode: 420}\n".repeat(lines)));
+    let offsets =
+        ids.map(|id| -> Vec<usize> { sources.get(id).text.match_indices('\n').map(|(i, _)| i + 4).collect() });
+    assert_linear("line lookups", |scale| {
+        let which = usize::from(scale == 4);
+        line_lookup_time(&sources, ids[which], &offsets[which])
+    });
 }

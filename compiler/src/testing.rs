@@ -73,3 +73,24 @@ pub fn compilation(files: &[&str]) -> crate::session::Compilation {
         timings: Vec::new(),
     }
 }
+
+/// Asserts that `run(4)` takes less than eight times as long as `run(1)`: linear work gives about
+/// 4×, n log n up to 5× at the sizes tested (allowed), quadratic about 16×, so eight leaves room
+/// for noise and still fails on anything quadratic. Each attempt takes the fastest of five runs of each size, the sizes
+/// interleaved so a burst of load from other processes hits both alike; a loaded machine may spoil
+/// one attempt, not three in a row, so the assertion holds on a busy machine and still fails on
+/// quadratic growth.
+pub fn assert_linear(what: &str, mut run: impl FnMut(usize) -> std::time::Duration) {
+    use std::time::Duration;
+    run(1); // warm-up
+    let mut ratios = Vec::new();
+    while ratios.len() < 3 && ratios.iter().all(|&ratio| ratio >= 8.0) {
+        let (mut one, mut four) = (Duration::MAX, Duration::MAX);
+        for _ in 0..5 {
+            one = one.min(run(1));
+            four = four.min(run(4));
+        }
+        ratios.push(four.as_secs_f64() / one.max(Duration::from_micros(50)).as_secs_f64());
+    }
+    assert!(ratios.iter().any(|&ratio| ratio < 8.0), "{what}: 4× the input took {ratios:.1?}× as long: not linear");
+}

@@ -82,7 +82,7 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     streams::print(&text)?;
     let unreadable = new.compilation.unreadable_input || old.as_ref().is_some_and(|o| o.compilation.unreadable_input);
     let failed = plans.iter().any(|p| !p.reconcilable) || new.compilation.count(Severity::Error) > 0;
-    let changed = plans.iter().any(|p| !p.changes.is_empty());
+    let changed = plans.iter().any(|p| p.effective_changes().next().is_some());
     Ok(if unreadable {
         Outcome::UnreadableInput
     } else if failed {

@@ -9,8 +9,33 @@ const AFTER: &str = "examples/cluster/after";
 const CORPUS: &str = "../shared/corpus/real";
 
 fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(root().join("docs/schemas/plan.schema.json")).unwrap();
+    schema_file("plan.schema.json")
+}
+
+fn schema_file(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("docs/schemas").join(name)).unwrap();
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+}
+
+#[test]
+fn the_plan_is_v2_and_the_v1_schema_is_kept_for_the_previous_contract() {
+    let run = mcc(&["plan", "--from", BEFORE, "--to", AFTER, "--format", "json"], None);
+    let plan = run.json();
+    assert_eq!(plan["schema"], "mcc.plan/v2");
+    assert_valid(&plan);
+    // v2 is not v1: the v1 schema refuses it (its `schema` constant and closed objects).
+    assert!(!schema_file("plan.v1.schema.json").is_valid(&plan));
+    // A change shadowed by a later MachineConfig, with a file's digests, and a pool's rollout
+    // are all part of the v2 contract.
+    let mut full = plan.clone();
+    let change = &mut full["pools"][0]["changes"][0];
+    change["shadowedBy"] = serde_json::json!("99-worker-generated-registries");
+    change["contents"] = serde_json::json!({"old": null, "new": {"sha256": "a".repeat(64), "size": 3}});
+    full["pools"][0]["rollout"] =
+        serde_json::json!({"nodes": 12, "maxUnavailable": 2, "waves": 6, "paused": false, "degraded": false});
+    assert_valid(&full);
+    full["pools"][0]["rollout"]["maxUnavailable"] = serde_json::json!(0);
+    assert!(!schema().is_valid(&full), "maxUnavailable is at least 1");
 }
 
 #[track_caller]

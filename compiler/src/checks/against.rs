@@ -93,7 +93,7 @@ fn culprits(plan: &PoolPlan, code: &str) -> Vec<String> {
 
 /// The pool's one-line summary.
 pub fn summary(plan: &PoolPlan) -> PoolSummary {
-    let changed = !plan.changes.is_empty();
+    let changed = plan.effective_changes().next().is_some();
     let line = if !plan.reconcilable {
         let codes: Vec<&str> = plan.errors.iter().map(|e| e.code).collect();
         format!("{}: this change CANNOT be applied: the MCO refuses it ({})", plan.pool, codes.join(", "))

@@ -33,7 +33,7 @@ impl Blob {
 /// A changed file's two sides. A side is `None` when the file is absent there, or when its
 /// contents cannot be known offline (a remote source, or contents that do not decode).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FileContents {
+pub struct Contents {
     pub old: Option<Blob>,
     pub new: Option<Blob>,
 }
@@ -96,7 +96,7 @@ fn changed_lines_at_least(old: &str, new: &str) -> usize {
     counts.values().map(|n| n.unsigned_abs()).sum()
 }
 
-impl FileContents {
+impl Contents {
     /// The unified diff of the two sides (an absent side is empty, as in `git diff` of an added
     /// or deleted file), with three lines of context.
     pub fn diff(&self, path: &str, added: bool, removed: bool) -> ContentDiff {
@@ -124,8 +124,8 @@ impl FileContents {
 mod tests {
     use super::*;
 
-    fn contents(old: &[u8], new: &[u8]) -> FileContents {
-        FileContents { old: Some(Blob::new(old.to_vec())), new: Some(Blob::new(new.to_vec())) }
+    fn contents(old: &[u8], new: &[u8]) -> Contents {
+        Contents { old: Some(Blob::new(old.to_vec())), new: Some(Blob::new(new.to_vec())) }
     }
 
     #[test]
@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn an_added_file_diffs_against_dev_null() {
-        let added = FileContents { old: None, new: Some(Blob::new(b"x\n".to_vec())) };
+        let added = Contents { old: None, new: Some(Blob::new(b"x\n".to_vec())) };
         let ContentDiff::Text(text) = added.diff("/etc/x", true, false) else { panic!("not text") };
         assert!(text.starts_with("--- /dev/null\n+++ b/etc/x\n@@ -0,0 +1 @@\n+x\n"), "{text}");
     }
@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn binary_remote_and_huge_files_are_not_diffed_line_by_line() {
         assert_eq!(contents(b"\0\x01", b"\0\x02").diff("/x", false, false), ContentDiff::Binary);
-        let remote = FileContents { old: None, new: Some(Blob::new(b"x".to_vec())) };
+        let remote = Contents { old: None, new: Some(Blob::new(b"x".to_vec())) };
         assert_eq!(remote.diff("/x", false, false), ContentDiff::Unknown);
         let huge = "line\n".repeat(MAX_DIFF_LINES);
         assert_eq!(contents(huge.as_bytes(), b"x\n").diff("/x", false, false), ContentDiff::TooLarge);

@@ -5,7 +5,7 @@ use crate::classify::{Subject, classify};
 use crate::codes;
 use crate::ignition::content::decode_data_url;
 use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_reboot_reason};
-use crate::plan::contents::{FileContents, FileIndex};
+use crate::plan::contents::{Contents, FileIndex};
 use crate::plan::diff::{Diff, diff, same_content};
 use crate::plan::reconcile::{reconcile, unparsable};
 use crate::plan::registries::is_safe_change;
@@ -48,6 +48,7 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
         actions: Vec::new(),
         changes: Vec::new(),
         reboot_reason: None,
+        rollout: None,
     };
     let Some(new) = inputs.new else {
         return plan;
@@ -177,8 +178,8 @@ fn changes(
                     )
                 });
             }
-            let contents = (kind == ChangeKind::File)
-                .then(|| FileContents { old: old_files.blob(name), new: new_files.blob(name) });
+            let contents =
+                (kind == ChangeKind::File).then(|| Contents { old: old_files.blob(name), new: new_files.blob(name) });
             let change = Change {
                 op,
                 kind,
@@ -188,6 +189,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, name),
                 reason,
+                shadowed_by: None,
                 contents,
             };
             out.push((change, baked));
@@ -219,6 +221,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: actions.contains(&Action::Reboot).then(|| "the sshkey disruption policy is reboot".into()),
+                shadowed_by: None,
                 contents: None,
             },
             image_mode && !c.node_side,
@@ -261,6 +264,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: Some(always_reboot_reason(kind)),
+                shadowed_by: None,
                 contents: None,
             },
             image_mode && !c.node_side,

@@ -98,8 +98,27 @@ pub struct Change {
     pub sources: Vec<String>,
     /// Why this change reboots, when it does.
     pub reason: Option<String>,
-    /// For a file: what each side holds (`mcc.plan` `contents`, and `--diff`).
-    pub contents: Option<contents::FileContents>,
+    /// The MachineConfig whose later definition wins the merge, when this change has no effect
+    /// on the rendered config (a shadowed change: never counted as a change to the nodes).
+    pub shadowed_by: Option<String>,
+    /// For a file: what each side holds, by digest and size (`mcc.plan/v2` `contents`), and the
+    /// bytes `--diff` compares.
+    pub contents: Option<contents::Contents>,
+}
+
+/// How a change rolls out over a pool's nodes, from the pool's spec and status (a cluster dump).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rollout {
+    /// `status.machineCount`.
+    pub nodes: u64,
+    /// `spec.maxUnavailable` scaled as the MCO scales it (rounded down, at least 1).
+    pub max_unavailable: u64,
+    /// How many rounds of at most `max_unavailable` nodes the update takes.
+    pub waves: u64,
+    /// `spec.paused`: nothing rolls out until the pool is unpaused.
+    pub paused: bool,
+    /// `status.degradedMachineCount > 0`, or a true `Degraded` condition.
+    pub degraded: bool,
 }
 
 /// A reconcilability error (`spec/mco.md` §3) or another reason the plan fails.
@@ -123,7 +142,7 @@ pub enum PoolStatus {
 }
 
 impl PoolStatus {
-    /// The `mcc.plan/v1` spelling.
+    /// The `mcc.plan/v2` spelling.
     pub fn name(self) -> &'static str {
         match self {
             PoolStatus::Rendered => "rendered",
@@ -151,6 +170,15 @@ pub struct PoolPlan {
     pub changes: Vec<Change>,
     /// A one-line reason for a reboot, naming the culprit (`99-worker-chrony: /etc/chrony.conf has no disruption policy`).
     pub reboot_reason: Option<String>,
+    /// Known when the pool's status is (from `--cluster`).
+    pub rollout: Option<Rollout>,
+}
+
+impl PoolPlan {
+    /// The changes that reach the nodes: every change but the shadowed ones.
+    pub fn effective_changes(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.shadowed_by.is_none())
+    }
 }
 
 pub mod actions;
