@@ -67,7 +67,7 @@ pub enum ContentDiff {
     Text(String),
     /// Either side is binary: the sizes and digests say what changed.
     Binary,
-    /// Too large to diff within mcc's budget ([`MAX_DIFF_LINES`], [`MAX_DIFF_WORK`]): the sizes
+    /// Too large to diff within mcc's budget (`MAX_DIFF_LINES`, `MAX_DIFF_WORK`): the sizes
     /// and digests say what changed.
     TooLarge,
     /// A side's contents are unknown offline (a remote source).
