@@ -62,9 +62,11 @@ pub fn apply(command: &mut Command) -> Result<(), CliError> {
     let inputs: Vec<InputPath> = paths.iter().map(|p| InputPath::parse(p)).collect();
     let Some(path) = project::find(&inputs, &cwd) else { return Ok(()) };
     let text = project::read(&path).map_err(|e| CliError::Unreadable(format!("cannot read {path}: {e}")))?;
+    // `.mcc/config.toml`'s paths are the repository's: relative to the directory holding `.mcc/`.
+    let repository = path.parent().and_then(Utf8Path::parent).map(Utf8Path::to_path_buf).unwrap_or_default();
     let shown = path.strip_prefix(&cwd).map(Utf8Path::to_path_buf).unwrap_or(path);
     let (config, mut problems) = project::parse(&text);
-    fill(settings, &config, &mut problems);
+    fill(settings, &config, &repository, &mut problems);
     if let Some(ignore) = ignore {
         let mut codes = Vec::new();
         for code in &config.ignore {
@@ -81,7 +83,12 @@ pub fn apply(command: &mut Command) -> Result<(), CliError> {
 }
 
 /// The file's values for the settings no flag gave; a value the flag would refuse is a problem.
-fn fill(settings: &mut Settings, config: &project::ProjectConfig, problems: &mut Vec<ConfigProblem>) {
+fn fill(
+    settings: &mut Settings,
+    config: &project::ProjectConfig,
+    repository: &Utf8Path,
+    problems: &mut Vec<ConfigProblem>,
+) {
     fn take<T>(
         slot: &mut Option<T>,
         setting: Option<&Setting>,
@@ -100,6 +107,7 @@ fn fill(settings: &mut Settings, config: &project::ProjectConfig, problems: &mut
     take(&mut settings.ocp_version, config.ocp_version.as_ref(), parse_ocp, problems);
     take(&mut settings.target, config.target.as_ref(), parse_target, problems);
     take(&mut settings.base_image, config.base_image.as_ref(), |v| Ok(v.to_string()), problems);
+    take(&mut settings.cluster, config.cluster.as_ref(), |v| Ok(repository.join(v)), problems);
     let mut exclude: Vec<String> = config.exclude.iter().map(|s| s.value.clone()).collect();
     exclude.append(&mut settings.exclude);
     settings.exclude = exclude;

@@ -15,7 +15,10 @@ use crate::{plan_view, streams};
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let pool = args.pool.as_deref();
     let settings = &args.settings.relocating(args.relocate);
-    let from_cluster = args.from == ["cluster"];
+    // `--from cluster` names the dump's running state; a directory `cluster` is still a path when
+    // no dump is given (write `./cluster` for the directory when one is).
+    let from_cluster =
+        args.from == ["cluster"] && (settings.cluster.is_some() || !std::path::Path::new("cluster").exists());
     if from_cluster && settings.cluster.is_none() {
         return Err(CliError::Usage("`--from cluster` needs `--cluster DUMP`: the cluster's state".to_string()));
     }

@@ -99,3 +99,18 @@ fn unknown_keys_and_bad_values_are_diagnostics_at_their_place() {
     let run = mcc_in(repo, &["plan", "--from", "cluster", "--to", "cluster"], None);
     assert_eq!(run.stderr.matches("MCC0040").count(), 1, "{}", run.stderr);
 }
+
+#[test]
+fn plan_takes_the_cluster_dump_from_the_file_relative_to_the_repository() {
+    let dir = repository("cluster = \"dump/cluster.yaml\"\n");
+    let repo = dir.path();
+    std::fs::create_dir_all(repo.join("dump")).unwrap();
+    std::fs::copy(root().join("examples/cluster-dump/cluster.yaml"), repo.join("dump/cluster.yaml")).unwrap();
+    // From a subdirectory: the path is the repository's, not the working directory's.
+    std::fs::create_dir_all(repo.join("cluster/sub")).unwrap();
+    let run = mcc_in(&repo.join("cluster/sub"), &["plan", "--from", "cluster", "--to", "..", "--format", "json"], None);
+    let json = run.json();
+    let worker = json["pools"].as_array().unwrap().iter().find(|p| p["pool"] == "worker").unwrap();
+    assert_eq!(worker["rollout"]["nodes"], 12, "{json:#}");
+    assert_eq!(worker["from"].as_str().map(|f| f.starts_with("rendered-worker-")), Some(true), "{json:#}");
+}
