@@ -21,6 +21,7 @@ mod layout;
 mod oci;
 mod oracle;
 mod plan;
+mod relocate_cli;
 mod relocate_proof;
 mod streams;
 mod support;
