@@ -2,6 +2,7 @@
 
 use std::io;
 
+use mcc_compiler::RelocationMode;
 use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::load::InputPath;
 
@@ -38,12 +39,16 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let old_side = old.as_ref().map(Analyzed::side);
     let plans = mcc_compiler::plan(old_side.as_ref(), &new.side(), &options, pool);
     let header = format!(
-        "mcc plan: {} -> {} (target {}, profile {}, OpenShift {})",
+        "mcc plan: {} -> {} (target {}, profile {}, OpenShift {}{})",
         if args.from.is_empty() { "none".to_string() } else { args.from.join(" ") },
         args.to.join(" "),
         options.target.name(),
         options.profile,
-        options.ocp
+        options.ocp,
+        match options.relocate {
+            RelocationMode::None => String::new(),
+            mode => format!(", relocate {}", mode.name()),
+        }
     );
     let text = match args.format {
         CheckFormat::Human => plan_view::human(&plans, options.target, &header, streams::colour_for(&io::stdout())),
