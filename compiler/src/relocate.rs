@@ -101,6 +101,10 @@ pub fn apply(
         candidates.push(Candidate { node, to: rule.destination(&from), from, rule: rule.span, wanted, blocked: None });
     }
     block_shadowed(graph, &mut candidates, diagnostics);
+    // Why a covered entry stays is news only when something moves.
+    if mode == RelocationMode::None {
+        notes.clear();
+    }
     for (node, note) in notes {
         if let Node::Entry(entry) = &mut graph.graph[node] {
             entry.relocation_note = Some(note);
