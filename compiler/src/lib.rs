@@ -48,8 +48,9 @@ pub(crate) mod suppress;
 mod testing;
 
 pub use checks::against::against;
-pub use driver::{analyze, lint_page, load, load_filtered};
+pub use driver::{ClusterInput, analyze, lint_page, load, load_filtered, load_over_cluster};
 pub use explain::{Explanation, explain};
+pub use model::cluster::{ClusterState, ClusterView};
 pub use model::{Inputs, read_objects};
 pub use plan::sides::{Side, plan};
 pub use plan::{Change, ContentDigest, Contents, PoolPlan, PoolStatus, Rollout};

@@ -6,6 +6,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::PoolGraph;
 use crate::load::site::PolicyText;
 use crate::model::Inputs;
+use crate::model::cluster::ClusterState;
 use crate::policy::ndp::SitePolicy;
 use crate::policy::placement::{RelocationMode, Target};
 use crate::policy::stdlib::{OcpVersion, Policies, Profile};
@@ -25,6 +26,8 @@ pub struct Compilation {
     /// The site policy files read beside the inputs and given with `--policy`, in the order
     /// they apply; the policy stage parses them.
     pub(crate) site_policies: Vec<PolicyText>,
+    /// With `--cluster`: the dump's objects as the cluster holds them, and its rendered configs.
+    pub cluster: Option<ClusterState>,
     /// How long each stage took, in stage order, for `MCC_TIMINGS=1`.
     pub timings: Vec<StageTime>,
 }

@@ -22,6 +22,11 @@ pub const APPLY_ACTIONS_OFF_HOST: &str = "MCC5108";
 /// The root's password database lock (`/etc/.pwd.lock`) is not a regular file or stays held.
 pub const APPLY_PASSWD_LOCK: &str = "MCC5109";
 
+/// `--rollback` found no journal of an apply of this plan in the root.
+pub const APPLY_NOTHING_TO_ROLL_BACK: &str = "MCC5110";
+/// `--rollback` found a path changed since the apply that it would restore.
+pub const APPLY_ROLLBACK_TREE_CHANGED: &str = "MCC5111";
+
 /// Every code `mcc apply` reports, in code order.
 pub const APPLY_CODES: &[&str] = &[
     APPLY_STEP_INVALID,
@@ -33,4 +38,6 @@ pub const APPLY_CODES: &[&str] = &[
     APPLY_ACTION_FAILED,
     APPLY_ACTIONS_OFF_HOST,
     APPLY_PASSWD_LOCK,
+    APPLY_NOTHING_TO_ROLL_BACK,
+    APPLY_ROLLBACK_TREE_CHANGED,
 ];

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use mcc_contract::layer_plan::{
-    EntryType, Extension, ImageEntry, KernelArguments, LAYER_PLAN_SCHEMA, LayerPlan, Packages, TmpfilesLine,
+    EntryType, Extension, ImageEntry, KernelArguments, LAYER_PLAN_SCHEMA, LayerPlan, MachineOsConfigSource, Packages,
+    TmpfilesLine,
 };
-use mcc_contract::node_actions::{Content, NODE_ACTIONS_SCHEMA, NodeActions, Owner, RemovedKind, Step};
+use mcc_contract::node_actions::{Content, NODE_ACTIONS_SCHEMA, NodeActions, NodeImage, Owner, RemovedKind, Step};
 use mcc_contract::sha256_hex;
 use serde_json::Value;
 
@@ -95,6 +96,8 @@ fn node_actions_with_every_step_match_their_schema() {
         Step::DaemonReload,
         Step::Reload { service: "crio.service".into() },
         Step::Restart { service: "app.service".into() },
+        Step::Switch { image: format!("quay.io/example/worker@sha256:{blob}"), signed: false },
+        Step::Switch { image: format!("registry.example.com:5000/worker@sha256:{blob}"), signed: true },
         Step::Reboot,
     ];
     let actions = NodeActions {
@@ -107,9 +110,19 @@ fn node_actions_with_every_step_match_their_schema() {
         rebuild: false,
         drain: true,
         reboot: true,
+        image: Some(NodeImage {
+            reference: Some(format!("quay.io/example/worker@sha256:{blob}")),
+            source_digest: format!("sha256:{blob}"),
+        }),
         steps,
     };
     validate("node-actions.schema.json", &actions);
+    let unknown = NodeActions {
+        image: Some(NodeImage { reference: None, source_digest: format!("sha256:{blob}") }),
+        ..actions.clone()
+    };
+    validate("node-actions.schema.json", &unknown);
+    validate("node-actions.schema.json", &NodeActions { image: None, ..actions });
 }
 
 #[test]
@@ -166,6 +179,17 @@ fn a_layer_plan_with_every_kind_of_entry_matches_its_schema() {
             sources: sources(),
         }],
         diff_id: format!("sha256:{}", sha256_hex(b"layer")),
+        machine_os_config: None,
     };
     validate("layer-plan.schema.json", &plan);
+    // A pool with a MachineOSConfig names it.
+    let with_mosc = LayerPlan {
+        machine_os_config: Some(MachineOsConfigSource {
+            name: "worker".into(),
+            containerfile_arch: Some("NoArch".into()),
+            content_sha256: Some(sha256_hex(b"RUN true\n")),
+        }),
+        ..plan
+    };
+    validate("layer-plan.schema.json", &with_mosc);
 }

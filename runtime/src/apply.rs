@@ -49,9 +49,12 @@
 //! journal, `driver` walks the
 //! steps with the journal, `fs` holds the converging file primitives on top of `resolve`,
 //! `systemd` masks, enables and disables units, `users` resolves owners and writes SSH keys and
-//! password hashes, `actions` runs or prints commands, and `diagnostic` is what a failure reports.
+//! password hashes, `actions` runs or prints commands (the switch to the pool's image among
+//! them), `backup` keeps what each change replaces before it is made, `rollback` puts it back
+//! (`mcc apply --rollback`, [`rollback`]), and `diagnostic` is what a failure reports.
 
 mod actions;
+mod backup;
 mod create_dir;
 mod diagnostic;
 mod driver;
@@ -60,10 +63,13 @@ mod journal;
 mod journal_io;
 mod node_steps;
 mod resolve;
+mod rollback;
 mod systemd;
 mod users;
 mod validate;
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
@@ -71,6 +77,8 @@ pub use diagnostic::Diagnostic;
 pub use node_steps::NodeSteps;
 
 use diagnostic::failed;
+use journal::Journal;
+use journal_io::JournalLog;
 use resolve::Root;
 
 /// How to apply.
@@ -113,38 +121,72 @@ impl Report {
 /// Applies `steps` to the directory `root`, writing one line per step to `out`.
 pub fn apply(steps: &NodeSteps, root: &Path, options: &Options, out: &mut dyn Write) -> Report {
     let mut report = Report::default();
-    if options.run_actions && !options.dry_run && !is_host_root(root) {
-        report.diagnostics.push(
-            Diagnostic::new(
-                mcc_contract::codes::APPLY_ACTIONS_OFF_HOST,
-                format!(
-                    "the actions are run only when the root is `/`, not `{}`: they act on the machine running mcc",
-                    root.display()
-                ),
-            )
-            .with_help("apply without --run-actions, which prints the actions; run them on the node itself"),
-        );
-        return report;
+    if let Some(mut applier) = Applier::open(steps, root, options, !options.dry_run, &mut report) {
+        applier.run(out, &mut report);
     }
-    let root = match Root::open(root) {
-        Ok(root) => root.with_mkdir_crash(options.crash_in_mkdir),
-        Err(e) => {
-            report.diagnostics.push(*failed(format!("cannot open the root {}: {e}", root.display())));
-            return report;
-        }
-    };
-    if !options.dry_run
-        && let Err(e) = rustix::fs::flock(root.fd(), rustix::fs::FlockOperation::NonBlockingLockExclusive)
-    {
-        report.diagnostics.push(*failed(format!(
-            "cannot lock the root {} ({e}): is another `mcc apply` running on it?",
-            root.host_path().display()
-        )));
-        return report;
-    }
-    let mut applier = Applier { steps, root, options, today: options.now / 86_400 };
-    applier.run(out, &mut report);
     report
+}
+
+/// Puts back what the last apply of `steps` to `root` changed, from its journal
+/// (`mcc apply --rollback`), writing one line per restored path to `out`.
+pub fn rollback(steps: &NodeSteps, root: &Path, options: &Options, out: &mut dyn Write) -> Report {
+    let mut report = Report::default();
+    if let Some(applier) = Applier::open(steps, root, options, false, &mut report) {
+        applier.roll_back(out, &mut report);
+    }
+    report
+}
+
+impl<'a> Applier<'a> {
+    /// The root opened and locked for a run; `None` with the reason in `report`.
+    fn open(
+        steps: &'a NodeSteps,
+        root: &Path,
+        options: &'a Options,
+        record: bool,
+        report: &mut Report,
+    ) -> Option<Applier<'a>> {
+        if options.run_actions && !options.dry_run && !is_host_root(root) {
+            report.diagnostics.push(
+                Diagnostic::new(
+                    mcc_contract::codes::APPLY_ACTIONS_OFF_HOST,
+                    format!(
+                        "the actions are run only when the root is `/`, not `{}`: they act on the machine running mcc",
+                        root.display()
+                    ),
+                )
+                .with_help("apply without --run-actions, which prints the actions; run them on the node itself"),
+            );
+            return None;
+        }
+        let root = match Root::open(root) {
+            Ok(root) => root.with_mkdir_crash(options.crash_in_mkdir),
+            Err(e) => {
+                report.diagnostics.push(*failed(format!("cannot open the root {}: {e}", root.display())));
+                return None;
+            }
+        };
+        if !options.dry_run
+            && let Err(e) = rustix::fs::flock(root.fd(), rustix::fs::FlockOperation::NonBlockingLockExclusive)
+        {
+            report.diagnostics.push(*failed(format!(
+                "cannot lock the root {} ({e}): is another `mcc apply` running on it?",
+                root.host_path().display()
+            )));
+            return None;
+        }
+        let journal = Journal::new(&steps.digest, &steps.actions.pool, &steps.actions.rendered_config);
+        Some(Applier {
+            steps,
+            root,
+            options,
+            today: options.now / 86_400,
+            journal: RefCell::new(journal),
+            log: RefCell::default(),
+            record,
+            kept: RefCell::default(),
+        })
+    }
 }
 
 /// Whether `root` is this machine's `/` (after symlinks): the only root the actions
@@ -161,4 +203,12 @@ struct Applier<'a> {
     options: &'a Options,
     /// Days since 1970-01-01, for `/etc/shadow`.
     today: u64,
+    /// The journal of this plan, as loaded and as the run adds to it.
+    journal: RefCell<Journal>,
+    /// The log of this run.
+    log: RefCell<JournalLog>,
+    /// Keep what each change replaces (an apply); not in a dry run or a rollback.
+    record: bool,
+    /// The paths the journal keeps a record of.
+    kept: RefCell<BTreeSet<String>>,
 }

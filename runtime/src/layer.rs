@@ -264,6 +264,7 @@ mod tests {
             kernel_arguments: KernelArguments::default(),
             tmpfiles: Vec::new(),
             diff_id: String::new(),
+            machine_os_config: None,
         }
     }
 

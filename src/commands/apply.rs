@@ -1,4 +1,5 @@
-//! `mcc apply`: a pool's node-side steps, executed against a root (`mcc_runtime::apply`).
+//! `mcc apply`: a pool's node-side steps, executed against a root (`mcc_runtime::apply`), or
+//! with `--rollback` the last apply of them undone (`mcc_runtime::apply::rollback`).
 
 use std::io::Write;
 use std::path::Path;
@@ -65,7 +66,7 @@ pub fn run(args: &ApplyArgs) -> Result<Outcome, CliError> {
     }
     if args.run_actions && !apply::is_host_root(root) {
         return Err(CliError::Usage(format!(
-            "--run-actions needs --root /: the actions (systemctl restart, reload, daemon-reload, reboot, rpm-ostree) \
+            "--run-actions needs --root /: the actions (systemctl restart, reload, daemon-reload, reboot, rpm-ostree, bootc) \
              act on the machine running mcc, not on `{}`; apply without --run-actions, which prints them",
             args.root
         )));
@@ -84,7 +85,8 @@ pub fn run(args: &ApplyArgs) -> Result<Outcome, CliError> {
     }
     let options = Options { dry_run: args.dry_run, run_actions: args.run_actions, crash_after, crash_in_mkdir, now };
     let mut stdout = std::io::stdout().lock();
-    let outcome = apply::apply(&steps, root, &options, &mut stdout);
+    let run = if args.rollback { apply::rollback } else { apply::apply };
+    let outcome = run(&steps, root, &options, &mut stdout);
     stdout.flush()?;
     drop(stdout);
     report(&outcome.diagnostics)?;

@@ -1,18 +1,24 @@
 //! `mcc compile`: each pool's layer plan, layer, Containerfile and node-side actions, written to
 //! `DIR/<pool>/` (`docs/formats.md`).
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::Path;
 
+use mcc_compiler::Target;
 use mcc_compiler::compile::{self, CompileOptions, CompiledPool, VarStrategy};
 use mcc_compiler::diagnostic::{self, Severity};
+use mcc_contract::node_actions::NodeImage;
 use mcc_runtime::{layer, write};
 
 use crate::args::{CompileArgs, Inputs, VarStrategyArg};
 use crate::error::{CliError, Outcome};
 use crate::session::{self, Analyzed};
 use crate::streams;
+
+/// The schema of the `image.json` that `mcc build --push` writes beside a pool's directory.
+const IMAGE_SCHEMA: &str = "mcc.image/v1";
 
 /// `SOURCE_DATE_EPOCH`, or 0 (reproducible-builds.org).
 fn source_date_epoch() -> Result<u64, String> {
@@ -50,6 +56,17 @@ pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
         streams::report(&compilation.diagnostics, &compilation.sources)?;
         return Err(CliError::Usage(format!("no pool named `{name}` selects any of the inputs")));
     }
+    let images = match (&args.image, pool) {
+        (Some(image), Some(pool)) => {
+            if args.inputs.settings.policy_options().target == Target::Legacy {
+                return Err(CliError::Usage(
+                    "--image needs --target bootc or rpm-ostree: legacy nodes are not switched to an image".into(),
+                ));
+            }
+            [(pool.to_string(), image_reference(image, pool)?)].into_iter().collect()
+        }
+        _ => BTreeMap::new(),
+    };
     let options = CompileOptions {
         policy: inputs.settings.policy_options(),
         var_strategy: match args.var_strategy {
@@ -58,6 +75,8 @@ pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
         },
         mtime,
         lint: !args.no_lint,
+        architecture: None,
+        images,
     };
     let results = {
         let new_side = mcc_compiler::Side { compilation: &compilation, analysis: &analysis };
@@ -94,8 +113,45 @@ pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
     Ok(if failed { Outcome::Problems } else { Outcome::Clean })
 }
 
+/// `--image`'s reference: as given, or read from the `image.json` named by `@FILE`, as `mcc build
+/// --push` writes it (`mcc.image/v1`: its `reference`), which must be of `pool`. The compiler
+/// checks that the reference is one by digest.
+fn image_reference(given: &str, pool: &str) -> Result<String, CliError> {
+    let Some(file) = given.strip_prefix('@') else { return Ok(given.to_string()) };
+    let usage = |why: String| CliError::Usage(format!("--image @{file}: {why}"));
+    let bytes = fs::read(file).map_err(|e| usage(format!("cannot read it: {e}")))?;
+    let document: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| usage(format!("it is not JSON: {e}")))?;
+    if document["schema"] != IMAGE_SCHEMA {
+        return Err(usage(format!(
+            "it is not an `{IMAGE_SCHEMA}` document (the image.json `mcc build --push` writes)"
+        )));
+    }
+    match document["pool"].as_str() {
+        Some(of) if of == pool => {}
+        of => return Err(usage(format!("it is the image of pool `{}`, not of `{pool}`", of.unwrap_or("?")))),
+    }
+    match document["reference"].as_str() {
+        Some(reference) => Ok(reference.to_string()),
+        None => Err(usage("it has no `reference` string".into())),
+    }
+}
+
+/// What the node needs that this compile does not know yet, for the summary line.
+fn image_note(compiled: &CompiledPool) -> String {
+    match &compiled.node_actions.image {
+        Some(NodeImage { reference: None, source_digest }) => format!(
+            "; the node needs the image built from this layer (source digest {source_digest}), not known yet: \
+             build and push it, then compile with --image to switch the node to it"
+        ),
+        Some(NodeImage { reference: Some(reference), .. }) => format!("; the node switches to {reference}"),
+        None => String::new(),
+    }
+}
+
 /// Builds the layer, fills in its `diff_id`, and writes the pool's directory in one go.
 fn write_pool(dir: &Path, mut compiled: CompiledPool) -> Result<String, String> {
+    let note = image_note(&compiled);
     let blobs = &compiled.blobs;
     let tar = layer::build(&compiled.layer_plan, &mut |sha| {
         blobs.get(sha).cloned().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such blob"))
@@ -119,7 +175,7 @@ fn write_pool(dir: &Path, mut compiled: CompiledPool) -> Result<String, String> 
     })
     .map_err(|e| e.to_string())?;
     Ok(format!(
-        "{} entries in the layer ({}), {} node-side steps",
+        "{} entries in the layer ({}), {} node-side steps{note}",
         compiled.layer_plan.entries.len(),
         compiled.layer_plan.diff_id,
         compiled.node_actions.steps.len()

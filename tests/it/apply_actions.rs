@@ -14,10 +14,10 @@
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Mutex;
 
-use crate::apply_support::{Run, apply, hand_plan, inline, mcc, require_root, skeleton, snapshot};
+use crate::apply_support::{
+    HostRoot, apply, hand_plan, inline, mcc, require_namespace, require_root, skeleton, snapshot,
+};
 use serde_json::json;
 
 /// A directory holding a `systemctl` that appends its arguments to `log` and exits with `code`
@@ -52,85 +52,6 @@ fn actions_plan(dir: &Path) -> PathBuf {
 
 fn log_lines(log: &Path) -> Vec<String> {
     fs::read_to_string(log).unwrap_or_default().lines().map(str::to_string).collect()
-}
-
-/// A host root for one test: scratch directories that stand for `/var/lib` and
-/// `/etc/systemd/system` in the namespace each run gets.
-struct HostRoot {
-    var_lib: PathBuf,
-    units: PathBuf,
-}
-
-impl HostRoot {
-    fn new(dir: &Path) -> HostRoot {
-        let host = HostRoot { var_lib: dir.join("var-lib"), units: dir.join("units") };
-        fs::create_dir_all(&host.var_lib).unwrap();
-        fs::create_dir_all(&host.units).unwrap();
-        host
-    }
-
-    /// `mcc apply PLAN --root / EXTRA` in a mount namespace of its own. `/` is locked by every
-    /// apply to it (these tests', and other test runs' on this machine): taken in turns, and
-    /// waited for.
-    fn apply(&self, plan: &Path, extra: &[&str], path: &str) -> Run {
-        static TURNS: Mutex<()> = Mutex::new(());
-        let _turn = TURNS.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..100 {
-            let run = self.apply_once(plan, extra, path);
-            if !run.stderr.contains("is another `mcc apply` running on it?") {
-                return run;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("`/` stayed locked by another mcc apply for 10 s");
-    }
-
-    fn apply_once(&self, plan: &Path, extra: &[&str], path: &str) -> Run {
-        let mut args = vec![
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            r#"set -e; mount --bind "$1" /var/lib; mount --bind "$2" /etc/systemd/system; shift 2; exec "$@""#,
-            "sh",
-            self.var_lib.to_str().unwrap(),
-            self.units.to_str().unwrap(),
-            env!("CARGO_BIN_EXE_mcc"),
-            "apply",
-            plan.to_str().unwrap(),
-            "--root",
-            "/",
-        ];
-        args.extend(extra);
-        let output = Command::new("unshare").args(&args).env("NO_COLOR", "1").env("PATH", path).output().unwrap();
-        Run {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr)
-                .split(|c: char| c.is_whitespace() || c == '│')
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-                .join(" "),
-        }
-    }
-}
-
-/// Whether a private mount namespace can be made here (root, `unshare`, `/etc/systemd/system`).
-fn require_namespace(test: &str) -> bool {
-    if !require_root(test) {
-        return false;
-    }
-    let works = Path::new("/etc/systemd/system").is_dir()
-        && Command::new("unshare")
-            .args(["--mount", "--propagation", "private", "mount", "-t", "tmpfs", "none", "/var/lib"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-    assert!(works || std::env::var_os("CI").is_none(), "{test} needs `unshare --mount`, and CI is set");
-    if !works {
-        eprintln!("skipped {test}: it needs `unshare --mount` and /etc/systemd/system; with CI set this fails");
-    }
-    works
 }
 
 #[test]

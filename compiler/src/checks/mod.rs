@@ -18,6 +18,7 @@
 //! reported once: checks word their diagnostics without the pool, or name every pool in one.
 
 pub mod against;
+mod cluster_rendered_stale;
 mod conflicts;
 mod dropin_without_unit;
 mod etc_written_by_node;
@@ -26,10 +27,12 @@ mod file_format;
 mod kernel_argument_conflict;
 mod kernel_argument_duplicate;
 mod kernel_argument_split;
+mod machine_os_config;
 mod masked_unit_with_contents;
 mod ndp_rule_matches_nothing;
 mod ndp_unknown_service;
 mod path_rejected;
+mod pull_spec;
 mod secret_world_readable;
 mod var_as_tmpfiles;
 
@@ -61,6 +64,8 @@ pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnosti
     ndp_unknown_service::check(&cx, diagnostics);
     file_format::check(&cx, diagnostics);
     secret_world_readable::check(&cx, diagnostics, &c.diagnostics);
+    cluster_rendered_stale::check(&cx, diagnostics);
+    machine_os_config::check(&cx, diagnostics);
 }
 
 /// Units every node has without a MachineConfig among the inputs (`stdlib/base-units.txt`).

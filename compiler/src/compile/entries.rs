@@ -15,7 +15,7 @@ use mcc_contract::node_actions::*;
 
 impl Builder<'_, '_> {
     /// Decodes a resource; a remote source is an error (its bytes are not known offline).
-    fn decode(&mut self, path: &str, resource: &Resource) -> Option<Vec<u8>> {
+    pub(super) fn decode(&mut self, path: &str, resource: &Resource) -> Option<Vec<u8>> {
         let Some(source) = &resource.source else { return Some(Vec::new()) };
         if classify_source(&source.value) != SourceKind::Data {
             self.errors.push(

@@ -16,6 +16,8 @@ pub const LABEL_RENDERED: &str = "machineconfig";
 pub const LABEL_POOL: &str = "machineconfigpool";
 pub const LABEL_BASE: &str = "baseOSContainerImage";
 pub const LABEL_SOURCE_DIGEST: &str = "io.openshift.mcc.source-digest";
+/// The pool's `MachineOSConfig`, when it has one.
+pub const LABEL_MACHINE_OS_CONFIG: &str = "io.openshift.mcc.machine-os-config";
 
 /// `sha256:` of the rendered spec's canonical JSON.
 pub fn source_digest(pool: &RenderedPool) -> String {

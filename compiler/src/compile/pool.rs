@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::layer::{LABEL_BASE, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest};
+use super::layer::{
+    LABEL_BASE, LABEL_MACHINE_OS_CONFIG, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest,
+};
 use super::storage::Storage;
-use super::{CompiledPool, Context, VarStrategy, containerfile, tmpfiles};
+use super::{CompiledPool, Context, VarStrategy, containerfile, host_architecture, tmpfiles};
 use crate::classify::Subject;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
@@ -120,6 +122,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
     }
     b.add_parents();
     let removals = b.removals();
+    let image = b.node_image(&name, &source_digest(pool));
     if !b.errors.is_empty() {
         return Err(b.errors);
     }
@@ -128,6 +131,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
     let extensions_image =
         Some(pool.base_os_extensions_container_image.url.clone()).filter(|u| !u.is_empty() && target != Target::Legacy);
     let source_digest = source_digest(pool);
+    let (machine_os_config, custom) = custom_content(cx, &name);
     let labels: BTreeMap<String, String> = [
         (LABEL_RENDERED, pool.name.clone()),
         (LABEL_POOL, name.clone()),
@@ -135,6 +139,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
         (LABEL_SOURCE_DIGEST, source_digest.clone()),
     ]
     .into_iter()
+    .chain(machine_os_config.as_ref().map(|m| (LABEL_MACHINE_OS_CONFIG, m.name.clone())))
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let layer_plan = LayerPlan {
@@ -153,11 +158,17 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
         kernel_arguments,
         tmpfiles: b.tmpfiles,
         diff_id: String::new(),
+        machine_os_config,
     };
 
     let mut steps = Vec::new();
     let plan = cx.plan;
-    if plan.is_some_and(|p| p.drain) {
+    let (image, switch) = image.map_or((None, None), |(image, switch)| (Some(image), switch));
+    // A switch takes effect at the next boot, and the MCO drains a node before it reboots it into
+    // a new image: a switch brings both, whatever the plan decided for the files.
+    let drain = plan.is_some_and(|p| p.drain) || switch.is_some();
+    let reboot = plan.is_some_and(|p| p.reboot) || switch.is_some();
+    if drain {
         steps.push(Step::Drain);
     }
     steps.extend(b.writes);
@@ -165,14 +176,23 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
     steps.extend(b.unit_steps);
     for action in plan.map(|p| p.actions.as_slice()).unwrap_or_default() {
         steps.extend(match action {
-            Action::Reboot => Some(Step::Reboot),
+            Action::Reboot => None,
             Action::DaemonReload => Some(Step::DaemonReload),
             Action::Reload(service) => Some(Step::Reload { service: service.clone() }),
             Action::Restart(service) => Some(Step::Restart { service: service.clone() }),
             Action::Special => Some(Step::Reload { service: plan::decide::SPECIAL_SERVICE.into() }),
             // The drain, when there is one, is the first step.
+            // The reboot comes after the switch, below.
             Action::Drain | Action::None => None,
         });
+    }
+    // After every node-side write and post-change action, so the deployment staged by the
+    // switch carries the node's /etc as written (ostree merges /etc when it finalizes the
+    // deployment, at shutdown), and right before the reboot that boots it.
+    let reboot_step = plan.is_some_and(|p| p.actions.contains(&Action::Reboot)) || switch.is_some();
+    steps.extend(switch);
+    if reboot_step {
+        steps.push(Step::Reboot);
     }
     let node_actions = NodeActions {
         schema: NODE_ACTIONS_SCHEMA.into(),
@@ -182,12 +202,30 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
         target: target.name().into(),
         var_strategy: cx.options.var_strategy.name().into(),
         rebuild: plan.is_some_and(|p| p.rebuild),
-        drain: plan.is_some_and(|p| p.drain),
-        reboot: plan.is_some_and(|p| p.reboot),
+        drain,
+        reboot,
+        image,
         steps,
     };
-    let containerfile = containerfile::render(&layer_plan, target, cx.options.lint);
+    let containerfile = containerfile::render(&layer_plan, target, cx.options.lint, custom);
     Ok(CompiledPool { pool: name, layer_plan, node_actions, containerfile, blobs: b.blobs })
+}
+
+/// The pool's `MachineOSConfig` (the first one naming it: `mcc check` reports a second) and the
+/// custom content of its `containerFile` entry for the build's architecture, else `NoArch`.
+fn custom_content<'a>(cx: &Context<'a>, pool: &str) -> (Option<MachineOsConfigSource>, Option<&'a str>) {
+    let Some(mosc) = cx.inputs.machine_os_configs.iter().find(|m| m.pool.as_ref().is_some_and(|p| p.value == pool))
+    else {
+        return (None, None);
+    };
+    let architecture = cx.options.architecture.as_deref().unwrap_or(host_architecture());
+    let entry = mosc.containerfile_for(architecture);
+    let source = MachineOsConfigSource {
+        name: mosc.name().to_string(),
+        containerfile_arch: entry.map(|e| e.arch().to_string()),
+        content_sha256: entry.map(|e| mcc_contract::sha256_hex(e.content.value.as_bytes())),
+    };
+    (Some(source), entry.map(|e| e.content.value.as_str()).filter(|c| !c.trim().is_empty()))
 }
 
 impl Builder<'_, '_> {

@@ -20,11 +20,18 @@ struct Setup {
     base: Option<&'static str>,
     extensions: Option<&'static str>,
     var_strategy: VarStrategy,
+    images: BTreeMap<String, String>,
 }
 
 impl Default for Setup {
     fn default() -> Self {
-        Setup { target: Target::Bootc, base: Some(BASE), extensions: None, var_strategy: VarStrategy::Node }
+        Setup {
+            target: Target::Bootc,
+            base: Some(BASE),
+            extensions: None,
+            var_strategy: VarStrategy::Node,
+            images: BTreeMap::new(),
+        }
     }
 }
 
@@ -50,6 +57,8 @@ fn options(setup: &Setup) -> CompileOptions {
         var_strategy: setup.var_strategy,
         mtime: 0,
         lint: true,
+        architecture: Some("amd64".into()),
+        images: setup.images.clone(),
     }
 }
 
@@ -401,4 +410,66 @@ fn node_actions_serialise_with_their_op() {
             .unwrap();
     assert!(matches!(back, Step::Mkdir { owner: Owner { uid: Some(0), .. }, .. }));
     assert_eq!(split_kernel_arguments(&[" a  b=\"c d\" ".into()]), ["a", "b=\"c d\""]);
+}
+
+const DIGEST: &str = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+
+fn with_image(target: Target, image: &str) -> Setup {
+    let images = [("worker".to_string(), image.to_string())].into_iter().collect();
+    Setup { target, images, ..Setup::default() }
+}
+
+const VAR_FILE: &str = "  config:\n    ignition: {version: 3.4.0}\n    storage:\n      files:\n      - {path: /var/lib/app/state, mode: 420, contents: {source: 'data:,x'}}";
+
+#[test]
+fn the_switch_comes_after_the_node_side_writes_and_right_before_the_reboot() {
+    let image = format!("quay.io/acme/worker@{DIGEST}");
+    let c = ok(compile_worker(&[worker("99-worker-var", VAR_FILE)], None, &with_image(Target::Bootc, &image)));
+    let ops = ops(&c);
+    assert_eq!(ops.first(), Some(&"drain"), "{ops:?}");
+    assert_eq!(ops[ops.len() - 2..], ["switch", "reboot"], "{ops:?}");
+    let write = ops.iter().position(|op| *op == "write").expect("the /var file is written on the node");
+    assert!(write < ops.len() - 2, "{ops:?}");
+    assert_eq!(c.node_actions.steps[ops.len() - 2], Step::Switch { image: image.clone(), signed: false });
+    assert!(c.node_actions.drain && c.node_actions.reboot);
+    let node_image = c.node_actions.image.as_ref().expect("bootc nodes boot an image");
+    assert_eq!(node_image.reference.as_deref(), Some(image.as_str()));
+    assert_eq!(node_image.source_digest, c.layer_plan.source_digest);
+}
+
+#[test]
+fn without_image_the_node_actions_name_the_build_and_do_not_switch() {
+    let c = ok(compile_worker(&[worker("99-worker-var", VAR_FILE)], None, &Setup::default()));
+    assert!(!ops(&c).contains(&"switch"));
+    let node_image = c.node_actions.image.as_ref().expect("the image the node needs");
+    assert_eq!(
+        (node_image.reference.as_deref(), node_image.source_digest.as_str()),
+        (None, c.layer_plan.source_digest.as_str())
+    );
+    let legacy = Setup { target: Target::Legacy, ..Setup::default() };
+    let c = ok(compile_worker(&[worker("99-worker-var", VAR_FILE)], None, &legacy));
+    assert_eq!(c.node_actions.image, None, "legacy nodes keep their image");
+}
+
+#[test]
+fn a_containers_policy_that_requires_signatures_makes_the_switch_enforce_them() {
+    // {"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker":{"quay.io/acme":[{"type":"sigstoreSigned","keyPath":"/etc/pki/acme.pub"}]}}}
+    let policy = "eyJkZWZhdWx0IjpbeyJ0eXBlIjoiaW5zZWN1cmVBY2NlcHRBbnl0aGluZyJ9XSwidHJhbnNwb3J0cyI6eyJkb2NrZXIiOnsicXVheS5pby9hY21lIjpbeyJ0eXBlIjoic2lnc3RvcmVTaWduZWQiLCJrZXlQYXRoIjoiL2V0Yy9wa2kvYWNtZS5wdWIifV19fX0=";
+    let spec = format!(
+        "  config:\n    ignition: {{version: 3.4.0}}\n    storage:\n      files:\n      - {{path: /etc/containers/policy.json, mode: 420, contents: {{source: 'data:;base64,{policy}'}}}}"
+    );
+    let signed = format!("quay.io/acme/worker@{DIGEST}");
+    let c = ok(compile_worker(&[worker("99-worker-policy", &spec)], None, &with_image(Target::RpmOstree, &signed)));
+    assert!(c.node_actions.steps.contains(&Step::Switch { image: signed, signed: true }), "{:#?}", c.node_actions);
+    let open = format!("quay.io/other/worker@{DIGEST}");
+    let c = ok(compile_worker(&[worker("99-worker-policy", &spec)], None, &with_image(Target::RpmOstree, &open)));
+    assert!(c.node_actions.steps.contains(&Step::Switch { image: open, signed: false }));
+}
+
+#[test]
+fn a_tag_or_a_malformed_image_reference_is_refused() {
+    let mc = [worker("99-worker-var", VAR_FILE)];
+    assert_eq!(codes(compile_worker(&mc, None, &with_image(Target::Bootc, "quay.io/acme/worker:latest"))), ["MCC5021"]);
+    let transport = format!("docker://quay.io/acme/worker@{DIGEST}");
+    assert_eq!(codes(compile_worker(&mc, None, &with_image(Target::Bootc, &transport))), ["MCC5020"]);
 }

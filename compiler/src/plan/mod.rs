@@ -23,6 +23,10 @@ pub struct PoolState {
     /// Per entry (as `graph::describe` names it), the MachineConfigs that define it, in override
     /// order; empty for a cluster export, which does not say.
     pub sources: indexmap::IndexMap<String, Vec<String>>,
+    /// Each MachineConfig's own definition of every path and unit, in merge order, to find
+    /// shadowed changes; `None` for a cluster export (and before a first install), which does
+    /// not say.
+    pub definitions: Option<shadowed::Definitions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -210,6 +214,8 @@ pub mod diff;
 pub mod reconcile;
 pub mod registries;
 mod relocated;
+pub mod rollout;
+pub mod shadowed;
 pub mod sides;
 pub mod state;
 

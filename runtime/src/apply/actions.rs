@@ -1,11 +1,12 @@
 //! The commands `mcc apply` runs with `--run-actions` and prints without it: the post-change
 //! actions (`systemctl daemon-reload|reload|restart|reboot`), `systemctl enable|disable` as the
-//! MCD runs them, and the node-level `rpm-ostree` steps.
+//! MCD runs them, the node-level `rpm-ostree` steps, and the switch to the pool's image (`bootc
+//! switch`, `rpm-ostree rebase`).
 
 use std::process::Command;
 
 use mcc_contract::codes;
-use mcc_contract::node_actions::Step;
+use mcc_contract::node_actions::{self, Step};
 
 use super::diagnostic::failed;
 use super::driver::Outcome;
@@ -27,6 +28,12 @@ impl Applier<'_> {
                 return outcome;
             }
             Step::Reboot => strings(&["systemctl", "reboot"]),
+            Step::Switch { image, signed } => {
+                let target = &self.steps.actions.target;
+                node_actions::switch_command(target, image, *signed).ok_or_else(|| {
+                    failed(format!("{label}: the target `{target}` does not boot images: there is nothing to switch"))
+                })?
+            }
             Step::KernelArguments { delete, append, .. } => {
                 let mut command = strings(&["rpm-ostree", "kargs"]);
                 command.extend(delete.iter().map(|a| format!("--delete-if-present={a}")));

@@ -8,7 +8,6 @@ use mcc_contract::{Mode, sha256_hex};
 
 use super::diagnostic::failed;
 use super::journal::{JOURNAL_PATH, JournalStep, StepResult};
-use super::journal_io::JournalLog;
 use super::validate::{hard_link_target, parse_mode};
 use super::{Applier, Diagnostic, Report};
 
@@ -41,6 +40,7 @@ fn is_action(step: &Step) -> bool {
             | Step::Reload { .. }
             | Step::Restart { .. }
             | Step::Reboot
+            | Step::Switch { .. }
             | Step::KernelArguments { .. }
             | Step::Extensions { .. }
             | Step::KernelType { .. }
@@ -56,8 +56,9 @@ impl Applier<'_> {
         let actions = &self.steps.actions;
         let total = actions.steps.len();
         let dry = self.options.dry_run;
-        let (mut journal, note) = self.load_journal();
-        let mut log = JournalLog::default();
+        let (journal, note) = self.load_journal();
+        *self.kept.borrow_mut() = journal.replaced.iter().map(|r| r.path.clone()).collect();
+        *self.journal.borrow_mut() = journal;
         let _ = writeln!(
             out,
             "mcc apply{}: pool {} ({}), {total} steps, onto {}{}",
@@ -70,10 +71,21 @@ impl Applier<'_> {
         if let Some(note) = note {
             let _ = writeln!(out, "  {note}");
         }
+        if let Some(image) = &actions.image
+            && image.reference.is_none()
+            && actions.rebuild
+        {
+            let _ = writeln!(
+                out,
+                "  the node needs the image built from source digest {}, not known yet: this plan does not switch to it \
+                 (compile with --image once it is pushed)",
+                image.source_digest
+            );
+        }
         let mut carried_out = 0;
         for (i, step) in actions.steps.iter().enumerate() {
             let digest = step_digest(step);
-            if let Some(done) = journal.find(i, &digest) {
+            if let Some(done) = self.journal.borrow().find(i, &digest).cloned() {
                 let complete = match done.result {
                     StepResult::Done | StepResult::Ran => true,
                     StepResult::Printed => !(self.options.run_actions && is_action(step)),
@@ -97,7 +109,7 @@ impl Applier<'_> {
                     digest: digest.clone(),
                     result: StepResult::Ran,
                 };
-                if let Err(diagnostic) = self.append_journal(&mut log, &mut journal, record) {
+                if let Err(diagnostic) = self.append_journal(record) {
                     report.diagnostics.push(*diagnostic);
                     break;
                 }
@@ -110,7 +122,7 @@ impl Applier<'_> {
                     report.diagnostics.push(*diagnostic);
                     if reboot {
                         // Not run after all: the compaction below forgets it.
-                        journal.steps.retain(|s| s.index != i);
+                        self.journal.borrow_mut().steps.retain(|s| s.index != i);
                     }
                     break;
                 }
@@ -146,12 +158,12 @@ impl Applier<'_> {
                 std::process::abort();
             }
             let record = JournalStep { index: i, op: step.op().to_string(), digest, result: outcome.result };
-            if let Err(diagnostic) = self.append_journal(&mut log, &mut journal, record) {
+            if let Err(diagnostic) = self.append_journal(record) {
                 report.diagnostics.push(*diagnostic);
                 break;
             }
         }
-        if !dry && let Err(diagnostic) = self.compact_journal(&log, &journal) {
+        if !dry && let Err(diagnostic) = self.compact_journal() {
             report.diagnostics.push(*diagnostic);
         }
         let summary = if report.skipped == total && total > 0 {
@@ -252,6 +264,7 @@ fn describe(step: &Step) -> String {
             format!("{op} {name}")
         }
         Step::Reload { service } | Step::Restart { service } => format!("{op} {service}"),
+        Step::Switch { image, .. } => format!("{op} {image}"),
         _ => op.to_string(),
     }
 }

@@ -49,6 +49,9 @@ impl Applier<'_> {
         what: impl FnOnce(&str) -> String,
     ) -> Result<Place, Box<Diagnostic>> {
         let create = (!self.options.dry_run).then_some((0o755, (0, 0)));
+        if create.is_some() {
+            self.keep_created(label, path, follow_last)?;
+        }
         match self.root.resolve(path, follow_last, create).map_err(|e| resolve_diagnostic(label, e))? {
             Walk::Found(resolved) => {
                 let shown = self.shown(path, &resolved.path());
@@ -103,6 +106,7 @@ impl Applier<'_> {
         if self.options.dry_run {
             changes.push(format!("would write {shown} ({}, {} bytes)", mode_owner(mode, uid, gid), bytes.len()));
         } else {
+            self.keep(label, &resolved.path())?;
             write_atomically(&resolved, bytes, mode, uid, gid).map_err(io)?;
             changes.push(format!("wrote {shown} ({}, {} bytes)", mode_owner(mode, uid, gid), bytes.len()));
         }
@@ -145,6 +149,7 @@ impl Applier<'_> {
             changes.push(format!("would link {shown} → {target}"));
             return Ok(changes);
         }
+        self.keep(label, &resolved.path())?;
         let temp = temp_name(&resolved.name);
         remove_stale_temp(dir, &resolved.name).map_err(io)?;
         rustix::fs::symlinkat(target, dir, temp.as_str()).map_err(|e| io(e.into()))?;
@@ -192,6 +197,7 @@ impl Applier<'_> {
             changes.push(format!("would hard-link {shown} to {target}"));
             return Ok(changes);
         }
+        self.keep(label, &resolved.path())?;
         let temp = temp_name(&resolved.name);
         remove_stale_temp(dir, &resolved.name).map_err(io)?;
         rustix::fs::linkat(source.parent.fd.as_fd(), source.name.as_str(), dir, temp.as_str(), AtFlags::empty())
@@ -251,6 +257,7 @@ impl Applier<'_> {
                 if self.options.dry_run {
                     changes.push(format!("would set {shown} to {}", mode_owner(mode, uid, gid)));
                 } else {
+                    self.keep(label, &resolved.path())?;
                     let fd = resolve::open_dir(dir, &resolved.name).map_err(io)?;
                     set_owner_mode(fd.as_fd(), uid, gid, mode).map_err(io)?;
                     changes.push(format!("set {shown} to {}", mode_owner(mode, uid, gid)));
@@ -261,6 +268,7 @@ impl Applier<'_> {
                 changes.push(format!("would create {shown} ({})", mode_owner(mode, uid, gid)));
             }
             None => {
+                self.keep(label, &resolved.path())?;
                 if create_dir(dir, &resolved.name, mode, uid, gid, self.root.mkdir_crash()).map_err(io)?.is_none() {
                     return Err(failed(format!("{label}: `{}` appeared while it was created", resolved.path())));
                 }
@@ -290,6 +298,7 @@ impl Applier<'_> {
         if self.options.dry_run {
             return Ok(vec![format!("would remove {shown}")]);
         }
+        self.keep(label, &resolved.path())?;
         let flags = if is_dir { AtFlags::REMOVEDIR } else { AtFlags::empty() };
         match rustix::fs::unlinkat(dir, resolved.name.as_str(), flags) {
             Ok(()) => {}

@@ -9,7 +9,7 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 
 use super::diagnostic::{failed, resolve_diagnostic};
 use super::fs::write_atomically;
-use super::journal::{self, JOURNAL_PATH, Journal, JournalStep, LOG_PATH};
+use super::journal::{self, JOURNAL_PATH, Journal, JournalStep, LOG_PATH, LogLine};
 use super::{Applier, Diagnostic};
 
 /// The log of this run: open once the first step is recorded.
@@ -52,19 +52,20 @@ impl Applier<'_> {
     }
 
     /// Records a finished step: in memory, and as one line of the log, on disk before the next
-    /// step starts. The first record of a run starts the log afresh with every record so far.
-    pub(super) fn append_journal(
-        &self,
-        log: &mut JournalLog,
-        journal: &mut Journal,
-        record: JournalStep,
-    ) -> Result<(), Box<Diagnostic>> {
+    /// step starts.
+    pub(super) fn append_journal(&self, record: JournalStep) -> Result<(), Box<Diagnostic>> {
+        self.journal.borrow_mut().record(record.clone());
+        self.append_line(&LogLine::Step(record))
+    }
+
+    /// Writes one line to the log and fdatasyncs it. The first line of a run starts the log
+    /// afresh with every record so far.
+    pub(super) fn append_line(&self, line: &LogLine) -> Result<(), Box<Diagnostic>> {
         let io = |e: std::io::Error| failed(format!("cannot write the journal log {LOG_PATH}: {e}"));
-        let line = record.to_line();
-        journal.record(record);
+        let mut log = self.log.borrow_mut();
         let file = match &mut log.file {
             Some(file) => {
-                file.write_all(&line).map_err(io)?;
+                file.write_all(&line.to_line()).map_err(io)?;
                 file
             }
             None => {
@@ -83,9 +84,8 @@ impl Applier<'_> {
                 )
                 .map_err(|e| io(e.into()))?;
                 let mut file = File::from(fd);
-                let mut bytes = journal.log_header();
-                journal.steps.iter().for_each(|s| bytes.extend(s.to_line()));
-                file.write_all(&bytes).map_err(io)?;
+                // The journal in memory already holds this line's record.
+                file.write_all(&self.journal.borrow().log_lines()).map_err(io)?;
                 rustix::fs::fsync(resolved.parent.fd.as_fd()).map_err(|e| io(e.into()))?;
                 log.pending = true;
                 log.file.insert(file)
@@ -95,11 +95,13 @@ impl Applier<'_> {
     }
 
     /// Writes the journal as one document and removes the log, when this run found or wrote one.
-    pub(super) fn compact_journal(&self, log: &JournalLog, journal: &Journal) -> Result<(), Box<Diagnostic>> {
+    pub(super) fn compact_journal(&self) -> Result<(), Box<Diagnostic>> {
         let found = matches!(self.read(LOG_PATH), Ok(Some(_)));
-        if !log.pending && !found {
+        if !self.log.borrow().pending && !found {
             return Ok(());
         }
+        self.note_left();
+        let journal = self.journal.borrow();
         let resolved =
             self.root.resolve_creating(JOURNAL_PATH, false).map_err(|e| resolve_diagnostic("the journal", e))?;
         write_atomically(&resolved, &journal.to_bytes(), 0o644, 0, 0)
@@ -110,6 +112,7 @@ impl Applier<'_> {
             Err(e) => return Err(failed(format!("cannot remove the journal log {LOG_PATH}: {e}"))),
         }
         rustix::fs::fsync(resolved.parent.fd.as_fd())
-            .map_err(|e| failed(format!("cannot write the journal {JOURNAL_PATH}: {e}")))
+            .map_err(|e| failed(format!("cannot write the journal {JOURNAL_PATH}: {e}")))?;
+        Ok(())
     }
 }

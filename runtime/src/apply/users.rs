@@ -12,7 +12,7 @@ use rustix::fs::{FileType, Mode, OFlags};
 
 use super::diagnostic::{failed, resolve_diagnostic};
 use super::fs::{read_at, write_atomically};
-use super::resolve::{Walk, file_type, lstat};
+use super::resolve::{self, Walk, file_type, lstat};
 use super::validate::{check_id, parse_mode};
 use super::{Applier, Diagnostic};
 
@@ -193,7 +193,15 @@ impl Applier<'_> {
         let Some(stat) = lstat(dir, &resolved.name).map_err(io)? else {
             return Err(failed(format!("{label}: the root has no /etc/shadow")));
         };
-        let _lock = if self.options.dry_run { None } else { Some(lock_passwd(label, dir)?) };
+        let _lock = if self.options.dry_run {
+            None
+        } else {
+            // The lock file is made by the first lock: a rollback removes it again.
+            if lstat(dir, ".pwd.lock").map_err(io)?.is_none() {
+                self.keep(label, &resolve::join(&resolved.parent.path, ".pwd.lock"))?;
+            }
+            Some(lock_passwd(label, dir)?)
+        };
         let text = String::from_utf8_lossy(&read_at(dir, &resolved.name).map_err(io)?).into_owned();
         let Some(new) = set_password(&text, user, hash, self.today) else {
             return Err(Diagnostic::new(
@@ -209,6 +217,7 @@ impl Applier<'_> {
         if self.options.dry_run {
             return Ok(vec![format!("would set the password hash of `{user}` in /etc/shadow")]);
         }
+        self.keep(label, &resolved.path())?;
         write_atomically(&resolved, new.as_bytes(), stat.st_mode & 0o7777, stat.st_uid, stat.st_gid).map_err(io)?;
         Ok(vec![format!("set the password hash of `{user}` in /etc/shadow")])
     }

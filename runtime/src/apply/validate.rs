@@ -1,6 +1,6 @@
 //! Whole-document validation, before anything is changed: a bad document changes nothing.
 
-use mcc_contract::node_actions::Step;
+use mcc_contract::node_actions::{ReferenceProblem, Step, check_image_reference};
 use mcc_contract::sha256_hex;
 use mcc_contract::{Mode, codes};
 
@@ -41,6 +41,14 @@ impl NodeSteps {
                 && hash.contains([':', '\n', '\0'])
             {
                 invalid("the password hash holds `:`, a newline or a NUL byte, which would corrupt /etc/shadow".into());
+            }
+            if let Step::Switch { image, .. } = step
+                && let Err(problem) = check_image_reference(image)
+            {
+                invalid(match problem {
+                    ReferenceProblem::Tag => format!("the image `{image}` is a tag, not a digest"),
+                    ReferenceProblem::Malformed(why) => format!("the image `{image}` is refused: {why}"),
+                });
             }
             if let Step::Link { target, .. } = step
                 && (target.is_empty() || target.contains('\0'))

@@ -9,6 +9,7 @@ use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use mcc_contract::sha256_hex;
 use serde_json::{Value, json};
@@ -236,4 +237,83 @@ pub fn inline(text: &str) -> Value {
 
 pub fn write_step(path: &str, text: &str) -> Value {
     json!({ "op": "write", "path": path, "mode": "0644", "content": inline(text), "placement": "etc", "sources": ["test"] })
+}
+
+/// A host root for one test: scratch directories that stand for `/var/lib` and
+/// `/etc/systemd/system` in the namespace each run gets.
+pub struct HostRoot {
+    pub var_lib: PathBuf,
+    pub units: PathBuf,
+}
+
+impl HostRoot {
+    pub fn new(dir: &Path) -> HostRoot {
+        let host = HostRoot { var_lib: dir.join("var-lib"), units: dir.join("units") };
+        fs::create_dir_all(&host.var_lib).unwrap();
+        fs::create_dir_all(&host.units).unwrap();
+        host
+    }
+
+    /// `mcc apply PLAN --root / EXTRA` in a mount namespace of its own. `/` is locked by every
+    /// apply to it (these tests', and other test runs' on this machine): taken in turns, and
+    /// waited for.
+    pub fn apply(&self, plan: &Path, extra: &[&str], path: &str) -> Run {
+        static TURNS: Mutex<()> = Mutex::new(());
+        let _turn = TURNS.lock().unwrap_or_else(|e| e.into_inner());
+        for _ in 0..100 {
+            let run = self.apply_once(plan, extra, path);
+            if !run.stderr.contains("is another `mcc apply` running on it?") {
+                return run;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("`/` stayed locked by another mcc apply for 10 s");
+    }
+
+    fn apply_once(&self, plan: &Path, extra: &[&str], path: &str) -> Run {
+        let mut args = vec![
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            r#"set -e; mount --bind "$1" /var/lib; mount --bind "$2" /etc/systemd/system; shift 2; exec "$@""#,
+            "sh",
+            self.var_lib.to_str().unwrap(),
+            self.units.to_str().unwrap(),
+            env!("CARGO_BIN_EXE_mcc"),
+            "apply",
+            plan.to_str().unwrap(),
+            "--root",
+            "/",
+        ];
+        args.extend(extra);
+        let output = Command::new("unshare").args(&args).env("NO_COLOR", "1").env("PATH", path).output().unwrap();
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr)
+                .split(|c: char| c.is_whitespace() || c == '│')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+}
+
+/// Whether a private mount namespace can be made here (root, `unshare`, `/etc/systemd/system`).
+pub fn require_namespace(test: &str) -> bool {
+    if !require_root(test) {
+        return false;
+    }
+    let works = Path::new("/etc/systemd/system").is_dir()
+        && Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "mount", "-t", "tmpfs", "none", "/var/lib"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    assert!(works || std::env::var_os("CI").is_none(), "{test} needs `unshare --mount`, and CI is set");
+    if !works {
+        eprintln!("skipped {test}: it needs `unshare --mount` and /etc/systemd/system; with CI set this fails");
+    }
+    works
 }

@@ -25,7 +25,8 @@
 //! 2. **Ignition's `/etc/.ignition-result.json` marker**, which records when and how Ignition ran
 //!    (a boot ID and a date): removed from tree A.
 //! 3. **mcc's apply journal** `/var/lib/mcc/apply-journal.json`, mcc's record of the run and the
-//!    counterpart of Ignition's marker: removed from trees B and C.
+//!    counterpart of Ignition's marker, with the previous contents it keeps for a rollback
+//!    (`/var/lib/mcc/backup/`): removed from trees B and C.
 //! 4. **The bootc kernel-arguments file** `/usr/lib/bootc/kargs.d/90-mcc-machineconfig.toml`:
 //!    kernel arguments are not part of the Ignition config (`spec.kernelArguments` is a
 //!    MachineConfig field), so Ignition never writes it; under bootc mcc always ships it, even
@@ -91,6 +92,7 @@ const ORACLE_VERSION: &str = "3.4.0-experimental";
 const PRESET: &str = "/etc/systemd/system-preset/20-ignition.preset";
 const IGNITION_RESULT: &str = "/etc/.ignition-result.json";
 const APPLY_JOURNAL: &str = "/var/lib/mcc/apply-journal.json";
+const APPLY_BACKUPS: &str = "/var/lib/mcc/backup";
 const KARGS_FILE: &str = "/usr/lib/bootc/kargs.d/90-mcc-machineconfig.toml";
 const SHADOW_BACKUPS: &[&str] = &["/etc/passwd-", "/etc/shadow-", "/etc/group-", "/etc/gshadow-"];
 
@@ -117,8 +119,15 @@ fn applied_tree(
         return Err(format!("mcc apply failed:\n{}", text(&applied)));
     }
     if fs::symlink_metadata(root.join(APPLY_JOURNAL.trim_start_matches('/'))).is_ok() {
+        // The contents the journal keeps for a rollback first: removing the journal removes the
+        // directories it leaves empty.
+        let backups = root.join(APPLY_BACKUPS.trim_start_matches('/'));
+        for entry in fs::read_dir(&backups).into_iter().flatten() {
+            let name = entry.unwrap().file_name();
+            remove_mapped(root, &format!("{APPLY_BACKUPS}/{}", name.to_string_lossy()), skeleton);
+        }
         remove_mapped(root, APPLY_JOURNAL, skeleton);
-        summary.map("3. mcc's apply journal removed");
+        summary.map("3. mcc's apply journal (and the contents it keeps for a rollback) removed");
     }
     if fs::symlink_metadata(root.join(KARGS_FILE.trim_start_matches('/'))).is_ok() {
         remove_mapped(root, KARGS_FILE, skeleton);
