@@ -2,9 +2,9 @@
 
 use std::io;
 
-use mcc_compiler::ClusterView;
 use mcc_compiler::diagnostic::{self, Severity};
 use mcc_compiler::load::InputPath;
+use mcc_compiler::{ClusterView, RelocationMode};
 
 use crate::args::{PlanArgs, PlanFormat, Settings};
 use crate::error::{CliError, Outcome};
@@ -80,12 +80,16 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
         streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
     }
     let header = format!(
-        "mcc plan: {} -> {} (target {}, profile {}, OpenShift {})",
+        "mcc plan: {} -> {} (target {}, profile {}, OpenShift {}{})",
         if args.from.is_empty() { "none".to_string() } else { args.from.join(" ") },
         args.to.join(" "),
         options.target.name(),
         options.profile,
-        options.ocp
+        options.ocp,
+        match options.relocate {
+            RelocationMode::None => String::new(),
+            mode => format!(", relocate {}", mode.name()),
+        }
     );
     let (risks, suggestions) = (&order.risks, suggestions.as_ref());
     let text = match args.format {
