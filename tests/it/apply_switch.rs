@@ -159,6 +159,17 @@ fn without_run_actions_the_switch_is_printed_after_the_writes() {
     let switch = run.stdout.find(&format!("not run: bootc switch --transport registry {IMAGE}")).expect("printed");
     let reboot = run.stdout.find("not run: systemctl reboot").expect("printed");
     assert!(wrote < switch && switch < reboot, "{run}");
+
+    // Compiled without --image: the apply says the node needs an image it does not switch to.
+    let (run, plan) = compile(tmp.path(), "bootc", &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let root = tmp.path().join("root-unknown");
+    skeleton(&root);
+    let run = apply(&plan, &root, &[], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("the node needs the image built from source digest sha256:"), "{run}");
+    assert!(run.stdout.contains("not known yet: this plan does not switch to it"), "{run}");
+    assert!(!run.stdout.contains("bootc switch"), "{run}");
 }
 
 #[test]
