@@ -4,7 +4,7 @@
 
 use camino::Utf8PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
-use mcc_compiler::{OcpVersion, Profile};
+use mcc_compiler::{OcpVersion, Profile, RelocationMode};
 
 #[derive(Parser)]
 #[command(
@@ -30,7 +30,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Compile each pool into a layer plan, a layer, a Containerfile and node-side actions.
     Compile(CompileArgs),
-    /// Build a compiled pool's image as an OCI image layout.
+    /// Build a compiled pool's image as an OCI image layout, and push it to a registry.
     Build(BuildArgs),
     /// Apply a pool's node-side steps to a root, atomically and resumably.
     Apply(ApplyArgs),
@@ -83,6 +83,10 @@ pub struct ExplainArgs {
     pub pool: Option<String>,
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -90,7 +94,7 @@ pub struct ExplainArgs {
 #[derive(clap::Args)]
 pub struct PlanArgs {
     /// The current state: paths, `git:REF[:DIR]`, a rendered config exported from a cluster,
-    /// or `none` (a first install).
+    /// `cluster` (what `--cluster DUMP` runs now), or `none` (a first install).
     #[arg(long = "from", num_args = 1.., value_name = "OLD")]
     pub from: Vec<String>,
     /// The new state: paths, `git:REF[:DIR]`, or an exported rendered config.
@@ -104,6 +108,14 @@ pub struct PlanArgs {
     /// Exit 0 without changes, 2 with changes, 1 when a plan failed.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// With `--from cluster`: remove the cluster's own MachineConfigs that the new state does not
+    /// hold (a GitOps sync with pruning), instead of keeping them.
+    #[arg(long)]
+    pub prune: bool,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -218,11 +230,30 @@ pub struct Settings {
     /// A file holding the cluster's `MachineConfiguration` (its Node Disruption Policy).
     #[arg(long, value_name = "FILE")]
     pub ndp: Option<String>,
+    /// A cluster dump (`oc get machineconfigs,machineconfigpools,controllerconfigs,machineconfigurations
+    /// -o yaml`, or a must-gather directory): its MCO-generated MachineConfigs, pools with their
+    /// status, ControllerConfig and MachineConfiguration join the inputs.
+    #[arg(long, value_name = "DUMP")]
+    pub cluster: Option<Utf8PathBuf>,
     /// Leaves out the entries of directory inputs (and `git:` sides) that match (repeatable): a
     /// glob without `/` matches names at any depth (`*.json`), one with `/` paths below the
     /// directory (`build/**`).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Set by the commands that take `--relocate` (compile, plan, explain).
+    #[arg(skip)]
+    pub relocate: RelocationMode,
+}
+
+impl Settings {
+    /// These settings with `--relocate MODE`.
+    pub fn relocating(&self, mode: RelocationMode) -> Settings {
+        Settings { relocate: mode, ..self.clone() }
+    }
+}
+
+fn parse_relocation(text: &str) -> Result<RelocationMode, String> {
+    text.parse::<RelocationMode>()
 }
 
 fn parse_profile(text: &str) -> Result<Profile, String> {
@@ -284,6 +315,10 @@ pub struct CompileArgs {
     /// (bootc switch, rpm-ostree rebase) before the reboot. Needs --pool.
     #[arg(long, value_name = "REF|@FILE", requires = "pool")]
     pub image: Option<String>,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -297,13 +332,30 @@ pub struct BuildArgs {
     /// A pool's directory written by `mcc compile` (`DIR/<pool>`).
     #[arg(value_name = "DIR")]
     pub dir: Utf8PathBuf,
-    /// Where to write the image, an OCI image layout: `oci:PATH[:TAG]` (TAG defaults to latest).
-    #[arg(long, value_name = "oci:PATH[:TAG]")]
-    pub out: String,
+    /// Where to write the image: an OCI image layout `oci:PATH[:TAG]` (TAG defaults to latest), or
+    /// a registry `docker://HOST/REPO:TAG` (built in a temporary layout, then pushed).
+    #[arg(long, value_name = "oci:PATH[:TAG]|docker://HOST/REPO:TAG", required_unless_present = "push")]
+    pub out: Option<String>,
+    /// Push the image to a registry (with `skopeo copy`); the pushed digest reference
+    /// `HOST/REPO@sha256:…` is printed and written to DIR/image.json.
+    #[arg(long, value_name = "docker://HOST/REPO:TAG")]
+    pub push: Option<String>,
     /// The base image, an OCI image layout (`oci:PATH[:TAG]`): its layers, config and history
     /// come first. Without it, the image has the layer alone.
     #[arg(long, value_name = "oci:PATH[:TAG]")]
     pub base: Option<String>,
+    /// The image's platform, written into its configuration and checked against --base's
+    /// (default: linux on this machine's architecture).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Require HTTPS and verified certificates from the registry; `--tls-verify=false` for a test
+    /// registry over plain HTTP.
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+    /// The containers auth file with the registry's credentials (default: REGISTRY_AUTH_FILE,
+    /// then ${XDG_RUNTIME_DIR}/containers/auth.json, then ~/.docker/config.json).
+    #[arg(long, value_name = "PATH")]
+    pub authfile: Option<Utf8PathBuf>,
 }
 
 #[derive(clap::Args)]

@@ -77,8 +77,45 @@ pub fn human(plans: &[PoolPlan], target: Target, header: &str, colour: bool) -> 
     out.push('\n');
     for plan in plans {
         out.push_str(&format!("{}\n", summary(plan, target, &paint)));
+        if let Some(line) = rollout_line(plan, &paint) {
+            out.push_str(&format!("{line}\n"));
+        }
     }
     out
+}
+
+/// `worker: 12 nodes, maxUnavailable 2: 6 waves, each drains and reboots 2 nodes`, and whether
+/// the pool is paused or degraded; only for a pool whose status is known and that changes.
+fn rollout_line(plan: &PoolPlan, paint: &Paint) -> Option<String> {
+    let rollout = plan.rollout.as_ref()?;
+    if plan.effective_changes().next().is_none() || !plan.reconcilable {
+        return None;
+    }
+    let what = match (plan.drain, plan.reboot) {
+        (_, true) => "drains and reboots",
+        (true, false) => "drains",
+        (false, false) => "updates",
+    };
+    let at_once = rollout.max_unavailable.min(rollout.nodes);
+    let mut line = format!(
+        "{}: {} nodes, maxUnavailable {}: {} wave{}, each {what} {at_once} node{}",
+        plan.pool,
+        rollout.nodes,
+        rollout.max_unavailable,
+        rollout.waves,
+        if rollout.waves == 1 { "" } else { "s" },
+        if at_once == 1 { "" } else { "s" },
+    );
+    if rollout.paused {
+        line.push_str(&format!("; {}", paint.yellow("the pool is paused: nothing rolls out until it is unpaused")));
+    }
+    if rollout.degraded {
+        line.push_str(&format!(
+            "; {}",
+            paint.red("the pool is degraded: the rollout may stall until its degraded nodes are fixed")
+        ));
+    }
+    Some(line)
 }
 
 /// `file /etc/chrony.conf`, or just `kernelArguments` for a spec field.
@@ -93,7 +130,9 @@ fn entry(change: &Change) -> String {
 fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
     let entry = entry(change);
     let action = disruption(&change.actions);
-    let action = if change.actions.contains(&Action::Reboot) {
+    let action = if change.shadowed_by.is_some() {
+        "no effect".to_string()
+    } else if change.actions.contains(&Action::Reboot) {
         paint.red(&action)
     } else if change.actions.contains(&Action::Drain) {
         paint.yellow(&action)
@@ -105,8 +144,14 @@ fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
         line.push_str(&format!("  ({})", change.sources.join(", ")));
     }
     line.push('\n');
+    if let Some(winner) = &change.shadowed_by {
+        line.push_str(&format!("      shadowed: {winner} merges later and wins, so this change reaches no node\n"));
+    }
     if let Some(reason) = &change.reason {
         line.push_str(&format!("      {reason}\n"));
+    }
+    if let Some(relocated) = &change.relocation {
+        line.push_str(&format!("      relocated: {} -> {}\n", relocated.from, relocated.to));
     }
     line
 }
@@ -127,10 +172,14 @@ fn summary(plan: &PoolPlan, target: Target, paint: &Paint) -> String {
             paint.red("CANNOT be applied: the MCO refuses this change (see the errors above)")
         );
     }
-    if plan.changes.is_empty() {
-        return format!("{}: no changes", plan.pool);
+    let shadowed = plan.changes.iter().filter(|c| c.shadowed_by.is_some()).count();
+    if plan.effective_changes().next().is_none() {
+        return match shadowed {
+            0 => format!("{}: no changes", plan.pool),
+            n => format!("{}: no changes ({n} shadowed by later MachineConfigs)", plan.pool),
+        };
     }
-    let count = |p: Placement| plan.changes.iter().filter(|c| c.placement == p).count();
+    let count = |p: Placement| plan.effective_changes().filter(|c| c.placement == p).count();
     let mut parts = Vec::new();
     let baked = count(Placement::Image) + count(Placement::Etc);
     if baked > 0 && target != Target::Legacy {
@@ -146,6 +195,9 @@ fn summary(plan: &PoolPlan, target: Target, paint: &Paint) -> String {
     let var = count(Placement::Var);
     if var > 0 {
         parts.push(format!("{var} written on the node"));
+    }
+    if shadowed > 0 {
+        parts.push(format!("{shadowed} shadowed (no effect)"));
     }
     let outcome = match (plan.drain, plan.reboot) {
         (_, true) => {
@@ -194,6 +246,10 @@ fn change_json(c: &Change) -> Value {
     if let Some(contents) = &c.contents {
         change["contents"] =
             json!({"old": digest_json(contents.old.as_ref()), "new": digest_json(contents.new.as_ref())});
+    }
+    if let Some(relocated) = &c.relocation {
+        change["relocatedFrom"] = json!(relocated.from);
+        change["relocatedTo"] = json!(relocated.to);
     }
     change
 }

@@ -3,7 +3,7 @@
 
 use mcc_compiler::load::InputPath;
 use mcc_compiler::load::filter::InputFilter;
-use mcc_compiler::{Analysis, Compilation, PolicyOptions, RenderOptions, Side, Target};
+use mcc_compiler::{Analysis, ClusterInput, ClusterView, Compilation, PolicyOptions, RenderOptions, Side, Target};
 
 use crate::args::{Inputs, Settings, TargetArg};
 use crate::error::CliError;
@@ -39,6 +39,7 @@ impl Settings {
                 TargetArg::RpmOstree => Target::RpmOstree,
                 TargetArg::Legacy => Target::Legacy,
             },
+            relocate: self.relocate,
             policy_files: self.policies.clone(),
         }
     }
@@ -52,11 +53,22 @@ impl Settings {
     }
 }
 
-/// Reads, renders, classifies and lints `paths`.
+/// Reads, renders, classifies and lints `paths` (over `--cluster`'s dump, if given).
 pub fn analyze(paths: &[InputPath], settings: &Settings, pool: Option<&str>) -> Analyzed {
+    analyze_viewing(paths, settings, pool, ClusterView::Base)
+}
+
+/// [`analyze`], seeing `--cluster`'s dump as `view` says.
+pub fn analyze_viewing(paths: &[InputPath], settings: &Settings, pool: Option<&str>, view: ClusterView) -> Analyzed {
     let policy_options = settings.policy_options();
-    let mut compilation =
-        mcc_compiler::load_filtered(paths, &settings.input_filter(), &policy_options.policy_files, &mut read_stdin);
+    let cluster = settings.cluster.as_ref().map(|dump| ClusterInput { dump: dump.clone(), view });
+    let mut compilation = mcc_compiler::load_over_cluster(
+        paths,
+        cluster.as_ref(),
+        &settings.input_filter(),
+        &policy_options.policy_files,
+        &mut read_stdin,
+    );
     let analysis = mcc_compiler::analyze(&mut compilation, &settings.render_options(), &policy_options, pool);
     if std::env::var_os("MCC_TIMINGS").is_some_and(|v| v == "1") {
         print_timings(&compilation);

@@ -13,7 +13,7 @@ const STAGES: &[(&str, &[&str])] = &[
     ("model", &["ignition", "model"]),
     ("render", &["render"]),
     ("policy", &["policy"]),
-    ("graph", &["classify", "graph"]),
+    ("graph", &["classify", "graph", "facts", "relocate"]),
     ("session", &["session"]),
     ("lints", &["lints"]),
     ("explain, plan, compile", &["explain", "plan", "compile"]),

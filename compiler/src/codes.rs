@@ -7,7 +7,9 @@
 //!
 //! Ranges: `MCC0xxx` reading inputs, `MCC1xxx` Ignition and MachineConfig validation,
 //! `MCC2xxx` pools and rendering, `MCC30xx` the policy language, `MCC31xx` the Node Disruption
-//! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling, `MCC51xx` applying.
+//! Policy, `MCC32xx` classification, `MCC40xx` plans, `MCC50xx` compiling, `MCC51xx` applying,
+//! `MCC52xx` building and pushing images, `MCC70xx` the checks of `mcc check`, `MCC71xx` its
+//! `MachineOSConfig` checks.
 //! Lints written in policy files have their own codes (`MCC6xxx` for the stdlib's).
 
 use std::fmt;
@@ -136,6 +138,8 @@ codes! {
     OS_IMAGE_URL_WITH_STREAM = "MCC2006" "os-image-url-with-stream" Error "a pool sets osImageStream while a MachineConfig overrides osImageURL";
     POOL_NOT_RENDERED = "MCC2007" "pool-not-rendered" Info "a pool is not rendered because a MachineConfig it selects has errors";
     MERGED_CONFIG_INVALID = "MCC2008" "merged-config-invalid" Error "a pool's merged config breaks a rule of Ignition's validator";
+    MAX_UNAVAILABLE_INVALID = "MCC2009" "max-unavailable-invalid" Error "a pool's maxUnavailable is neither a number of nodes nor a percentage";
+    RENDERED_CONFIG_STALE = "MCC2010" "rendered-config-stale" Warning "a cluster dump's rendered config differs from what mcc renders from the dump's MachineConfigs";
 
     // The policy language (MCC30xx).
     POLICY_SYNTAX = "MCC3001" "policy-syntax" Error "a policy file does not parse";
@@ -152,6 +156,7 @@ codes! {
     DUPLICATE_LINT = "MCC3012" "duplicate-lint" Error "one policy file defines the same lint code twice";
     TOO_MANY_ACTIONS = "MCC3013" "too-many-actions" Error "a disruption rule has more than 10 actions";
     CONDITION_TOO_DEEP = "MCC3014" "condition-too-deep" Error "a lint condition nests parentheses and `not` more than 64 levels deep";
+    RELOCATE_INVALID = "MCC3015" "relocate-invalid" Error "a relocate rule moves a path from outside /etc, or into a directory outside the image's /usr";
 
     // The Node Disruption Policy and MachineConfiguration (MCC31xx).
     MACHINE_CONFIGURATION_NOT_CLUSTER = "MCC3101" "machine-configuration-not-cluster" Error "a MachineConfiguration is not named cluster";
@@ -173,6 +178,7 @@ codes! {
     // Classification (MCC32xx).
     REBOOTLESS_ON_IMAGE_PATH = "MCC3201" "rebootless-on-image-path" Warning "a rebootless disruption policy covers a path that is read-only on image-mode nodes";
     ENTRY_NOT_FOUND = "MCC3202" "entry-not-found" Error "no rendered pool has the entry `mcc explain --entry` asks about";
+    RELOCATION_SHADOWED = "MCC3203" "relocation-shadowed" Warning "a file is not relocated into /usr because another entry keeps its name in /etc, which would shadow it";
 
     // Plans (MCC40xx).
     IRRECONCILABLE_GROUPS = "MCC4001" "irreconcilable-groups" Error "a change to passwd groups, which the MCO refuses on running nodes";
@@ -214,6 +220,12 @@ codes! {
     APPLY_NOTHING_TO_ROLL_BACK = "MCC5110" "apply-nothing-to-roll-back" Error "mcc apply --rollback found no apply of this plan to undo in the root";
     APPLY_ROLLBACK_TREE_CHANGED = "MCC5111" "apply-rollback-tree-changed" Error "a path the last apply changed was changed again since, so mcc apply --rollback refuses to overwrite it";
 
+    // Build and push (MCC52xx).
+    PUSH_TOOL_MISSING = "MCC5201" "push-tool-missing" Error "mcc build --push needs skopeo, which cannot be run";
+    PUSH_UNAUTHORIZED = "MCC5202" "push-unauthorized" Error "the registry refused the push's credentials, or an auth file named for it is missing";
+    PUSH_FAILED = "MCC5203" "push-failed" Error "the push to the registry failed";
+    PLATFORM_MISMATCH = "MCC5204" "platform-mismatch" Error "--platform differs from the base image's platform";
+
     // Checks (MCC70xx).
     CONFLICTING_DEFINITIONS = "MCC7001" "conflicting-definitions" Warning "two MachineConfigs of one pool define the same path, unit or dropin differently, and the later one silently wins";
     PATH_REJECTED = "MCC7002" "path-rejected" Warning "a path is written where the layout says no node can hold it";
@@ -229,6 +241,15 @@ codes! {
     NDP_UNKNOWN_SERVICE = "MCC7012" "ndp-unknown-service" Warning "a disruption policy reloads or restarts a unit that no MachineConfig or known base unit provides";
     FILE_FORMAT_INVALID = "MCC7013" "file-format-invalid" Error "a file of a known format does not parse";
     SECRET_WORLD_READABLE = "MCC7014" "secret-world-readable" Warning "a private key or token is written in a data URL under a world-readable mode";
+
+    // MachineOSConfig checks (MCC71xx).
+    MOSC_DUPLICATE_POOL = "MCC7101" "machine-os-config-duplicate" Error "two MachineOSConfigs name the same pool";
+    MOSC_IMAGE_SPEC_INVALID = "MCC7102" "machine-os-config-image-spec" Error "a MachineOSConfig's push spec is missing or not a tag reference, or its current pull spec is not a digest reference";
+    MOSC_SECRET_INVALID = "MCC7103" "machine-os-config-secret" Error "a MachineOSConfig lacks its push secret, or a secret it references has no valid name";
+    MOSC_CONTAINERFILE_INVALID = "MCC7104" "machine-os-config-containerfile" Error "a MachineOSConfig's custom Containerfile does not parse, or its containerFile list breaks the API's rules";
+    MOSC_REPLACES_BASE = "MCC7105" "machine-os-config-replaces-base" Error "a MachineOSConfig's custom Containerfile ends in a stage that does not build on the MachineConfig content";
+    MOSC_POOL_UNKNOWN = "MCC7106" "machine-os-config-pool-unknown" Warning "a MachineOSConfig names a pool that is not among the inputs";
+    MOSC_IMAGE_BUILDER_INVALID = "MCC7107" "machine-os-config-image-builder" Error "a MachineOSConfig's imageBuilder is missing or not of type Job";
 }
 
 /// Looks a code up by its name as written by users (`MCC1005`, case-insensitive).

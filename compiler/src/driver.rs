@@ -16,6 +16,7 @@ use crate::graph::{self, PoolGraph};
 use crate::load::filter::InputFilter;
 use crate::load::reader::Spanned;
 use crate::load::{self, InputPath, yaml};
+use crate::model::cluster::ClusterView;
 use crate::model::pool::MachineConfigPool;
 use crate::model::{self, Inputs, MachineConfig};
 use crate::policy::ndp;
@@ -23,7 +24,7 @@ use crate::policy::stdlib::{self, OcpVersion, Profile};
 use crate::render::{self, RenderOptions, RenderedPool};
 use crate::session::{Analysis, Compilation, PolicyOptions, StageTime};
 use crate::source::{Sources, Span, SpanIndex};
-use crate::{checks, compile, lints};
+use crate::{checks, compile, lints, relocate};
 
 /// Reads and models every input, and reads the site policy files (`.mcc/*.mcc` at the root of
 /// each directory input, then `policy_files`). Never fails: problems become diagnostics.
@@ -42,17 +43,53 @@ pub fn load_filtered(
     policy_files: &[Utf8PathBuf],
     stdin: &mut dyn FnMut() -> std::io::Result<String>,
 ) -> Compilation {
+    load_over_cluster(paths, None, filter, policy_files, stdin)
+}
+
+/// `--cluster DUMP`: a cluster dump and how a side sees it.
+#[derive(Debug, Clone)]
+pub struct ClusterInput {
+    pub dump: Utf8PathBuf,
+    pub view: ClusterView,
+}
+
+/// [`load_filtered()`] over a cluster dump: the dump's objects join the inputs as
+/// `cluster.view` says, and the rest of the dump is kept in [`Compilation::cluster`].
+pub fn load_over_cluster(
+    paths: &[InputPath],
+    cluster: Option<&ClusterInput>,
+    filter: &InputFilter,
+    policy_files: &[Utf8PathBuf],
+    stdin: &mut dyn FnMut() -> std::io::Result<String>,
+) -> Compilation {
     let start = Instant::now();
     let mut c = Compilation::default();
     load::read_inputs(paths, filter, stdin, &mut c.sources, &mut c.diagnostics);
-    c.unreadable_input = c.diagnostics.iter().any(|d| d.code == &codes::INPUT_UNREADABLE);
+    let repository_files = c.sources.len();
+    let mut dump_diagnostics = Vec::new();
+    if let Some(cluster) = cluster {
+        let dump_paths = load::cluster::dump_paths(&cluster.dump);
+        load::read_inputs(&dump_paths, &InputFilter::default(), stdin, &mut c.sources, &mut dump_diagnostics);
+    }
+    c.unreadable_input = c.diagnostics.iter().chain(&dump_diagnostics).any(|d| d.code == &codes::INPUT_UNREADABLE);
     c.input_files = c.sources.len();
     let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();
-    for (id, text) in files {
-        let documents = yaml::parse_documents(id, &text, &mut c.diagnostics);
-        model::read_objects(&documents, &c.sources, &mut c.inputs, &mut c.diagnostics);
+    let mut dump = Inputs::default();
+    for (i, (id, text)) in files.into_iter().enumerate() {
+        let (inputs, diagnostics) =
+            if i < repository_files { (&mut c.inputs, &mut c.diagnostics) } else { (&mut dump, &mut dump_diagnostics) };
+        let documents = yaml::parse_documents(id, &text, diagnostics);
+        model::read_objects(&documents, &c.sources, inputs, diagnostics);
     }
     check_unique_names(&c.inputs, &c.sources, &mut c.diagnostics);
+    if let Some(cluster) = cluster {
+        let mut state = model::cluster::combine(&mut c.inputs, dump, cluster.view);
+        state.sources = c.sources.iter().skip(repository_files).map(|(id, _)| id).collect();
+        let left_out = SpanIndex::new(state.left_out.iter().map(|&span| (span, ())));
+        dump_diagnostics.retain(|d| d.span.is_none_or(|span| left_out.find(span).is_none()));
+        c.diagnostics.extend(dump_diagnostics);
+        c.cluster = Some(state);
+    }
     settle(&mut c.inputs, &mut c.diagnostics);
     // Decided before the policy files are read: an unreadable policy file says nothing about
     // whether the inputs hold any objects.
@@ -177,6 +214,14 @@ pub fn analyze(
     only_pool: Option<&str>,
 ) -> Analysis {
     let start = Instant::now();
+    // The cluster's ControllerConfig gives the base images that no flag gave.
+    let mut render_options = render_options.clone();
+    if let Some(cc) = c.inputs.controller_configs.first() {
+        render_options.base_image = render_options.base_image.or_else(|| cc.base_image().map(str::to_string));
+        render_options.base_extensions_image =
+            render_options.base_extensions_image.or_else(|| cc.base_extensions_image().map(str::to_string));
+    }
+    let render_options = &render_options;
     let rendered = render(c, render_options, only_pool);
     c.timings.push(StageTime::since("render", start));
     let start = Instant::now();
@@ -184,9 +229,35 @@ pub fn analyze(
     c.timings.push(StageTime::since("analyze", start));
     let start = Instant::now();
     check(c, &analysis);
+    leave_out_the_clusters_own_warnings(c);
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
     c.timings.push(StageTime::since("check", start));
     analysis
+}
+
+/// A warning or note that lies wholly inside a `--cluster` dump (two MCO-generated
+/// MachineConfigs that disagree, a rule of the cluster's policy for a file only its own
+/// MachineConfigs write) is the cluster's state, not something to fix in the repository: it is
+/// left out. Errors stay, and so does MCC2010, which is about the dump itself.
+///
+/// A related label counts only when it points into the repository's objects: a policy lint's
+/// label points at its rule (`stdlib/lints.mcc`), which is not the repository's to fix either.
+fn leave_out_the_clusters_own_warnings(c: &mut Compilation) {
+    let Some(cluster) = &c.cluster else { return };
+    let in_dump = |span: Span| cluster.sources.contains(&span.source);
+    let inputs = &c.inputs;
+    let object_spans = inputs.machine_configs.iter().map(|mc| mc.span);
+    let object_spans = object_spans.chain(inputs.pools.iter().map(|p| p.span));
+    let object_spans = object_spans.chain(inputs.machine_configurations.iter().map(|m| m.span));
+    let object_spans = object_spans.chain(inputs.machine_os_configs.iter().map(|m| m.span));
+    let repository: std::collections::BTreeSet<_> =
+        object_spans.map(|span| span.source).filter(|source| !cluster.sources.contains(source)).collect();
+    c.diagnostics.retain(|d| {
+        d.severity() == Severity::Error
+            || d.code == &codes::RENDERED_CONFIG_STALE
+            || !d.span.is_some_and(in_dump)
+            || d.related.iter().any(|label| repository.contains(&label.span.source))
+    });
 }
 
 /// Loads the policies (stdlib, then the site's policy files, then the site's
@@ -202,7 +273,7 @@ fn analyze_pools(c: &mut Compilation, rendered: Vec<RenderedPool>, options: &Pol
     let graphs: Vec<PoolGraph> = rendered
         .iter()
         .map(|pool| {
-            let g = graph::build(
+            let mut g = graph::build(
                 pool,
                 &c.inputs,
                 &policies.layout,
@@ -210,6 +281,7 @@ fn analyze_pools(c: &mut Compilation, rendered: Vec<RenderedPool>, options: &Pol
                 options.target,
                 &mut c.diagnostics,
             );
+            relocate::apply(pool, &c.inputs, &mut g, &policies.layout, options.relocate, &mut c.diagnostics);
             lints::run(pool, &g, &policies, &mut c.diagnostics);
             g
         })

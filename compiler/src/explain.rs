@@ -28,6 +28,15 @@ pub struct Explanation {
     pub note: Option<String>,
     /// The MachineConfigs that define the entry, in override order.
     pub machine_configs: Vec<Definition>,
+    /// The `/etc` path a `relocate` rule moved the entry from (`resolved_path` is then its path
+    /// in `/usr`), and the rule; absent unless `--relocate` moved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relocated_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relocated_by: Option<RuleRef>,
+    /// Why a `relocate` rule that covers the entry did not move it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relocation_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +122,9 @@ fn explanation(
                 Definition { at: span.map_or_else(String::new, |s| graph::location(&c.sources, s)), name, fields }
             })
             .collect(),
+        relocated_from: entry.relocation.as_ref().map(|r| r.from.clone()),
+        relocated_by: entry.relocation.as_ref().map(|r| rule_ref(&c.sources, r.rule)),
+        relocation_note: entry.relocation_note.clone(),
     }
 }
 

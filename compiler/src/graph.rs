@@ -57,6 +57,21 @@ pub struct Entry {
     pub note: Option<String>,
     /// The span of the last definition: where the entry's final value comes from.
     pub span: Span,
+    /// Set when a `relocate` rule moved it out of `/etc`: `resolved_path` is then the path in
+    /// `/usr`.
+    pub relocation: Option<Relocation>,
+    /// A `relocate` rule could safely move it, but `--relocate` keeps it in `/etc`.
+    pub relocatable: bool,
+    /// Why a `relocate` rule that covers it did not move it, when one does.
+    pub relocation_note: Option<String>,
+}
+
+/// Where a relocated entry came from, and the rule that moved it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relocation {
+    /// The path in `/etc` its MachineConfig names (after the layout's links).
+    pub from: String,
+    pub rule: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -200,6 +215,9 @@ impl Builder {
             actions: actions.clone(),
             note: c.note.clone(),
             span,
+            relocation: None,
+            relocatable: false,
+            relocation_note: None,
         }));
         if let Some(rule) = c.layout_rule {
             let r = self.rule(RuleKind::Layout, rule.span());

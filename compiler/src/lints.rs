@@ -3,13 +3,11 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use crate::classify::Subject;
 use crate::codes::CodeInfo;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::facts;
 use crate::graph::{Node, PoolGraph};
-use crate::ignition::content;
-use crate::ignition::types::{File, NodeCommon, Owner};
-use crate::policy::lint::{self, EntryFacts, EntryKind, Lint};
+use crate::policy::lint::Lint;
 use crate::policy::stdlib::Policies;
 use crate::render::RenderedPool;
 
@@ -21,20 +19,7 @@ pub fn run(pool: &RenderedPool, graph: &PoolGraph, policies: &Policies, diagnost
     }
     for (subject, &node) in &graph.entries {
         let Node::Entry(entry) = &graph.graph[node] else { continue };
-        let mut facts = EntryFacts::new(kind_of(pool, subject));
-        facts.path = subject.path();
-        facts.name = name_of(subject);
-        facts.placement = Some(entry.placement);
-        facts.pool = Some(pool.pool.name().to_string());
-        facts.sources = graph.definitions(node).into_iter().map(|(name, _)| name).collect();
-        if let Some(node) = storage_node(pool, subject) {
-            facts.user = Some(owner(&node.user));
-            facts.group = Some(owner(&node.group));
-        }
-        if let Some(file) = file_of(pool, subject) {
-            facts.mode = Some(file.applied_mode().bits());
-            facts.size = size_of(file);
-        }
+        let facts = facts::of(pool, graph, subject, node, entry);
         for &(lint, info) in &lints {
             if lint.matches(&facts) {
                 diagnostics.push(finding(lint, info, entry.span));
@@ -79,60 +64,6 @@ fn code_info(lint: &Lint) -> &'static CodeInfo {
     }));
     interned.insert(key, info);
     info
-}
-
-fn kind_of(pool: &RenderedPool, subject: &Subject) -> EntryKind {
-    let storage = &pool.config.storage;
-    match subject {
-        Subject::Path(p) if storage.directories.iter().any(|d| &d.node.path.value == p) => EntryKind::Directory,
-        Subject::Path(p) if storage.links.iter().any(|l| &l.node.path.value == p) => EntryKind::Link,
-        Subject::Path(_) => EntryKind::File,
-        Subject::Unit(_) => EntryKind::Unit,
-        Subject::Dropin { .. } => EntryKind::Dropin,
-        Subject::Passwd(_) => EntryKind::User,
-        Subject::KernelArguments => EntryKind::KernelArgument,
-        Subject::Extensions => EntryKind::Extension,
-        Subject::KernelType => EntryKind::KernelType,
-        Subject::OsImage => EntryKind::OsImage,
-        Subject::Fips => EntryKind::Fips,
-    }
-}
-
-fn name_of(subject: &Subject) -> Option<String> {
-    match subject {
-        Subject::Unit(u) => Some(u.clone()),
-        Subject::Dropin { name, .. } => Some(name.clone()),
-        Subject::Passwd(u) => Some(u.clone()),
-        _ => None,
-    }
-}
-
-fn storage_node<'p>(pool: &'p RenderedPool, subject: &Subject) -> Option<&'p NodeCommon> {
-    let Subject::Path(path) = subject else { return None };
-    pool.index.storage_node(&pool.config, path)
-}
-
-fn file_of<'p>(pool: &'p RenderedPool, subject: &Subject) -> Option<&'p File> {
-    let Subject::Path(path) = subject else { return None };
-    pool.index.file(&pool.config, path)
-}
-
-/// An unset owner is root (id 0), as Ignition writes it; an id out of range (an error of its own)
-/// is no owner a lint can name.
-fn owner(o: &Owner) -> lint::Owner {
-    match (&o.id, &o.name) {
-        (Some(_), _) => o.valid_id().map_or(lint::Owner { name: None, id: None }, |id| lint::Owner::id(id.get())),
-        (None, Some(name)) => lint::Owner::named(&name.value),
-        (None, None) => lint::Owner::id(0),
-    }
-}
-
-/// The decoded size of inline contents; unknown for remote sources.
-fn size_of(file: &File) -> Option<u64> {
-    let source = file.contents.source.as_ref()?;
-    let decoded = content::decode_data_url(&source.value).ok()?;
-    let compression = file.contents.compression.as_ref().map(|c| c.value.as_str());
-    content::decompress(&decoded.bytes, compression).ok().map(|b| b.len() as u64)
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::PoolGraph;
 use crate::load::site::PolicyText;
 use crate::model::Inputs;
+use crate::model::cluster::ClusterState;
 use crate::policy::ndp::SitePolicy;
-use crate::policy::placement::Target;
+use crate::policy::placement::{RelocationMode, Target};
 use crate::policy::stdlib::{OcpVersion, Policies, Profile};
 use crate::render::RenderedPool;
 use crate::source::Sources;
@@ -25,6 +26,8 @@ pub struct Compilation {
     /// The site policy files read beside the inputs and given with `--policy`, in the order
     /// they apply; the policy stage parses them.
     pub(crate) site_policies: Vec<PolicyText>,
+    /// With `--cluster`: the dump's objects as the cluster holds them, and its rendered configs.
+    pub cluster: Option<ClusterState>,
     /// How long each stage took, in stage order, for `MCC_TIMINGS=1`.
     pub timings: Vec<StageTime>,
 }
@@ -54,6 +57,8 @@ pub struct PolicyOptions {
     pub profile: Profile,
     pub ocp: OcpVersion,
     pub target: Target,
+    /// Which `/etc` files the layout's `relocate` rules move into `/usr` (`--relocate`).
+    pub relocate: RelocationMode,
     /// Site policy files given with `--policy`, read after those found in `.mcc/`.
     pub policy_files: Vec<camino::Utf8PathBuf>,
 }

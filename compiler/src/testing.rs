@@ -70,6 +70,7 @@ pub fn compilation(files: &[&str]) -> crate::session::Compilation {
         unreadable_input: false,
         input_files: files.len(),
         site_policies: Vec::new(),
+        cluster: None,
         timings: Vec::new(),
     }
 }

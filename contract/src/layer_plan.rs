@@ -40,6 +40,23 @@ pub struct LayerPlan {
     pub tmpfiles: Vec<TmpfilesLine>,
     /// `sha256:` of the uncompressed `layer.tar`.
     pub diff_id: String,
+    /// The pool's `MachineOSConfig`, whose custom Containerfile content ends the Containerfile.
+    /// Left out when the pool has none (added to v1: fields are only ever added).
+    #[serde(rename = "machineOSConfig", default, skip_serializing_if = "Option::is_none")]
+    pub machine_os_config: Option<MachineOsConfigSource>,
+}
+
+/// Where the custom part of the Containerfile comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MachineOsConfigSource {
+    /// The `MachineOSConfig`'s name.
+    pub name: String,
+    /// The `containerfileArch` of the `spec.containerFile[]` entry used (`NoArch`, `AMD64`, …), or
+    /// `None` when no entry applies to the build's architecture.
+    pub containerfile_arch: Option<String>,
+    /// Hex SHA-256 of that entry's content, as appended.
+    pub content_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -75,6 +92,10 @@ pub struct ImageEntry {
     pub origin: String,
     /// The MachineConfigs behind it, in override order.
     pub sources: Vec<String>,
+    /// The `/etc` path its MachineConfig names, when a `relocate` rule baked it into `/usr`
+    /// instead (`mcc compile --relocate`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relocated_from: Option<String>,
 }
 
 /// Package changes made in the image build (bootc and rpm-ostree targets).

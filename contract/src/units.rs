@@ -28,10 +28,18 @@ fn template_parts(name: &str) -> Option<(&str, &str)> {
 /// Computes the links for `name`, whose file is `/etc/systemd/system/<name>` with `contents`.
 /// Contents that do not parse enable nothing (Ignition reports them already).
 pub fn enablement(name: &str, contents: &str) -> Enablement {
+    enablement_in(UNIT_DIR, name, contents)
+}
+
+/// [`enablement`] for a unit whose file is in `unit_dir`, with the links made there too: an
+/// image enables a unit it ships in `/usr/lib/systemd/system` with links in that directory
+/// (`<target>.wants/`), never in the image's `/etc`.
+pub fn enablement_in(unit_dir: &str, name: &str, contents: &str) -> Enablement {
     let Ok(unit) = parse_unit(contents) else {
         return Enablement::default();
     };
-    let unit_path = format!("{UNIT_DIR}/{name}");
+    let unit_dir = unit_dir.trim_end_matches('/');
+    let unit_path = format!("{unit_dir}/{name}");
     let words = |option: &str| -> Vec<String> {
         unit.values("Install", option).flat_map(|v| v.split_whitespace()).map(str::to_string).collect()
     };
@@ -47,7 +55,7 @@ pub fn enablement(name: &str, contents: &str) -> Enablement {
         Some(link_name) => {
             for (option, dir) in [("WantedBy", "wants"), ("RequiredBy", "requires"), ("UpheldBy", "upholds")] {
                 for target in words(option) {
-                    let link = format!("{UNIT_DIR}/{target}.{dir}/{link_name}");
+                    let link = format!("{unit_dir}/{target}.{dir}/{link_name}");
                     if !out.links.iter().any(|(l, _)| *l == link) {
                         out.links.push((link, unit_path.clone()));
                     }
@@ -60,7 +68,7 @@ pub fn enablement(name: &str, contents: &str) -> Enablement {
         }
     }
     for alias in words("Alias") {
-        let link = format!("{UNIT_DIR}/{alias}");
+        let link = format!("{unit_dir}/{alias}");
         if alias != name && !out.links.iter().any(|(l, _)| *l == link) {
             out.links.push((link, unit_path.clone()));
         }
@@ -97,6 +105,22 @@ mod tests {
             ]
         );
         assert_eq!(e.also, ["app.socket"]);
+    }
+
+    #[test]
+    fn a_unit_in_usr_is_enabled_with_links_in_usr() {
+        let e = enablement_in(
+            "/usr/lib/systemd/system/",
+            "app.service",
+            "[Service]\nExecStart=/x\n[Install]\nWantedBy=multi-user.target\nAlias=application.service\n",
+        );
+        assert_eq!(
+            links(&e),
+            [
+                ("/usr/lib/systemd/system/multi-user.target.wants/app.service", "/usr/lib/systemd/system/app.service"),
+                ("/usr/lib/systemd/system/application.service", "/usr/lib/systemd/system/app.service"),
+            ]
+        );
     }
 
     #[test]

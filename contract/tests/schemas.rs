@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use mcc_contract::layer_plan::{
-    EntryType, Extension, ImageEntry, KernelArguments, LAYER_PLAN_SCHEMA, LayerPlan, Packages, TmpfilesLine,
+    EntryType, Extension, ImageEntry, KernelArguments, LAYER_PLAN_SCHEMA, LayerPlan, MachineOsConfigSource, Packages,
+    TmpfilesLine,
 };
 use mcc_contract::node_actions::{Content, NODE_ACTIONS_SCHEMA, NodeActions, NodeImage, Owner, RemovedKind, Step};
 use mcc_contract::sha256_hex;
@@ -138,6 +139,7 @@ fn a_layer_plan_with_every_kind_of_entry_matches_its_schema() {
         placement: "etc".into(),
         origin: if kind == EntryType::Directory { "parent" } else { "file" }.into(),
         sources: sources(),
+        relocated_from: (kind == EntryType::File).then(|| "/etc/sysctl.d/90-app.conf".into()),
     };
     let plan = LayerPlan {
         schema: LAYER_PLAN_SCHEMA.into(),
@@ -177,6 +179,17 @@ fn a_layer_plan_with_every_kind_of_entry_matches_its_schema() {
             sources: sources(),
         }],
         diff_id: format!("sha256:{}", sha256_hex(b"layer")),
+        machine_os_config: None,
     };
     validate("layer-plan.schema.json", &plan);
+    // A pool with a MachineOSConfig names it.
+    let with_mosc = LayerPlan {
+        machine_os_config: Some(MachineOsConfigSource {
+            name: "worker".into(),
+            containerfile_arch: Some("NoArch".into()),
+            content_sha256: Some(sha256_hex(b"RUN true\n")),
+        }),
+        ..plan
+    };
+    validate("layer-plan.schema.json", &with_mosc);
 }

@@ -243,6 +243,7 @@ mod tests {
             placement: "etc".into(),
             origin: "file".into(),
             sources: Vec::new(),
+            relocated_from: None,
         }
     }
 
@@ -263,6 +264,7 @@ mod tests {
             kernel_arguments: KernelArguments::default(),
             tmpfiles: Vec::new(),
             diff_id: String::new(),
+            machine_os_config: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! mcc's runtime: executes what the compiler planned.
 //!
 //! [`layer`] builds a pool's layer tar from its layer plan, [`oci`] writes (and reads) OCI image
-//! layouts for `mcc build`, and [`mod@write`] puts whole directories in place atomically. [`apply`]
+//! layouts for `mcc build`, [`push`] sends one to a registry, and [`mod@write`] puts whole directories in place atomically. [`apply`]
 //! executes a pool's node-side steps against a root (`mcc apply`).
 
 #![forbid(unsafe_code)]
@@ -9,6 +9,8 @@
 pub mod apply;
 pub mod layer;
 pub mod oci;
+pub mod platform;
+pub mod push;
 pub mod write;
 
 use std::fmt;

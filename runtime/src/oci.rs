@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::platform::Platform;
 use crate::{Error, Result, layer};
 
 pub const MEDIA_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -115,8 +116,8 @@ pub struct Base {
 }
 
 /// Reads the image `reference` names: the manifest tagged `TAG`, or the only one when no tag is
-/// given; an index is followed to the manifest for linux on this machine's architecture.
-pub fn read_base(reference: &OciRef) -> Result<Base> {
+/// given; an index is followed to the manifest for linux on `architecture` (a `GOARCH` name).
+pub fn read_base(reference: &OciRef, architecture: &str) -> Result<Base> {
     let layout = &reference.path;
     let index_path = layout.join("index.json");
     let index_bytes =
@@ -143,7 +144,7 @@ pub fn read_base(reference: &OciRef) -> Result<Base> {
             break;
         }
         let nested = parse_json(&read_blob(layout, &descriptor)?, "an image index")?;
-        let arch = host_architecture();
+        let arch = architecture;
         descriptor = nested["manifests"]
             .as_array()
             .and_then(|ms| {
@@ -193,6 +194,9 @@ pub struct Image<'a> {
     pub created_by: &'a str,
     pub comment: &'a str,
     pub base: Option<&'a Base>,
+    /// The platform of an image without a base (`--platform`, or this machine's); an image on a
+    /// base keeps the base's.
+    pub platform: &'a Platform,
 }
 
 /// What was written.
@@ -240,11 +244,11 @@ fn compose(image: &Image<'_>) -> Result<Composed> {
     let created = rfc3339(image.created);
     let history = json!({"created": created, "created_by": image.created_by, "comment": image.comment});
     let labels: Map<String, Value> = image.labels.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
-    let config = match image.base {
+    let mut config = match image.base {
         None => json!({
             "created": created,
-            "architecture": host_architecture(),
-            "os": "linux",
+            "architecture": image.platform.architecture,
+            "os": image.platform.os,
             "config": {"Labels": labels},
             "rootfs": {"type": "layers", "diff_ids": [diff_id]},
             "history": [history],
@@ -276,6 +280,11 @@ fn compose(image: &Image<'_>) -> Result<Composed> {
             config
         }
     };
+    if image.base.is_none()
+        && let Some(variant) = &image.platform.variant
+    {
+        config["variant"] = variant.clone().into();
+    }
     let config_bytes = serde_json::to_vec(&config).map_err(|e| Error::new(e.to_string()))?;
     let layer_descriptor = descriptor(MEDIA_LAYER_GZIP, &gz);
     let manifest = match image.base {
@@ -392,8 +401,15 @@ mod tests {
 
     fn single_layer(dir: &Path, tar: &[u8]) -> Written {
         let labels: BTreeMap<String, String> = [("machineconfigpool".to_string(), "worker".to_string())].into();
-        let image =
-            Image { layer_tar: tar, labels: &labels, created: 0, created_by: "mcc build", comment: "test", base: None };
+        let image = Image {
+            layer_tar: tar,
+            labels: &labels,
+            created: 0,
+            created_by: "mcc build",
+            comment: "test",
+            base: None,
+            platform: &Platform::host(),
+        };
         write_layout(dir, "latest", &image).unwrap()
     }
 
@@ -407,7 +423,8 @@ mod tests {
         for file in ["index.json", "oci-layout"] {
             assert_eq!(fs::read(a.path().join(file)).unwrap(), fs::read(b.path().join(file)).unwrap());
         }
-        let base = read_base(&OciRef { path: a.path().into(), tag: Some("latest".into()) }).unwrap();
+        let base =
+            read_base(&OciRef { path: a.path().into(), tag: Some("latest".into()) }, host_architecture()).unwrap();
         assert_eq!(base.manifest_digest, wa.manifest_digest);
         assert_eq!(base.config["rootfs"]["diff_ids"][0], wa.diff_id.as_str());
 
@@ -422,9 +439,10 @@ mod tests {
             created_by: "mcc build",
             comment: "x",
             base: Some(&base),
+            platform: &Platform::host(),
         };
         let derived = write_layout(c.path(), "v1", &image).unwrap();
-        let back = read_base(&OciRef { path: c.path().into(), tag: Some("v1".into()) }).unwrap();
+        let back = read_base(&OciRef { path: c.path().into(), tag: Some("v1".into()) }, host_architecture()).unwrap();
         assert_eq!(back.manifest["layers"].as_array().unwrap().len(), 2);
         assert_eq!(back.config["rootfs"]["diff_ids"][1], derived.diff_id.as_str());
         assert_eq!(back.config["history"].as_array().unwrap().len(), 2);
@@ -439,7 +457,7 @@ mod tests {
         let written = single_layer(a.path(), &[0u8; 1024]);
         let hex = &written.layer_digest["sha256:".len()..];
         fs::write(a.path().join("blobs/sha256").join(hex), b"corrupt").unwrap();
-        let base = read_base(&OciRef { path: a.path().into(), tag: None }).unwrap();
+        let base = read_base(&OciRef { path: a.path().into(), tag: None }, host_architecture()).unwrap();
         let labels = BTreeMap::new();
         let image = Image {
             layer_tar: &[0u8; 1024],
@@ -448,6 +466,7 @@ mod tests {
             created_by: "",
             comment: "",
             base: Some(&base),
+            platform: &Platform::host(),
         };
         let out = tempfile::tempdir().unwrap();
         let err = write_layout(out.path(), "latest", &image).unwrap_err();

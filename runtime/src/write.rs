@@ -61,6 +61,21 @@ fn set_mode(_: &Path, _: u32) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes `bytes` to `dest` through a temporary file beside it, renamed into place: a reader sees
+/// the old file or the new one, never a part.
+pub fn replace_file(dest: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new().prefix(".mcc-write-").tempfile_in(parent)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(dest).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Whether a directory is empty (or missing).
 pub fn is_empty_dir(path: &Path) -> bool {
     fs::read_dir(path).map(|mut d| d.next().is_none()).unwrap_or(true)
@@ -90,6 +105,17 @@ mod tests {
         assert!(dest.join("b").exists() && !dest.join("c").exists(), "left as it was");
         let leftovers: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers, ["out"], "no temporary directory left behind");
+    }
+
+    #[test]
+    fn a_file_is_replaced_whole_and_no_temporary_file_is_left() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("image.json");
+        replace_file(&dest, b"one").unwrap();
+        replace_file(&dest, b"two").unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["image.json"]);
     }
 
     #[test]

@@ -1,21 +1,62 @@
-//! `mcc build`: a pool's image as an OCI image layout, from what `mcc compile` wrote.
+//! `mcc build`: a pool's image as an OCI image layout, from what `mcc compile` wrote, and with
+//! `--push` (or `--out docker://…`) in a registry, its digest reference in `DIR/image.json`.
 
 use std::fs;
+use std::path::{Path, PathBuf};
 
+use mcc_compiler::codes;
+use mcc_compiler::diagnostic::Diagnostic;
+use mcc_compiler::source::Sources;
 use mcc_contract::layer_plan::{LAYER_PLAN_SCHEMA, LayerPlan};
-use mcc_runtime::{layer, oci, write};
+use mcc_runtime::platform::Platform;
+use mcc_runtime::push::{self, DockerRef, PushOptions};
+use mcc_runtime::{apply, layer, oci, write};
 
 use crate::args::BuildArgs;
 use crate::error::{CliError, Outcome};
 use crate::streams;
 
-pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
-    let (out, base_ref) =
-        match (oci::OciRef::parse(&args.out), args.base.as_deref().map(oci::OciRef::parse).transpose()) {
-            (Ok(out), Ok(base)) => (out, base),
-            (Err(error), _) | (_, Err(error)) => return Err(CliError::Usage(error.to_string())),
-        };
-    let plan_path = args.dir.join("layer-plan.json");
+/// The file `--push` writes beside the layer plan.
+pub const IMAGE_JSON: &str = "image.json";
+pub const IMAGE_SCHEMA: &str = "mcc.image/v1";
+
+/// Where the image goes.
+struct Destinations {
+    /// The layout to write, when the user named one.
+    layout: Option<oci::OciRef>,
+    registry: Option<DockerRef>,
+}
+
+fn destinations(args: &BuildArgs) -> Result<Destinations, CliError> {
+    let usage = |e: mcc_runtime::Error| CliError::Usage(e.to_string());
+    let (layout, out_registry) = match args.out.as_deref() {
+        Some(text) if text.starts_with("docker://") => (None, Some(DockerRef::parse(text).map_err(usage)?)),
+        Some(text) => (Some(oci::OciRef::parse(text).map_err(usage)?), None),
+        None => (None, None),
+    };
+    let push = args.push.as_deref().map(DockerRef::parse).transpose().map_err(usage)?;
+    let registry = match (out_registry, push) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::Usage("--out names a registry and so does --push: give one of them".into()));
+        }
+        (a, b) => a.or(b),
+    };
+    Ok(Destinations { layout, registry })
+}
+
+/// Renders a runtime diagnostic like every other one (its code is registered with its page).
+fn report(problem: &apply::Diagnostic) -> Result<Outcome, CliError> {
+    let code = codes::find(problem.code).expect("every code mcc build reports is registered");
+    let mut diagnostic = Diagnostic::general(code, problem.message.clone());
+    if let Some(help) = &problem.help {
+        diagnostic = diagnostic.with_help(help.clone());
+    }
+    streams::report(&[diagnostic], &Sources::default())?;
+    Ok(Outcome::Problems)
+}
+
+fn read_plan(dir: &camino::Utf8Path) -> Result<LayerPlan, CliError> {
+    let plan_path = dir.join("layer-plan.json");
     let text = fs::read_to_string(&plan_path)
         .map_err(|error| CliError::Unreadable(format!("cannot read {plan_path}: {error}")))?;
     let plan: LayerPlan = serde_json::from_str(&text)
@@ -23,18 +64,55 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
     if plan.schema != LAYER_PLAN_SCHEMA {
         return Err(CliError::Failed(format!("{plan_path} is `{}`, not `{LAYER_PLAN_SCHEMA}`", plan.schema)));
     }
+    Ok(plan)
+}
+
+pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
+    let targets = destinations(args)?;
+    let base_ref =
+        args.base.as_deref().map(oci::OciRef::parse).transpose().map_err(|e| CliError::Usage(e.to_string()))?;
+    let platform =
+        args.platform.as_deref().map(Platform::parse).transpose().map_err(|e| CliError::Usage(e.to_string()))?;
+    let plan = read_plan(&args.dir)?;
+    if let Some(mosc) = plan.machine_os_config.as_ref().filter(|m| m.content_sha256.is_some()) {
+        // mcc build appends the layer; only a Containerfile builder runs instructions.
+        streams::note(&format!(
+            "warning: the custom Containerfile content of MachineOSConfig {} is not in this image: mcc build appends \
+             the layer alone; build {}/Containerfile with buildah or podman to run it",
+            mosc.name, args.dir
+        ))?;
+    }
     let blobs = args.dir.join("blobs");
     let tar = layer::build(&plan, &mut |sha| fs::read(blobs.join(sha)))
         .map_err(|error| CliError::Failed(error.to_string()))?;
     let diff_id = layer::digest(&tar);
     if diff_id != plan.diff_id {
         return Err(CliError::Failed(format!(
-            "the layer built from {plan_path} is {diff_id}, but the plan says {}; compile again",
-            plan.diff_id
+            "the layer built from {}/layer-plan.json is {diff_id}, but the plan says {}; compile again",
+            args.dir, plan.diff_id
         )));
     }
-    let base =
-        base_ref.as_ref().map(oci::read_base).transpose().map_err(|error| CliError::Unreadable(error.to_string()))?;
+    let architecture = platform.as_ref().map_or(oci::host_architecture(), |p| p.architecture.as_str());
+    let base = base_ref
+        .as_ref()
+        .map(|r| oci::read_base(r, architecture))
+        .transpose()
+        .map_err(|error| CliError::Unreadable(error.to_string()))?;
+    let base_platform = base.as_ref().and_then(|b| Platform::of_config(&b.config));
+    let image_platform = match (base_platform, platform) {
+        (Some(theirs), Some(wanted)) if !wanted.matches(&theirs) => {
+            return report(
+                &apply::Diagnostic::new(
+                    push::codes::PLATFORM_MISMATCH,
+                    format!("--platform {wanted} differs from the base image's platform {theirs}"),
+                )
+                .with_help("build for the base's platform, or give the base image built for this one"),
+            );
+        }
+        // An image on a base keeps the base's configuration, and so its platform.
+        (Some(theirs), _) => theirs,
+        (None, wanted) => wanted.unwrap_or_else(Platform::host),
+    };
     let comment = format!("mcc compile: pool {} ({}), {} entries", plan.pool, plan.rendered_config, plan.entries.len());
     let image = oci::Image {
         layer_tar: &tar,
@@ -43,27 +121,95 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
         created_by: "mcc build",
         comment: &comment,
         base: base.as_ref(),
+        platform: &image_platform,
     };
-    let tag = out.tag.clone().unwrap_or_else(|| "latest".to_string());
-    let mut result = None;
-    let may_replace = |p: &std::path::Path| oci::is_layout(p) || write::is_empty_dir(p);
-    let written = write::replace_dir(&out.path, may_replace, |dir| {
-        let written = oci::write_layout(dir, &tag, &image).map_err(std::io::Error::other)?;
-        result = Some(written);
-        Ok(())
-    });
-    match (written, result) {
-        (Ok(()), Some(w)) => {
-            streams::print(&format!(
-                "wrote oci:{}:{tag}: manifest {}, layer {} (diff_id {})\n",
-                out.path.display(),
-                w.manifest_digest,
-                w.layer_digest,
-                w.diff_id
-            ))?;
-            Ok(Outcome::Clean)
-        }
-        (Err(error), _) => Err(CliError::Failed(format!("cannot write {out}: {error}"))),
-        (Ok(()), None) => Ok(Outcome::Problems),
+    let tag = match (&targets.layout, &targets.registry) {
+        (Some(layout), _) => layout.tag.clone(),
+        (None, Some(registry)) => Some(registry.tag.clone()),
+        (None, None) => None,
     }
+    .unwrap_or_else(|| "latest".to_string());
+    // A push without a layout of the user's builds in a temporary one, removed afterwards.
+    let scratch = match &targets.layout {
+        Some(_) => None,
+        None => {
+            Some(tempfile::tempdir().map_err(|e| CliError::Output(format!("cannot make a temporary layout: {e}")))?)
+        }
+    };
+    let layout_path: PathBuf = match (&targets.layout, &scratch) {
+        (Some(layout), _) => layout.path.clone(),
+        (None, Some(scratch)) => scratch.path().join("layout"),
+        (None, None) => unreachable!("a scratch layout is made whenever no layout is named"),
+    };
+    let written = write_layout(&layout_path, &tag, &image)?;
+    if let Some(layout) = &targets.layout {
+        streams::print(&format!(
+            "wrote {}: manifest {}, layer {} (diff_id {})\n",
+            oci::OciRef { path: layout.path.clone(), tag: Some(tag.clone()) },
+            written.manifest_digest,
+            written.layer_digest,
+            written.diff_id
+        ))?;
+    }
+    match &targets.registry {
+        Some(registry) => {
+            push_image(args, &plan, (&layout_path, &tag, &written.manifest_digest), registry, &image_platform)
+        }
+        None => Ok(Outcome::Clean),
+    }
+}
+
+fn write_layout(path: &Path, tag: &str, image: &oci::Image<'_>) -> Result<oci::Written, CliError> {
+    let mut result = None;
+    let may_replace = |p: &Path| oci::is_layout(p) || write::is_empty_dir(p);
+    write::replace_dir(path, may_replace, |dir| {
+        result = Some(oci::write_layout(dir, tag, image).map_err(std::io::Error::other)?);
+        Ok(())
+    })
+    .map_err(|error| CliError::Failed(format!("cannot write oci:{}: {error}", path.display())))?;
+    result.ok_or_else(|| CliError::Failed(format!("nothing was written to oci:{}", path.display())))
+}
+
+/// Pushes the image of `(layout, tag)`, whose manifest is `built`, and records what was pushed.
+fn push_image(
+    args: &BuildArgs,
+    plan: &LayerPlan,
+    (layout, tag, built): (&Path, &str, &str),
+    registry: &DockerRef,
+    platform: &Platform,
+) -> Result<Outcome, CliError> {
+    let auth =
+        match push::resolve_auth(args.authfile.as_deref().map(|p| p.as_std_path()), &push::AuthEnv::from_process()) {
+            Ok(auth) => auth,
+            Err(problem) => return report(&problem),
+        };
+    let options = PushOptions { tls_verify: args.tls_verify, auth, skopeo: PathBuf::from("skopeo") };
+    let pushed = match push::push(layout, tag, registry, &options) {
+        Ok(pushed) => pushed,
+        Err(problem) => return report(&problem),
+    };
+    // --preserve-digests promises it; a registry that rewrote the manifest would make the
+    // reference name an image other than the one built.
+    if pushed.digest != built {
+        return report(&apply::Diagnostic::new(
+            push::codes::PUSH_FAILED,
+            format!("{registry} holds manifest {}, not the {built} that was built", pushed.digest),
+        ));
+    }
+    let record = serde_json::json!({
+        "schema": IMAGE_SCHEMA,
+        "pool": plan.pool,
+        "renderedConfig": plan.rendered_config,
+        "reference": pushed.reference,
+        "tag": registry.tagged(),
+        "digest": pushed.digest,
+        "platform": platform.to_string(),
+    });
+    let mut bytes = serde_json::to_vec_pretty(&record).expect("a JSON value serialises");
+    bytes.push(b'\n');
+    let path = args.dir.join(IMAGE_JSON);
+    write::replace_file(path.as_std_path(), &bytes)
+        .map_err(|e| CliError::Output(format!("cannot write {path}: {e}")))?;
+    streams::print(&format!("pushed {registry}: {}\n", pushed.reference))?;
+    Ok(Outcome::Clean)
 }

@@ -12,7 +12,7 @@ use mcc_compiler::diagnostic::{self, Severity};
 use mcc_contract::node_actions::NodeImage;
 use mcc_runtime::{layer, write};
 
-use crate::args::{CompileArgs, VarStrategyArg};
+use crate::args::{CompileArgs, Inputs, VarStrategyArg};
 use crate::error::{CliError, Outcome};
 use crate::session::{self, Analyzed};
 use crate::streams;
@@ -33,8 +33,9 @@ fn source_date_epoch() -> Result<u64, String> {
 pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
     let mtime = source_date_epoch().map_err(CliError::Usage)?;
     let pool = args.pool.as_deref();
-    let Analyzed { mut compilation, analysis } = args.inputs.analyze(pool);
-    let old = session::analyze_side(&args.from, &args.inputs.paths, &args.inputs.settings, pool)?;
+    let inputs = Inputs { paths: args.inputs.paths.clone(), settings: args.inputs.settings.relocating(args.relocate) };
+    let Analyzed { mut compilation, analysis } = inputs.analyze(pool);
+    let old = session::analyze_side(&args.from, &inputs.paths, &inputs.settings, pool)?;
     if let Some(old) = &old
         && (old.compilation.count(Severity::Error) > 0 || old.compilation.unreadable_input)
     {
@@ -67,13 +68,14 @@ pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
         _ => BTreeMap::new(),
     };
     let options = CompileOptions {
-        policy: args.inputs.settings.policy_options(),
+        policy: inputs.settings.policy_options(),
         var_strategy: match args.var_strategy {
             VarStrategyArg::Node => VarStrategy::Node,
             VarStrategyArg::Tmpfiles => VarStrategy::Tmpfiles,
         },
         mtime,
         lint: !args.no_lint,
+        architecture: None,
         images,
     };
     let results = {

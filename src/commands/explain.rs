@@ -15,7 +15,7 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, CliError> {
         None if args.args.len() == 1 => explain_code(&args.args[0]),
         None => Err(CliError::Usage("give one code (`mcc explain MCC1005`), or paths with `--entry`".to_string())),
         Some(entry) => {
-            let inputs = Inputs { paths: args.args, settings: args.settings };
+            let inputs = Inputs { paths: args.args, settings: args.settings.relocating(args.relocate) };
             explain_entry(&inputs, &entry, args.pool.as_deref(), args.format)
         }
     }
@@ -80,7 +80,9 @@ fn explanations_text(explanations: &[Explanation]) -> String {
         };
         out.push_str(&format!("{} in pool {} (target {}, profile {})\n", e.entry, e.pool, e.target, e.profile));
         out.push_str(&format!("  placement: {placement}{}\n", if e.node_side { "; applied on the node" } else { "" }));
-        if let Some(path) = e.resolved_path.as_ref().filter(|p| **p != e.entry) {
+        if let Some(from) = &e.relocated_from {
+            out.push_str(&format!("  relocated: {from} -> {}\n", e.resolved_path.as_deref().unwrap_or_default()));
+        } else if let Some(path) = e.resolved_path.as_ref().filter(|p| **p != e.entry) {
             out.push_str(&format!("  resolves to: {path}\n"));
         }
         if let Some(rule) = &e.rule {
@@ -88,6 +90,12 @@ fn explanations_text(explanations: &[Explanation]) -> String {
         }
         for rule in &e.shadowed {
             out.push_str(&format!("  shadowed: {}  {}\n", rule.at, rule.text));
+        }
+        if let Some(rule) = &e.relocated_by {
+            out.push_str(&format!("  relocated by: {}  {}\n", rule.at, rule.text));
+        }
+        if let Some(note) = &e.relocation_note {
+            out.push_str(&format!("  not relocated: {note}\n"));
         }
         out.push_str(&format!("  on change: {} — {}\n", e.actions.join(", "), e.disruption));
         if let Some(rule) = &e.disruption_rule {

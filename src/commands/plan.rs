@@ -2,6 +2,7 @@
 
 use std::io;
 
+use mcc_compiler::ClusterView;
 use mcc_compiler::diagnostic::Severity;
 use mcc_compiler::load::InputPath;
 
@@ -12,9 +13,18 @@ use crate::{plan_view, streams};
 
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let pool = args.pool.as_deref();
-    let settings = &args.settings;
+    let settings = &args.settings.relocating(args.relocate);
+    let from_cluster = args.from == ["cluster"];
+    if from_cluster && settings.cluster.is_none() {
+        return Err(CliError::Usage("`--from cluster` needs `--cluster DUMP`: the cluster's state".to_string()));
+    }
+    if args.prune && !from_cluster {
+        return Err(CliError::Usage(
+            "`--prune` removes the cluster's own MachineConfigs: it needs `--from cluster`".to_string(),
+        ));
+    }
     let (old_paths, mut new_paths) = match (
-        session::side_paths(&args.from, &args.to, settings)?,
+        if from_cluster { Some(Vec::new()) } else { session::side_paths(&args.from, &args.to, settings)? },
         session::side_paths(&args.to, &args.from, settings)?,
     ) {
         (old, Some(new)) => (old, new),
@@ -26,8 +36,13 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     // out, so it belongs to the new side (the old side's own MachineConfiguration is not read).
     new_paths.extend(settings.ndp.iter().map(|p| InputPath::parse(p)));
     let options = settings.policy_options();
-    let old = old_paths.map(|paths| session::analyze(&paths, settings, pool));
-    let new = session::analyze(&new_paths, settings, pool);
+    let (old_view, new_view) = if from_cluster {
+        (ClusterView::Running, ClusterView::Synced { prune: args.prune })
+    } else {
+        (ClusterView::Base, ClusterView::Base)
+    };
+    let old = old_paths.map(|paths| session::analyze_viewing(&paths, settings, pool, old_view));
+    let new = session::analyze_viewing(&new_paths, settings, pool, new_view);
     if let Some(old) = &old
         && old.compilation.count(Severity::Error) > 0
     {
@@ -35,6 +50,14 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
         streams::report(&old.compilation.diagnostics, &old.compilation.sources)?;
     }
     streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
+    if let Some(pruned) = new.compilation.cluster.as_ref().map(|c| &c.pruned).filter(|p| !p.is_empty()) {
+        streams::note(&format!(
+            "--prune removes {} MachineConfig{} of the cluster that the new state does not hold: {}",
+            pruned.len(),
+            if pruned.len() == 1 { "" } else { "s" },
+            pruned.join(", ")
+        ))?;
+    }
     let old_side = old.as_ref().map(Analyzed::side);
     let plans = mcc_compiler::plan(old_side.as_ref(), &new.side(), &options, pool);
     let header = format!(

@@ -12,12 +12,13 @@ use std::process::Command;
 use crate::support::{mcc, root};
 use serde_json::Value;
 
-const FIXTURE: &str = "tests/fixtures/compile/worker";
+pub(crate) const FIXTURE: &str = "tests/fixtures/compile/worker";
 const BASE_FIXTURE: &str = "tests/fixtures/compile/base";
-const BASE: &str = "quay.io/example/rhcos@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub(crate) const BASE: &str =
+    "quay.io/example/rhcos@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// Whether `tool` can run; panics in CI when it cannot.
-fn tool(tool: &str) -> bool {
+pub(crate) fn tool(tool: &str) -> bool {
     let found = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
         || Command::new(tool).arg("--help").output().is_ok_and(|o| o.status.success());
     if !found {
@@ -29,19 +30,19 @@ fn tool(tool: &str) -> bool {
     found
 }
 
-fn run(cmd: &mut Command) -> String {
+pub(crate) fn run(cmd: &mut Command) -> String {
     let output = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "{cmd:?} failed:\n{text}");
     text
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// `mcc compile PATHS... --out OUT EXTRA...`, then the pool's directory.
-fn compile(paths: &[&str], out: &Path, extra: &[&str]) -> PathBuf {
+pub(crate) fn compile(paths: &[&str], out: &Path, extra: &[&str]) -> PathBuf {
     let mut args = vec!["compile"];
     args.extend_from_slice(paths);
     args.extend_from_slice(&["--out", out.to_str().unwrap()]);
@@ -64,18 +65,18 @@ fn build(dir: &Path, layout: &Path, tag: &str, base: Option<&Path>) {
 }
 
 /// A base image: the base fixture compiled and built alone.
-fn base_image(work: &Path) -> PathBuf {
+pub(crate) fn base_image(work: &Path) -> PathBuf {
     let dir = compile(&[BASE_FIXTURE], &work.join("base-compiled"), &["--base-image", BASE]);
     let layout = work.join("base");
     build(&dir, &layout, "latest", None);
     layout
 }
 
-fn json(path: &Path) -> Value {
+pub(crate) fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
-fn blob(layout: &Path, digest: &str) -> PathBuf {
+pub(crate) fn blob(layout: &Path, digest: &str) -> PathBuf {
     layout.join("blobs/sha256").join(digest.strip_prefix("sha256:").unwrap())
 }
 
@@ -89,13 +90,13 @@ fn manifest_and_config(layout: &Path) -> (Value, Value) {
 
 /// One file system entry, as compared between two unpacked trees.
 #[derive(Debug, PartialEq, Eq)]
-enum Node {
+pub(crate) enum Node {
     Dir { mode: u32, uid: u32, gid: u32 },
     File { mode: u32, uid: u32, gid: u32, data: Vec<u8> },
     Link { target: PathBuf, uid: u32, gid: u32 },
 }
 
-fn unpacked(root: &Path) -> BTreeMap<PathBuf, Node> {
+pub(crate) fn unpacked(root: &Path) -> BTreeMap<PathBuf, Node> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Node>) {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -119,7 +120,7 @@ fn unpacked(root: &Path) -> BTreeMap<PathBuf, Node> {
 }
 
 /// `umoci unpack` of `layout:tag` into `bundle`; its rootfs.
-fn umoci_unpack(layout: &Path, tag: &str, bundle: &Path) -> PathBuf {
+pub(crate) fn umoci_unpack(layout: &Path, tag: &str, bundle: &Path) -> PathBuf {
     let image = format!("{}:{tag}", layout.display());
     let mut cmd = Command::new("umoci");
     cmd.args(["unpack", "--image", &image]);
@@ -266,10 +267,10 @@ fn on_a_base_the_layer_is_appended_to_its_manifest_and_config() {
 }
 
 /// A directory removed when the test ends.
-struct Cleanup(PathBuf);
+pub(crate) struct Cleanup(pub(crate) PathBuf);
 
 impl Cleanup {
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }

@@ -18,6 +18,7 @@
 //! reported once: checks word their diagnostics without the pool, or name every pool in one.
 
 pub mod against;
+mod cluster_rendered_stale;
 mod conflicts;
 mod dropin_without_unit;
 mod etc_written_by_node;
@@ -26,17 +27,18 @@ mod file_format;
 mod kernel_argument_conflict;
 mod kernel_argument_duplicate;
 mod kernel_argument_split;
+mod machine_os_config;
 mod masked_unit_with_contents;
 mod ndp_rule_matches_nothing;
 mod ndp_unknown_service;
 mod path_rejected;
+mod pull_spec;
 mod secret_world_readable;
 mod var_as_tmpfiles;
 
 use std::collections::BTreeSet;
 
 use crate::diagnostic::Diagnostic;
-use crate::glob::glob_matches;
 use crate::graph::{Entry, Node, PoolGraph};
 use crate::ignition::content::{self, SourceKind};
 use crate::ignition::types::{Ignition, Resource};
@@ -62,13 +64,12 @@ pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnosti
     ndp_unknown_service::check(&cx, diagnostics);
     file_format::check(&cx, diagnostics);
     secret_world_readable::check(&cx, diagnostics, &c.diagnostics);
+    cluster_rendered_stale::check(&cx, diagnostics);
+    machine_os_config::check(&cx, diagnostics);
 }
 
 /// Units every node has without a MachineConfig among the inputs (`stdlib/base-units.txt`).
 const BASE_UNITS: &str = include_str!("../../../stdlib/base-units.txt");
-
-/// `/etc` files the node itself writes (`stdlib/node-written.txt`).
-const NODE_WRITTEN: &str = include_str!("../../../stdlib/node-written.txt");
 
 /// Where systemd reads system units from; a MachineConfig may write a unit file into any of them.
 const UNIT_DIRS: &[&str] =
@@ -153,7 +154,7 @@ pub(crate) fn is_base_unit(name: &str) -> bool {
 
 /// Who writes an `/etc` path on the node, when `stdlib/node-written.txt` lists it.
 pub(crate) fn node_writer(path: &str) -> Option<&'static str> {
-    list_entries(NODE_WRITTEN).find(|(pattern, _)| glob_matches(pattern, path)).map(|(_, writer)| writer)
+    crate::policy::node_written::writer(path)
 }
 
 /// The unit a path in a unit directory defines (`/etc/systemd/system/foo.service`), or the unit

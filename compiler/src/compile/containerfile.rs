@@ -2,6 +2,7 @@
 //! as is, with the pool's `context/` directory as the build context.
 
 use crate::compile::packages::kernel_packages;
+use crate::compile::user_containerfile::CONFIGS_STAGE;
 use crate::policy::placement::Target;
 use mcc_contract::layer_plan::LayerPlan;
 
@@ -31,13 +32,24 @@ fn sh(word: &str) -> String {
 }
 
 /// The Containerfile text. `lint` adds the last `RUN bootc container lint` (bootc) or
-/// `RUN ostree container commit` (rpm-ostree).
-pub fn render(plan: &LayerPlan, target: Target, lint: bool) -> String {
+/// `RUN ostree container commit` (rpm-ostree). `custom` is the content of the pool's
+/// `MachineOSConfig` (`plan.machine_os_config`), put after the labels where the MCO's on-cluster
+/// build template puts `{{.UserContainerfile}}`; the stage before it is then named
+/// [`CONFIGS_STAGE`], as in that template, so the content's `FROM configs AS final` builds on it.
+/// The lint stays last: it checks the image that comes out, custom content included.
+pub fn render(plan: &LayerPlan, target: Target, lint: bool, custom: Option<&str>) -> String {
     let mut out = format!(
         "# Written by mcc compile for pool {} ({}, target {}).\n# Build it with context/ as the build context: buildah bud -f Containerfile context\n",
         plan.pool, plan.rendered_config, plan.target
     );
-    out.push_str(&format!("FROM {}\n", plan.base_image));
+    if let Some(mosc) = &plan.machine_os_config {
+        let arch = mosc.containerfile_arch.as_deref().unwrap_or("none for this architecture");
+        out.push_str(&format!("# MachineOSConfig {} (containerFile: {arch}).\n", mosc.name));
+    }
+    match custom {
+        Some(_) => out.push_str(&format!("FROM {} AS {CONFIGS_STAGE}\n", plan.base_image)),
+        None => out.push_str(&format!("FROM {}\n", plan.base_image)),
+    }
     out.push_str("ADD layer.tar /\n");
     if let Some(run) = packages_step(plan) {
         out.push_str(&run);
@@ -45,6 +57,13 @@ pub fn render(plan: &LayerPlan, target: Target, lint: bool) -> String {
     let labels: Vec<String> = plan.labels.iter().map(|(k, v)| format!("{k}={}", quoted(v))).collect();
     if !labels.is_empty() {
         out.push_str(&format!("LABEL {}\n", labels.join(" \\\n      ")));
+    }
+    if let (Some(content), Some(mosc)) = (custom, &plan.machine_os_config) {
+        out.push_str(&format!("# The custom content of MachineOSConfig {}:\n", mosc.name));
+        out.push_str(content);
+        if !content.ends_with('\n') {
+            out.push('\n');
+        }
     }
     if lint {
         match target {

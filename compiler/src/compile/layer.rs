@@ -16,6 +16,8 @@ pub const LABEL_RENDERED: &str = "machineconfig";
 pub const LABEL_POOL: &str = "machineconfigpool";
 pub const LABEL_BASE: &str = "baseOSContainerImage";
 pub const LABEL_SOURCE_DIGEST: &str = "io.openshift.mcc.source-digest";
+/// The pool's `MachineOSConfig`, when it has one.
+pub const LABEL_MACHINE_OS_CONFIG: &str = "io.openshift.mcc.machine-os-config";
 
 /// `sha256:` of the rendered spec's canonical JSON.
 pub fn source_digest(pool: &RenderedPool) -> String {
@@ -96,6 +98,7 @@ impl Builder<'_, '_> {
                 placement: placement.into(),
                 origin: origin.into(),
                 sources,
+                relocated_from: None,
             },
             span,
         );
@@ -127,9 +130,17 @@ impl Builder<'_, '_> {
                 placement: placement.into(),
                 origin: origin.into(),
                 sources,
+                relocated_from: None,
             },
             span,
         );
+    }
+
+    /// Records where a relocated entry came from on its layer entry at `path`.
+    pub(super) fn mark_relocated(&mut self, path: &str, e: &crate::graph::Entry) {
+        if let (Some(relocation), Some(entry)) = (&e.relocation, self.entries.get_mut(path)) {
+            entry.relocated_from = Some(relocation.from.clone());
+        }
     }
 
     /// The directories above every entry, created for it when the config does not: 0755 root.

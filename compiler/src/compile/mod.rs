@@ -21,6 +21,7 @@ mod storage;
 mod tests;
 pub mod tmpfiles;
 mod unit_steps;
+pub mod user_containerfile;
 
 use std::collections::BTreeMap;
 
@@ -39,7 +40,7 @@ use crate::render::RenderedPool;
 use crate::session::PolicyOptions;
 pub use image::CONTAINERS_POLICY;
 pub use kargs::{KARGS_FILE, kargs_toml, split_kernel_arguments};
-pub use layer::{LABEL_BASE, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest};
+pub use layer::{LABEL_BASE, LABEL_MACHINE_OS_CONFIG, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest};
 pub use lint::lint;
 pub use node_steps::{MAX_INLINE, ssh_keys_path};
 use pool::compile_pool;
@@ -73,8 +74,21 @@ pub struct CompileOptions {
     pub mtime: u64,
     /// End the Containerfile with `bootc container lint` / `ostree container commit`.
     pub lint: bool,
+    /// The build's architecture (a `GOARCH` name), which picks a `MachineOSConfig`'s
+    /// `containerFile` entry; `None` is the machine's that runs mcc, as `mcc build` defaults to.
+    pub architecture: Option<String>,
     /// The image each pool's nodes switch to, by pool name (`--image`): a digest reference.
     pub images: BTreeMap<String, String>,
+}
+
+/// The `GOARCH` name of the machine mcc runs on.
+pub fn host_architecture() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "powerpc64" => "ppc64le",
+        other => other,
+    }
 }
 
 /// Everything compile produced for one pool. `layer_plan.diff_id` is empty until the runtime

@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::layer::{LABEL_BASE, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest};
+use super::layer::{
+    LABEL_BASE, LABEL_MACHINE_OS_CONFIG, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest,
+};
 use super::storage::Storage;
-use super::{CompiledPool, Context, VarStrategy, containerfile, tmpfiles};
+use super::{CompiledPool, Context, VarStrategy, containerfile, host_architecture, tmpfiles};
 use crate::classify::Subject;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
@@ -105,6 +107,9 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
             Subject::Passwd(user) => b.passwd(user, sources),
             _ => {}
         }
+        if let Some(path) = &e.resolved_path {
+            b.mark_relocated(path, e);
+        }
     }
     b.unit_states();
     let kernel_arguments = b.kernel_arguments();
@@ -126,6 +131,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
     let extensions_image =
         Some(pool.base_os_extensions_container_image.url.clone()).filter(|u| !u.is_empty() && target != Target::Legacy);
     let source_digest = source_digest(pool);
+    let (machine_os_config, custom) = custom_content(cx, &name);
     let labels: BTreeMap<String, String> = [
         (LABEL_RENDERED, pool.name.clone()),
         (LABEL_POOL, name.clone()),
@@ -133,6 +139,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
         (LABEL_SOURCE_DIGEST, source_digest.clone()),
     ]
     .into_iter()
+    .chain(machine_os_config.as_ref().map(|m| (LABEL_MACHINE_OS_CONFIG, m.name.clone())))
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let layer_plan = LayerPlan {
@@ -151,6 +158,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
         kernel_arguments,
         tmpfiles: b.tmpfiles,
         diff_id: String::new(),
+        machine_os_config,
     };
 
     let mut steps = Vec::new();
@@ -199,8 +207,25 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
         image,
         steps,
     };
-    let containerfile = containerfile::render(&layer_plan, target, cx.options.lint);
+    let containerfile = containerfile::render(&layer_plan, target, cx.options.lint, custom);
     Ok(CompiledPool { pool: name, layer_plan, node_actions, containerfile, blobs: b.blobs })
+}
+
+/// The pool's `MachineOSConfig` (the first one naming it: `mcc check` reports a second) and the
+/// custom content of its `containerFile` entry for the build's architecture, else `NoArch`.
+fn custom_content<'a>(cx: &Context<'a>, pool: &str) -> (Option<MachineOsConfigSource>, Option<&'a str>) {
+    let Some(mosc) = cx.inputs.machine_os_configs.iter().find(|m| m.pool.as_ref().is_some_and(|p| p.value == pool))
+    else {
+        return (None, None);
+    };
+    let architecture = cx.options.architecture.as_deref().unwrap_or(host_architecture());
+    let entry = mosc.containerfile_for(architecture);
+    let source = MachineOsConfigSource {
+        name: mosc.name().to_string(),
+        containerfile_arch: entry.map(|e| e.arch().to_string()),
+        content_sha256: entry.map(|e| mcc_contract::sha256_hex(e.content.value.as_bytes())),
+    };
+    (Some(source), entry.map(|e| e.content.value.as_str()).filter(|c| !c.trim().is_empty()))
 }
 
 impl Builder<'_, '_> {

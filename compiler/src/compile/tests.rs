@@ -57,6 +57,7 @@ fn options(setup: &Setup) -> CompileOptions {
         var_strategy: setup.var_strategy,
         mtime: 0,
         lint: true,
+        architecture: Some("amd64".into()),
         images: setup.images.clone(),
     }
 }

@@ -1,5 +1,7 @@
 //! The units and dropins of the graph: their files in the layer or written on the node, then
-//! their masks, enables and disables, in rendered unit order after every unit file.
+//! their masks, enables and disables, in rendered unit order after every unit file. A unit the
+//! image holds is enabled with links beside its file: in `/etc/systemd/system` as
+//! `systemctl enable` makes them, or in `/usr/lib/systemd/system` for a relocated unit.
 
 use super::layer::placement_of_path;
 use super::pool::{Builder, dedup};
@@ -9,7 +11,7 @@ use crate::ignition::types::Unit;
 use mcc_contract::Mode;
 use mcc_contract::layer_plan::*;
 use mcc_contract::node_actions::*;
-use mcc_contract::units::{UNIT_DIR, enablement};
+use mcc_contract::units::{UNIT_DIR, enablement, enablement_in};
 
 impl Builder<'_, '_> {
     pub(super) fn unit_file(&mut self, name: &str, e: &Entry, sources: Vec<String>) {
@@ -118,7 +120,11 @@ impl Builder<'_, '_> {
             return;
         };
         let span = e.map(|e| e.span);
-        let enablement = enablement(name, &contents.value);
+        // A unit relocated into /usr is enabled there, as an image enables the units it ships.
+        let enablement = match e.and_then(|e| e.relocation.as_ref().and(e.resolved_path.as_deref())) {
+            Some(path) => enablement_in(path.rsplit_once('/').map_or(UNIT_DIR, |(dir, _)| dir), name, &contents.value),
+            None => enablement(name, &contents.value),
+        };
         for (link, target) in enablement.links {
             let placement = placement_of_path(&link);
             self.add_special(

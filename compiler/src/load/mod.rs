@@ -1,5 +1,6 @@
 //! Stage 1, load: input paths to source files to YAML documents.
 
+pub mod cluster;
 pub mod file;
 pub mod filter;
 pub mod node;

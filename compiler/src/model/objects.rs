@@ -3,9 +3,11 @@
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node, Value};
-use crate::load::reader::{self, Diagnostics, Spanned, field};
+use crate::load::reader::{self, Diagnostics, field};
 use crate::load::yaml::Document;
+use crate::model::controller_config::{self, ControllerConfig};
 use crate::model::machine_config::{self, MachineConfig};
+use crate::model::machine_os_config::{self, MachineOsConfig};
 use crate::model::metadata::{Metadata, first_line, metadata};
 use crate::model::pool::{self, MachineConfigPool};
 use crate::source::{Sources, Span};
@@ -20,6 +22,8 @@ pub struct Inputs {
     pub pools: Vec<MachineConfigPool>,
     pub machine_configurations: Vec<MachineConfiguration>,
     pub machine_os_configs: Vec<MachineOsConfig>,
+    /// From a cluster dump: where the base OS and extensions images come from.
+    pub controller_configs: Vec<ControllerConfig>,
 }
 
 impl Inputs {
@@ -28,6 +32,7 @@ impl Inputs {
             && self.pools.is_empty()
             && self.machine_configurations.is_empty()
             && self.machine_os_configs.is_empty()
+            && self.controller_configs.is_empty()
     }
 }
 
@@ -37,14 +42,6 @@ impl Inputs {
 pub struct MachineConfiguration {
     pub metadata: Metadata,
     pub spec: Option<Node>,
-    pub span: Span,
-}
-
-/// `MachineOSConfig`: one per pool, naming where on-cluster builds push.
-#[derive(Debug, Clone)]
-pub struct MachineOsConfig {
-    pub metadata: Metadata,
-    pub pool: Option<Spanned<String>>,
     pub span: Span,
 }
 
@@ -85,7 +82,9 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
     };
     let api_version = field(entries, "apiVersion").and_then(|n| reader::string(n, diagnostics));
     let expected = match kind.value.as_str() {
-        "MachineConfig" | "MachineConfigPool" | "MachineOSConfig" | "MachineConfigList" => Some(MCO_GROUP),
+        "MachineConfig" | "MachineConfigPool" | "MachineOSConfig" | "MachineConfigList" | "ControllerConfig" => {
+            Some(MCO_GROUP)
+        }
         "MachineConfiguration" => Some(OPERATOR_GROUP),
         _ => None,
     };
@@ -122,13 +121,13 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
             let metadata = metadata(root, entries, diagnostics);
             inputs.machine_configurations.push(MachineConfiguration { metadata, spec: field(entries, "spec").cloned(), span: root.span });
         }
+        "ControllerConfig" => {
+            let metadata = metadata(root, entries, diagnostics);
+            inputs.controller_configs.push(controller_config::read(root, entries, metadata, diagnostics));
+        }
         "MachineOSConfig" => {
             let metadata = metadata(root, entries, diagnostics);
-            let spec = field(entries, "spec").map_or(&[][..], |s| reader::mapping(s, diagnostics));
-            let pool = field(spec, "machineConfigPool")
-                .and_then(|p| field(reader::mapping(p, diagnostics), "name"))
-                .and_then(|n| reader::string(n, diagnostics));
-            inputs.machine_os_configs.push(MachineOsConfig { metadata, pool, span: root.span });
+            inputs.machine_os_configs.push(machine_os_config::read(root, entries, metadata, diagnostics));
         }
         // `kubectl get -o yaml` lists and `MachineConfigList`s: read their items.
         "List" | "MachineConfigList" => {

@@ -7,6 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node};
 use crate::load::reader::{self, Diagnostics, Spanned, field};
 use crate::model::metadata::Metadata;
+use crate::model::pool_state::{self, PoolRollout};
 use crate::source::Span;
 
 #[derive(Debug, Clone)]
@@ -18,6 +19,8 @@ pub struct MachineConfigPool {
     pub span: Span,
     /// One of the stock pools mcc knows without an input.
     pub builtin: bool,
+    /// `spec.paused`, `spec.maxUnavailable` and, from a cluster, `status`.
+    pub rollout: PoolRollout,
 }
 
 impl MachineConfigPool {
@@ -83,7 +86,8 @@ pub fn read(root: &Node, entries: &[Entry], metadata: Metadata, diagnostics: &mu
         .and_then(|s| field(reader::mapping(s, diagnostics), "name"))
         .and_then(|n| reader::string(n, diagnostics))
         .filter(|s| !s.value.is_empty());
-    MachineConfigPool { metadata, machine_config_selector, os_image_stream, span: root.span, builtin: false }
+    let rollout = pool_state::read(spec, field(entries, "status"), diagnostics);
+    MachineConfigPool { metadata, machine_config_selector, os_image_stream, span: root.span, builtin: false, rollout }
 }
 
 /// `None` when an expression is invalid: the MCO cannot list the pool's MachineConfigs then,

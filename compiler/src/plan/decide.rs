@@ -8,6 +8,7 @@ use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_
 use crate::plan::diff::{Diff, diff, same_content};
 use crate::plan::reconcile::{reconcile, unparsable};
 use crate::plan::registries::is_safe_change;
+use crate::plan::shadowed::shadowed;
 use crate::plan::{Change, ChangeKind, Op, PlanError, PoolPlan, PoolState, PoolStatus};
 use crate::policy::disruption::{Action, DisruptionPolicy, REGISTRIES_CONF};
 use crate::policy::layout::Layout;
@@ -56,6 +57,7 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
     let old = inputs.old.unwrap_or(&empty);
     if inputs.old.is_some() {
         if same_content(old, new) {
+            plan.changes = shadowed_changes(inputs, old, new, &Diff::default());
             // The render controller checks the pool's current config against the rendered one on
             // every sync (`IsRenderedConfigReconcilable`), changed or not: a current config it
             // cannot parse, or whose files it refuses (`append`, the force file), keeps the pool
@@ -71,7 +73,9 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
     plan = refused(plan);
     let d = diff(old, new);
     let calc = calculate(&d, inputs.policy);
-    let (changes, baked) = changes(inputs, old, new, &d, &calc);
+    let (mut changes, baked) = changes(inputs, old, new, &d, &calc);
+    // After `baked` is decided: a shadowed change rebuilds nothing.
+    changes.extend(shadowed_changes(inputs, old, new, &d));
     plan.changes = changes;
     if !plan.reconcilable {
         // The MCO refuses the update: nothing happens to the nodes.
@@ -115,6 +119,21 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
     plan
 }
 
+/// The changes a later MachineConfig shadows, placed as their path, unit or field is.
+fn shadowed_changes(inputs: &Inputs<'_>, old: &PoolState, new: &PoolState, d: &Diff) -> Vec<Change> {
+    let mut changes = shadowed(old, new, d);
+    for change in &mut changes {
+        let subject = match change.kind {
+            ChangeKind::Unit => Subject::Unit(change.name.clone()),
+            ChangeKind::KernelType => Subject::KernelType,
+            ChangeKind::OsImageUrl => Subject::OsImage,
+            _ => Subject::Path(change.name.clone()),
+        };
+        change.placement = classify(&subject, inputs.layout, inputs.policy, inputs.target).placement;
+    }
+    changes
+}
+
 /// A plan with reconcilability errors is refused by the render controller: RenderDegraded.
 fn refused(mut plan: PoolPlan) -> PoolPlan {
     plan.reconcilable = plan.errors.is_empty();
@@ -135,6 +154,7 @@ fn empty_state() -> PoolState {
         fips: false,
         os_image_url: String::new(),
         sources: Default::default(),
+        definitions: None,
     }
 }
 
@@ -185,6 +205,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, name),
                 reason,
+                relocation: None,
                 shadowed_by: None,
                 contents: None,
             };
@@ -217,6 +238,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: actions.contains(&Action::Reboot).then(|| "the sshkey disruption policy is reboot".into()),
+                relocation: None,
                 shadowed_by: None,
                 contents: None,
             },
@@ -260,6 +282,7 @@ fn changes(
                 rule: None,
                 sources: sources(op, entry),
                 reason: Some(always_reboot_reason(kind)),
+                relocation: None,
                 shadowed_by: None,
                 contents: None,
             },

@@ -23,6 +23,10 @@ pub struct PoolState {
     /// Per entry (as `graph::describe` names it), the MachineConfigs that define it, in override
     /// order; empty for a cluster export, which does not say.
     pub sources: indexmap::IndexMap<String, Vec<String>>,
+    /// Each MachineConfig's own definition of every path and unit, in merge order, to find
+    /// shadowed changes; `None` for a cluster export (and before a first install), which does
+    /// not say.
+    pub definitions: Option<shadowed::Definitions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,6 +107,16 @@ pub struct Change {
     pub shadowed_by: Option<String>,
     /// For a file: the digests and sizes of its old and new contents.
     pub contents: Option<Contents>,
+    /// The `/etc` path a `relocate` rule moved the entry from (`--relocate`), and its path in
+    /// the image.
+    pub relocation: Option<Relocated>,
+}
+
+/// Where a relocated change's entry came from and went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relocated {
+    pub from: String,
+    pub to: String,
 }
 
 /// The old and new contents of a changed file (`None` on the side that has no such file).
@@ -199,6 +213,9 @@ pub mod decide;
 pub mod diff;
 pub mod reconcile;
 pub mod registries;
+mod relocated;
+pub mod rollout;
+pub mod shadowed;
 pub mod sides;
 pub mod state;
 

@@ -3,6 +3,8 @@
 use crate::codes;
 use crate::diagnostic::Severity;
 use crate::plan::decide::{self, Inputs};
+use crate::plan::relocated;
+use crate::plan::rollout;
 use crate::plan::{PlanError, PoolPlan, PoolState, PoolStatus};
 use crate::render;
 use crate::session::{Analysis, Compilation, PolicyOptions};
@@ -15,7 +17,8 @@ pub struct Side<'a> {
 }
 
 /// The pool states of a side: mcc's own renderings, then rendered configs exported from a
-/// cluster (`oc get mc rendered-…`) for pools mcc did not render.
+/// cluster (`oc get mc rendered-…`) for pools mcc did not render (over a `--cluster` dump: for
+/// every pool).
 pub fn states(side: &Side<'_>) -> Vec<(String, PoolState)> {
     let mut states: Vec<(String, PoolState)> = side
         .analysis
@@ -23,11 +26,15 @@ pub fn states(side: &Side<'_>) -> Vec<(String, PoolState)> {
         .iter()
         .map(|p| (p.pool.name().to_string(), PoolState::from_rendered(p, &side.compilation.inputs)))
         .collect();
+    // Over a cluster dump, a side's exported rendered config is the pool's whole state: mcc's
+    // rendering of that pool would hold only the dump's generated MachineConfigs.
+    let exports_win = side.compilation.cluster.is_some();
     for mc in &side.compilation.inputs.machine_configs {
-        if let Some(pool) = &mc.rendered_for
-            && !states.iter().any(|(name, _)| *name == pool.value)
-        {
-            states.push((pool.value.clone(), PoolState::from_export(mc)));
+        let Some(pool) = &mc.rendered_for else { continue };
+        match states.iter_mut().find(|(name, _)| *name == pool.value) {
+            Some((_, state)) if exports_win => *state = PoolState::from_export(mc),
+            Some(_) => {}
+            None => states.push((pool.value.clone(), PoolState::from_export(mc))),
         }
     }
     states
@@ -63,6 +70,9 @@ pub fn plan(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions, onl
                 overrides: &overrides,
             });
             decide::fill_rules(&mut plan, &new.analysis.policies.disruption, &new.compilation.sources);
+            let pool_of = |side: &Side<'_>| side.compilation.inputs.pools.iter().find(|p| p.name() == name).cloned();
+            plan.rollout = pool_of(new).or_else(|| old.and_then(pool_of)).as_ref().and_then(rollout::rollout);
+            relocated::fill(&mut plan, &new.analysis.graphs);
             if new_state.is_none()
                 && let Some(causes) = render_failure(new, name)
             {

@@ -4,6 +4,7 @@ use indexmap::IndexMap;
 
 use crate::model::{Inputs, MachineConfig};
 use crate::plan::PoolState;
+use crate::plan::shadowed::Definitions;
 use crate::render::{EntryKey, RenderedPool};
 
 impl PoolState {
@@ -36,6 +37,10 @@ impl PoolState {
             spec("fips", pool.fips.clone()),
         ];
         sources.extend(spec_sources.into_iter().filter(|(_, v)| !v.is_empty()));
+        let mut definitions = Definitions::default();
+        for &id in &pool.machine_configs {
+            definitions.add(&inputs.machine_configs[id]);
+        }
         PoolState {
             name: pool.name.clone(),
             config: pool.config.clone(),
@@ -45,6 +50,7 @@ impl PoolState {
             fips: !pool.fips.is_empty(),
             os_image_url: pool.os_image_url.url.clone(),
             sources,
+            definitions: Some(definitions),
         }
     }
 
@@ -64,6 +70,7 @@ impl PoolState {
             fips: spec.fips.as_ref().is_some_and(|f| f.value),
             os_image_url: spec.os_image_url.as_ref().map(|u| u.value.clone()).unwrap_or_default(),
             sources: IndexMap::new(),
+            definitions: None,
         }
     }
 

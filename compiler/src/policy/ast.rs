@@ -46,6 +46,8 @@ pub enum LayoutStatement {
     Place { patterns: Vec<Spanned<String>>, place: Spanned<Place>, span: Span },
     /// `reject /boot/** "reason"`
     Reject { patterns: Vec<Spanned<String>>, reason: Option<Spanned<String>>, span: Span },
+    /// `relocate /etc/sysctl.d/*.conf to /usr/lib/sysctl.d/ [when CONDITION]`
+    Relocate { patterns: Vec<Spanned<String>>, to: Spanned<String>, when: Option<Condition>, span: Span },
 }
 
 impl LayoutStatement {
@@ -55,7 +57,8 @@ impl LayoutStatement {
             LayoutStatement::Link { span, .. }
             | LayoutStatement::Unlink { span, .. }
             | LayoutStatement::Place { span, .. }
-            | LayoutStatement::Reject { span, .. } => *span,
+            | LayoutStatement::Reject { span, .. }
+            | LayoutStatement::Relocate { span, .. } => *span,
         }
     }
 }
@@ -148,6 +151,8 @@ pub enum ConditionKind {
     Pool(Spanned<String>),
     /// `source GLOB`
     Source(Spanned<String>),
+    /// `relocatable`
+    Relocatable,
 }
 
 impl File {
@@ -178,6 +183,13 @@ impl File {
                                 let _ = write!(out, "(reject {}", list(patterns));
                                 if let Some(reason) = reason {
                                     let _ = write!(out, " {:?}", reason.value);
+                                }
+                                out.push(')');
+                            }
+                            LayoutStatement::Relocate { patterns, to, when, .. } => {
+                                let _ = write!(out, "(relocate {} {}", list(patterns), atom(&to.value));
+                                if let Some(when) = when {
+                                    let _ = write!(out, " (when {})", when.to_sexpr());
                                 }
                                 out.push(')');
                             }
@@ -248,6 +260,7 @@ impl Condition {
             ConditionKind::Placement(p) => format!("(placement {})", p.name()),
             ConditionKind::Pool(g) => format!("(pool {})", atom(&g.value)),
             ConditionKind::Source(g) => format!("(source {})", atom(&g.value)),
+            ConditionKind::Relocatable => "relocatable".to_string(),
         }
     }
 }

@@ -120,6 +120,32 @@ parse_snapshot!(
     "disruption d { path /etc/containers/registries.d/ => reload crio.service }"
 );
 parse_snapshot!(
+    layout_relocate,
+    "layout a {\n  place /** in image\n  relocate /etc/sysctl.d/*.conf, /etc/x/*.conf to /usr/lib/sysctl.d/ when source 00-* and not pool infra\n  relocate /etc/systemd/system/*.d/*.conf to /usr/lib/systemd/system/\n  place /etc/** in etc\n}"
+);
+parse_snapshot!(
+    relocate_from_outside_etc,
+    "layout a { place /** in image  relocate /var/lib/app/*.conf, /etc/ok/*.conf, /etc to /usr/lib/app/ }"
+);
+parse_snapshot!(
+    relocate_into_outside_usr,
+    "layout a { place /** in image  relocate /etc/a/*.conf to /opt/a/  relocate /etc/b/*.conf to /usr/etc/b/  relocate /etc/c/*.conf to /usr/lib/*/ }"
+);
+parse_snapshot!(
+    relocate_into_a_link,
+    "layout a { link /usr/local -> /var/usrlocal  place /** in image  place /var/** in var  relocate /etc/a/*.conf to /usr/local/lib/a/ }"
+);
+parse_snapshot!(relocate_without_to, "layout a { relocate /etc/a/*.conf /usr/lib/a/ }");
+parse_snapshot!(
+    relocate_same_pattern_twice,
+    "layout a { place /** in image  relocate /etc/a/*.conf to /usr/lib/a/  relocate /etc/a/*.conf to /usr/lib/b/ }"
+);
+parse_snapshot!(
+    relocate_condition_never_true,
+    "layout a { place /** in image  relocate /etc/a/* to /usr/lib/a/ when unit and mode has 0o002 }"
+);
+parse_snapshot!(lint_relocatable, "lint X0001 warning \"m\" { when relocatable and placement etc }");
+parse_snapshot!(
     lint_full,
     "lint SITE0001 error \"only the platform team changes kernel arguments\" { when kernel-argument and not source 00-platform-* help \"ask the platform team\" }"
 );

@@ -9,6 +9,7 @@
 use crate::glob::glob_matches;
 use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
+use crate::policy::lint::Condition;
 use crate::source::Span;
 
 /// The part of a node a path belongs to.
@@ -58,6 +59,31 @@ pub struct RejectRule {
     pub origin: Origin,
 }
 
+/// `relocate PATTERN to DIRECTORY [when CONDITION]`: a file the image would hold in `/etc` is
+/// baked into `/usr` instead, where its program also reads it and `/etc` still takes precedence
+/// by file name. The part of the path below the pattern's literal directory is kept:
+/// `/etc/systemd/system/*.d/*.conf` to `/usr/lib/systemd/system/` sends
+/// `/etc/systemd/system/a.service.d/10.conf` to `/usr/lib/systemd/system/a.service.d/10.conf`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelocateRule {
+    pub pattern: Spanned<String>,
+    /// The directory in `/usr`, ending in `/`.
+    pub to: Spanned<String>,
+    pub when: Option<Condition>,
+    pub span: Span,
+    pub origin: Origin,
+}
+
+impl RelocateRule {
+    /// Where `path` (which the pattern matches) goes.
+    pub fn destination(&self, path: &str) -> String {
+        let literal = &self.pattern.value[..specificity(&self.pattern.value)];
+        let base = literal.rfind('/').map_or("", |slash| &literal[..=slash]);
+        let rest = path.strip_prefix(base).unwrap_or(path);
+        format!("{}/{rest}", self.to.value.trim_end_matches('/'))
+    }
+}
+
 /// A rule deciding a path's place, or refusing it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Decision<'l> {
@@ -104,6 +130,7 @@ pub struct Layout {
     pub links: Vec<LinkRule>,
     pub places: Vec<PlaceRule>,
     pub rejects: Vec<RejectRule>,
+    pub relocations: Vec<RelocateRule>,
 }
 
 /// Links are followed at most this many times (a layout with a link cycle stops here).
@@ -149,6 +176,22 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// The `relocate` rules whose pattern matches the resolved `path`, the one that decides
+    /// first: the most specific pattern, then the later rule (site after stdlib, later line).
+    pub fn relocations_for(&self, path: &str) -> Vec<&RelocateRule> {
+        let mut matching: Vec<(usize, usize, &RelocateRule)> = self
+            .relocations
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| glob_matches(&r.pattern.value, path))
+            .map(|(order, r)| (specificity(&r.pattern.value), (r.origin as usize) << 32 | order, r))
+            .collect();
+        matching.sort_by_key(|m| std::cmp::Reverse((m.0, m.1)));
+        matching.into_iter().map(|m| m.2).collect()
+    }
+}
+
 /// Later origins, then later spans, win ties.
 fn order_key(decision: &Decision<'_>, order: usize) -> usize {
     let origin = match decision {
@@ -166,6 +209,25 @@ pub fn specificity(pattern: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rule(pattern: &str, to: &str) -> RelocateRule {
+        let span = Span::new(crate::source::Sources::default().add("t.mcc", ""), 0, 0);
+        let spanned = |v: &str| Spanned::new(v.to_string(), span);
+        RelocateRule { pattern: spanned(pattern), to: spanned(to), when: None, span, origin: Origin::Stdlib }
+    }
+
+    #[test]
+    fn a_relocation_keeps_the_path_below_the_literal_directory() {
+        let units = rule("/etc/systemd/system/*.d/*.conf", "/usr/lib/systemd/system/");
+        assert_eq!(
+            units.destination("/etc/systemd/system/a.service.d/10.conf"),
+            "/usr/lib/systemd/system/a.service.d/10.conf"
+        );
+        let sysctl = rule("/etc/sysctl.d/*.conf", "/usr/lib/sysctl.d");
+        assert_eq!(sysctl.destination("/etc/sysctl.d/99-x.conf"), "/usr/lib/sysctl.d/99-x.conf");
+        let one = rule("/etc/foo/bar.conf", "/usr/lib/foo/");
+        assert_eq!(one.destination("/etc/foo/bar.conf"), "/usr/lib/foo/bar.conf");
+    }
 
     #[test]
     fn specificity_is_the_literal_prefix() {

@@ -212,6 +212,9 @@ pub struct EntryFacts {
     pub pool: Option<String>,
     /// The MachineConfigs that define the entry (several when a later one overrides fields).
     pub sources: Vec<String>,
+    /// It stays in `/etc` although a `relocate` rule of the layout could safely move it into
+    /// `/usr` (only `--relocate` kept it there).
+    pub relocatable: bool,
 }
 
 impl EntryFacts {
@@ -228,6 +231,7 @@ impl EntryFacts {
             placement: None,
             pool: None,
             sources: Vec::new(),
+            relocatable: false,
         }
     }
 }
@@ -255,6 +259,8 @@ pub enum Condition {
     Pool(String),
     /// A glob on any of the source MachineConfig names.
     Source(String),
+    /// A `relocate` rule could move it out of `/etc`.
+    Relocatable,
 }
 
 impl Condition {
@@ -274,6 +280,7 @@ impl Condition {
             Condition::Placement(p) => facts.placement == Some(*p),
             Condition::Pool(glob) => facts.pool.as_deref().is_some_and(|p| glob_matches(glob, p)),
             Condition::Source(glob) => facts.sources.iter().any(|s| glob_matches(glob, s)),
+            Condition::Relocatable => facts.relocatable,
         }
     }
 
@@ -295,6 +302,7 @@ impl Condition {
             Condition::Owner(_) | Condition::Group(_) => KindSet::WITH_OWNER,
             Condition::Name(_) => KindSet::WITH_NAME,
             Condition::Placement(_) | Condition::Pool(_) | Condition::Source(_) => KindSet::ALL,
+            Condition::Relocatable => KindSet::WITH_PATH,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod layout;
 pub mod lint;
 pub mod lower;
 pub mod ndp;
+pub mod node_written;
 pub mod parse;
 pub mod placement;
 pub mod stdlib;

@@ -56,7 +56,7 @@ fn rule_name(rule: &Rule) -> String {
         Rule::EOI => "end of file",
         Rule::WHITESPACE | Rule::COMMENT | Rule::bom => "white space",
         Rule::item => "`layout`, `disruption` or `lint`",
-        Rule::layout_stmt => "`link`, `unlink`, `place` or `reject`",
+        Rule::layout_stmt => "`link`, `unlink`, `place`, `reject` or `relocate`",
         Rule::disruption_rule => "`path`, `unit` or `sshkey`",
         Rule::primary | Rule::test => "a condition",
         Rule::name_char => "a name",
@@ -91,6 +91,9 @@ fn rule_name(rule: &Rule) -> String {
         Rule::or_kw => "`or`",
         Rule::not_kw => "`not`",
         Rule::has_kw => "`has`",
+        Rule::relocate_kw | Rule::relocate => "`relocate`",
+        Rule::to_kw => "`to`",
+        Rule::relocatable => "`relocatable`",
         Rule::place_name => "a place (`image`, `etc` or `var`)",
         Rule::actions | Rule::action | Rule::verb => "an action",
         Rule::service => "a service name",
@@ -249,6 +252,8 @@ fn is_token(rule: Rule) -> bool {
             | Rule::or_kw
             | Rule::not_kw
             | Rule::has_kw
+            | Rule::relocate_kw
+            | Rule::to_kw
             | Rule::path_field
             | Rule::name_field
             | Rule::mode_field
@@ -351,6 +356,7 @@ impl Builder<'_> {
         let mut paths = Vec::new();
         let mut place = None;
         let mut reason = None;
+        let mut when = None;
         for p in values(pair) {
             match p.as_rule() {
                 Rule::path => paths.push(self.text(p)),
@@ -363,6 +369,7 @@ impl Builder<'_> {
                     place = Some(Spanned::new(value, self.span(&p)));
                 }
                 Rule::string => reason = Some(self.string(p)),
+                Rule::when => when = Some(self.condition(values(p).next().expect("condition"))),
                 other => unreachable!("layout statement part {other:?}"),
             }
         }
@@ -375,6 +382,10 @@ impl Builder<'_> {
             Rule::unlink => LayoutStatement::Unlink { paths, span },
             Rule::place => LayoutStatement::Place { patterns: paths, place: place.expect("a place"), span },
             Rule::reject => LayoutStatement::Reject { patterns: paths, reason, span },
+            Rule::relocate => {
+                let to = paths.pop().expect("relocation directory");
+                LayoutStatement::Relocate { patterns: paths, to, when, span }
+            }
             other => unreachable!("layout statement {other:?}"),
         }
     }
@@ -461,6 +472,7 @@ impl Builder<'_> {
                     self.condition(first)
                 }
             }
+            Rule::relocatable => Condition { kind: ConditionKind::Relocatable, span },
             Rule::kind => {
                 let kind = EntryKind::from_name(pair.as_str()).expect("the grammar only accepts kinds");
                 Condition { kind: ConditionKind::Kind(kind), span }

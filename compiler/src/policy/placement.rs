@@ -57,3 +57,39 @@ impl Placement {
         }
     }
 }
+
+/// Which `/etc` files the layout's `relocate` rules move into `/usr` (`--relocate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum RelocationMode {
+    /// Nothing: every file is baked at the path its MachineConfig names, as the MCO writes it today.
+    #[default]
+    None,
+    /// What the MCO's own generated MachineConfigs write (annotation
+    /// `machineconfiguration.openshift.io/generated-by-controller-version`) and nobody overrides.
+    Mco,
+    /// Every file a rule covers, the user's MachineConfigs' too.
+    All,
+}
+
+impl RelocationMode {
+    pub const ALL: [RelocationMode; 3] = [RelocationMode::None, RelocationMode::Mco, RelocationMode::All];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RelocationMode::None => "none",
+            RelocationMode::Mco => "mco",
+            RelocationMode::All => "all",
+        }
+    }
+}
+
+impl std::str::FromStr for RelocationMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<RelocationMode, String> {
+        RelocationMode::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown relocation mode `{s}`: the modes are `none`, `mco` and `all`"))
+    }
+}

@@ -2,7 +2,8 @@
 //! and the site policy files that extend or override it.
 //!
 //! - `stdlib/layout/{rhcos,fcos,fedora-bootc}.mcc`: the filesystem layouts, one per
-//!   [`Profile`] (`--profile`, default `rhcos`);
+//!   [`Profile`] (`--profile`, default `rhcos`), and `stdlib/layout/relocate.mcc`, the `relocate`
+//!   rules every profile inherits from `rhcos`;
 //! - `stdlib/disruption/ocp-4.{16,17,18,22}.mcc`: the MCO's cluster-default Node Disruption
 //!   Policy of each OpenShift release that changed it, picked by [`OcpVersion`]
 //!   (`--ocp-version`, default the newest);
@@ -39,6 +40,7 @@ use crate::source::{SourceId, Sources};
 const RHCOS: &str = include_str!("../../../stdlib/layout/rhcos.mcc");
 const FCOS: &str = include_str!("../../../stdlib/layout/fcos.mcc");
 const FEDORA_BOOTC: &str = include_str!("../../../stdlib/layout/fedora-bootc.mcc");
+const RELOCATE: &str = include_str!("../../../stdlib/layout/relocate.mcc");
 const OCP_4_16: &str = include_str!("../../../stdlib/disruption/ocp-4.16.mcc");
 const OCP_4_17: &str = include_str!("../../../stdlib/disruption/ocp-4.17.mcc");
 const OCP_4_18: &str = include_str!("../../../stdlib/disruption/ocp-4.18.mcc");
@@ -50,6 +52,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("stdlib/layout/rhcos.mcc", RHCOS),
     ("stdlib/layout/fcos.mcc", FCOS),
     ("stdlib/layout/fedora-bootc.mcc", FEDORA_BOOTC),
+    ("stdlib/layout/relocate.mcc", RELOCATE),
     ("stdlib/disruption/ocp-4.16.mcc", OCP_4_16),
     ("stdlib/disruption/ocp-4.17.mcc", OCP_4_17),
     ("stdlib/disruption/ocp-4.18.mcc", OCP_4_18),

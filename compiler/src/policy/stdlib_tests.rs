@@ -42,7 +42,9 @@ fn the_stdlib_loads_without_diagnostics_for_every_profile_and_release() {
             assert!(!policies.layout.links.is_empty() && !policies.layout.places.is_empty());
             assert!(!policies.disruption.files.is_empty(), "{ocp}");
             assert!(policies.disruption.sshkey.is_some(), "{ocp}");
-            assert_eq!(policies.lints.len(), 5);
+            assert_eq!(policies.lints.len(), 6);
+            // Every profile has the relocate rules it inherits from rhcos.
+            assert!(policies.layout.relocations.len() >= 20, "{profile}");
             let origins = policies.disruption.files.iter().map(|r| r.origin);
             assert!(origins.chain(policies.layout.links.iter().map(|l| l.origin)).all(|o| o == Origin::Stdlib));
         }
@@ -431,7 +433,7 @@ fn a_site_changes_turns_off_and_adds_lints() {
     let (policies, _, diagnostics) = with_sites(Profile::Rhcos, &[site]);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     let codes: Vec<&str> = policies.lints.iter().map(|l| l.code.value.as_str()).collect();
-    assert_eq!(codes, ["MCC6001", "MCC6002", "MCC6003", "MCC6004", "MCC6005", "SITE0001"]);
+    assert_eq!(codes, ["MCC6001", "MCC6002", "MCC6003", "MCC6004", "MCC6005", "MCC6006", "SITE0001"]);
     assert_eq!(policies.lint("MCC6001").unwrap().level.value, LintLevel::Error);
     assert_eq!(policies.lint("MCC6001").unwrap().message.value, "world-writable file", "only the severity");
     assert_eq!(policies.lint("MCC6003").unwrap().severity(), None);
@@ -502,6 +504,12 @@ fn the_default_lints() {
     assert!(matches("MCC6005", &file("/etc/kubernetes/x/tls.key", 0o604)));
     assert!(!matches("MCC6005", &file("/etc/pki/tls/private/server.key", 0o600)));
     assert!(!matches("MCC6005", &file("/etc/ssl/cert.pem", 0o644)));
+    let relocatable =
+        EntryFacts { relocatable: true, placement: Some(Placement::Etc), ..file("/etc/sysctl.d/a.conf", 0o644) };
+    assert!(matches("MCC6006", &relocatable));
+    assert!(!matches("MCC6006", &EntryFacts { relocatable: false, ..relocatable.clone() }));
+    assert!(!matches("MCC6006", &EntryFacts { placement: Some(Placement::Image), ..relocatable.clone() }));
+    assert!(!matches("MCC6006", &EntryFacts { relocatable: true, ..EntryFacts::new(EntryKind::Unit) }), "files only");
     let levels: Vec<(&str, LintLevel)> =
         policies.lints.iter().map(|l| (l.code.value.as_str(), l.level.value)).collect();
     assert_eq!(
@@ -511,7 +519,8 @@ fn the_default_lints() {
             ("MCC6002", LintLevel::Warning),
             ("MCC6003", LintLevel::Info),
             ("MCC6004", LintLevel::Warning),
-            ("MCC6005", LintLevel::Warning)
+            ("MCC6005", LintLevel::Warning),
+            ("MCC6006", LintLevel::Warning)
         ]
     );
 }

@@ -10,12 +10,12 @@
 //! else found beside the repository, see oracle.rs). Without an oracle the differential tests
 //! skip with a message, except in CI (`CI` set), where they fail.
 
-mod compare;
+pub(crate) mod compare;
 mod generate;
 mod mcc;
 mod model;
 mod ndp;
-mod process;
+pub(crate) mod process;
 mod rng;
 mod shrink;
 
@@ -67,7 +67,7 @@ fn settings() -> Settings {
 }
 
 /// The oracle, or `None` (after saying why) when the test must skip.
-fn oracle() -> Option<PathBuf> {
+pub(crate) fn oracle() -> Option<PathBuf> {
     match process::locate(Path::new(env!("CARGO_MANIFEST_DIR"))) {
         Ok(path) => Some(path),
         Err(why) if std::env::var_os("CI").is_some() => panic!("CI needs the MCO oracle: {why}"),

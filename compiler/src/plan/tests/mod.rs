@@ -21,6 +21,7 @@ mod diff;
 mod image_mode;
 mod reconcile;
 mod registries;
+mod shadowed;
 
 fn policies_for(profile: Profile, ocp: &str) -> (Policies, Sources) {
     let mut sources = Sources::default();

@@ -5,17 +5,25 @@ use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
+use super::lint::{lower_condition, lower_condition_quietly};
+use super::relocation;
 use super::{LayoutDef, Program, check_absolute, closest, is_absolute, quoted_list, repeated};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::policy::ast::{self, LayoutStatement};
 use crate::policy::disruption::Origin;
-use crate::policy::layout::{Layout, LinkRule, PlaceRule, RejectRule};
-use crate::source::Span;
+use crate::policy::layout::{Layout, LinkRule, PlaceRule, RejectRule, RelocateRule};
+use crate::source::{Sources, Span};
 
 impl Program {
-    pub(super) fn add_layout(&mut self, block: &ast::LayoutBlock, origin: Origin, diagnostics: &mut Vec<Diagnostic>) {
-        check_layout_block(block, diagnostics);
+    pub(super) fn add_layout(
+        &mut self,
+        block: &ast::LayoutBlock,
+        origin: Origin,
+        sources: &Sources,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        check_layout_block(block, sources, diagnostics);
         let statements = block.statements.clone();
         match self.layouts.get_mut(&block.name.value) {
             Some(def) => {
@@ -150,6 +158,7 @@ impl Program {
                     layout.links = base.links;
                     layout.places = base.places;
                     layout.rejects = base.rejects;
+                    layout.relocations = base.relocations;
                 }
             } else {
                 let mut d = Diagnostic::new(
@@ -175,10 +184,12 @@ impl Program {
     }
 }
 
-/// Checks one layout block on its own: absolute paths, and rules it repeats.
-fn check_layout_block(block: &ast::LayoutBlock, diagnostics: &mut Vec<Diagnostic>) {
+/// Checks one layout block on its own: absolute paths, relocations from `/etc` into `/usr`, and
+/// rules it repeats.
+fn check_layout_block(block: &ast::LayoutBlock, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) {
     let mut links: HashMap<&str, Span> = HashMap::new();
     let mut patterns: HashMap<&str, Span> = HashMap::new();
+    let mut relocated: HashMap<&str, Span> = HashMap::new();
     for statement in &block.statements {
         match statement {
             LayoutStatement::Link { from, to, span } => {
@@ -204,6 +215,25 @@ fn check_layout_block(block: &ast::LayoutBlock, diagnostics: &mut Vec<Diagnostic
                             "on equal patterns the later rule wins",
                         ));
                     }
+                }
+            }
+            LayoutStatement::Relocate { patterns: ps, to, when, .. } => {
+                for pattern in ps {
+                    check_absolute(pattern, "pattern", diagnostics);
+                    relocation::check_source(pattern, diagnostics);
+                    if let Some(earlier) = relocated.insert(&pattern.value, pattern.span) {
+                        diagnostics.push(repeated(
+                            earlier,
+                            pattern.span,
+                            format!("relocated pattern `{}`", pattern.value),
+                            "on equal patterns the later rule wins",
+                        ));
+                    }
+                }
+                check_absolute(to, "relocation directory", diagnostics);
+                relocation::check_destination(to, diagnostics);
+                if let Some(when) = when {
+                    lower_condition(when, sources, diagnostics);
                 }
             }
         }
@@ -249,6 +279,25 @@ fn apply(layout: &mut Layout, statement: &LayoutStatement, origin: Origin, found
                 layout.rejects.push(RejectRule {
                     pattern: pattern.clone(),
                     reason: reason.clone(),
+                    span: *span,
+                    origin,
+                });
+            }
+        }
+        LayoutStatement::Relocate { patterns, to, when, span } => {
+            if !relocation::destination_is_valid(&to.value) {
+                return;
+            }
+            if let Some(found_here) = relocation::check_lands_in_image(layout, to) {
+                found.push(found_here);
+                return;
+            }
+            let when = when.as_ref().map(lower_condition_quietly);
+            for pattern in patterns.iter().filter(|p| relocation::source_is_valid(&p.value)) {
+                layout.relocations.push(RelocateRule {
+                    pattern: pattern.clone(),
+                    to: to.clone(),
+                    when: when.clone(),
                     span: *span,
                     origin,
                 });

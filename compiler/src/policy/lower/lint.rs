@@ -95,13 +95,17 @@ pub fn is_lint_code(code: &str) -> bool {
 }
 
 /// Lowers a condition and warns about the parts of it that can never be true.
-fn lower_condition(cond: &ast::Condition, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) -> Condition {
+pub(super) fn lower_condition(
+    cond: &ast::Condition,
+    sources: &Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Condition {
     let lowered = lower_condition_quietly(cond);
     check_condition(cond, sources, diagnostics);
     lowered
 }
 
-fn lower_condition_quietly(cond: &ast::Condition) -> Condition {
+pub(super) fn lower_condition_quietly(cond: &ast::Condition) -> Condition {
     match &cond.kind {
         ConditionKind::And(cs) => Condition::All(cs.iter().map(lower_condition_quietly).collect()),
         ConditionKind::Or(cs) => Condition::Any(cs.iter().map(lower_condition_quietly).collect()),
@@ -117,6 +121,7 @@ fn lower_condition_quietly(cond: &ast::Condition) -> Condition {
         ConditionKind::Placement(p) => Condition::Placement(*p),
         ConditionKind::Pool(g) => Condition::Pool(g.value.clone()),
         ConditionKind::Source(g) => Condition::Source(g.value.clone()),
+        ConditionKind::Relocatable => Condition::Relocatable,
     }
 }
 

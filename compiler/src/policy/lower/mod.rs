@@ -18,6 +18,7 @@
 mod disruption;
 mod layout;
 mod lint;
+mod relocation;
 
 use std::collections::{HashMap, HashSet};
 
@@ -59,7 +60,7 @@ impl Program {
         let mut lint_codes: HashMap<String, Span> = HashMap::new();
         for item in &file.items {
             match item {
-                Item::Layout(block) => self.add_layout(block, origin, diagnostics),
+                Item::Layout(block) => self.add_layout(block, origin, sources, diagnostics),
                 Item::Disruption(block) => {
                     let policy = lower_disruption(block, origin, diagnostics);
                     self.disruption.merge(policy);

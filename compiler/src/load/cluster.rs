@@ -1,0 +1,62 @@
+//! `--cluster DUMP`: which files of a cluster dump are read.
+//!
+//! A dump is either what `oc get machineconfigs,machineconfigpools,controllerconfigs,machineconfigurations -o yaml`
+//! prints (a `List`, YAML or JSON: a file, or a directory of such files), or a must-gather
+//! directory, of which only the resources mcc models are read.
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::load::InputPath;
+
+/// The directory every must-gather keeps cluster-scoped objects in.
+pub const MUST_GATHER_ROOT: &str = "cluster-scoped-resources";
+
+/// The must-gather directories mcc reads, below [`MUST_GATHER_ROOT`].
+pub const MUST_GATHER_RESOURCES: &[&str] = &[
+    "machineconfiguration.openshift.io/machineconfigs",
+    "machineconfiguration.openshift.io/machineconfigpools",
+    "machineconfiguration.openshift.io/controllerconfigs",
+    "operator.openshift.io/machineconfigurations",
+];
+
+/// The paths to read for a dump: for a must-gather (the directory holding
+/// `cluster-scoped-resources/`, or its parent or grandparent, as `oc adm must-gather` nests it
+/// under `must-gather.local.*/<image>/`), its resource directories that exist; otherwise the
+/// dump itself.
+pub fn dump_paths(dump: &Utf8Path) -> Vec<InputPath> {
+    match must_gather_root(dump) {
+        Some(root) => MUST_GATHER_RESOURCES
+            .iter()
+            .map(|resource| root.join(resource))
+            .filter(|dir| dir.is_dir())
+            .map(InputPath::Path)
+            .collect(),
+        None => vec![InputPath::Path(dump.to_path_buf())],
+    }
+}
+
+/// The `cluster-scoped-resources` directory of a must-gather, searched two levels down (the first
+/// by name, so the choice never depends on the directory's listing order).
+fn must_gather_root(dump: &Utf8Path) -> Option<Utf8PathBuf> {
+    let direct = dump.join(MUST_GATHER_ROOT);
+    if direct.is_dir() {
+        return Some(direct);
+    }
+    let mut levels = vec![dump.to_path_buf()];
+    for _ in 0..2 {
+        let mut children: Vec<Utf8PathBuf> = levels
+            .iter()
+            .filter_map(|dir| dir.read_dir_utf8().ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.into_path())
+            .collect();
+        children.sort();
+        if let Some(found) = children.iter().map(|c| c.join(MUST_GATHER_ROOT)).find(|c| c.is_dir()) {
+            return Some(found);
+        }
+        levels = children;
+    }
+    None
+}

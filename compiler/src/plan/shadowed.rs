@@ -1,0 +1,142 @@
+//! Shadowed changes: a MachineConfig changes a file, directory, link, unit (a dropin included),
+//! `kernelType` or `osImageURL` that a later MachineConfig in the merge also defines, so the
+//! rendered config does not change and no node sees it. The plan lists such a change with the MachineConfig that wins,
+//! and never counts it as a change to the nodes.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::model::MachineConfig;
+use crate::plan::diff::{self, Diff};
+use crate::plan::{Change, ChangeKind, Op, PoolState};
+
+/// One MachineConfig's own definition of an entry, as the MCO would store it (spans dropped).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnDefinition {
+    pub machine_config: String,
+    pub kind: ChangeKind,
+    pub json: Value,
+}
+
+/// Every MachineConfig's own definition of each path, unit and overriding spec field, in merge
+/// order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Definitions {
+    pub paths: IndexMap<String, Vec<OwnDefinition>>,
+    pub units: IndexMap<String, Vec<OwnDefinition>>,
+    /// `kernelType` (only a non-default type overrides) and `osImageURL` (only from a
+    /// MachineConfig no controller generated, as the merge takes it).
+    pub fields: IndexMap<String, Vec<OwnDefinition>>,
+}
+
+impl Definitions {
+    /// Adds one MachineConfig, merged after the ones added before.
+    pub fn add(&mut self, mc: &MachineConfig) {
+        let own = |kind, json| OwnDefinition { machine_config: mc.name().to_string(), kind, json };
+        let spec = &mc.spec;
+        if let Some(kernel_type) =
+            spec.kernel_type.as_ref().filter(|k| matches!(k.value.as_str(), "realtime" | "64k-pages"))
+        {
+            let entry = own(ChangeKind::KernelType, Value::String(kernel_type.value.clone()));
+            self.fields.entry(ChangeKind::KernelType.name().to_string()).or_default().push(entry);
+        }
+        if let Some(url) = spec.os_image_url.as_ref().filter(|u| !u.value.is_empty() && !mc.is_generated()) {
+            let entry = own(ChangeKind::OsImageUrl, Value::String(url.value.clone()));
+            self.fields.entry(ChangeKind::OsImageUrl.name().to_string()).or_default().push(entry);
+        }
+        let Some(config) = &spec.config else { return };
+        let storage = &config.storage;
+        for file in &storage.files {
+            let entry = own(ChangeKind::File, diff::file_json(file));
+            self.paths.entry(file.node.path.value.clone()).or_default().push(entry);
+        }
+        for directory in &storage.directories {
+            let entry = own(ChangeKind::Directory, diff::directory_json(directory));
+            self.paths.entry(directory.node.path.value.clone()).or_default().push(entry);
+        }
+        for link in &storage.links {
+            let entry = own(ChangeKind::Link, diff::link_json(link));
+            self.paths.entry(link.node.path.value.clone()).or_default().push(entry);
+        }
+        for unit in &config.systemd.units {
+            let entry = own(ChangeKind::Unit, diff::unit_json(unit));
+            self.units.entry(unit.name.value.clone()).or_default().push(entry);
+        }
+    }
+}
+
+/// The shadowed changes between two of mcc's renderings: for every entry the rendered configs agree on,
+/// each MachineConfig whose own definition of it was added, changed or removed, with the last
+/// MachineConfig merged after it (the one that wins). Sorted by entry, then MachineConfig.
+pub fn shadowed(old: &PoolState, new: &PoolState, d: &Diff) -> Vec<Change> {
+    let mut out = Vec::new();
+    // Only two renderings say which MachineConfig defined what.
+    let (Some(old_definitions), Some(new_definitions)) = (&old.definitions, &new.definitions) else {
+        return out;
+    };
+    let changed_paths: std::collections::HashSet<&str> = d.files.iter().map(|(p, _, _)| p.as_str()).collect();
+    let changed_units: std::collections::HashSet<&str> = d.units.iter().map(|(u, _)| u.as_str()).collect();
+    let changed_fields: std::collections::HashSet<&str> =
+        [(d.kernel_type, ChangeKind::KernelType.name()), (d.os_update, ChangeKind::OsImageUrl.name())]
+            .into_iter()
+            .filter_map(|(changed, name)| changed.then_some(name))
+            .collect();
+    let sides = [
+        (&old_definitions.paths, &new_definitions.paths, &changed_paths),
+        (&old_definitions.units, &new_definitions.units, &changed_units),
+        (&old_definitions.fields, &new_definitions.fields, &changed_fields),
+    ];
+    for (old_entries, new_entries, changed) in sides {
+        let mut names: Vec<&String> = old_entries.keys().chain(new_entries.keys()).collect();
+        names.sort();
+        names.dedup();
+        for name in names.into_iter().filter(|n| !changed.contains(n.as_str())) {
+            let (before, after) = (definitions(old_entries, name), definitions(new_entries, name));
+            out.extend(entry_changes(name, before, after));
+        }
+    }
+    out
+}
+
+fn definitions<'a>(entries: &'a IndexMap<String, Vec<OwnDefinition>>, name: &str) -> &'a [OwnDefinition] {
+    entries.get(name).map_or(&[], Vec::as_slice)
+}
+
+fn entry_changes(name: &str, before: &[OwnDefinition], after: &[OwnDefinition]) -> Vec<Change> {
+    let find = |defs: &[OwnDefinition], mc: &str| defs.iter().position(|d| d.machine_config == mc);
+    let mut machine_configs: Vec<&str> = before.iter().chain(after).map(|d| d.machine_config.as_str()).collect();
+    machine_configs.sort_unstable();
+    machine_configs.dedup();
+    let mut out = Vec::new();
+    for mc in machine_configs {
+        let (was, is) = (find(before, mc), find(after, mc));
+        let op = match (was, is) {
+            (None, Some(_)) => Op::Add,
+            (Some(_), None) => Op::Remove,
+            (Some(w), Some(i)) if before[w].json != after[i].json => Op::Change,
+            _ => continue,
+        };
+        // The winner is the last definition merged after this one, on the side it is on.
+        let (defs, at) = match is {
+            Some(i) => (after, i),
+            None => (before, was.unwrap_or_default()),
+        };
+        let Some(winner) = defs[at + 1..].last() else {
+            continue;
+        };
+        out.push(Change {
+            op,
+            kind: defs[at].kind,
+            name: name.to_string(),
+            placement: crate::policy::placement::Placement::Image,
+            actions: Vec::new(),
+            rule: None,
+            sources: vec![mc.to_string()],
+            reason: None,
+            shadowed_by: Some(winner.machine_config.clone()),
+            contents: None,
+            relocation: None,
+        });
+    }
+    out
+}
