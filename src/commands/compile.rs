@@ -17,7 +17,8 @@ use crate::error::{CliError, Outcome};
 use crate::session::{self, Analyzed};
 use crate::streams;
 
-/// The schema of the `image.json` that `mcc build --push` writes beside a pool's directory.
+/// The record `mcc build --push` writes in a pool's directory, and its schema.
+const IMAGE_JSON: &str = "image.json";
 const IMAGE_SCHEMA: &str = "mcc.image/v1";
 
 /// `SOURCE_DATE_EPOCH`, or 0 (reproducible-builds.org).
@@ -149,6 +150,17 @@ fn image_note(compiled: &CompiledPool) -> String {
     }
 }
 
+/// The `image.json` of the pool's directory when it records an image of this very layer (the
+/// directory's layer plan has the same `diffId`): compiling again with `--image
+/// @DIR/<pool>/image.json` keeps it, and one of another layer, stale, goes with the directory.
+fn kept_image_record(dir: &Path, diff_id: &str) -> Option<Vec<u8>> {
+    let previous: serde_json::Value = serde_json::from_slice(&fs::read(dir.join("layer-plan.json")).ok()?).ok()?;
+    if previous["diffId"] != diff_id {
+        return None;
+    }
+    fs::read(dir.join(IMAGE_JSON)).ok()
+}
+
 /// Builds the layer, fills in its `diff_id`, and writes the pool's directory in one go.
 fn write_pool(dir: &Path, mut compiled: CompiledPool) -> Result<String, String> {
     let note = image_note(&compiled);
@@ -160,8 +172,12 @@ fn write_pool(dir: &Path, mut compiled: CompiledPool) -> Result<String, String> 
     compiled.layer_plan.diff_id = layer::digest(&tar);
     let plan = serde_json::to_string_pretty(&compiled.layer_plan).map_err(|e| e.to_string())? + "\n";
     let actions = serde_json::to_string_pretty(&compiled.node_actions).map_err(|e| e.to_string())? + "\n";
+    let image_record = kept_image_record(dir, &compiled.layer_plan.diff_id);
     let may_replace = |p: &Path| p.join("layer-plan.json").is_file() || write::is_empty_dir(p);
     write::replace_dir(dir, may_replace, |tmp| {
+        if let Some(record) = &image_record {
+            fs::write(tmp.join(IMAGE_JSON), record)?;
+        }
         fs::write(tmp.join("layer-plan.json"), &plan)?;
         fs::write(tmp.join("node-actions.json"), &actions)?;
         fs::write(tmp.join("Containerfile"), &compiled.containerfile)?;

@@ -105,6 +105,20 @@ fn compile_places_the_switch_before_the_reboot_and_refuses_a_tag() {
     let switch = actions["steps"].as_array().unwrap().iter().find(|s| s["op"] == "switch").unwrap();
     assert_eq!((switch["image"].as_str(), switch["signed"].as_bool()), (Some(IMAGE), Some(false)));
 
+    // The record inside the pool's directory, as `mcc build --push` leaves it: compiling again
+    // with it keeps it while the layer is the same, and drops it, stale, when the layer changes.
+    let (run, plan) = compile(tmp.path(), "bootc", &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    fs::write(plan.join("image.json"), serde_json::to_vec(&record("worker")).unwrap()).unwrap();
+    let inside = format!("@{}", plan.join("image.json").display());
+    let (run, plan) = compile(tmp.path(), "bootc", &["--image", &inside]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(ops(&plan).contains(&"switch".to_string()));
+    assert!(plan.join("image.json").is_file(), "kept: the same layer");
+    let (run, plan) = compile(tmp.path(), "bootc", &["--var-strategy", "tmpfiles"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(!plan.join("image.json").exists(), "dropped: another layer");
+
     let (run, _) = compile(tmp.path(), "bootc", &["--image", "registry.example.com:5000/acme/worker:latest"]);
     assert_eq!(run.code, Some(1), "{run}");
     assert!(run.stderr.contains("MCC5021") && run.stderr.contains("named by a tag, not a digest"), "{run}");
@@ -159,6 +173,17 @@ fn without_run_actions_the_switch_is_printed_after_the_writes() {
     let switch = run.stdout.find(&format!("not run: bootc switch --transport registry {IMAGE}")).expect("printed");
     let reboot = run.stdout.find("not run: systemctl reboot").expect("printed");
     assert!(wrote < switch && switch < reboot, "{run}");
+
+    // Compiled without --image: the apply says the node needs an image it does not switch to.
+    let (run, plan) = compile(tmp.path(), "bootc", &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let root = tmp.path().join("root-unknown");
+    skeleton(&root);
+    let run = apply(&plan, &root, &[], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("the node needs the image built from source digest sha256:"), "{run}");
+    assert!(run.stdout.contains("not known yet: this plan does not switch to it"), "{run}");
+    assert!(!run.stdout.contains("bootc switch"), "{run}");
 }
 
 #[test]
