@@ -72,8 +72,12 @@ pub struct RenderArgs {
 #[derive(clap::Args)]
 pub struct ExplainArgs {
     /// A code, or with `--entry` the inputs.
-    #[arg(required = true, value_name = "CODE | PATHS")]
+    #[arg(required_unless_present = "list", value_name = "CODE | PATHS")]
     pub args: Vec<String>,
+    /// Print every diagnostic code (mcc's and the stdlib's lints) with its severity and one-line
+    /// summary.
+    #[arg(long, conflicts_with_all = ["args", "entry"])]
+    pub list: bool,
     /// The entry to explain: a path, a unit (`crio.service`), a dropin (`crio.service.d/10-x.conf`),
     /// `kargs`, `sshkey`, `extensions`, `kernelType`, `osImageURL` or `fips`.
     #[arg(long)]
@@ -103,8 +107,10 @@ pub struct PlanArgs {
     /// Only this pool.
     #[arg(long)]
     pub pool: Option<String>,
-    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-    pub format: CheckFormat,
+    /// human: a table for people; json: `mcc.plan/v2`; markdown: a summary and collapsed
+    /// details, for a pull request comment or `$GITHUB_STEP_SUMMARY`.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
     /// Exit 0 without changes, 2 with changes, 1 when a plan failed.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -116,6 +122,18 @@ pub struct PlanArgs {
     /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
     #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
     pub relocate: RelocationMode,
+    /// Show each changed file's contents: a unified diff for text, sizes and digests for binary
+    /// (in JSON, each file's `diff`).
+    #[arg(long)]
+    pub diff: bool,
+    /// Print the plan and a count of the inputs' diagnostics, not the diagnostics themselves.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// For each changed file that reboots only because no Node Disruption Policy rule matches
+    /// it, propose the rule that makes it rebootless (well-known files only), as a patch for
+    /// `oc patch machineconfiguration cluster --type merge`.
+    #[arg(long)]
+    pub suggest: bool,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -149,7 +167,8 @@ pub struct ManArgs {
 pub struct ReportArgs {
     /// human: reports with source snippets; short: `path:line:col: severity[CODE] message`;
     /// json: `mcc.diagnostics/v1`; sarif: SARIF 2.1.0 for code scanning; github: workflow
-    /// annotations and a step summary.
+    /// annotations and a step summary; markdown: a summary and collapsed details, for a pull
+    /// request comment or `$GITHUB_STEP_SUMMARY`.
     #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Human)]
     pub format: DiagnosticsFormat,
     /// The lowest severity that fails the run (exit 1).
@@ -177,6 +196,7 @@ pub enum DiagnosticsFormat {
     Json,
     Sarif,
     Github,
+    Markdown,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,7 +206,7 @@ pub enum FailLevel {
 }
 
 /// A diagnostic code as typed: letters then digits (`MCC1005`, `mcc1005`), upper-cased.
-fn parse_code(text: &str) -> Result<String, String> {
+pub fn parse_code(text: &str) -> Result<String, String> {
     let text = text.trim();
     let digits = text.trim_start_matches(|c: char| c.is_ascii_alphabetic());
     let letters = text.len() - digits.len();
@@ -215,15 +235,18 @@ pub struct Settings {
     /// The cluster's extensions image, used where no MachineConfig sets one.
     #[arg(long, value_name = "URL")]
     pub base_extensions_image: Option<String>,
-    /// The base image family, which decides the filesystem layout.
-    #[arg(long, default_value = "rhcos", value_parser = parse_profile)]
-    pub profile: Profile,
-    /// The OpenShift release whose default Node Disruption Policy applies (4.16 or later).
-    #[arg(long, value_name = "X.Y", default_value_t = OcpVersion::default(), value_parser = parse_ocp)]
-    pub ocp_version: OcpVersion,
-    /// How nodes are updated: bootc (image mode), rpm-ostree (layered), legacy (today's MCO).
-    #[arg(long, value_enum, default_value_t = TargetArg::Bootc)]
-    pub target: TargetArg,
+    /// The base image family, which decides the filesystem layout [default: rhcos, or
+    /// `.mcc/config.toml`'s `profile`].
+    #[arg(long, value_parser = parse_profile)]
+    pub profile: Option<Profile>,
+    /// The OpenShift release whose default Node Disruption Policy applies (4.16 or later)
+    /// [default: the newest, or `.mcc/config.toml`'s `ocp-version`].
+    #[arg(long, value_name = "X.Y", value_parser = parse_ocp)]
+    pub ocp_version: Option<OcpVersion>,
+    /// How nodes are updated: bootc (image mode), rpm-ostree (layered), legacy (today's MCO)
+    /// [default: bootc, or `.mcc/config.toml`'s `target`].
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
     /// A site policy file in mcc's policy language (repeatable), read after `.mcc/*.mcc`.
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<Utf8PathBuf>,
@@ -243,6 +266,9 @@ pub struct Settings {
     /// Set by the commands that take `--relocate` (compile, plan, explain).
     #[arg(skip)]
     pub relocate: RelocationMode,
+    /// The `.mcc/config.toml` read for these settings, whose problems the run reports.
+    #[arg(skip)]
+    pub config: Option<std::sync::Arc<crate::config::LoadedConfig>>,
 }
 
 impl Settings {
@@ -260,7 +286,7 @@ fn parse_profile(text: &str) -> Result<Profile, String> {
     text.parse::<Profile>().map_err(|e| e.to_string())
 }
 
-fn parse_ocp(text: &str) -> Result<OcpVersion, String> {
+pub fn parse_ocp(text: &str) -> Result<OcpVersion, String> {
     OcpVersion::parse(text)
 }
 
@@ -275,6 +301,13 @@ pub enum TargetArg {
 pub enum CheckFormat {
     Human,
     Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod config;
 mod error;
 mod git;
 mod plan_view;

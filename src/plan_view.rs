@@ -1,11 +1,19 @@
-//! How a plan looks: a terraform-like text for people, the `mcc.plan/v2` JSON for machines.
+//! How a plan looks: a terraform-like text for people, the `mcc.plan/v2` JSON for machines,
+//! Markdown for a pull request.
+//!
+//! A placement has one word everywhere, the JSON's (`Placement::name`): image, etc, var,
+//! rebootless, reject.
 
-use mcc_compiler::{Action, Change, ContentDigest, Placement, PoolPlan, PoolStatus, Rollout, Target};
+mod diff;
+pub mod markdown;
+pub mod ndp;
+
+use mcc_compiler::{Action, Blob, Change, ContentDiff, Placement, PoolPlan, PoolStatus, Rollout, Target};
 use serde_json::{Value, json};
 
 /// ANSI styles, or nothing when colour is off (the caller decides, for stdout).
-struct Paint {
-    on: bool,
+pub(crate) struct Paint {
+    pub(crate) on: bool,
 }
 
 impl Paint {
@@ -13,36 +21,25 @@ impl Paint {
         if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
 
-    fn red(&self, text: &str) -> String {
+    pub(crate) fn red(&self, text: &str) -> String {
         self.paint("1;31", text)
     }
 
-    fn yellow(&self, text: &str) -> String {
+    pub(crate) fn yellow(&self, text: &str) -> String {
         self.paint("33", text)
     }
 
-    fn green(&self, text: &str) -> String {
+    pub(crate) fn green(&self, text: &str) -> String {
         self.paint("32", text)
     }
 
-    fn bold(&self, text: &str) -> String {
+    pub(crate) fn bold(&self, text: &str) -> String {
         self.paint("1", text)
     }
 }
 
-/// The placement column: where the entry lives on an image-mode node.
-fn placement(p: Placement) -> &'static str {
-    match p {
-        Placement::Image => "image",
-        Placement::Etc => "/etc",
-        Placement::Var => "/var",
-        Placement::Rebootless => "node",
-        Placement::Reject => "reject",
-    }
-}
-
 /// The disruption column, in the policy language's words.
-fn disruption(actions: &[Action]) -> String {
+pub(crate) fn disruption(actions: &[Action]) -> String {
     if actions.is_empty() {
         return "none".to_string();
     }
@@ -56,11 +53,29 @@ fn disruption(actions: &[Action]) -> String {
         .join(", ")
 }
 
-pub fn human(plans: &[PoolPlan], target: Target, header: &str, colour: bool) -> String {
-    let paint = Paint { on: colour };
+/// What the human view shows beyond the table.
+#[derive(Clone, Copy, Default)]
+pub struct HumanOptions {
+    pub colour: bool,
+    /// Each changed file's unified diff (text), or its sizes and digests (binary).
+    pub diff: bool,
+}
+
+/// The placement column's legend: the same words as the JSON's `placement`.
+pub const PLACEMENT_LEGEND: &str = "placement: image (baked into the image), etc (baked into the image's /etc, 3-way merged), \
+var (written on the node, /var), rebootless (written on the node, no reboot), reject (no node can hold it)";
+
+const ENTRY_HEADER: &str = "ENTRY";
+const PLACEMENT_HEADER: &str = "PLACEMENT";
+const ACTION_HEADER: &str = "ON CHANGE";
+/// As wide as the widest placement word, `rebootless`.
+const PLACEMENT_WIDTH: usize = 10;
+
+pub fn human(plans: &[PoolPlan], target: Target, header: &str, options: HumanOptions) -> String {
+    let paint = Paint { on: options.colour };
     let mut out = format!("{}\n\n", paint.bold(header));
     out.push_str("  + add   ~ change   - remove\n");
-    out.push_str("  placement: image (baked), /etc (baked, 3-way merged), /var (written on the node), node (written on the node, rebootless)\n");
+    out.push_str(&format!("  {PLACEMENT_LEGEND}\n"));
     for plan in plans {
         out.push('\n');
         let from = plan.from.as_deref().unwrap_or("(none)");
@@ -69,9 +84,19 @@ pub fn human(plans: &[PoolPlan], target: Target, header: &str, colour: bool) -> 
         for error in &plan.errors {
             out.push_str(&format!("  {} [{}] {}\n", paint.red("error"), error.code, error.message));
         }
-        let width = plan.changes.iter().map(|c| entry(c).len()).max().unwrap_or(0);
+        let width = plan.changes.iter().map(|c| entry(c).len()).max().unwrap_or(0).max(ENTRY_HEADER.len());
+        let action_width =
+            plan.changes.iter().map(|c| action_text(c).len()).max().unwrap_or(0).max(ACTION_HEADER.len());
+        if !plan.changes.is_empty() {
+            out.push_str(&format!(
+                "    {ENTRY_HEADER:<width$}  {PLACEMENT_HEADER:<PLACEMENT_WIDTH$}  {ACTION_HEADER:<action_width$}  (MACHINECONFIGS)\n"
+            ));
+        }
         for change in &plan.changes {
-            out.push_str(&change_line(change, width, &paint));
+            out.push_str(&change_line(change, (width, action_width), &paint));
+            if options.diff {
+                out.push_str(&diff::human(change, &paint));
+            }
         }
     }
     out.push('\n');
@@ -119,7 +144,7 @@ fn rollout_line(plan: &PoolPlan, paint: &Paint) -> Option<String> {
 }
 
 /// `file /etc/chrony.conf`, or just `kernelArguments` for a spec field.
-fn entry(change: &Change) -> String {
+pub(crate) fn entry(change: &Change) -> String {
     if change.name == change.kind.name() {
         change.name.clone()
     } else {
@@ -127,11 +152,21 @@ fn entry(change: &Change) -> String {
     }
 }
 
-fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
+/// What a change does on the nodes: its disruption, or "no effect" when a later MachineConfig
+/// shadows it.
+fn action_text(change: &Change) -> String {
+    if change.shadowed_by.is_some() { "no effect".to_string() } else { disruption(&change.actions) }
+}
+
+/// One row of the table; `widths` are the entry and on-change columns' (padded before colour).
+fn change_line(change: &Change, widths: (usize, usize), paint: &Paint) -> String {
     let entry = entry(change);
-    let action = disruption(&change.actions);
-    let action = if change.shadowed_by.is_some() {
-        "no effect".to_string()
+    let (width, action_width) = widths;
+    let shadowed = change.shadowed_by.is_some();
+    let action = action_text(change);
+    let action = if change.sources.is_empty() { action } else { format!("{action:<action_width$}") };
+    let action = if shadowed {
+        action
     } else if change.actions.contains(&Action::Reboot) {
         paint.red(&action)
     } else if change.actions.contains(&Action::Drain) {
@@ -139,7 +174,8 @@ fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
     } else {
         paint.green(&action)
     };
-    let mut line = format!("  {} {entry:<width$}  {:<6}  {action}", change.op.symbol(), placement(change.placement),);
+    let mut line =
+        format!("  {} {entry:<width$}  {:<PLACEMENT_WIDTH$}  {action}", change.op.symbol(), change.placement.name());
     if !change.sources.is_empty() {
         line.push_str(&format!("  ({})", change.sources.join(", ")));
     }
@@ -157,7 +193,7 @@ fn change_line(change: &Change, width: usize, paint: &Paint) -> String {
 }
 
 /// `worker: 2 baked into the image, 1 rebootless (reload crio.service); nodes WILL drain and reboot (…)`.
-fn summary(plan: &PoolPlan, target: Target, paint: &Paint) -> String {
+pub(crate) fn summary(plan: &PoolPlan, target: Target, paint: &Paint) -> String {
     if plan.state == PoolStatus::RenderDegraded && plan.to.is_none() {
         return format!(
             "{}: {}",
@@ -227,35 +263,9 @@ fn rollout_json(rollout: &Rollout) -> Value {
     })
 }
 
-fn digest_json(digest: Option<&ContentDigest>) -> Value {
-    digest.map_or(Value::Null, |d| json!({"sha256": d.sha256, "size": d.size}))
-}
-
-fn change_json(c: &Change) -> Value {
-    let mut change = json!({
-        "op": c.op.name(),
-        "kind": c.kind.name(),
-        "name": c.name,
-        "placement": c.placement.name(),
-        "actions": c.actions.iter().map(action_json).collect::<Vec<_>>(),
-        "rule": c.rule,
-        "sources": c.sources,
-        "reason": c.reason,
-        "shadowedBy": c.shadowed_by,
-    });
-    if let Some(contents) = &c.contents {
-        change["contents"] =
-            json!({"old": digest_json(contents.old.as_ref()), "new": digest_json(contents.new.as_ref())});
-    }
-    if let Some(relocated) = &c.relocation {
-        change["relocatedFrom"] = json!(relocated.from);
-        change["relocatedTo"] = json!(relocated.to);
-    }
-    change
-}
-
-/// The `mcc.plan/v2` document (docs/schemas/plan.schema.json).
-pub fn json(plans: &[PoolPlan], target: Target) -> Value {
+/// The `mcc.plan/v2` document (docs/schemas/plan.schema.json); with `with_diff`, each changed
+/// file's unified diff too.
+pub fn json(plans: &[PoolPlan], target: Target, with_diff: bool) -> Value {
     let pools: Vec<Value> = plans
         .iter()
         .map(|p| {
@@ -270,10 +280,44 @@ pub fn json(plans: &[PoolPlan], target: Target) -> Value {
                 "reboot": p.reboot,
                 "drain": p.drain,
                 "actions": p.actions.iter().map(action_json).collect::<Vec<_>>(),
-                "changes": p.changes.iter().map(change_json).collect::<Vec<_>>(),
+                "changes": p.changes.iter().map(|c| change_json(c, with_diff)).collect::<Vec<_>>(),
                 "rollout": p.rollout.as_ref().map(rollout_json),
             })
         })
         .collect();
     json!({"schema": "mcc.plan/v2", "target": target.name(), "pools": pools})
+}
+
+fn change_json(c: &Change, with_diff: bool) -> Value {
+    let mut change = json!({
+        "op": c.op.name(),
+        "kind": c.kind.name(),
+        "name": c.name,
+        "placement": c.placement.name(),
+        "actions": c.actions.iter().map(action_json).collect::<Vec<_>>(),
+        "rule": c.rule,
+        "sources": c.sources,
+        "reason": c.reason,
+        "shadowedBy": c.shadowed_by,
+    });
+    if let Some(contents) = &c.contents {
+        change["contents"] =
+            json!({"old": digest_json(contents.old.as_ref()), "new": digest_json(contents.new.as_ref())});
+        if with_diff {
+            change["diff"] = match diff::of(c) {
+                Some(ContentDiff::Text(text)) => Value::String(text),
+                _ => Value::Null,
+            };
+        }
+    }
+    if let Some(relocated) = &c.relocation {
+        change["relocatedFrom"] = json!(relocated.from);
+        change["relocatedTo"] = json!(relocated.to);
+    }
+    change
+}
+
+/// A side's `{sha256, size}`, or null where the file is absent or its contents unknown offline.
+fn digest_json(blob: Option<&Blob>) -> Value {
+    blob.map_or(Value::Null, |b| json!({"sha256": b.sha256, "size": b.size}))
 }

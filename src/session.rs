@@ -32,9 +32,9 @@ impl Inputs {
 impl Settings {
     pub fn policy_options(&self) -> PolicyOptions {
         PolicyOptions {
-            profile: self.profile,
-            ocp: self.ocp_version,
-            target: match self.target {
+            profile: self.profile.unwrap_or_default(),
+            ocp: self.ocp_version.unwrap_or_default(),
+            target: match self.target.unwrap_or(TargetArg::Bootc) {
                 TargetArg::Bootc => Target::Bootc,
                 TargetArg::RpmOstree => Target::RpmOstree,
                 TargetArg::Legacy => Target::Legacy,
@@ -70,6 +70,9 @@ pub fn analyze_viewing(paths: &[InputPath], settings: &Settings, pool: Option<&s
         &mut read_stdin,
     );
     let analysis = mcc_compiler::analyze(&mut compilation, &settings.render_options(), &policy_options, pool);
+    if let Some(config) = &settings.config {
+        config.report_into(&mut compilation);
+    }
     if std::env::var_os("MCC_TIMINGS").is_some_and(|v| v == "1") {
         print_timings(&compilation);
     }

@@ -88,6 +88,8 @@ codes! {
     SYMLINK_OUTSIDE_INPUT = "MCC0016" "symlink-outside-input" Warning "a symlink in a directory input points outside it, so it is not read";
     NOT_A_REGULAR_FILE = "MCC0017" "not-a-regular-file" Warning "a FIFO, socket or device in a directory input is not read";
     INPUT_TOO_LARGE = "MCC0018" "input-too-large" Error "an input file is larger than 64 MiB, so it is not read";
+    CONFIG_UNKNOWN_KEY = "MCC0040" "config-unknown-key" Warning "a key of .mcc/config.toml is not one of its settings";
+    CONFIG_INVALID = "MCC0041" "config-invalid" Error "a value of .mcc/config.toml is not valid TOML, has the wrong type, or is not a value its flag accepts";
 
     IGNITION_VERSION_UNSUPPORTED = "MCC1001" "ignition-version-unsupported" Error "the Ignition config version is not one the MCO accepts";
     IGNITION_VERSION_INVALID = "MCC1002" "ignition-version-invalid" Error "the Ignition config version does not parse";
@@ -195,6 +197,7 @@ codes! {
     IRRECONCILABLE_FORCE_FILE = "MCC4012" "irreconcilable-force-file" Error "a file is written at /run/machine-config-daemon-force";
     IRRECONCILABLE_FIPS = "MCC4013" "irreconcilable-fips" Error "a change to fips, which the MCO refuses on a running cluster";
     REGISTRIES_CONF_INVALID = "MCC4014" "registries-conf-invalid" Error "registries.conf does not decode as the MCO's TOML, so the update fails";
+    NDP_RULE_IN_SAME_CHANGE = "MCC4040" "ndp-rule-in-same-change" Warning "the MachineConfiguration rule that makes a change rebootless arrives in the same change, so a sync that applies it second reboots";
 
     // Compile (MCC50xx).
     COMPILE_REMOTE_SOURCE = "MCC5001" "compile-remote-source" Error "file contents come from a remote source, which compile cannot read";

@@ -300,6 +300,17 @@ fn check(c: &mut Compilation, analysis: &Analysis) {
     c.diagnostics.extend(found);
 }
 
+/// Every lint of the stdlib (`MCC6xxx`) as (code, severity, message), in code order, for
+/// `mcc explain --list`.
+pub fn stdlib_lints() -> Vec<(String, &'static str, String)> {
+    let mut sources = Sources::default();
+    let policies = stdlib::load(Profile::default(), OcpVersion::default(), &mut sources, &mut Vec::new());
+    let mut lints: Vec<(String, &'static str, String)> =
+        policies.lints.iter().map(|l| (l.code.value.clone(), l.level.value.name(), l.message.value.clone())).collect();
+    lints.sort();
+    lints
+}
+
 /// The documentation page of a lint of the stdlib (`MCC6xxx`), for `mcc explain CODE`; `None`
 /// when no stdlib lint has that code.
 pub fn lint_page(code: &str) -> Option<String> {

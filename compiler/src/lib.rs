@@ -48,12 +48,15 @@ pub(crate) mod suppress;
 mod testing;
 
 pub use checks::against::against;
-pub use driver::{ClusterInput, analyze, lint_page, load, load_filtered, load_over_cluster};
+pub use driver::{ClusterInput, analyze, lint_page, load, load_filtered, load_over_cluster, stdlib_lints};
 pub use explain::{Explanation, explain};
 pub use model::cluster::{ClusterState, ClusterView};
 pub use model::{Inputs, read_objects};
+pub use plan::contents::{Blob, ContentDiff, Contents};
+pub use plan::ndp_order::{OrderRisk, SameChangeRules, outcome as order_outcome, same_change_rules};
 pub use plan::sides::{Side, plan};
-pub use plan::{Change, ContentDigest, Contents, PoolPlan, PoolStatus, Rollout};
+pub use plan::suggest::{Suggestion, Suggestions, TableEntry, suggest};
+pub use plan::{Change, Op, PoolPlan, PoolStatus, Rollout};
 pub use policy::disruption::Action;
 pub use policy::placement::{Placement, RelocationMode, Target};
 pub use policy::stdlib::{OcpVersion, Profile};

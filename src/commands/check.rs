@@ -51,6 +51,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, CliError> {
         DiagnosticsFormat::Json => &emit::Json,
         DiagnosticsFormat::Sarif => &emit::Sarif { tool_version: env!("CARGO_PKG_VERSION") },
         DiagnosticsFormat::Github => &emit::Github,
+        DiagnosticsFormat::Markdown => &emit::Markdown,
     };
     let mut out = stdout.lock();
     emitter.emit(&mut out, &report)?;

@@ -11,6 +11,10 @@ use crate::session::Analyzed;
 use crate::streams;
 
 pub fn run(args: ExplainArgs) -> Result<Outcome, CliError> {
+    if args.list {
+        streams::print(&code_list())?;
+        return Ok(Outcome::Clean);
+    }
     match args.entry {
         None if args.args.len() == 1 => explain_code(&args.args[0]),
         None => Err(CliError::Usage("give one code (`mcc explain MCC1005`), or paths with `--entry`".to_string())),
@@ -19,6 +23,19 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, CliError> {
             explain_entry(&inputs, &entry, args.pool.as_deref(), args.format)
         }
     }
+}
+
+/// `mcc explain --list`: one line a code, `CODE  severity  summary`, mcc's codes then the
+/// stdlib's lints, each in code order.
+fn code_list() -> String {
+    let mut rows: Vec<(String, String, String)> =
+        codes::ALL.iter().map(|c| (c.code.to_string(), c.severity.to_string(), c.summary.to_string())).collect();
+    rows.sort();
+    rows.extend(
+        mcc_compiler::stdlib_lints().into_iter().map(|(code, level, message)| (code, level.to_string(), message)),
+    );
+    let width = rows.iter().map(|(_, severity, _)| severity.len()).max().unwrap_or(0);
+    rows.iter().map(|(code, severity, summary)| format!("{code}  {severity:<width$}  {summary}\n")).collect()
 }
 
 fn explain_code(code: &str) -> Result<Outcome, CliError> {

@@ -14,7 +14,8 @@ mod render;
 use crate::args::Command;
 use crate::error::{CliError, Outcome};
 
-pub fn run(command: Command) -> Result<Outcome, CliError> {
+pub fn run(mut command: Command) -> Result<Outcome, CliError> {
+    crate::config::apply(&mut command)?;
     match command {
         Command::Check(args) => check::run(&args),
         Command::Render(args) => render::run(&args),

@@ -3,18 +3,22 @@
 use std::io;
 
 use mcc_compiler::ClusterView;
-use mcc_compiler::diagnostic::Severity;
+use mcc_compiler::diagnostic::{self, Severity};
 use mcc_compiler::load::InputPath;
 
-use crate::args::{CheckFormat, PlanArgs};
+use crate::args::{PlanArgs, PlanFormat, Settings};
 use crate::error::{CliError, Outcome};
+use crate::plan_view::{HumanOptions, ndp};
 use crate::session::{self, Analyzed};
 use crate::{plan_view, streams};
 
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let pool = args.pool.as_deref();
     let settings = &args.settings.relocating(args.relocate);
-    let from_cluster = args.from == ["cluster"];
+    // `--from cluster` names the dump's running state; a directory `cluster` is still a path when
+    // no dump is given (write `./cluster` for the directory when one is).
+    let from_cluster =
+        args.from == ["cluster"] && (settings.cluster.is_some() || !std::path::Path::new("cluster").exists());
     if from_cluster && settings.cluster.is_none() {
         return Err(CliError::Usage("`--from cluster` needs `--cluster DUMP`: the cluster's state".to_string()));
     }
@@ -32,24 +36,24 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
             return Err(CliError::Usage("`--to` needs the new state; `none` is only for `--from`".to_string()));
         }
     };
-    // `--ndp` is the cluster's MachineConfiguration: the one in force when the new configs roll
-    // out, so it belongs to the new side (the old side's own MachineConfiguration is not read).
-    new_paths.extend(settings.ndp.iter().map(|p| InputPath::parse(p)));
+    // `--ndp` is the cluster's MachineConfiguration: in force on both sides, as far as this plan
+    // can tell (a rule it holds does not arrive with the change).
+    let ndp: Vec<InputPath> = settings.ndp.iter().map(|p| InputPath::parse(p)).collect();
+    new_paths.extend(ndp.iter().cloned());
+    let old_paths = old_paths.map(|mut paths| {
+        paths.extend(ndp);
+        paths
+    });
     let options = settings.policy_options();
+    // `.mcc/config.toml`'s problems are the new side's to report, once.
+    let old_settings = Settings { config: None, ..settings.clone() };
     let (old_view, new_view) = if from_cluster {
         (ClusterView::Running, ClusterView::Synced { prune: args.prune })
     } else {
         (ClusterView::Base, ClusterView::Base)
     };
-    let old = old_paths.map(|paths| session::analyze_viewing(&paths, settings, pool, old_view));
-    let new = session::analyze_viewing(&new_paths, settings, pool, new_view);
-    if let Some(old) = &old
-        && old.compilation.count(Severity::Error) > 0
-    {
-        streams::note("in the --from state:")?;
-        streams::report(&old.compilation.diagnostics, &old.compilation.sources)?;
-    }
-    streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
+    let old = old_paths.map(|paths| session::analyze_viewing(&paths, &old_settings, pool, old_view));
+    let mut new = session::analyze_viewing(&new_paths, settings, pool, new_view);
     if let Some(pruned) = new.compilation.cluster.as_ref().map(|c| &c.pruned).filter(|p| !p.is_empty()) {
         streams::note(&format!(
             "--prune removes {} MachineConfig{} of the cluster that the new state does not hold: {}",
@@ -60,6 +64,21 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     }
     let old_side = old.as_ref().map(Analyzed::side);
     let plans = mcc_compiler::plan(old_side.as_ref(), &new.side(), &options, pool);
+    let order = mcc_compiler::same_change_rules(old_side.as_ref(), &new.side(), &options, &plans);
+    let suggestions = args.suggest.then(|| mcc_compiler::suggest(&new.side(), &plans));
+    new.compilation.diagnostics.extend(order.diagnostics);
+    diagnostic::sort_diagnostics(&mut new.compilation.diagnostics, &new.compilation.sources);
+    if args.quiet {
+        streams::note(&diagnostic_count(old.as_ref(), &new))?;
+    } else {
+        if let Some(old) = &old
+            && old.compilation.count(Severity::Error) > 0
+        {
+            streams::note("in the --from state:")?;
+            streams::report(&old.compilation.diagnostics, &old.compilation.sources)?;
+        }
+        streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
+    }
     let header = format!(
         "mcc plan: {} -> {} (target {}, profile {}, OpenShift {})",
         if args.from.is_empty() { "none".to_string() } else { args.from.join(" ") },
@@ -68,10 +87,22 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
         options.profile,
         options.ocp
     );
+    let (risks, suggestions) = (&order.risks, suggestions.as_ref());
     let text = match args.format {
-        CheckFormat::Human => plan_view::human(&plans, options.target, &header, streams::colour_for(&io::stdout())),
-        CheckFormat::Json => {
-            serde_json::to_string_pretty(&plan_view::json(&plans, options.target)).unwrap_or_default() + "\n"
+        PlanFormat::Human => {
+            let colour = streams::colour_for(&io::stdout());
+            let view = HumanOptions { colour, diff: args.diff };
+            plan_view::human(&plans, options.target, &header, view)
+                + &ndp::human(risks, suggestions, &plan_view::Paint { on: colour })
+        }
+        PlanFormat::Json => {
+            let mut document = plan_view::json(&plans, options.target, args.diff);
+            ndp::extend_json(&mut document, risks, suggestions);
+            serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+        }
+        PlanFormat::Markdown => {
+            plan_view::markdown::markdown(&plans, options.target, &header, args.diff)
+                + &ndp::markdown(risks, suggestions)
         }
     };
     streams::print(&text)?;
@@ -87,4 +118,18 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `--quiet`'s one line on stderr: how many diagnostics would have been shown (the new side's,
+/// and the old side's when it has errors), without them.
+fn diagnostic_count(old: Option<&Analyzed>, new: &Analyzed) -> String {
+    let old = old.filter(|o| o.compilation.count(Severity::Error) > 0);
+    let count = |severity| new.compilation.count(severity) + old.map_or(0, |o| o.compilation.count(severity));
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "mcc plan: {}, {} in the inputs (not shown with --quiet; `mcc check` lists them)",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }

@@ -8,6 +8,7 @@
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::plan::ndp_order::same_change_rules;
 use crate::plan::sides::{self, Side};
 use crate::plan::{ChangeKind, PoolPlan, PoolStatus};
 use crate::policy::disruption::Action;
@@ -41,7 +42,10 @@ pub struct PoolSummary {
 /// checked inputs) and summarises the result. The plans use `new`'s policies, as `mcc plan` does.
 pub fn against(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions) -> Against {
     let plans = sides::plan(old, new, options, None);
-    against_summary(&plans, new.compilation)
+    let mut found = against_summary(&plans, new.compilation);
+    // A rule arriving with the change it makes rebootless: `mcc plan` warns too (MCC4040).
+    found.diagnostics.extend(same_change_rules(old, new, options, &plans).diagnostics);
+    found
 }
 
 /// Turns plans into `--against`'s diagnostics and per-pool lines. `new` is the checked

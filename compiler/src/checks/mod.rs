@@ -40,7 +40,7 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Entry, Node, PoolGraph};
-use crate::ignition::content::{self, SourceKind};
+use crate::ignition::content;
 use crate::ignition::types::{Ignition, Resource};
 use crate::model::MachineConfig;
 use crate::policy::placement::Target;
@@ -116,15 +116,9 @@ pub(crate) fn baked(entry: &Entry, target: Target) -> bool {
     !entry.node_side && target != Target::Legacy
 }
 
-/// A file's contents as the node gets them: the data URL decoded and decompressed. `None` for
-/// a remote source, or contents that do not decode (reported by Ignition validation).
+/// A file's contents as the node gets them (`None` for a remote source or undecodable contents).
 pub(crate) fn decoded(resource: &Resource) -> Option<Vec<u8>> {
-    let Some(source) = &resource.source else { return Some(Vec::new()) };
-    if content::classify_source(&source.value) != SourceKind::Data {
-        return None;
-    }
-    let data = content::decode_data_url(&source.value).ok()?;
-    content::decompress(&data.bytes, resource.compression.as_ref().map(|c| c.value.as_str())).ok()
+    content::decoded(resource)
 }
 
 /// The names of a list file: the first word of each line, comments and blank lines skipped.

@@ -1,6 +1,7 @@
 //! Stage 1, load: input paths to source files to YAML documents.
 
 pub mod cluster;
+pub mod config;
 pub mod file;
 pub mod filter;
 pub mod node;

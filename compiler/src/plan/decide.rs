@@ -5,6 +5,7 @@ use crate::classify::{Subject, classify};
 use crate::codes;
 use crate::ignition::content::decode_data_url;
 use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_reboot_reason};
+use crate::plan::contents::{Contents, FileIndex};
 use crate::plan::diff::{Diff, diff, same_content};
 use crate::plan::reconcile::{reconcile, unparsable};
 use crate::plan::registries::is_safe_change;
@@ -174,6 +175,7 @@ fn changes(
     let mut out: Vec<(Change, bool)> = Vec::new();
     let sources = |op: Op, entry: &str| if op == Op::Remove { old.sources_of(entry) } else { new.sources_of(entry) };
     let image_mode = inputs.target != Target::Legacy;
+    let (old_files, new_files) = (FileIndex::new(&old.config), FileIndex::new(&new.config));
 
     {
         let mut entry = |op: Op,
@@ -196,6 +198,8 @@ fn changes(
                     )
                 });
             }
+            let contents =
+                (kind == ChangeKind::File).then(|| Contents { old: old_files.blob(name), new: new_files.blob(name) });
             let change = Change {
                 op,
                 kind,
@@ -207,7 +211,7 @@ fn changes(
                 reason,
                 relocation: None,
                 shadowed_by: None,
-                contents: None,
+                contents,
             };
             out.push((change, baked));
         };

@@ -105,8 +105,9 @@ pub struct Change {
     /// The MachineConfig whose later definition wins the merge, when this change has no effect
     /// on the rendered config (a shadowed change: never counted as a change to the nodes).
     pub shadowed_by: Option<String>,
-    /// For a file: the digests and sizes of its old and new contents.
-    pub contents: Option<Contents>,
+    /// For a file: what each side holds, by digest and size (`mcc.plan/v2` `contents`), and the
+    /// bytes `--diff` compares.
+    pub contents: Option<contents::Contents>,
     /// The `/etc` path a `relocate` rule moved the entry from (`--relocate`), and its path in
     /// the image.
     pub relocation: Option<Relocated>,
@@ -117,20 +118,6 @@ pub struct Change {
 pub struct Relocated {
     pub from: String,
     pub to: String,
-}
-
-/// The old and new contents of a changed file (`None` on the side that has no such file).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contents {
-    pub old: Option<ContentDigest>,
-    pub new: Option<ContentDigest>,
-}
-
-/// A file's decoded contents, by digest and size.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContentDigest {
-    pub sha256: String,
-    pub size: u64,
 }
 
 /// How a change rolls out over a pool's nodes, from the pool's spec and status (a cluster dump).
@@ -209,8 +196,10 @@ impl PoolPlan {
 }
 
 pub mod actions;
+pub mod contents;
 pub mod decide;
 pub mod diff;
+pub mod ndp_order;
 pub mod reconcile;
 pub mod registries;
 mod relocated;
@@ -218,6 +207,7 @@ pub mod rollout;
 pub mod shadowed;
 pub mod sides;
 pub mod state;
+pub mod suggest;
 
 #[cfg(test)]
 mod tests;

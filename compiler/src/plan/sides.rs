@@ -6,6 +6,7 @@ use crate::plan::decide::{self, Inputs};
 use crate::plan::relocated;
 use crate::plan::rollout;
 use crate::plan::{PlanError, PoolPlan, PoolState, PoolStatus};
+use crate::policy::disruption::DisruptionPolicy;
 use crate::render;
 use crate::session::{Analysis, Compilation, PolicyOptions};
 use crate::source::{Sources, Span};
@@ -44,6 +45,18 @@ pub fn states(side: &Side<'_>) -> Vec<(String, PoolState)> {
 /// old side has. Policies (layout, disruption, irreconcilable overrides) are the new side's:
 /// they are what the MCO will use for this update.
 pub fn plan(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions, only_pool: Option<&str>) -> Vec<PoolPlan> {
+    plan_under(old, new, options, only_pool, &new.analysis.policies.disruption)
+}
+
+/// [`plan`] under another Node Disruption Policy than the new side's (the old side's, to show
+/// what a change does when its policy arrives after it).
+pub fn plan_under(
+    old: Option<&Side<'_>>,
+    new: &Side<'_>,
+    options: &PolicyOptions,
+    only_pool: Option<&str>,
+    disruption: &DisruptionPolicy,
+) -> Vec<PoolPlan> {
     let old_states = old.map(states).unwrap_or_default();
     let new_states = states(new);
     let mut names: Vec<&str> = new_states.iter().map(|(n, _)| n.as_str()).collect();
@@ -65,11 +78,11 @@ pub fn plan(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions, onl
                 old: old_state.as_ref(),
                 new: new_state.as_ref(),
                 layout: &new.analysis.policies.layout,
-                policy: &new.analysis.policies.disruption,
+                policy: disruption,
                 target: options.target,
                 overrides: &overrides,
             });
-            decide::fill_rules(&mut plan, &new.analysis.policies.disruption, &new.compilation.sources);
+            decide::fill_rules(&mut plan, disruption, &new.compilation.sources);
             let pool_of = |side: &Side<'_>| side.compilation.inputs.pools.iter().find(|p| p.name() == name).cloned();
             plan.rollout = pool_of(new).or_else(|| old.and_then(pool_of)).as_ref().and_then(rollout::rollout);
             relocated::fill(&mut plan, &new.analysis.graphs);

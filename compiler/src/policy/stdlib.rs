@@ -46,6 +46,8 @@ const OCP_4_17: &str = include_str!("../../../stdlib/disruption/ocp-4.17.mcc");
 const OCP_4_18: &str = include_str!("../../../stdlib/disruption/ocp-4.18.mcc");
 const OCP_4_22: &str = include_str!("../../../stdlib/disruption/ocp-4.22.mcc");
 const LINTS: &str = include_str!("../../../stdlib/lints.mcc");
+/// The table `mcc plan --suggest` proposes Node Disruption Policy rules from.
+pub const NDP_SUGGESTIONS: &str = include_str!("../../../stdlib/ndp-suggestions.txt");
 
 /// Every embedded stdlib file: its name (as diagnostics show it) and its text.
 pub const FILES: &[(&str, &str)] = &[

@@ -66,7 +66,8 @@ fn settings() -> Settings {
     }
 }
 
-/// The oracle, or `None` (after saying why) when the test must skip.
+/// The oracle, or `None` (after saying why) when the test must skip; in CI, a missing oracle
+/// fails the test.
 pub(crate) fn oracle() -> Option<PathBuf> {
     match process::locate(Path::new(env!("CARGO_MANIFEST_DIR"))) {
         Ok(path) => Some(path),
