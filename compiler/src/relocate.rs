@@ -24,7 +24,7 @@ use crate::diagnostic::Diagnostic;
 use crate::facts;
 use crate::graph::{Node, PoolGraph, Relocation};
 use crate::model::Inputs;
-use crate::policy::layout::Layout;
+use crate::policy::layout::{Layout, RelocateRule};
 use crate::policy::lint::EntryKind;
 use crate::policy::node_written;
 use crate::policy::placement::{Placement, RelocationMode};
@@ -69,10 +69,13 @@ pub fn apply(
         if rules.is_empty() {
             continue;
         }
-        let facts = facts::of(pool, graph, subject, node, entry);
-        let Some(rule) = rules.into_iter().find(|r| r.when.as_ref().is_none_or(|w| w.matches(&facts))) else {
-            continue;
+        // The facts (which decode a file's contents for its size) only when a rule asks.
+        let facts = rules.iter().any(|r| r.when.is_some()).then(|| facts::of(pool, graph, subject, node, entry));
+        let holds = |r: &&RelocateRule| match (&r.when, &facts) {
+            (Some(when), Some(facts)) => when.matches(facts),
+            _ => true,
         };
+        let Some(rule) = rules.into_iter().find(holds) else { continue };
         if entry.placement != Placement::Etc || entry.node_side {
             if entry.placement == Placement::Rebootless {
                 notes.push((
@@ -98,6 +101,10 @@ pub fn apply(
         candidates.push(Candidate { node, to: rule.destination(&from), from, rule: rule.span, wanted, blocked: None });
     }
     block_shadowed(graph, &mut candidates, diagnostics);
+    // Why a covered entry stays is news only when something moves.
+    if mode == RelocationMode::None {
+        notes.clear();
+    }
     for (node, note) in notes {
         if let Node::Entry(entry) = &mut graph.graph[node] {
             entry.relocation_note = Some(note);

@@ -2,9 +2,9 @@
 
 use std::io;
 
-use mcc_compiler::ClusterView;
 use mcc_compiler::diagnostic::{self, Severity};
 use mcc_compiler::load::InputPath;
+use mcc_compiler::{ClusterView, PolicyOptions, RelocationMode};
 
 use crate::args::{PlanArgs, PlanFormat, Settings};
 use crate::error::{CliError, Outcome};
@@ -15,18 +15,7 @@ use crate::{plan_view, streams};
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let pool = args.pool.as_deref();
     let settings = &args.settings.relocating(args.relocate);
-    // `--from cluster` names the dump's running state; a directory `cluster` is still a path when
-    // no dump is given (write `./cluster` for the directory when one is).
-    let from_cluster =
-        args.from == ["cluster"] && (settings.cluster.is_some() || !std::path::Path::new("cluster").exists());
-    if from_cluster && settings.cluster.is_none() {
-        return Err(CliError::Usage("`--from cluster` needs `--cluster DUMP`: the cluster's state".to_string()));
-    }
-    if args.prune && !from_cluster {
-        return Err(CliError::Usage(
-            "`--prune` removes the cluster's own MachineConfigs: it needs `--from cluster`".to_string(),
-        ));
-    }
+    let from_cluster = from_cluster(args, settings)?;
     let (old_paths, mut new_paths) = match (
         if from_cluster { Some(Vec::new()) } else { session::side_paths(&args.from, &args.to, settings)? },
         session::side_paths(&args.to, &args.from, settings)?,
@@ -79,14 +68,7 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
         }
         streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
     }
-    let header = format!(
-        "mcc plan: {} -> {} (target {}, profile {}, OpenShift {})",
-        if args.from.is_empty() { "none".to_string() } else { args.from.join(" ") },
-        args.to.join(" "),
-        options.target.name(),
-        options.profile,
-        options.ocp
-    );
+    let header = header(args, &options);
     let (risks, suggestions) = (&order.risks, suggestions.as_ref());
     let text = match args.format {
         PlanFormat::Human => {
@@ -131,5 +113,37 @@ fn diagnostic_count(old: Option<&Analyzed>, new: &Analyzed) -> String {
         "mcc plan: {}, {} in the inputs (not shown with --quiet; `mcc check` lists them)",
         plural(errors, "error"),
         plural(warnings, "warning")
+    )
+}
+
+/// Whether the old side is `--from cluster`: the dump's running state. A directory `cluster` is
+/// still a path when no dump is given (`./cluster` names the directory when one is).
+fn from_cluster(args: &PlanArgs, settings: &Settings) -> Result<bool, CliError> {
+    let from_cluster =
+        args.from == ["cluster"] && (settings.cluster.is_some() || !std::path::Path::new("cluster").exists());
+    if from_cluster && settings.cluster.is_none() {
+        return Err(CliError::Usage("`--from cluster` needs `--cluster DUMP`: the cluster's state".to_string()));
+    }
+    if args.prune && !from_cluster {
+        return Err(CliError::Usage(
+            "`--prune` removes the cluster's own MachineConfigs: it needs `--from cluster`".to_string(),
+        ));
+    }
+    Ok(from_cluster)
+}
+
+/// The plan's title line: its two sides and the options that decided it.
+fn header(args: &PlanArgs, options: &PolicyOptions) -> String {
+    format!(
+        "mcc plan: {} -> {} (target {}, profile {}, OpenShift {}{})",
+        if args.from.is_empty() { "none".to_string() } else { args.from.join(" ") },
+        args.to.join(" "),
+        options.target.name(),
+        options.profile,
+        options.ocp,
+        match options.relocate {
+            RelocationMode::None => String::new(),
+            mode => format!(", relocate {}", mode.name()),
+        }
     )
 }

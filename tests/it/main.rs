@@ -30,6 +30,7 @@ mod plan_review;
 mod project_config;
 mod registry;
 mod registry_support;
+mod relocate_cli;
 mod relocate_proof;
 mod streams;
 mod support;

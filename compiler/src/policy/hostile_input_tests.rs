@@ -80,3 +80,11 @@ fn backtracking_globs_match_in_linear_time() {
     assert!(glob_matches(pattern, &format!("{path}b")));
     assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
 }
+
+#[test]
+fn a_relocate_condition_is_bounded_like_a_lint_condition() {
+    let condition = format!("{}file{}", "(".repeat(15_000), ")".repeat(15_000));
+    let text = format!("layout site {{\n  relocate /etc/a/*.conf to /usr/lib/a/ when {condition}\n}}\n");
+    let diagnostics = on_small_stack(move || codes(&parse_diagnostics(&text)));
+    assert_eq!(diagnostics, ["MCC3014"]);
+}

@@ -135,6 +135,10 @@ parse_snapshot!(
     relocate_into_a_link,
     "layout a { link /usr/local -> /var/usrlocal  place /** in image  place /var/** in var  relocate /etc/a/*.conf to /usr/local/lib/a/ }"
 );
+parse_snapshot!(
+    relocate_into_an_unsimplified_directory,
+    "layout a { place /** in image  relocate /etc/a/* to /usr//lib/a/  relocate /etc/b/* to /usr/lib/../b/ }"
+);
 parse_snapshot!(relocate_without_to, "layout a { relocate /etc/a/*.conf /usr/lib/a/ }");
 parse_snapshot!(
     relocate_same_pattern_twice,

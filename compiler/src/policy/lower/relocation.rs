@@ -19,7 +19,7 @@ pub(super) fn destination_is_valid(directory: &str) -> bool {
         && !directory.contains(['*', '?'])
         && trimmed != "/usr/etc"
         && !trimmed.starts_with("/usr/etc/")
-        && !trimmed.split('/').any(|part| part == ".." || part == ".")
+        && !trimmed.split('/').skip(1).any(|part| part.is_empty() || part == ".." || part == ".")
 }
 
 pub(super) fn check_source(pattern: &Spanned<String>, diagnostics: &mut Vec<Diagnostic>) {
@@ -48,6 +48,8 @@ pub(super) fn check_destination(directory: &Spanned<String>, diagnostics: &mut V
         "is a pattern, not a directory".to_string()
     } else if directory.value.trim_end_matches('/').starts_with("/usr/etc") {
         "is where ostree keeps the image's own /etc".to_string()
+    } else if directory.value.starts_with("/usr/") {
+        "is not in its simplest form (an empty, `.` or `..` component)".to_string()
     } else {
         "is not below /usr".to_string()
     };
