@@ -231,3 +231,26 @@ fn the_platform_is_written_without_a_base_and_checked_against_one() {
     assert!(refused.stderr.contains("MCC5204"), "{refused}");
     assert!(!work.path().join("s390x").exists(), "nothing written");
 }
+
+#[test]
+fn the_end_to_end_path_switches_the_node_to_the_pushed_digest() {
+    let Some(registry) = Registry::start(None) else { return };
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("build");
+    let dir = compile(&[FIXTURE], &out, &["--base-image", BASE]);
+    let dest = format!("docker://{}/mcc/e2e:v1", registry.host);
+    let pushed =
+        mcc_isolated(work.path(), &["build", dir.to_str().unwrap(), "--out", &dest, "--tls-verify=false"], &[], None);
+    pushed.expect_code(0);
+    let reference = pushed_reference(&pushed);
+    // Kept beside the build: compiling again replaces the pool's directory.
+    let record = work.path().join("image.json");
+    std::fs::copy(dir.join("image.json"), &record).unwrap();
+    let image = format!("@{}", record.display());
+    let again = ["--base-image", BASE, "--pool", "worker", "--image", image.as_str()];
+    compile(&[FIXTURE], &out, &again);
+    let actions = json(&dir.join("node-actions.json"));
+    let switches: Vec<&Value> = actions["steps"].as_array().unwrap().iter().filter(|s| s["op"] == "switch").collect();
+    assert_eq!(switches.len(), 1, "{actions:#}");
+    assert_eq!(switches[0]["image"], reference.as_str());
+}
