@@ -107,7 +107,8 @@ mod tests {
         fn never_panics_and_stays_fast(pattern in "\\PC{0,200}", path in "\\PC{0,200}") {
             let started = std::time::Instant::now();
             glob_matches(&pattern, &path);
-            prop_assert!(started.elapsed() < std::time::Duration::from_millis(500));
+            // Microseconds when linear; the bound only catches a blow-up, with room for a loaded machine.
+            prop_assert!(started.elapsed() < std::time::Duration::from_secs(5));
         }
     }
 }

@@ -78,7 +78,9 @@ fn backtracking_globs_match_in_linear_time() {
     let started = Instant::now();
     assert!(!glob_matches(pattern, &path));
     assert!(glob_matches(pattern, &format!("{path}b")));
-    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    // Microseconds when linear; the backtracking matcher took over a minute. The bound leaves room
+    // for a loaded machine.
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
 }
 
 #[test]
