@@ -389,6 +389,10 @@ pub struct BuildArgs {
     /// then ${XDG_RUNTIME_DIR}/containers/auth.json, then ~/.docker/config.json).
     #[arg(long, value_name = "PATH")]
     pub authfile: Option<Utf8PathBuf>,
+    /// Give up a push that has not finished after this many seconds (a registry that stops
+    /// answering must not hang a CI job).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub push_timeout: u64,
 }
 
 #[derive(clap::Args)]

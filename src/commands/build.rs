@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use mcc_compiler::codes;
 use mcc_compiler::diagnostic::Diagnostic;
@@ -183,7 +184,12 @@ fn push_image(
             Ok(auth) => auth,
             Err(problem) => return report(&problem),
         };
-    let options = PushOptions { tls_verify: args.tls_verify, auth, skopeo: PathBuf::from("skopeo") };
+    let options = PushOptions {
+        tls_verify: args.tls_verify,
+        auth,
+        skopeo: PathBuf::from("skopeo"),
+        timeout: Duration::from_secs(args.push_timeout),
+    };
     let pushed = match push::push(layout, tag, registry, &options) {
         Ok(pushed) => pushed,
         Err(problem) => return report(&problem),

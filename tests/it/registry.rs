@@ -188,6 +188,27 @@ fn without_skopeo_the_push_fails_with_its_code_after_writing_the_layout() {
     assert!(layout.join("index.json").is_file(), "the layout is written before the push");
 }
 
+/// A registry that accepts the connection and never answers: `--push-timeout` ends the push with
+/// its code instead of hanging.
+#[test]
+fn a_registry_that_never_answers_fails_the_push_at_its_timeout() {
+    if !tool("skopeo") {
+        return;
+    }
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let work = tempfile::tempdir().unwrap();
+    let dir = compile(&[FIXTURE], &work.path().join("compiled"), &["--base-image", BASE]);
+    let out = format!("oci:{}:v1", work.path().join("layout").display());
+    let push = format!("docker://127.0.0.1:{port}/mcc/x:v1");
+    let args =
+        ["build", dir.to_str().unwrap(), "--out", &out, "--push", &push, "--tls-verify=false", "--push-timeout", "2"];
+    let result = mcc_isolated(work.path(), &args, &[], None);
+    result.expect_code(1);
+    assert!(result.stderr.contains("MCC5203") && result.stderr.contains("did not answer in time"), "{result}");
+    drop(silent);
+}
+
 #[test]
 fn two_registries_or_a_malformed_one_are_usage_errors() {
     let work = tempfile::tempdir().unwrap();

@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 pub use auth::{AuthEnv, AuthSource, resolve as resolve_auth};
 pub use reference::DockerRef;
@@ -52,6 +53,9 @@ pub struct PushOptions {
     pub auth: AuthSource,
     /// The skopeo to run: `skopeo` from `PATH`.
     pub skopeo: PathBuf,
+    /// skopeo's `--command-timeout`: a registry that stops answering fails the push instead of
+    /// hanging it.
+    pub timeout: Duration,
 }
 
 /// What the registry holds now.
@@ -88,6 +92,7 @@ pub fn push(layout: &Path, tag: &str, dest: &DockerRef, options: &PushOptions) -
         File::create(&output_file).map_err(|e| failed(format!("cannot write {}: {e}", output_file.display())))?;
     let errors = output.try_clone().map_err(|e| failed(format!("cannot write {}: {e}", output_file.display())))?;
     let args: Vec<String> = vec![
+        format!("--command-timeout={}s", options.timeout.as_secs()),
         "copy".into(),
         "--preserve-digests".into(),
         "--digestfile".into(),
@@ -144,6 +149,10 @@ fn refusal(dest: &DockerRef, said: &str) -> Diagnostic {
         Diagnostic::new(codes::PUSH_UNAUTHORIZED, format!("{} refused the push of {dest}: {last}", dest.host)).with_help(
             "log in first (`skopeo login HOST`, `podman login HOST`), or point REGISTRY_AUTH_FILE or --authfile at an auth file with credentials for this registry",
         )
+    } else if lower.contains("deadline exceeded") {
+        Diagnostic::new(codes::PUSH_FAILED, format!("cannot push {dest}: {last}")).with_help(
+            "the registry did not answer in time: check that it is reachable, or give --push-timeout more seconds",
+        )
     } else {
         Diagnostic::new(codes::PUSH_FAILED, format!("cannot push {dest}: {last}"))
             .with_help("a test registry over plain HTTP needs --tls-verify=false")
@@ -197,8 +206,12 @@ mod tests {
     #[test]
     fn a_missing_skopeo_has_its_own_code() {
         let dir = tempfile::tempdir().unwrap();
-        let options =
-            PushOptions { tls_verify: false, auth: AuthSource::Anonymous, skopeo: dir.path().join("no-such-skopeo") };
+        let options = PushOptions {
+            tls_verify: false,
+            auth: AuthSource::Anonymous,
+            skopeo: dir.path().join("no-such-skopeo"),
+            timeout: Duration::from_secs(1),
+        };
         let error = push(dir.path(), "latest", &dest(), &options).unwrap_err();
         assert_eq!(error.code, codes::PUSH_TOOL_MISSING, "{error}");
     }
