@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::oci::{Cleanup, FIXTURE, is_root, json, run, tool, umoci_unpack, unpacked};
+use crate::oci::{Cleanup, FIXTURE, buildah, is_root, json, run, tool, umoci_unpack, unpacked};
 use crate::support::mcc;
 
 const MOSC_FIXTURE: &str = "tests/fixtures/compile/machine-os-config";
@@ -102,33 +102,13 @@ fn buildah_runs_the_custom_content_on_a_base_with_a_shell() {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let work = Cleanup(std::env::temp_dir().join(format!("mcc-mosc-{}-{nanos}", std::process::id())));
     std::fs::create_dir_all(work.path()).unwrap();
-    let storage = work.path().join("storage");
-    let buildah = |args: &[&str]| {
-        let mut cmd = Command::new("buildah");
-        cmd.arg("--root").arg(storage.join("root")).arg("--runroot").arg(storage.join("runroot"));
-        cmd.args(["--storage-driver", "vfs"]).args(args);
-        run(&mut cmd)
-    };
+    let buildah = buildah(&work.path().join("storage"));
     let base = work.path().join("shell-base");
-    shell_base(&buildah, &base);
+    shell_base(&|args| buildah.run(args), &base);
     let base_ref = format!("oci:{}:latest", base.display());
     let dir = compile_with_mosc(&work.path().join("compiled"), &["--base-image", &base_ref, "--no-lint"]);
-    let file = dir.join("Containerfile");
-    let context = dir.join("context");
-    buildah(&[
-        "bud",
-        "--isolation",
-        "chroot",
-        "--timestamp",
-        "0",
-        "-f",
-        file.to_str().unwrap(),
-        "-t",
-        "localhost/mcc-mosc:latest",
-        context.to_str().unwrap(),
-    ]);
     let built = work.path().join("built");
-    buildah(&["push", "localhost/mcc-mosc:latest", &format!("oci:{}:latest", built.display())]);
+    buildah.build_pool(&dir, "mcc-mosc", &built);
     let tree = unpacked(&umoci_unpack(&built, "latest", &work.path().join("bundle")));
     let data = |path: &str| match tree.get(Path::new(path)) {
         Some(crate::oci::Node::File { data, .. }) => String::from_utf8_lossy(data).into_owned(),

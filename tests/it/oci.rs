@@ -37,6 +37,33 @@ pub(crate) fn run(cmd: &mut Command) -> String {
     text
 }
 
+/// `buildah` with its own storage under `storage` (the vfs driver: no overlay mounts needed).
+pub(crate) fn buildah(storage: &Path) -> Buildah {
+    Buildah { storage: storage.to_path_buf() }
+}
+
+pub(crate) struct Buildah {
+    storage: PathBuf,
+}
+
+impl Buildah {
+    pub(crate) fn run(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("buildah");
+        cmd.arg("--root").arg(self.storage.join("root")).arg("--runroot").arg(self.storage.join("runroot"));
+        cmd.args(["--storage-driver", "vfs"]).args(args);
+        run(&mut cmd)
+    }
+
+    /// `buildah bud` of a compiled pool's Containerfile and context (`dir`), the image pushed to
+    /// the OCI layout `out` as `latest`.
+    pub(crate) fn build_pool(&self, dir: &Path, name: &str, out: &Path) {
+        let (file, context, tag) = (dir.join("Containerfile"), dir.join("context"), format!("localhost/{name}:latest"));
+        let (file, context) = (file.to_str().unwrap(), context.to_str().unwrap());
+        self.run(&["bud", "--isolation", "chroot", "--timestamp", "0", "-f", file, "-t", &tag, context]);
+        self.run(&["push", &tag, &format!("oci:{}:latest", out.display())]);
+    }
+}
+
 pub(crate) fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
@@ -302,29 +329,8 @@ fn buildah_builds_the_containerfile_into_the_tree_mcc_build_makes() {
     let containerfile = std::fs::read_to_string(dir.join("Containerfile")).unwrap();
     assert!(!containerfile.contains("RUN "), "{containerfile}");
 
-    let storage = work.path().join("storage");
-    let buildah = |args: &[&str]| {
-        let mut cmd = Command::new("buildah");
-        cmd.arg("--root").arg(storage.join("root")).arg("--runroot").arg(storage.join("runroot"));
-        cmd.args(["--storage-driver", "vfs"]).args(args);
-        run(&mut cmd)
-    };
-    let file = dir.join("Containerfile");
-    let context = dir.join("context");
-    buildah(&[
-        "bud",
-        "--isolation",
-        "chroot",
-        "--timestamp",
-        "0",
-        "-f",
-        file.to_str().unwrap(),
-        "-t",
-        "localhost/mcc-test:latest",
-        context.to_str().unwrap(),
-    ]);
     let built = work.path().join("buildah-image");
-    buildah(&["push", "localhost/mcc-test:latest", &format!("oci:{}:latest", built.display())]);
+    buildah(&work.path().join("storage")).build_pool(&dir, "mcc-test", &built);
 
     let layout = work.path().join("mcc-image");
     build(&dir, &layout, "latest", Some(&base));
