@@ -3,6 +3,8 @@
 //! rendered config does not change and no node sees it. The plan lists such a change with the MachineConfig that wins,
 //! and never counts it as a change to the nodes.
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -102,14 +104,24 @@ fn definitions<'a>(entries: &'a IndexMap<String, Vec<OwnDefinition>>, name: &str
     entries.get(name).map_or(&[], Vec::as_slice)
 }
 
+fn first_positions(defs: &[OwnDefinition]) -> HashMap<&str, usize> {
+    let mut at = HashMap::with_capacity(defs.len());
+    for (i, d) in defs.iter().enumerate() {
+        at.entry(d.machine_config.as_str()).or_insert(i);
+    }
+    at
+}
+
 fn entry_changes(name: &str, before: &[OwnDefinition], after: &[OwnDefinition]) -> Vec<Change> {
-    let find = |defs: &[OwnDefinition], mc: &str| defs.iter().position(|d| d.machine_config == mc);
-    let mut machine_configs: Vec<&str> = before.iter().chain(after).map(|d| d.machine_config.as_str()).collect();
+    // Each MachineConfig's (first) definition on each side, looked up once: an entry that many
+    // MachineConfigs define costs k log k, not k².
+    let (was_at, is_at) = (first_positions(before), first_positions(after));
+    let mut machine_configs: Vec<&str> = was_at.keys().chain(is_at.keys()).copied().collect();
     machine_configs.sort_unstable();
     machine_configs.dedup();
     let mut out = Vec::new();
     for mc in machine_configs {
-        let (was, is) = (find(before, mc), find(after, mc));
+        let (was, is) = (was_at.get(mc).copied(), is_at.get(mc).copied());
         let op = match (was, is) {
             (None, Some(_)) => Op::Add,
             (Some(_), None) => Op::Remove,
