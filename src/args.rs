@@ -56,6 +56,10 @@ pub struct CheckArgs {
     /// pool gets a one-line reboot summary.
     #[arg(long, num_args = 1.., value_name = "REF|PATHS")]
     pub against: Vec<String>,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
 }
 
 #[derive(clap::Args)]
@@ -147,6 +151,10 @@ pub struct GraphArgs {
     pub pool: Option<String>,
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+    /// Which /etc files the layout's relocate rules bake into /usr instead: none (as the MCO
+    /// writes them today), mco (what the MCO's own generated MachineConfigs write) or all.
+    #[arg(long, value_name = "none|mco|all", default_value = "none", value_parser = parse_relocation)]
+    pub relocate: RelocationMode,
 }
 
 #[derive(clap::Args)]
@@ -263,18 +271,30 @@ pub struct Settings {
     /// directory (`build/**`).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Set by the commands that take `--relocate` (compile, plan, explain).
+    /// Set by the commands that take `--relocate` (check, graph, compile, plan, explain).
     #[arg(skip)]
     pub relocate: RelocationMode,
     /// The `.mcc/config.toml` read for these settings, whose problems the run reports.
     #[arg(skip)]
     pub config: Option<std::sync::Arc<crate::config::LoadedConfig>>,
+    /// These settings as the command line gave them, when `.mcc/config.toml` filled them in: a
+    /// `git:` side fills them from its own revision's file instead.
+    #[arg(skip)]
+    pub given: Option<std::sync::Arc<Settings>>,
 }
 
 impl Settings {
     /// These settings with `--relocate MODE`.
     pub fn relocating(&self, mode: RelocationMode) -> Settings {
         Settings { relocate: mode, ..self.clone() }
+    }
+
+    /// These settings as the command line gave them, without `.mcc/config.toml`'s values.
+    pub fn as_given(&self) -> Settings {
+        match &self.given {
+            Some(given) => Settings { relocate: self.relocate, ..(**given).clone() },
+            None => Settings { config: None, ..self.clone() },
+        }
     }
 }
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use mcc_compiler::diagnostic::{self, Diagnostic};
-use mcc_compiler::load::InputPath;
 use mcc_compiler::load::config::{self as project, ConfigProblem, Setting};
+use mcc_compiler::load::{ConfigFile, InputPath};
 use mcc_compiler::source::Span;
 use mcc_compiler::{Compilation, Profile};
 
@@ -66,6 +66,7 @@ pub fn apply(command: &mut Command) -> Result<(), CliError> {
     let repository = path.parent().and_then(Utf8Path::parent).map(Utf8Path::to_path_buf).unwrap_or_default();
     let shown = path.strip_prefix(&cwd).map(Utf8Path::to_path_buf).unwrap_or(path);
     let (config, mut problems) = project::parse(&text);
+    settings.given = Some(Arc::new(settings.clone()));
     fill(settings, &config, &repository, &mut problems);
     if let Some(ignore) = ignore {
         let mut codes = Vec::new();
@@ -80,6 +81,19 @@ pub fn apply(command: &mut Command) -> Result<(), CliError> {
     }
     settings.config = Some(Arc::new(LoadedConfig { path: shown, text, problems }));
     Ok(())
+}
+
+/// The settings of a `git:` side: the flags, filled from the `.mcc/config.toml` of its revision
+/// (`file`, found by the rule that finds it on disk) or, when that revision holds none, the
+/// flags alone. The file's problems are that side's to report.
+pub fn for_revision(settings: &Settings, file: Option<&ConfigFile>) -> Settings {
+    let mut side = settings.as_given();
+    if let Some(file) = file {
+        let (config, mut problems) = project::parse(&file.text);
+        fill(&mut side, &config, &file.repository, &mut problems);
+        side.config = Some(Arc::new(LoadedConfig { path: file.name.clone(), text: file.text.clone(), problems }));
+    }
+    side
 }
 
 /// The file's values for the settings no flag gave; a value the flag would refuse is a problem.

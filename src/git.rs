@@ -1,4 +1,5 @@
-//! `git:REF[:DIR]` inputs for `mcc plan`: the same paths read at another revision.
+//! `git:REF[:DIR]` inputs for `mcc plan`: the same paths read at another revision, with that
+//! revision's `.mcc/`.
 //!
 //! `git` itself reads the revision (`git ls-tree`, `git show`), so any ref git knows works:
 //! `origin/main`, `HEAD~1`, a tag, a commit.
@@ -6,9 +7,11 @@
 use std::process::Command;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use mcc_compiler::load::config as project;
 use mcc_compiler::load::file::MAX_INPUT_SIZE;
-use mcc_compiler::load::filter::InputFilter;
-use mcc_compiler::load::{EXTENSIONS, InputPath};
+use mcc_compiler::load::{ConfigFile, EXTENSIONS, InputPath, site};
+
+use crate::args::Settings;
 
 /// A parsed `git:REF[:DIR]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,44 +33,115 @@ impl GitSpec {
 
 /// Reads, at `spec.reference`, either `spec.dir` or else each of `paths` (the other side's
 /// paths, so `--from git:origin/main --to .` compares the same files). Files are named
-/// `git:REF:PATH`.
-pub fn read(spec: &GitSpec, paths: &[String], filter: &InputFilter) -> Result<Vec<InputPath>, String> {
+/// `git:REF:PATH`. The `.mcc/` of that revision is found by the rules that find it on disk:
+/// `.mcc/*.mcc` at the root of each directory input, and the first `.mcc/config.toml` of an
+/// input directory or else of the repository's root (always given, as
+/// [`InputPath::ProjectConfig`], `None` when the revision holds none: the side's settings are
+/// then the flags alone, as its own `exclude` decides which files it reads).
+pub fn read(spec: &GitSpec, paths: &[String], settings: &Settings) -> Result<Vec<InputPath>, String> {
     let wanted: Vec<String> = match &spec.dir {
         Some(dir) => vec![dir.clone()],
         None if paths.is_empty() => vec![".".to_string()],
         None => paths.iter().filter(|p| *p != "-" && GitSpec::parse(p).is_none()).cloned().collect(),
     };
+    let wanted: Vec<Wanted> =
+        wanted.iter().map(|path| Wanted::of(Utf8PathBuf::from(path))).collect::<Result<_, _>>()?;
+    let config = wanted.iter().find_map(|w| w.config(&spec.reference)).transpose()?;
+    let filter = crate::config::for_revision(settings, config.as_ref()).input_filter();
     let mut inputs = Vec::new();
-    for path in wanted {
-        let path = Utf8PathBuf::from(path);
+    for w in &wanted {
+        let listing = git(&w.root, &["ls-tree", "-r", "-l", &spec.reference, "--", &in_repo_or_root(&w.in_repo)])?;
+        // The filesystem side's rule: what is hidden or excluded below the input is left out.
+        let mut files: Vec<(&str, u64)> = listing
+            .lines()
+            .filter_map(tree_entry)
+            .filter(|(f, _)| !filter.skips(f.strip_prefix(w.in_repo.as_str()).unwrap_or(f).trim_start_matches('/')))
+            .filter(|(f, _)| w.is_file || EXTENSIONS.iter().any(|e| f.ends_with(&format!(".{e}"))))
+            .collect();
+        files.sort_unstable();
+        for (file, size) in files {
+            let text = w.blob(&spec.reference, file, size)?;
+            inputs.push(InputPath::Read { name: format!("git:{}:{file}", spec.reference).into(), text });
+        }
+        if !w.is_file {
+            inputs.extend(w.site_policies(&spec.reference)?);
+        }
+    }
+    inputs.push(InputPath::ProjectConfig(config));
+    Ok(inputs)
+}
+
+/// One path of a side, located in its repository.
+struct Wanted {
+    /// The repository's root on disk.
+    root: Utf8PathBuf,
+    /// The path inside the repository (`""` for its root).
+    in_repo: String,
+    is_file: bool,
+}
+
+impl Wanted {
+    fn of(path: Utf8PathBuf) -> Result<Wanted, String> {
         let dir =
             if path.is_dir() { path.clone() } else { path.parent().map(Utf8Path::to_path_buf).unwrap_or_default() };
         let dir = if dir.as_str().is_empty() { Utf8PathBuf::from(".") } else { dir };
-        let root = git(&dir, &["rev-parse", "--show-toplevel"])?;
+        let root = Utf8PathBuf::from(git(&dir, &["rev-parse", "--show-toplevel"])?);
         let prefix = git(&dir, &["rev-parse", "--show-prefix"])?;
         let in_repo = match path.file_name().filter(|_| !path.is_dir()) {
             Some(name) => format!("{prefix}{name}"),
             None => prefix.trim_end_matches('/').to_string(),
         };
-        let listing =
-            git(Utf8Path::new(&root), &["ls-tree", "-r", "-l", &spec.reference, "--", &in_repo_or_root(&in_repo)])?;
-        // The filesystem side's rule: what is hidden or excluded below the input is left out.
+        Ok(Wanted { root, in_repo, is_file: !path.is_dir() })
+    }
+
+    /// The directory, inside the repository, whose `.mcc/` applies.
+    fn dir(&self) -> &Utf8Path {
+        let path = Utf8Path::new(&self.in_repo);
+        if self.is_file { path.parent().unwrap_or(Utf8Path::new("")) } else { path }
+    }
+
+    /// A blob's text, refused past mcc's input size limit.
+    fn blob(&self, reference: &str, file: &str, size: u64) -> Result<String, String> {
+        if size > MAX_INPUT_SIZE {
+            return Err(format!("git:{reference}:{file} is larger than {} MiB", MAX_INPUT_SIZE >> 20));
+        }
+        git(&self.root, &["show", &format!("{reference}:{file}")])
+    }
+
+    /// The first `.mcc/config.toml` at the revision, by [`project::places`]; `None` when none.
+    fn config(&self, reference: &str) -> Option<Result<ConfigFile, String>> {
+        let places = project::places(self.dir(), Some(Utf8Path::new("")));
+        let found = places.iter().find_map(|place| {
+            let listing = git(&self.root, &["ls-tree", "-l", reference, "--", place.as_str()]).ok()?;
+            listing.lines().filter_map(tree_entry).find(|(f, _)| *f == place.as_str()).map(|(_, size)| (place, size))
+        })?;
+        let (place, size) = found;
+        Some(self.blob(reference, place.as_str(), size).map(|text| ConfigFile {
+            name: format!("git:{reference}:{place}").into(),
+            text,
+            repository: self.root.clone(),
+        }))
+    }
+
+    /// The site policy files at the revision: `DIR/.mcc/*.mcc` ([`site::is_policy_file`]), by name.
+    fn site_policies(&self, reference: &str) -> Result<Vec<InputPath>, String> {
+        let dir = self.dir().join(site::SITE_DIR);
+        let listing = git(&self.root, &["ls-tree", "-l", reference, "--", &format!("{dir}/")])?;
         let mut files: Vec<(&str, u64)> = listing
             .lines()
+            .filter(|line| line.split_whitespace().nth(1) == Some("blob"))
             .filter_map(tree_entry)
-            .filter(|(f, _)| !filter.skips(f.strip_prefix(in_repo.as_str()).unwrap_or(f).trim_start_matches('/')))
-            .filter(|(f, _)| path.is_file() || EXTENSIONS.iter().any(|e| f.ends_with(&format!(".{e}"))))
+            .filter(|(f, _)| Utf8Path::new(f).file_name().is_some_and(site::is_policy_file))
             .collect();
         files.sort_unstable();
-        for (file, size) in files {
-            if size > MAX_INPUT_SIZE {
-                return Err(format!("git:{}:{file} is larger than {} MiB", spec.reference, MAX_INPUT_SIZE >> 20));
-            }
-            let text = git(Utf8Path::new(&root), &["show", &format!("{}:{file}", spec.reference)])?;
-            inputs.push(InputPath::Read { name: format!("git:{}:{file}", spec.reference).into(), text });
-        }
+        files
+            .into_iter()
+            .map(|(file, size)| {
+                let text = self.blob(reference, file, size)?;
+                Ok(InputPath::SitePolicy { name: format!("git:{reference}:{file}").into(), text })
+            })
+            .collect()
     }
-    Ok(inputs)
 }
 
 /// A blob of `git ls-tree -l`: `MODE blob OBJECT SIZE\tPATH`, as its path and size.

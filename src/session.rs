@@ -60,6 +60,16 @@ pub fn analyze(paths: &[InputPath], settings: &Settings, pool: Option<&str>) -> 
 
 /// [`analyze`], seeing `--cluster`'s dump as `view` says.
 pub fn analyze_viewing(paths: &[InputPath], settings: &Settings, pool: Option<&str>, view: ClusterView) -> Analyzed {
+    // A `git:` side brings the `.mcc/config.toml` of its revision (or says it has none).
+    let revision = paths.iter().find_map(|p| if let InputPath::ProjectConfig(file) = p { Some(file) } else { None });
+    let side;
+    let settings = match revision {
+        Some(file) => {
+            side = crate::config::for_revision(settings, file.as_ref());
+            &side
+        }
+        None => settings,
+    };
     let policy_options = settings.policy_options();
     let cluster = settings.cluster.as_ref().map(|dump| ClusterInput { dump: dump.clone(), view });
     let mut compilation = mcc_compiler::load_over_cluster(
@@ -99,9 +109,7 @@ pub fn side_paths(args: &[String], other: &[String], settings: &Settings) -> Res
     let mut paths = Vec::new();
     for arg in args {
         match git::GitSpec::parse(arg) {
-            Some(spec) => {
-                paths.extend(git::read(&spec, other, &settings.input_filter()).map_err(CliError::Unreadable)?)
-            }
+            Some(spec) => paths.extend(git::read(&spec, other, settings).map_err(CliError::Unreadable)?),
             None => paths.push(InputPath::parse(arg)),
         }
     }

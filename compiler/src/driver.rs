@@ -12,7 +12,7 @@ use camino::Utf8PathBuf;
 
 use crate::codes;
 use crate::diagnostic::{self, Diagnostic, Severity};
-use crate::graph::{self, PoolGraph};
+use crate::graph::PoolGraph;
 use crate::load::filter::InputFilter;
 use crate::load::reader::Spanned;
 use crate::load::{self, InputPath, yaml};
@@ -24,7 +24,7 @@ use crate::policy::stdlib::{self, OcpVersion, Profile};
 use crate::render::{self, RenderOptions, RenderedPool};
 use crate::session::{Analysis, Compilation, PolicyOptions, StageTime};
 use crate::source::{Sources, Span, SpanIndex};
-use crate::{checks, compile, lints, relocate};
+use crate::{checks, compile, lints};
 
 /// Reads and models every input, and reads the site policy files (`.mcc/*.mcc` at the root of
 /// each directory input, then `policy_files`). Never fails: problems become diagnostics.
@@ -165,8 +165,13 @@ fn check_unique_names(inputs: &Inputs, sources: &Sources, diagnostics: &mut Vec<
     check("MachineConfigPool", inputs.pools.iter().map(|p| &p.metadata.name).collect());
 }
 
-/// Renders every pool (or the one named) and sorts all diagnostics into their final order.
-pub(crate) fn render(c: &mut Compilation, options: &RenderOptions, only_pool: Option<&str>) -> Vec<RenderedPool> {
+/// Renders every pool (or the one named) and sorts all diagnostics into their final order:
+/// every pool of the run, and those rendered.
+pub(crate) fn render(
+    c: &mut Compilation,
+    options: &RenderOptions,
+    only_pool: Option<&str>,
+) -> (Vec<MachineConfigPool>, Vec<RenderedPool>) {
     let pools = render::pools(&c.inputs, &mut c.sources, &mut c.diagnostics);
     // Every pool takes part in selection (so "no pool selects" stays true), but only the one
     // asked for is rendered and reported on.
@@ -176,7 +181,7 @@ pub(crate) fn render(c: &mut Compilation, options: &RenderOptions, only_pool: Op
         keep_the_pools_diagnostics(&c.inputs, &pools, name, &mut c.diagnostics);
     }
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
-    rendered
+    (pools, rendered)
 }
 
 /// With one pool asked for, only its problems decide: a diagnostic inside a MachineConfig the
@@ -214,18 +219,11 @@ pub fn analyze(
     only_pool: Option<&str>,
 ) -> Analysis {
     let start = Instant::now();
-    // The cluster's ControllerConfig gives the base images that no flag gave.
-    let mut render_options = render_options.clone();
-    if let Some(cc) = c.inputs.controller_configs.first() {
-        render_options.base_image = render_options.base_image.or_else(|| cc.base_image().map(str::to_string));
-        render_options.base_extensions_image =
-            render_options.base_extensions_image.or_else(|| cc.base_extensions_image().map(str::to_string));
-    }
-    let render_options = &render_options;
-    let rendered = render(c, render_options, only_pool);
+    let render_options = &with_cluster_images(c, render_options);
+    let (pools, rendered) = render(c, render_options, only_pool);
     c.timings.push(StageTime::since("render", start));
     let start = Instant::now();
-    let analysis = analyze_pools(c, rendered, options);
+    let analysis = analyze_pools(c, pools, rendered, options);
     c.timings.push(StageTime::since("analyze", start));
     let start = Instant::now();
     check(c, &analysis);
@@ -235,35 +233,87 @@ pub fn analyze(
     analysis
 }
 
-/// A warning or note that lies wholly inside a `--cluster` dump (two MCO-generated
-/// MachineConfigs that disagree, a rule of the cluster's policy for a file only its own
-/// MachineConfigs write) is the cluster's state, not something to fix in the repository: it is
-/// left out. Errors stay, and so does MCC2010, which is about the dump itself.
+/// The render options with the base images that no flag gave taken from the cluster's
+/// ControllerConfig.
+fn with_cluster_images(c: &Compilation, render_options: &RenderOptions) -> RenderOptions {
+    let mut render_options = render_options.clone();
+    if let Some(cc) = c.inputs.controller_configs.first() {
+        render_options.base_image = render_options.base_image.or_else(|| cc.base_image().map(str::to_string));
+        render_options.base_extensions_image =
+            render_options.base_extensions_image.or_else(|| cc.base_extensions_image().map(str::to_string));
+    }
+    render_options
+}
+
+/// `mcc check` only, after [`analyze`]: the pool-level findings (conflicts, kernel arguments,
+/// lints, placement and security checks) of each pool left unrendered by an invalid
+/// MachineConfig, from a check-only render of its valid MachineConfigs, so a pull request sees
+/// all its problems at once. Each is labelled as such, and none repeats a diagnostic already
+/// reported. The analysis is only read: that render never reaches a plan, a layer or a graph.
+pub fn check_unrendered_pools(
+    c: &mut Compilation,
+    analysis: &Analysis,
+    render_options: &RenderOptions,
+    options: &PolicyOptions,
+) {
+    let render_options = with_cluster_images(c, render_options);
+    let found = checks::unrendered_pools::findings(c, analysis, &render_options, options);
+    let found: Vec<Diagnostic> = {
+        // Decided before the label, which points into the repository.
+        let keep = the_repositorys_to_fix(c);
+        found.into_iter().filter(|f| keep(&f.diagnostic)).map(|f| f.labelled(&c.inputs)).collect()
+    };
+    if !found.is_empty() {
+        c.diagnostics.extend(found);
+        diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
+    }
+}
+
+/// Leaves out the cluster's own warnings ([`the_repositorys_to_fix`]).
+fn leave_out_the_clusters_own_warnings(c: &mut Compilation) {
+    let mut diagnostics = std::mem::take(&mut c.diagnostics);
+    diagnostics.retain(the_repositorys_to_fix(c));
+    c.diagnostics = diagnostics;
+}
+
+/// Whether a diagnostic is the repository's to fix. A warning or note that lies wholly inside a
+/// `--cluster` dump (two MCO-generated MachineConfigs that disagree, a rule of the cluster's
+/// policy for a file only its own MachineConfigs write) is the cluster's state, not something to
+/// fix in the repository: it is left out. Errors stay, and so does MCC2010, which is about the
+/// dump itself.
 ///
 /// A related label counts only when it points into the repository's objects: a policy lint's
 /// label points at its rule (`stdlib/lints.mcc`), which is not the repository's to fix either.
-fn leave_out_the_clusters_own_warnings(c: &mut Compilation) {
-    let Some(cluster) = &c.cluster else { return };
-    let in_dump = |span: Span| cluster.sources.contains(&span.source);
+fn the_repositorys_to_fix(c: &Compilation) -> impl Fn(&Diagnostic) -> bool + '_ {
+    let cluster = c.cluster.as_ref();
+    let in_dump = move |span: Span| cluster.is_some_and(|cluster| cluster.sources.contains(&span.source));
     let inputs = &c.inputs;
     let object_spans = inputs.machine_configs.iter().map(|mc| mc.span);
     let object_spans = object_spans.chain(inputs.pools.iter().map(|p| p.span));
     let object_spans = object_spans.chain(inputs.machine_configurations.iter().map(|m| m.span));
     let object_spans = object_spans.chain(inputs.machine_os_configs.iter().map(|m| m.span));
-    let repository: std::collections::BTreeSet<_> =
-        object_spans.map(|span| span.source).filter(|source| !cluster.sources.contains(source)).collect();
-    c.diagnostics.retain(|d| {
-        d.severity() == Severity::Error
+    let repository: std::collections::BTreeSet<_> = match cluster {
+        Some(cluster) => object_spans.map(|span| span.source).filter(|s| !cluster.sources.contains(s)).collect(),
+        None => std::collections::BTreeSet::new(),
+    };
+    move |d: &Diagnostic| {
+        cluster.is_none()
+            || d.severity() == Severity::Error
             || d.code == &codes::RENDERED_CONFIG_STALE
             || !d.span.is_some_and(in_dump)
             || d.related.iter().any(|label| repository.contains(&label.span.source))
-    });
+    }
 }
 
 /// Loads the policies (stdlib, then the site's policy files, then the site's
 /// `MachineConfiguration`, each over the one before), builds each pool's graph and runs the
 /// policy lints on it.
-fn analyze_pools(c: &mut Compilation, rendered: Vec<RenderedPool>, options: &PolicyOptions) -> Analysis {
+fn analyze_pools(
+    c: &mut Compilation,
+    pools: Vec<MachineConfigPool>,
+    rendered: Vec<RenderedPool>,
+    options: &PolicyOptions,
+) -> Analysis {
     let mut policies = stdlib::load(options.profile, options.ocp, &mut c.sources, &mut c.diagnostics);
     for file in &c.site_policies {
         policies.load_site(file.path.clone(), &file.text, &mut c.sources, &mut c.diagnostics);
@@ -272,21 +322,9 @@ fn analyze_pools(c: &mut Compilation, rendered: Vec<RenderedPool>, options: &Pol
     policies.disruption.merge(site.disruption.clone());
     let graphs: Vec<PoolGraph> = rendered
         .iter()
-        .map(|pool| {
-            let mut g = graph::build(
-                pool,
-                &c.inputs,
-                &policies.layout,
-                &policies.disruption,
-                options.target,
-                &mut c.diagnostics,
-            );
-            relocate::apply(pool, &c.inputs, &mut g, &policies.layout, options.relocate, &mut c.diagnostics);
-            lints::run(pool, &g, &policies, &mut c.diagnostics);
-            g
-        })
+        .map(|pool| lints::analyze_pool(pool, &c.inputs, &policies, options, &mut c.diagnostics))
         .collect();
-    Analysis { rendered, policies, site, graphs }
+    Analysis { pools, rendered, policies, site, graphs }
 }
 
 /// The checks stage: what each pool's compilation would refuse, then the checks of `mcc check`

@@ -48,7 +48,9 @@ pub(crate) mod suppress;
 mod testing;
 
 pub use checks::against::against;
-pub use driver::{ClusterInput, analyze, lint_page, load, load_filtered, load_over_cluster, stdlib_lints};
+pub use driver::{
+    ClusterInput, analyze, check_unrendered_pools, lint_page, load, load_filtered, load_over_cluster, stdlib_lints,
+};
 pub use explain::{Explanation, explain};
 pub use model::cluster::{ClusterState, ClusterView};
 pub use model::{Inputs, read_objects};

@@ -6,10 +6,29 @@ use std::sync::Mutex;
 use crate::codes::CodeInfo;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::facts;
-use crate::graph::{Node, PoolGraph};
+use crate::graph::{self, Node, PoolGraph};
+use crate::model::Inputs;
 use crate::policy::lint::Lint;
 use crate::policy::stdlib::Policies;
+use crate::relocate;
 use crate::render::RenderedPool;
+use crate::session::PolicyOptions;
+
+/// One rendered pool's analysis, the same for every pool the driver renders and for the
+/// check-only render of an unrendered pool's valid MachineConfigs: its graph (every entry
+/// classified), the `/etc` entries `--relocate` moves into `/usr`, then the lints.
+pub fn analyze_pool(
+    pool: &RenderedPool,
+    inputs: &Inputs,
+    policies: &Policies,
+    options: &PolicyOptions,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> PoolGraph {
+    let mut graph = graph::build(pool, inputs, &policies.layout, &policies.disruption, options.target, diagnostics);
+    relocate::apply(pool, inputs, &mut graph, &policies.layout, options.relocate, diagnostics);
+    run(pool, &graph, policies, diagnostics);
+    graph
+}
 
 /// Runs every enabled lint on every entry of the pool's graph.
 pub fn run(pool: &RenderedPool, graph: &PoolGraph, policies: &Policies, diagnostics: &mut Vec<Diagnostic>) {

@@ -7,6 +7,7 @@ use crate::graph::PoolGraph;
 use crate::load::site::PolicyText;
 use crate::model::Inputs;
 use crate::model::cluster::ClusterState;
+use crate::model::pool::MachineConfigPool;
 use crate::policy::ndp::SitePolicy;
 use crate::policy::placement::{RelocationMode, Target};
 use crate::policy::stdlib::{OcpVersion, Policies, Profile};
@@ -66,6 +67,8 @@ pub struct PolicyOptions {
 /// Every pool rendered, classified into its graph, and linted.
 #[derive(Debug)]
 pub struct Analysis {
+    /// Every pool of the run (the stock ones, then the inputs' custom ones), rendered or not.
+    pub pools: Vec<MachineConfigPool>,
     pub rendered: Vec<RenderedPool>,
     pub policies: Policies,
     pub site: SitePolicy,

@@ -6,14 +6,21 @@ use std::io::{self, Write};
 use mcc_compiler::emit::{self, CheckReport, Emitter};
 use mcc_compiler::{Analysis, Compilation, Side, against, codes, diagnostic, suppress};
 
-use crate::args::{CheckArgs, DiagnosticsFormat, FailLevel};
+use crate::args::{CheckArgs, DiagnosticsFormat, FailLevel, Inputs};
 use crate::error::{CliError, Outcome};
 use crate::session::{self, Analyzed};
 use crate::streams;
 
 pub fn run(args: &CheckArgs) -> Result<Outcome, CliError> {
-    let inputs = &args.inputs;
+    let inputs = &Inputs { paths: args.inputs.paths.clone(), settings: args.inputs.settings.relocating(args.relocate) };
     let Analyzed { mut compilation, analysis } = inputs.analyze(None);
+    let settings = &inputs.settings;
+    mcc_compiler::check_unrendered_pools(
+        &mut compilation,
+        &analysis,
+        &settings.render_options(),
+        &settings.policy_options(),
+    );
     let mut pool_lines = Vec::new();
     if !args.against.is_empty() {
         let old = session::analyze_side(&args.against, &inputs.paths, &inputs.settings, None)?;

@@ -1,12 +1,13 @@
 //! `mcc graph`: each pool's intermediate graph, as Graphviz dot or `mcc.graph/v1` JSON.
 
-use crate::args::{GraphArgs, GraphFormat};
+use crate::args::{GraphArgs, GraphFormat, Inputs};
 use crate::error::{CliError, Outcome};
 use crate::session::Analyzed;
 use crate::streams;
 
 pub fn run(args: &GraphArgs) -> Result<Outcome, CliError> {
-    let Analyzed { compilation, analysis } = args.inputs.analyze(args.pool.as_deref());
+    let inputs = Inputs { paths: args.inputs.paths.clone(), settings: args.inputs.settings.relocating(args.relocate) };
+    let Analyzed { compilation, analysis } = inputs.analyze(args.pool.as_deref());
     streams::report(&compilation.diagnostics, &compilation.sources)?;
     let text = match args.format {
         GraphFormat::Dot => analysis.graphs.iter().map(|g| g.to_dot(&compilation.sources)).collect::<String>(),

@@ -142,3 +142,32 @@ fn human_reports_of_the_check_fixtures() {
         insta::assert_snapshot!("human", report);
     });
 }
+
+/// A pool that an invalid MachineConfig keeps from rendering: `mcc check` also reports the
+/// conflict between its two valid MachineConfigs (from a check-only render of them), while
+/// `mcc plan` and `mcc compile` still see the pool as not rendered, and print what they printed
+/// before that render existed (pinned by snapshots, the same bytes as without it).
+#[test]
+fn an_unrendered_pool_is_checked_whole_but_never_planned_or_compiled() {
+    let fixture = format!("{DIR}/unrendered-pool.yaml");
+    let check = mcc(&["check", "--format", "json", &fixture], None);
+    check.expect_code(1);
+    let codes: BTreeSet<String> = crate::support::diagnostics(&check.json())
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or("?").to_string())
+        .collect();
+    assert_eq!(codes, ["MCC1005", "MCC2007", "MCC7001"].map(String::from).into(), "{check}");
+
+    let plan = mcc(&["plan", "--to", &fixture, "--format", "json"], None);
+    plan.expect_code(1);
+    assert!(!plan.stderr.contains("MCC7001"), "{plan}");
+    assert_eq!(plan.json()["pools"], serde_json::json!([]), "no pool renders, so none is planned: {plan}");
+    insta::assert_snapshot!("unrendered_pool_plan", format!("{}--- stderr ---\n{}", plan.stdout, plan.stderr));
+
+    let out = tempfile::tempdir().unwrap();
+    let compile = mcc(&["compile", &fixture, "--out", out.path().to_str().unwrap()], None);
+    compile.expect_code(1);
+    assert!(!compile.stderr.contains("MCC7001"), "{compile}");
+    assert!(!out.path().join("worker").exists(), "{compile}");
+    insta::assert_snapshot!("unrendered_pool_compile", format!("{}--- stderr ---\n{}", compile.stdout, compile.stderr));
+}

@@ -327,30 +327,28 @@ fn github_escapes_hostile_messages_and_paths() {
 
 #[test]
 fn github_annotates_at_most_10_of_each_kind_and_logs_the_rest() {
-    let files: String = (0..12)
-        .map(|i| {
-            format!(
-                "        - path: etc/relative-{i:02}.conf\n          mode: 420\n        - path: /etc/octal-{i:02}.conf\n          mode: 0644\n"
-            )
-        })
-        .collect();
-    let text = format!(
-        "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-many\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  config:\n    ignition:\n      version: 3.4.0\n    storage:\n      files:\n{files}"
-    );
+    // One file a MachineConfig, so that no file holds more findings of one code than are shown
+    // before grouping (three).
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("many.yaml"), text).unwrap();
-    let run = github(dir.path(), &["many.yaml"]);
+    std::fs::create_dir(dir.path().join("many")).unwrap();
+    for i in 0..12 {
+        let text = format!(
+            "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-many-{i:02}\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  config:\n    ignition:\n      version: 3.4.0\n    storage:\n      files:\n        - path: etc/relative-{i:02}.conf\n          mode: 420\n        - path: /etc/octal-{i:02}.conf\n          mode: 0644\n"
+        );
+        std::fs::write(dir.path().join(format!("many/{i:02}.yaml")), text).unwrap();
+    }
+    let run = github(dir.path(), &["many"]);
     run.expect_code(1);
     let count = |prefix: &str| run.stdout.lines().filter(|l| l.starts_with(prefix)).count();
     assert_eq!(count("::error "), 10, "{run}");
     assert_eq!(count("::warning "), 10, "{run}");
     assert_eq!(count("::notice "), 1, "{run}");
     // The others are in the log, one plain line each.
-    let plain: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("many.yaml:")).collect();
+    let plain: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("many/")).collect();
     assert_eq!(plain.len(), 4, "{run}");
     assert_eq!(plain.iter().filter(|l| l.contains(": error[MCC1005] path not absolute")).count(), 2, "{run}");
     assert_eq!(plain.iter().filter(|l| l.contains(": warning[MCC0006] ")).count(), 2, "{run}");
-    assert!(run.stdout.contains("12 errors, 12 warnings in 1 file"), "{run}");
+    assert!(run.stdout.contains("12 errors, 12 warnings in 12 files"), "{run}");
     assert!(run.stdout.contains("4 more diagnostics are only in the log above"), "{run}");
 }
 
@@ -466,4 +464,39 @@ fn the_ignore_annotation_suppresses_inside_its_object() {
     let run = mcc(&["check", "--format", "short", FIXTURE, SUPPRESSED], None);
     assert!(run.stdout.contains(&format!("{FIXTURE}:32:17: warning[MCC0006]")), "{run}");
     assert!(!run.stdout.contains(&format!("{SUPPRESSED}:")), "{run}");
+}
+
+/// 2,000 copies of one kernel argument (duplicates, MCC7008) in each of two files: the
+/// report formats show three of each file in full and count the rest on one line, in bounded
+/// output and the same bytes whatever the order the files are given in; JSON lists every one.
+#[test]
+fn repeated_findings_are_grouped_for_people_and_listed_whole_for_machines() {
+    let dir = tempfile::tempdir().unwrap();
+    let kargs = vec!["nosmt"; 2_000].join(", ");
+    for name in ["a", "b"] {
+        let text = format!(
+            "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-kargs-{name}\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  kernelArguments: [{kargs}]\n"
+        );
+        std::fs::write(dir.path().join(format!("{name}.yaml")), text).unwrap();
+    }
+    let check = |format: &str, files: &[&str]| {
+        let mut args = vec!["check", "--format", format];
+        args.extend(files);
+        let run = mcc_env(dir.path(), &args, &[]);
+        run.expect_code(0);
+        run.stdout
+    };
+    let json: Value = serde_json::from_str(&check("json", &["a.yaml", "b.yaml"])).unwrap();
+    let duplicates = json["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "MCC7008").count();
+    // a.yaml's first argument is the only one given once in the pool.
+    assert_eq!(duplicates, 1_999 + 2_000, "JSON keeps every finding");
+    for (format, bound) in [("human", 12_000), ("github", 8_000), ("markdown", 8_000)] {
+        let forward = check(format, &["a.yaml", "b.yaml"]);
+        assert_eq!(forward, check(format, &["b.yaml", "a.yaml"]), "{format}: the order of the inputs shows nowhere");
+        assert!(forward.len() < bound, "{format}: {} bytes\n{forward}", forward.len());
+        for (file, more) in [("a.yaml", 1_999 - 3), ("b.yaml", 2_000 - 3)] {
+            let more = format!("… and {more} more warning[MCC7008] in {file} (--format json lists them all)");
+            assert_eq!(forward.matches(&more).count(), 1, "{format}: {more}\n{forward}");
+        }
+    }
 }

@@ -114,3 +114,58 @@ fn plan_takes_the_cluster_dump_from_the_file_relative_to_the_repository() {
     assert_eq!(worker["rollout"]["nodes"], 12, "{json:#}");
     assert_eq!(worker["from"].as_str().map(|f| f.starts_with("rendered-worker-")), Some(true), "{json:#}");
 }
+
+/// A worker MachineConfig `name` writing `/etc/PATH.conf`.
+fn writes(name: &str, path: &str) -> String {
+    format!(
+        "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: {name}\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  config:\n    ignition:\n      version: 3.4.0\n    storage:\n      files:\n        - path: /etc/{path}.conf\n          mode: 420\n          contents:\n            source: data:,{path}\n"
+    )
+}
+
+#[test]
+fn a_git_side_reads_the_mcc_directory_of_its_own_revision() {
+    // A real repository whose committed `.mcc/` differs from the work tree's: the committed
+    // config (at the root) leaves 60-worker-b out and the committed policy (at the root of the
+    // input, `cluster/.mcc/`) has an error lint; the work tree's have neither.
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git").current_dir(repo).args(args).status().unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.email", "test@example.com"]);
+    git(&["config", "user.name", "test"]);
+    std::fs::create_dir_all(repo.join("cluster/.mcc")).unwrap();
+    std::fs::create_dir_all(repo.join(".mcc")).unwrap();
+    std::fs::write(repo.join("cluster/50-worker-a.yaml"), writes("50-worker-a", "a")).unwrap();
+    std::fs::write(repo.join("cluster/60-worker-b.yaml"), writes("60-worker-b", "b")).unwrap();
+    let policy = |code: &str, level: &str| {
+        format!("lint {code} {level} \"the policy of this revision\" {{\n  when source 50-*\n  help \"none\"\n}}\n")
+    };
+    std::fs::write(repo.join(".mcc/config.toml"), "exclude = [\"60-worker-b.yaml\"]\n").unwrap();
+    std::fs::write(repo.join("cluster/.mcc/site.mcc"), policy("SITE0001", "error")).unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "before"]);
+    std::fs::write(repo.join(".mcc/config.toml"), "").unwrap();
+    std::fs::write(repo.join("cluster/.mcc/site.mcc"), policy("SITE0002", "warning")).unwrap();
+
+    let run = mcc_in(repo, &["plan", "--from", "git:HEAD", "--to", "cluster", "--format", "json"], None);
+    // Each side's lint, from its own policy file.
+    let (old, new) = run.stderr.split_once("in the --from state:").map_or(("", ""), |(_, rest)| {
+        let at = rest.find("SITE0002").unwrap_or(rest.len());
+        rest.split_at(at)
+    });
+    assert!(old.contains("SITE0001") && !old.contains("SITE0002"), "{run}");
+    assert!(new.contains("SITE0002") && !new.contains("SITE0001"), "{run}");
+    // The old side left 60-worker-b out, as its own config says: the plan adds /etc/b.conf.
+    let json = run.json();
+    let changes: Vec<&str> = json["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["changes"].as_array().unwrap())
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(changes, ["/etc/b.conf"], "{json:#}");
+}

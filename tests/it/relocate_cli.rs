@@ -81,3 +81,30 @@ fn an_unknown_mode_is_a_usage_error() {
     run.expect_code(64);
     assert!(run.stderr.contains("the modes are `none`, `mco` and `all`"), "{run}");
 }
+
+#[test]
+fn check_and_graph_take_relocate_with_the_same_default_and_meaning() {
+    let lint = |extra: &[&str]| {
+        let mut args = vec!["check", EXAMPLE, "--format", "json"];
+        args.extend(extra);
+        let run = mcc(&args, None);
+        crate::support::diagnostics(&run.json()).iter().filter(|d| d["code"] == "MCC6006").count()
+    };
+    // MCC6006 warns about what a rule could move and `--relocate` keeps in /etc.
+    let default = lint(&[]);
+    assert!(default > 0, "the default moves nothing");
+    assert_eq!(lint(&["--relocate", "none"]), default);
+    assert!(lint(&["--relocate", "mco"]) < default);
+    assert_eq!(lint(&["--relocate", "all"]), 0);
+
+    let resolved = |extra: &[&str]| {
+        let mut args = vec!["graph", EXAMPLE, "--format", "json"];
+        args.extend(extra);
+        mcc(&args, None).expect_code(0).stdout.contains("\"resolvedPath\": \"/usr/lib/systemd/system/kubelet.service\"")
+    };
+    assert!(!resolved(&[]), "the default moves nothing");
+    assert!(resolved(&["--relocate", "mco"]));
+    let run = mcc(&["graph", EXAMPLE, "--relocate", "some"], None);
+    run.expect_code(64);
+    assert!(run.stderr.contains("the modes are `none`, `mco` and `all`"), "{run}");
+}

@@ -34,6 +34,7 @@ mod ndp_unknown_service;
 mod path_rejected;
 mod pull_spec;
 mod secret_world_readable;
+pub(crate) mod unrendered_pools;
 mod var_as_tmpfiles;
 
 use std::collections::BTreeSet;
@@ -49,23 +50,30 @@ use crate::session::{Analysis, Compilation};
 
 /// Runs every check and appends what it finds to `diagnostics`.
 pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnostic>) {
-    let cx = Context { c, analysis };
-    conflicts::check(&cx, diagnostics);
-    path_rejected::check(&cx, diagnostics);
-    var_as_tmpfiles::check(&cx, diagnostics);
-    etc_written_by_node::check(&cx, diagnostics);
+    let cx = Context { c, analysis, rendered: &analysis.rendered, graphs: &analysis.graphs };
+    pool_checks(&cx, diagnostics, &c.diagnostics);
     exec_relative_path::check(&cx, diagnostics);
-    dropin_without_unit::check(&cx, diagnostics);
-    masked_unit_with_contents::check(&cx, diagnostics);
-    kernel_argument_duplicate::check(&cx, diagnostics);
-    kernel_argument_conflict::check(&cx, diagnostics);
     kernel_argument_split::check(&cx, diagnostics);
     ndp_rule_matches_nothing::check(&cx, diagnostics);
     ndp_unknown_service::check(&cx, diagnostics);
     file_format::check(&cx, diagnostics);
-    secret_world_readable::check(&cx, diagnostics, &c.diagnostics);
     cluster_rendered_stale::check(&cx, diagnostics);
     machine_os_config::check(&cx, diagnostics);
+}
+
+/// The checks that read one rendered pool at a time (`cx.pools()`), and nothing else of the run
+/// but the policies: what a check-only render of an unrendered pool's valid MachineConfigs can
+/// be asked ([`unrendered_pools`]). `earlier` holds the diagnostics found before the checks.
+fn pool_checks(cx: &Context<'_>, diagnostics: &mut Vec<Diagnostic>, earlier: &[Diagnostic]) {
+    conflicts::check(cx, diagnostics);
+    path_rejected::check(cx, diagnostics);
+    var_as_tmpfiles::check(cx, diagnostics);
+    etc_written_by_node::check(cx, diagnostics);
+    dropin_without_unit::check(cx, diagnostics);
+    masked_unit_with_contents::check(cx, diagnostics);
+    kernel_argument_duplicate::check(cx, diagnostics);
+    kernel_argument_conflict::check(cx, diagnostics);
+    secret_world_readable::check(cx, diagnostics, earlier);
 }
 
 /// Units every node has without a MachineConfig among the inputs (`stdlib/base-units.txt`).
@@ -79,12 +87,15 @@ const UNIT_DIRS: &[&str] =
 pub(crate) struct Context<'a> {
     pub c: &'a Compilation,
     pub analysis: &'a Analysis,
+    /// The pools the pool checks read, with their graphs: the analysis's, or a check-only render.
+    rendered: &'a [RenderedPool],
+    graphs: &'a [PoolGraph],
 }
 
 impl<'a> Context<'a> {
     /// Each rendered pool with its graph.
     pub fn pools(&self) -> impl Iterator<Item = (&'a RenderedPool, &'a PoolGraph)> {
-        self.analysis.rendered.iter().zip(&self.analysis.graphs)
+        self.rendered.iter().zip(self.graphs)
     }
 
     /// The MachineConfigs that are inputs to rendering (not rendered configs exported from a

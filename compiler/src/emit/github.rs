@@ -2,11 +2,13 @@
 //!
 //! GitHub shows at most 10 error, 10 warning and 10 notice annotations per step, so the first
 //! 10 of each kind become annotations (`::error file=…,line=…::message`) and the rest are printed
-//! as plain lines: every diagnostic is in the log. When `$GITHUB_STEP_SUMMARY` names a file, a
+//! as plain lines. Repeated findings of one code in one file are grouped (`group.rs`): the first
+//! three are shown, the rest counted on one line. When `$GITHUB_STEP_SUMMARY` names a file, a
 //! Markdown summary is appended to it.
 
 use std::io::{self, Write};
 
+use super::group::{Item, grouped};
 use super::{CheckReport, Emitter, Place, place, short_line};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -62,15 +64,22 @@ fn plain_line(report: &CheckReport, d: &Diagnostic) -> String {
     if line.starts_with("::") { format!("./{line}") } else { line }
 }
 
-/// The workflow log: every diagnostic, the first 10 of each kind as annotations, the rest as
-/// plain lines, then the summary line.
+/// The workflow log: every diagnostic (repeated findings grouped), the first 10 of each kind as
+/// annotations, the rest as plain lines, then the summary line.
 pub struct Github;
 
 impl Emitter for Github {
     fn emit(&self, out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
         let mut annotated = [0usize; 3];
         let mut plain = 0;
-        for d in &report.compilation.diagnostics {
+        for shown in grouped(&report.compilation.diagnostics, &report.compilation.sources) {
+            let d = match shown {
+                Item::Finding(d) => d,
+                Item::More(more) => {
+                    writeln!(out, "{}", more.line(&report.repo_path(&more.file)))?;
+                    continue;
+                }
+            };
             let kind = &mut annotated[d.severity() as usize];
             if *kind < ANNOTATIONS_PER_KIND {
                 *kind += 1;
@@ -102,7 +111,8 @@ fn cell(text: &str) -> String {
 }
 
 /// The Markdown step summary, appended to `$GITHUB_STEP_SUMMARY` by the caller: a table of
-/// counts, then one row a diagnostic (cut short, with a note, before GitHub's 1 MiB limit).
+/// counts, then one row a diagnostic (repeated findings grouped; cut short, with a note, before
+/// GitHub's 1 MiB limit).
 pub struct GithubSummary;
 
 impl Emitter for GithubSummary {
@@ -127,7 +137,29 @@ fn step_summary(report: &CheckReport) -> String {
         return text;
     }
     text.push_str("| severity | code | where | message |\n| --- | --- | --- | --- |\n");
-    for (i, d) in diagnostics.iter().enumerate() {
+    // How many diagnostics the rows so far stand for (a count stands for several).
+    let mut listed = 0;
+    for shown in grouped(diagnostics, &report.compilation.sources) {
+        let d = match shown {
+            Item::Finding(d) => d,
+            Item::More(more) => {
+                let file = report.repo_path(&more.file);
+                let row = format!(
+                    "| {} | {} | {} | {} |\n",
+                    more.code.severity,
+                    more.code.code,
+                    cell(&file),
+                    cell(&more.line(&file))
+                );
+                if text.len() + row.len() > SUMMARY_LIMIT {
+                    text.push_str(&too_long(diagnostics.len() - listed));
+                    break;
+                }
+                text.push_str(&row);
+                listed += more.count;
+                continue;
+            }
+        };
         let code = match report.help_uri(d.code.code) {
             Some(uri) => format!("[{}]({uri})", d.code.code),
             None => d.code.code.to_string(),
@@ -143,15 +175,18 @@ fn step_summary(report: &CheckReport) -> String {
         }
         let row = format!("| {} | {code} | {} | {} |\n", d.severity(), cell(&place), cell(&message));
         if text.len() + row.len() > SUMMARY_LIMIT {
-            text.push_str(&format!(
-                "\n{} more diagnostics are not listed here (GitHub's 1 MiB summary limit): see the log.\n",
-                diagnostics.len() - i
-            ));
+            text.push_str(&too_long(diagnostics.len() - listed));
             break;
         }
         text.push_str(&row);
+        listed += 1;
     }
     text
+}
+
+/// The note that ends a step summary cut short.
+fn too_long(left: usize) -> String {
+    format!("\n{left} more diagnostics are not listed here (GitHub's 1 MiB summary limit): see the log.\n")
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
-//! `--format human`: miette's graphical reports, then the summary line.
+//! `--format human`: miette's graphical reports (repeated findings grouped), then the summary line.
 
 use std::io::{self, Write};
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
+use super::group::{Item, grouped};
 use super::window::{self, CutReport};
 use super::{CheckReport, Emitter};
 use crate::diagnostic::{Diagnostic, Report};
-use crate::source::Sources;
+use crate::source::{SourceId, Sources};
 
 /// Reports for people; `colour` is decided by the caller, for the stream it writes to.
 pub struct Human {
@@ -15,8 +16,17 @@ pub struct Human {
 }
 
 impl Emitter for Human {
+    /// Repeated findings of one code in one file are grouped (`group.rs`); the summary line
+    /// counts them all.
     fn emit(&self, out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
-        write_diagnostics(out, &report.compilation.diagnostics, &report.compilation.sources, self.colour)?;
+        let sources = &report.compilation.sources;
+        let mut writer = ReportWriter::new(sources, self.colour);
+        for item in grouped(&report.compilation.diagnostics, sources) {
+            match item {
+                Item::Finding(diagnostic) => writer.write(out, diagnostic)?,
+                Item::More(more) => writeln!(out, "{}", more.line(&more.file))?,
+            }
+        }
         writeln!(out, "{}", report.summary())
     }
 }
@@ -30,17 +40,37 @@ pub fn write_diagnostics(
     sources: &Sources,
     colour: bool,
 ) -> io::Result<()> {
-    let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
-    let mut long_lines = std::collections::HashMap::new();
+    let mut writer = ReportWriter::new(sources, colour);
     for diagnostic in diagnostics {
+        writer.write(out, diagnostic)?;
+    }
+    Ok(())
+}
+
+/// Draws diagnostics as miette reports, remembering which files have lines too long to draw
+/// whole (those get a window around the span).
+struct ReportWriter<'a> {
+    sources: &'a Sources,
+    handler: GraphicalReportHandler,
+    long_lines: std::collections::HashMap<SourceId, bool>,
+}
+
+impl<'a> ReportWriter<'a> {
+    fn new(sources: &'a Sources, colour: bool) -> Self {
+        let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+        ReportWriter { sources, handler, long_lines: std::collections::HashMap::new() }
+    }
+
+    fn write(&mut self, out: &mut dyn Write, diagnostic: &Diagnostic) -> io::Result<()> {
+        let sources = self.sources;
         let mut text = String::new();
         let cut = diagnostic.span.filter(|span| {
-            *long_lines.entry(span.source).or_insert_with(|| window::has_long_lines(sources.get(span.source)))
+            *self.long_lines.entry(span.source).or_insert_with(|| window::has_long_lines(sources.get(span.source)))
         });
         let rendered = match cut.and_then(|_| CutReport::new(diagnostic, sources)) {
-            Some(report) => handler.render_report(&mut text, &report),
-            None => handler.render_report(&mut text, &Report::new(diagnostic, sources)),
+            Some(report) => self.handler.render_report(&mut text, &report),
+            None => self.handler.render_report(&mut text, &Report::new(diagnostic, sources)),
         };
         if rendered.is_ok() {
             write!(out, "{text}")?;
@@ -48,8 +78,8 @@ pub fn write_diagnostics(
                 writeln!(out, "  {related}")?;
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Related places in another file than the diagnostic's, which the snippet cannot show.
@@ -72,6 +102,7 @@ fn other_file_labels(sources: &Sources, diagnostic: &Diagnostic) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Severity;
     use crate::emit::testing::{emitted, fixture_report, run};
 
     #[test]
@@ -113,11 +144,36 @@ mod tests {
         let input = format!(
             "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-kargs\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  kernelArguments: [{kargs}]\n"
         );
-        let (compilation, analysis) = run(&input);
-        let text = emitted(&Human { colour: false }, &compilation, &analysis);
+        let (compilation, _) = run(&input);
+        // Ungrouped, as the other commands report on stderr: every finding is drawn.
+        let mut out = Vec::new();
+        write_diagnostics(&mut out, &compilation.diagnostics, &compilation.sources, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
         let findings = compilation.diagnostics.len();
         assert!(findings >= 1_999, "{findings} diagnostics");
+        assert_eq!(text.matches("MCC7008").count(), findings, "each finding is drawn");
         // The line alone is 14 KB: drawn whole, the report would be over 28 MB.
         assert!(text.len() < findings * 1_200, "{} bytes for {findings} diagnostics", text.len());
+    }
+
+    #[test]
+    fn two_thousand_duplicate_kernel_arguments_print_three_reports_and_one_count() {
+        let kargs = vec!["nosmt"; 2_000].join(", ");
+        let input = format!(
+            "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-kargs\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  kernelArguments: [{kargs}]\n"
+        );
+        let (compilation, analysis) = run(&input);
+        let duplicates = compilation.diagnostics.iter().filter(|d| d.code.code == "MCC7008").count();
+        assert_eq!(duplicates, 1_999);
+        let text = emitted(&Human { colour: false }, &compilation, &analysis);
+        assert!(text.len() < 6_000, "{} bytes:\n{text}", text.len());
+        assert_eq!(text.matches("MCC7008").count(), 4, "three reports and the count:\n{text}");
+        assert!(
+            text.contains(
+                "… and 1996 more warning[MCC7008] in clusters/prod/input.yaml (--format json lists them all)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(&format!("0 errors, {} warnings", compilation.count(Severity::Warning))), "{text}");
     }
 }

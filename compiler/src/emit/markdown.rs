@@ -1,6 +1,7 @@
 //! `mcc check --format markdown`: a report for a pull request comment or
-//! `$GITHUB_STEP_SUMMARY`. The summary comes first (the counts, then one row a code), and every
-//! diagnostic follows in a collapsed `<details>` block a severity, cut short with a note before
+//! `$GITHUB_STEP_SUMMARY`. The summary comes first (the counts, then one row a code), and the
+//! diagnostics follow in a collapsed `<details>` block a severity (repeated findings of one code
+//! in one file grouped, `group.rs`), cut short with a note before
 //! GitHub's 1 MiB limit on a step summary (a comment's limit is lower still: 65,536 characters,
 //! which the collapsed blocks make easy to stay under by trimming inputs, not by mcc guessing).
 
@@ -8,6 +9,7 @@ use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use super::group::{Item, grouped};
 use super::{CheckReport, Emitter, Place, place};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -43,23 +45,30 @@ fn document(report: &CheckReport) -> String {
     for ((Reverse(severity), code), (count, summary)) in &by_code {
         text.push_str(&format!("| {} | {severity} | {count} | {} |\n", linked(report, code), cell(summary)));
     }
+    let items = grouped(diagnostics, &report.compilation.sources);
     for severity in [Severity::Error, Severity::Warning, Severity::Info] {
-        let of_severity: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.severity() == severity).collect();
-        if of_severity.is_empty() {
+        let of_severity = diagnostics.iter().filter(|d| d.severity() == severity).count();
+        if of_severity == 0 {
             continue;
         }
-        let title = format!("{} {severity}{}", of_severity.len(), if of_severity.len() == 1 { "" } else { "s" });
+        let title = format!("{of_severity} {severity}{}", if of_severity == 1 { "" } else { "s" });
         text.push_str(&format!("\n<details><summary>{title}</summary>\n\n"));
-        for (i, d) in of_severity.iter().enumerate() {
-            let item = item(report, d);
+        // How many diagnostics the items so far stand for (a count stands for several).
+        let mut listed = 0;
+        for shown in items.iter().filter(|i| i.severity() == severity) {
+            let (item, stands_for) = match shown {
+                Item::Finding(d) => (item(report, d), 1),
+                Item::More(more) => (format!("- {}\n", inline(&more.line(&report.repo_path(&more.file)))), more.count),
+            };
             if text.len() + item.len() > LIMIT {
                 text.push_str(&format!(
                     "\n{} more are not listed here (GitHub's 1 MiB limit): run `mcc check` to see them all.\n",
-                    of_severity.len() - i
+                    of_severity - listed
                 ));
                 break;
             }
             text.push_str(&item);
+            listed += stands_for;
         }
         text.push_str("\n</details>\n");
     }

@@ -6,6 +6,7 @@
 //! that a broken pipe is quiet and a full disk is not.
 
 mod github;
+mod group;
 mod human;
 mod json;
 mod location;

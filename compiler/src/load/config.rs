@@ -1,7 +1,8 @@
 //! `.mcc/config.toml`: the defaults a team shares (`ocp-version`, `profile`, `target`,
 //! `base-image`, `cluster`, `ignore`, `exclude`), so check, plan and compile agree without
 //! repeating flags. Found at the root of the inputs: the first input directory (or a file's
-//! directory) that holds one, else the git repository's root above it. Flags win over it.
+//! directory) that holds one, else the git repository's root above it ([`places`], also the rule
+//! for a `git:` side, at its revision). Flags win over it.
 //!
 //! Finding and reading the file is I/O, so it lives in the load stage; parsing is pure and
 //! returns byte ranges, which the caller turns into diagnostics once the file is a source.
@@ -59,14 +60,19 @@ pub fn find(inputs: &[InputPath], cwd: &Utf8Path) -> Option<Utf8PathBuf> {
         _ => None,
     });
     starts.chain(std::iter::once(cwd.to_path_buf())).find_map(|start| {
-        let here = start.join(CONFIG_PATH);
-        if here.is_file() {
-            return Some(here);
-        }
-        let root = start.ancestors().find(|dir| dir.join(".git").exists())?;
-        let there = root.join(CONFIG_PATH);
-        there.is_file().then_some(there)
+        let root = start.ancestors().find(|dir| dir.join(".git").exists());
+        places(&start, root).into_iter().find(|place| place.is_file())
     })
+}
+
+/// Where the file is looked for from one input directory (a file input's directory), in order:
+/// `DIR/.mcc/config.toml`, then `ROOT/.mcc/config.toml` at the root of the git repository that
+/// holds it. The one rule for inputs on disk and for a `git:` side, whose directory and root are
+/// paths at a revision (the root `""`).
+pub fn places(dir: &Utf8Path, repository_root: Option<&Utf8Path>) -> Vec<Utf8PathBuf> {
+    let mut places = vec![dir.join(CONFIG_PATH)];
+    places.extend(repository_root.map(|root| root.join(CONFIG_PATH)).filter(|there| *there != places[0]));
+    places
 }
 
 fn absolute(path: &Utf8Path, cwd: &Utf8Path) -> Utf8PathBuf {

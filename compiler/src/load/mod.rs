@@ -6,7 +6,7 @@ pub mod file;
 pub mod filter;
 pub mod node;
 pub(crate) mod reader;
-pub(crate) mod site;
+pub mod site;
 pub mod yaml;
 
 use std::io;
@@ -31,6 +31,27 @@ pub enum InputPath {
         name: Utf8PathBuf,
         text: String,
     },
+    /// A site policy file (`.mcc/*.mcc`) the caller found and read, by the rule of
+    /// [`site::is_policy_file`], in a directory that is not on disk (a `git:` side's revision).
+    SitePolicy {
+        name: Utf8PathBuf,
+        text: String,
+    },
+    /// The `.mcc/config.toml` that applies to inputs not on disk (a `git:` side's revision), as
+    /// the caller found it by the rule of [`config::places`]: the file, or `None` when that
+    /// revision holds none (the flags alone apply then). The CLI applies it to that side.
+    ProjectConfig(Option<ConfigFile>),
+}
+
+/// A `.mcc/config.toml` read at a git revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// The name to show (`git:REF:.mcc/config.toml`).
+    pub name: Utf8PathBuf,
+    pub text: String,
+    /// The repository's root on disk, against which the file's relative paths (`cluster`) are
+    /// resolved.
+    pub repository: Utf8PathBuf,
 }
 
 impl InputPath {
@@ -66,6 +87,8 @@ pub fn read_inputs(
                     sources.add(name.clone(), text);
                 }
             }
+            // Read by the site policy stage and the CLI's settings, not as objects.
+            InputPath::SitePolicy { .. } | InputPath::ProjectConfig(_) => {}
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Site policy files: `.mcc/*.mcc` at the root of each directory input, then every `--policy
 //! FILE`. Their text is read here, with the inputs, so that analysis does no I/O; the policy
-//! stage parses it.
+//! stage parses it. A `git:` side's directory is at a revision, not on disk: the CLI finds its
+//! `.mcc/*.mcc` blobs by the same rule ([`is_policy_file`]) and hands their text in.
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -28,16 +29,38 @@ pub struct SitePolicies {
     pub unreadable: bool,
 }
 
-/// Reads `.mcc/*.mcc` at the root of each directory input (in input order), then the `--policy`
-/// files (`explicit`). A file that cannot be read is reported as `MCC0001` and the others are
-/// still read.
+/// Reads `.mcc/*.mcc` at the root of each directory input (in input order; a `git:` side's were
+/// read by the caller, [`InputPath::SitePolicy`]), then the `--policy` files (`explicit`). A file
+/// that cannot be read is reported as `MCC0001` and the others are still read.
 pub fn read(paths: &[InputPath], explicit: &[Utf8PathBuf], diagnostics: &mut Vec<Diagnostic>) -> SitePolicies {
     let mut read = SitePolicies::default();
-    for file in policy_files(paths, explicit, diagnostics) {
-        match std::fs::read_to_string(&file) {
-            Ok(text) => read.files.push(PolicyText { path: file, text }),
+    for path in paths {
+        match path {
+            InputPath::Path(p) if p.is_dir() => match site_files(p) {
+                Ok(found) => found.iter().for_each(|file| read.file(file, diagnostics)),
+                Err(error) => diagnostics.push(Diagnostic::about_path(
+                    &codes::INPUT_UNREADABLE,
+                    p.join(SITE_DIR).as_str(),
+                    format!("cannot read: {error}"),
+                )),
+            },
+            InputPath::SitePolicy { name, text } => {
+                read.files.push(PolicyText { path: name.clone(), text: text.clone() });
+            }
+            _ => {}
+        }
+    }
+    explicit.iter().for_each(|file| read.file(file, diagnostics));
+    read
+}
+
+impl SitePolicies {
+    /// Reads one policy file from disk, or reports why it cannot.
+    fn file(&mut self, file: &Utf8Path, diagnostics: &mut Vec<Diagnostic>) {
+        match std::fs::read_to_string(file) {
+            Ok(text) => self.files.push(PolicyText { path: file.to_path_buf(), text }),
             Err(error) => {
-                read.unreadable = true;
+                self.unreadable = true;
                 diagnostics.push(Diagnostic::about_path(
                     &codes::INPUT_UNREADABLE,
                     file.as_str(),
@@ -46,32 +69,17 @@ pub fn read(paths: &[InputPath], explicit: &[Utf8PathBuf], diagnostics: &mut Vec
             }
         }
     }
-    read
 }
 
-/// `.mcc/*.mcc` at the root of each directory input (in input order), then the `--policy` files.
-fn policy_files(paths: &[InputPath], explicit: &[Utf8PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Vec<Utf8PathBuf> {
-    let mut files = Vec::new();
-    for path in paths {
-        if let InputPath::Path(p) = path
-            && p.is_dir()
-        {
-            match site_files(p) {
-                Ok(found) => files.extend(found),
-                Err(error) => diagnostics.push(Diagnostic::about_path(
-                    &codes::INPUT_UNREADABLE,
-                    p.join(SITE_DIR).as_str(),
-                    format!("cannot read: {error}"),
-                )),
-            }
-        }
-    }
-    files.extend(explicit.iter().cloned());
-    files
+/// Whether an entry of a `.mcc/` directory, by its name, is a site policy file: `*.mcc`, not
+/// hidden. The one rule for a directory on disk and a directory at a git revision; the files
+/// apply in byte order of their names.
+pub fn is_policy_file(name: &str) -> bool {
+    Utf8Path::new(name).extension() == Some("mcc") && !name.starts_with('.')
 }
 
-/// The site policy files of an input directory: `ROOT/.mcc/*.mcc`, sorted by name (byte
-/// order). No `.mcc` directory means no files.
+/// The site policy files of an input directory: `ROOT/.mcc/*.mcc` ([`is_policy_file`], regular
+/// files), sorted by name (byte order). No `.mcc` directory means no files.
 pub fn site_files(root: &Utf8Path) -> std::io::Result<Vec<Utf8PathBuf>> {
     let dir = root.join(SITE_DIR);
     if !dir.is_dir() {
@@ -81,7 +89,7 @@ pub fn site_files(root: &Utf8Path) -> std::io::Result<Vec<Utf8PathBuf>> {
     for entry in dir.read_dir_utf8()? {
         let entry = entry?;
         let path = entry.path();
-        if path.extension() == Some("mcc") && !entry.file_name().starts_with('.') && path.is_file() {
+        if is_policy_file(entry.file_name()) && path.is_file() {
             files.push(path.to_path_buf());
         }
     }

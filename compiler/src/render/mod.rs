@@ -195,11 +195,13 @@ pub fn merge_order(members: &mut [McId], machine_configs: &[MachineConfig]) {
     });
 }
 
+/// Renders one pool from the MachineConfigs it selects, in merge order; `None`, with the reasons
+/// reported, when the MCO would refuse to.
 #[expect(
     clippy::too_many_lines,
     reason = "the MCO's merge steps in their order, kept together to read beside MergeMachineConfigs"
 )]
-fn render_pool(
+pub(crate) fn render_pool(
     inputs: &Inputs,
     pool: &MachineConfigPool,
     members: Vec<McId>,
