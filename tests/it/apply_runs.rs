@@ -123,7 +123,7 @@ fn a_dry_run_changes_nothing() {
     let run = apply(&plan, &root, &["--dry-run"], &[]);
     assert_eq!(run.code, Some(0), "{run}");
     assert_eq!(snapshot(&root, true), before, "a dry run writes nothing, not even the journal");
-    assert!(run.stdout.contains("would create /etc/app and write /etc/app/app.conf (0600 0:0, 10 bytes)"), "{run}");
+    assert!(run.stdout.contains("would create /etc/app; would write /etc/app/app.conf (0600 0:0, 10 bytes)"), "{run}");
     assert!(run.stdout.contains("would print, not run: systemctl reboot"), "{run}");
     assert!(run.stdout.contains(&format!("dry run of {steps} steps")), "{run}");
     // --dry-run and --run-actions do not go together.

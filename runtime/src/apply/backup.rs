@@ -14,6 +14,7 @@ use mcc_contract::sha256_hex;
 use super::diagnostic::{failed, resolve_diagnostic};
 use super::fs::{list_dir, read_at, write_atomically};
 use super::journal::{BACKUP_DIR, LogLine, Replaced, State};
+use super::overlay::Node;
 use super::resolve::{self, Walk, file_type, lstat, read_link};
 use super::{Applier, Diagnostic};
 
@@ -25,6 +26,9 @@ impl Applier<'_> {
     /// The state of the in-root `path` (its last component not followed), with a regular file's
     /// bytes when `with_bytes`.
     pub(super) fn state(&self, path: &str, with_bytes: bool) -> io::Result<(State, Option<Vec<u8>>)> {
+        if self.options.dry_run {
+            return self.dry_state(path);
+        }
         let walk = self.root.resolve(path, false, None).map_err(|e| io::Error::other(e.to_string()))?;
         let Walk::Found(resolved) = walk else { return Ok((State::Absent, None)) };
         let dir = resolved.parent.fd.as_fd();
@@ -40,6 +44,24 @@ impl Applier<'_> {
             FileType::Directory => (State::Directory { mode: octal(stat.st_mode), uid, gid }, None),
             _ => (State::Special { mode: format!("{:o}", stat.st_mode) }, None),
         })
+    }
+
+    /// [`Applier::state`] in a dry run: as the earlier steps left the path.
+    fn dry_state(&self, path: &str) -> io::Result<(State, Option<Vec<u8>>)> {
+        let Some((at, node)) = self.look(path).map_err(|e| io::Error::other(e.to_string()))? else {
+            return Ok((State::Absent, None));
+        };
+        Ok((
+            match node {
+                Node::File { mode, uid, gid, .. } => {
+                    State::File { sha256: sha256_hex(&self.bytes_at(&at)?), mode: octal(mode), uid, gid }
+                }
+                Node::Link { target, uid, gid } => State::Link { target, uid, gid },
+                Node::Dir { mode, uid, gid } => State::Directory { mode: octal(mode), uid, gid },
+                Node::Special { mode } => State::Special { mode: format!("{mode:o}") },
+            },
+            None,
+        ))
     }
 
     /// Keeps what the in-root `path` is before a step changes it, once per path and journal: the
