@@ -62,6 +62,7 @@
 
 mod actions;
 mod backup;
+mod batch;
 mod create_dir;
 mod diagnostic;
 mod driver;
@@ -196,6 +197,7 @@ impl<'a> Applier<'a> {
             record,
             kept: RefCell::default(),
             overlay: RefCell::default(),
+            batch: RefCell::default(),
         })
     }
 }
@@ -224,4 +226,6 @@ struct Applier<'a> {
     kept: RefCell<BTreeSet<String>>,
     /// In a dry run, what the steps so far would have changed (empty in a run).
     overlay: RefCell<overlay::Overlay>,
+    /// The batch of file writes under way (`batch`), if any.
+    batch: RefCell<Option<batch::Batch>>,
 }

@@ -43,10 +43,15 @@ fn an_interrupted_apply_resumes_and_ends_in_the_same_tree() {
         let resumed = apply(&plan, &root, &[], &epoch);
         assert_eq!(resumed.code, Some(0), "{resumed}");
         if n > 1 {
-            assert!(
-                resumed.stdout.contains(&format!("resuming: the journal has {} of the {steps} steps", n - 1)),
-                "{resumed}"
-            );
+            // File writes are journaled a batch at a time (after their directories are synced), so
+            // a kill inside a batch loses the records of its finished writes: they run again.
+            let journaled: usize = resumed
+                .stdout
+                .split_once("resuming: the journal has ")
+                .and_then(|(_, rest)| rest.split_once(' '))
+                .and_then(|(k, _)| k.parse().ok())
+                .unwrap_or_else(|| panic!("a resumed run says so\n{resumed}"));
+            assert!((1..n).contains(&journaled), "at most the {} steps before the kill\n{resumed}", n - 1);
         }
         let got = snapshot(&root, false);
         let diff: Vec<_> = expected

@@ -93,7 +93,8 @@ impl Applier<'_> {
             _ => {}
         }
         self.keep(label, &resolved.path())?;
-        write_atomically(&resolved, bytes, mode, uid, gid).map_err(io)?;
+        replace_file(&resolved, bytes, (mode, uid, gid), true).map_err(io)?;
+        self.sync_dir(&resolved.parent).map_err(io)?;
         changes.push(format!("wrote {shown} ({}, {} bytes)", mode_owner(mode, uid, gid), bytes.len()));
         Ok(changes)
     }
@@ -312,6 +313,20 @@ pub(super) fn read_at(dir: BorrowedFd<'_>, name: &str) -> io::Result<Vec<u8>> {
 /// Writes a file atomically: a temporary file in the same directory, written, given its owner
 /// and mode, fsynced, renamed over the entry, and the directory fsynced.
 pub(super) fn write_atomically(resolved: &Resolved, bytes: &[u8], mode: u32, uid: u32, gid: u32) -> io::Result<()> {
+    replace_file(resolved, bytes, (mode, uid, gid), true)?;
+    rustix::fs::fsync(resolved.parent.fd.as_fd())?;
+    Ok(())
+}
+
+/// Puts a file in place through a temporary file in the same directory, written, given its owner
+/// and mode, fsynced when `sync` (else its caller makes it durable, for many files at once) and
+/// renamed over the entry. The rename is durable once the directory is fsynced.
+pub(super) fn replace_file(
+    resolved: &Resolved,
+    bytes: &[u8],
+    (mode, uid, gid): (u32, u32, u32),
+    sync: bool,
+) -> io::Result<()> {
     let dir = resolved.parent.fd.as_fd();
     let temp = temp_name(&resolved.name);
     remove_stale_temp(dir, &resolved.name)?;
@@ -325,7 +340,7 @@ pub(super) fn write_atomically(resolved: &Resolved, bytes: &[u8], mode: u32, uid
     let written = file
         .write_all(bytes)
         .and_then(|()| set_owner_mode(file.as_fd(), uid, gid, mode))
-        .and_then(|()| file.sync_all());
+        .and_then(|()| if sync { file.sync_all() } else { Ok(()) });
     if let Err(e) = written {
         let _ = rustix::fs::unlinkat(dir, temp.as_str(), AtFlags::empty());
         return Err(e);
@@ -335,7 +350,6 @@ pub(super) fn write_atomically(resolved: &Resolved, bytes: &[u8], mode: u32, uid
         let _ = rustix::fs::unlinkat(dir, temp.as_str(), AtFlags::empty());
         return Err(e.into());
     }
-    rustix::fs::fsync(dir)?;
     Ok(())
 }
 
