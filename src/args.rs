@@ -429,8 +429,8 @@ pub struct ApplyArgs {
     pub dry_run: bool,
     /// Run the post-change actions (systemctl daemon-reload, reload, restart, reboot, and enable
     /// and disable as the MCD runs them; rpm-ostree on the rpm-ostree and legacy targets);
-    /// without it they are printed.
-    #[arg(long, conflicts_with = "dry_run")]
+    /// without it they are printed. With --dry-run, lists what would be run.
+    #[arg(long)]
     pub run_actions: bool,
     /// Undo the last apply of DIR to ROOT: put back every path it changed as it was (contents,
     /// mode, owner, or absence), from the journal in ROOT/var/lib/mcc; with --run-actions, when

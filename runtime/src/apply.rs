@@ -16,6 +16,12 @@
 //! parent directories are created 0755 root:root, as Ignition does, each as a whole. Owners named by user or
 //! group name are resolved from the root's own `/etc/passwd` and `/etc/group` (MCC5103).
 //!
+//! # The dry run
+//! `--dry-run` writes nothing and says what the run would do, line for line in the run's words
+//! with "would": each step sees the tree the earlier steps would have left, held in memory
+//! (`overlay`) and consulted before the real tree (`view`), by primitives that decide as the
+//! run's do (`dry`).
+//!
 //! # The journal
 //! After each step, the journal records it in the root (`/var/lib/mcc/apply-journal.json`, one
 //! line appended to `apply-journal.log` a step, compacted at the end of the run), so a
@@ -48,6 +54,7 @@
 //! `mcc plan`'s plans), `validate` checks all of it before anything changes, `journal` and `journal_io` keep the
 //! journal, `driver` walks the
 //! steps with the journal, `fs` holds the converging file primitives on top of `resolve`,
+//! `view`, `overlay` and `dry` are the dry run's tree and primitives,
 //! `systemd` masks, enables and disables units, `users` resolves owners and writes SSH keys and
 //! password hashes, `actions` runs or prints commands (the switch to the pool's image among
 //! them), `backup` keeps what each change replaces before it is made, `rollback` puts it back
@@ -55,19 +62,23 @@
 
 mod actions;
 mod backup;
+mod batch;
 mod create_dir;
 mod diagnostic;
 mod driver;
+mod dry;
 mod fs;
 pub mod hostile_input;
 mod journal;
 mod journal_io;
 mod node_steps;
+mod overlay;
 mod resolve;
 mod rollback;
 mod systemd;
 mod users;
 mod validate;
+mod view;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -186,6 +197,8 @@ impl<'a> Applier<'a> {
             log: RefCell::default(),
             record,
             kept: RefCell::default(),
+            overlay: RefCell::default(),
+            batch: RefCell::default(),
         })
     }
 }
@@ -212,4 +225,8 @@ struct Applier<'a> {
     record: bool,
     /// The paths the journal keeps a record of.
     kept: RefCell<BTreeSet<String>>,
+    /// In a dry run, what the steps so far would have changed (empty in a run).
+    overlay: RefCell<overlay::Overlay>,
+    /// The batch of file writes under way (`batch`), if any.
+    batch: RefCell<Option<batch::Batch>>,
 }

@@ -43,10 +43,15 @@ fn an_interrupted_apply_resumes_and_ends_in_the_same_tree() {
         let resumed = apply(&plan, &root, &[], &epoch);
         assert_eq!(resumed.code, Some(0), "{resumed}");
         if n > 1 {
-            assert!(
-                resumed.stdout.contains(&format!("resuming: the journal has {} of the {steps} steps", n - 1)),
-                "{resumed}"
-            );
+            // File writes are journaled a batch at a time (after their directories are synced), so
+            // a kill inside a batch loses the records of its finished writes: they run again.
+            let journaled: usize = resumed
+                .stdout
+                .split_once("resuming: the journal has ")
+                .and_then(|(_, rest)| rest.split_once(' '))
+                .and_then(|(k, _)| k.parse().ok())
+                .unwrap_or_else(|| panic!("a resumed run says so\n{resumed}"));
+            assert!((1..n).contains(&journaled), "at most the {} steps before the kill\n{resumed}", n - 1);
         }
         let got = snapshot(&root, false);
         let diff: Vec<_> = expected
@@ -123,7 +128,7 @@ fn a_dry_run_changes_nothing() {
     let run = apply(&plan, &root, &["--dry-run"], &[]);
     assert_eq!(run.code, Some(0), "{run}");
     assert_eq!(snapshot(&root, true), before, "a dry run writes nothing, not even the journal");
-    assert!(run.stdout.contains("would create /etc/app and write /etc/app/app.conf (0600 0:0, 10 bytes)"), "{run}");
+    assert!(run.stdout.contains("would create /etc/app; would write /etc/app/app.conf (0600 0:0, 10 bytes)"), "{run}");
     assert!(run.stdout.contains("would print, not run: systemctl reboot"), "{run}");
     assert!(run.stdout.contains(&format!("dry run of {steps} steps")), "{run}");
     // --dry-run and --run-actions do not go together.

@@ -3,6 +3,7 @@
 
 mod apply_actions;
 mod apply_confinement;
+mod apply_dry_run;
 mod apply_faults;
 mod apply_rollback;
 mod apply_runs;

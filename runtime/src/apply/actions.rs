@@ -67,8 +67,13 @@ impl Applier<'_> {
     pub(super) fn action(&self, label: &str, command: Vec<String>) -> Result<Outcome, Box<Diagnostic>> {
         let line = command.join(" ");
         if self.options.dry_run {
-            let verb = if self.options.run_actions { "would run" } else { "would print, not run" };
-            return Ok(Outcome { result: StepResult::Printed, changes: vec![format!("{verb}: {line}")], note: None });
+            // The run's words and remark, with "would".
+            let (verb, note) = if self.options.run_actions {
+                ("would run", None)
+            } else {
+                ("would print, not run", Some("--run-actions runs it".into()))
+            };
+            return Ok(Outcome { result: StepResult::Printed, changes: vec![format!("{verb}: {line}")], note });
         }
         if !self.options.run_actions {
             return Ok(Outcome {

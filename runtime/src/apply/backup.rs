@@ -12,8 +12,9 @@ use rustix::fs::{AtFlags, FileType};
 use mcc_contract::sha256_hex;
 
 use super::diagnostic::{failed, resolve_diagnostic};
-use super::fs::{list_dir, read_at, write_atomically};
+use super::fs::{list_dir, read_at, replace_file, write_atomically};
 use super::journal::{BACKUP_DIR, LogLine, Replaced, State};
+use super::overlay::Node;
 use super::resolve::{self, Walk, file_type, lstat, read_link};
 use super::{Applier, Diagnostic};
 
@@ -25,6 +26,9 @@ impl Applier<'_> {
     /// The state of the in-root `path` (its last component not followed), with a regular file's
     /// bytes when `with_bytes`.
     pub(super) fn state(&self, path: &str, with_bytes: bool) -> io::Result<(State, Option<Vec<u8>>)> {
+        if self.options.dry_run {
+            return self.dry_state(path);
+        }
         let walk = self.root.resolve(path, false, None).map_err(|e| io::Error::other(e.to_string()))?;
         let Walk::Found(resolved) = walk else { return Ok((State::Absent, None)) };
         let dir = resolved.parent.fd.as_fd();
@@ -42,6 +46,24 @@ impl Applier<'_> {
         })
     }
 
+    /// [`Applier::state`] in a dry run: as the earlier steps left the path.
+    fn dry_state(&self, path: &str) -> io::Result<(State, Option<Vec<u8>>)> {
+        let Some((at, node)) = self.look(path).map_err(|e| io::Error::other(e.to_string()))? else {
+            return Ok((State::Absent, None));
+        };
+        Ok((
+            match node {
+                Node::File { mode, uid, gid, .. } => {
+                    State::File { sha256: sha256_hex(&self.bytes_at(&at)?), mode: octal(mode), uid, gid }
+                }
+                Node::Link { target, uid, gid } => State::Link { target, uid, gid },
+                Node::Dir { mode, uid, gid } => State::Directory { mode: octal(mode), uid, gid },
+                Node::Special { mode } => State::Special { mode: format!("{mode:o}") },
+            },
+            None,
+        ))
+    }
+
     /// Keeps what the in-root `path` is before a step changes it, once per path and journal: the
     /// record in the log and a file's contents in [`BACKUP_DIR`], on disk before it returns.
     pub(super) fn keep(&self, label: &str, path: &str) -> Result<(), Box<Diagnostic>> {
@@ -55,17 +77,35 @@ impl Applier<'_> {
         }
         let io = |e: io::Error| failed(format!("{label}: cannot keep what `{path}` was, for a rollback: {e}"));
         let (was, bytes) = self.state(path, true).map_err(io)?;
+        // In a batch keeping ahead, the contents are synced and the record written for the
+        // whole batch at once (`batch`).
+        let ahead = self.batch.borrow().as_ref().is_some_and(|b| b.keeping_ahead);
         if let (State::File { sha256, .. }, Some(bytes)) = (&was, bytes) {
             let backup = format!("{BACKUP_DIR}/{sha256}");
             let resolved = self.root.resolve_creating(&backup, false).map_err(|e| resolve_diagnostic(label, e))?;
-            if lstat(resolved.parent.fd.as_fd(), &resolved.name).map_err(io)?.is_none() {
+            // One already there is used only when whole: a crash (a power cut) may leave an
+            // unsynced one empty.
+            let dir = resolved.parent.fd.as_fd();
+            let whole = lstat(dir, &resolved.name).map_err(io)?.is_some_and(|stat| {
+                u64::try_from(stat.st_size) == Ok(bytes.len() as u64)
+                    && read_at(dir, &resolved.name).is_ok_and(|b| sha256_hex(&b) == *sha256)
+            });
+            if !whole && ahead {
+                replace_file(&resolved, &bytes, (0o600, 0, 0), false).map_err(io)?;
+                self.batch.borrow_mut().as_mut().expect("a batch").unsynced_backups = true;
+            } else if !whole {
                 write_atomically(&resolved, &bytes, 0o600, 0, 0).map_err(io)?;
             }
         }
         self.kept.borrow_mut().insert(path.to_string());
         let replaced = Replaced { path: path.to_string(), was, left: None };
         self.journal.borrow_mut().record_replaced(replaced.clone());
-        self.append_line(&LogLine::Replaced { replaced })
+        let line = LogLine::Replaced { replaced };
+        if ahead {
+            self.batch.borrow_mut().as_mut().expect("a batch").lines.push(line);
+            return Ok(());
+        }
+        self.append_line(&line)
     }
 
     /// Keeps, as absent, the directories that resolving `path` with creation would make.

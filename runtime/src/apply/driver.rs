@@ -6,6 +6,7 @@ use std::io::Write;
 use mcc_contract::node_actions::{RemovedKind, Step};
 use mcc_contract::{Mode, sha256_hex};
 
+use super::batch::{FileWrite, is_batched};
 use super::diagnostic::failed;
 use super::journal::{JOURNAL_PATH, JournalStep, StepResult};
 use super::validate::{hard_link_target, parse_mode};
@@ -83,20 +84,32 @@ impl Applier<'_> {
             );
         }
         let mut carried_out = 0;
+        // The batch of file writes under way: where it ends, and its finished steps.
+        let mut batch_end = 0;
+        let mut batched: Vec<JournalStep> = Vec::new();
+        let digests: Vec<String> = actions.steps.iter().map(step_digest).collect();
+        let todo = |i: usize| !self.is_done(i, &digests[i]);
         for (i, step) in actions.steps.iter().enumerate() {
-            let digest = step_digest(step);
-            if let Some(done) = self.journal.borrow().find(i, &digest).cloned() {
-                let complete = match done.result {
-                    StepResult::Done | StepResult::Ran => true,
-                    StepResult::Printed => !(self.options.run_actions && is_action(step)),
-                };
-                if complete {
-                    report.skipped += 1;
-                    continue;
-                }
+            let digest = digests[i].clone();
+            if !todo(i) {
+                report.skipped += 1;
+                continue;
             }
             if self.options.crash_after == Some(carried_out) && carried_out == 0 {
                 std::process::abort();
+            }
+            let in_batch = !dry && is_batched(step);
+            if i >= batch_end || !in_batch {
+                let started = self
+                    .finish_batch(std::mem::take(&mut batched))
+                    .and_then(|()| if in_batch { self.start_batch(i, todo) } else { Ok(i + 1) });
+                match started {
+                    Ok(end) => batch_end = end,
+                    Err(diagnostic) => {
+                        report.diagnostics.push(*diagnostic);
+                        break;
+                    }
+                }
             }
             let label = format!("{}/{total} {}", i + 1, describe(step));
             // A reboot is journaled before it runs: after it, nothing runs, and a reboot that
@@ -120,6 +133,9 @@ impl Applier<'_> {
                 Err(diagnostic) => {
                     let _ = writeln!(out, "  {label}: failed");
                     report.diagnostics.push(*diagnostic);
+                    if let Err(diagnostic) = self.finish_batch(std::mem::take(&mut batched)) {
+                        report.diagnostics.push(*diagnostic);
+                    }
                     if reboot {
                         // Not run after all: the compaction below forgets it.
                         self.journal.borrow_mut().steps.retain(|s| s.index != i);
@@ -158,10 +174,15 @@ impl Applier<'_> {
                 std::process::abort();
             }
             let record = JournalStep { index: i, op: step.op().to_string(), digest, result: outcome.result };
-            if let Err(diagnostic) = self.append_journal(record) {
+            if in_batch {
+                batched.push(record);
+            } else if let Err(diagnostic) = self.append_journal(record) {
                 report.diagnostics.push(*diagnostic);
                 break;
             }
+        }
+        if let Err(diagnostic) = self.finish_batch(batched) {
+            report.diagnostics.push(*diagnostic);
         }
         if !dry && let Err(diagnostic) = self.compact_journal() {
             report.diagnostics.push(*diagnostic);
@@ -192,7 +213,38 @@ impl Applier<'_> {
         let _ = writeln!(out, "{summary}");
     }
 
-    pub(super) fn step(&mut self, step: &Step, label: &str) -> Result<Outcome, Box<Diagnostic>> {
+    /// Whether the journal says step `i` (of this `digest`) needs nothing more.
+    fn is_done(&self, i: usize, digest: &str) -> bool {
+        let step = &self.steps.actions.steps[i];
+        self.journal.borrow().find(i, digest).is_some_and(|done| match done.result {
+            StepResult::Done | StepResult::Ran => true,
+            StepResult::Printed => !(self.options.run_actions && is_action(step)),
+        })
+    }
+
+    /// A step that writes a file, as a [`FileWrite`]; `None` for any other.
+    pub(super) fn file_write<'s>(&self, label: &str, step: &'s Step) -> Result<Option<FileWrite<'s>>, Box<Diagnostic>> {
+        let bytes = |content| self.steps.bytes(content).map_err(|m| failed(format!("{label}: {m}")));
+        Ok(Some(match step {
+            Step::Write { path, mode, owner, content, append, .. } => {
+                let (uid, gid) = self.owner(label, owner)?;
+                let mut all = bytes(content)?;
+                for fragment in append {
+                    all.extend(bytes(fragment)?);
+                }
+                FileWrite { path, bytes: all, mode: parse_mode(mode).unwrap_or(Mode::FILE.bits()), uid, gid }
+            }
+            Step::WriteUnit { path, content, .. } | Step::WriteDropin { path, content, .. } => {
+                FileWrite { path, bytes: bytes(content)?, mode: Mode::FILE.bits(), uid: 0, gid: 0 }
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    pub(super) fn step(&self, step: &Step, label: &str) -> Result<Outcome, Box<Diagnostic>> {
+        if let Some(w) = self.file_write(label, step)? {
+            return self.put_file(label, w.path, &w.bytes, w.mode, w.uid, w.gid).map(Outcome::done);
+        }
         match step {
             Step::Drain => Ok(Outcome {
                 result: StepResult::Printed,
@@ -205,19 +257,6 @@ impl Applier<'_> {
                 let (uid, gid) = self.owner(label, owner)?;
                 let mode = parse_mode(mode).unwrap_or(Mode::DIRECTORY.bits());
                 self.put_dir(label, path, mode, uid, gid).map(Outcome::done)
-            }
-            Step::Write { path, mode, owner, content, append, .. } => {
-                let (uid, gid) = self.owner(label, owner)?;
-                let mut bytes = self.steps.bytes(content).map_err(|m| failed(format!("{label}: {m}")))?;
-                for fragment in append {
-                    bytes.extend(self.steps.bytes(fragment).map_err(|m| failed(format!("{label}: {m}")))?);
-                }
-                let mode = parse_mode(mode).unwrap_or(Mode::FILE.bits());
-                self.put_file(label, path, &bytes, mode, uid, gid).map(Outcome::done)
-            }
-            Step::WriteUnit { path, content, .. } | Step::WriteDropin { path, content, .. } => {
-                let bytes = self.steps.bytes(content).map_err(|m| failed(format!("{label}: {m}")))?;
-                self.put_file(label, path, &bytes, Mode::FILE.bits(), 0, 0).map(Outcome::done)
             }
             Step::Link { path, target, hard: false, owner, .. } => {
                 let (uid, gid) = self.owner(label, owner)?;

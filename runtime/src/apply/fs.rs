@@ -14,13 +14,12 @@ use super::diagnostic::{failed, resolve_diagnostic};
 use super::resolve::{self, Resolved, Walk, file_type, lstat, read_link, set_owner_mode};
 use super::{Applier, Diagnostic};
 
-/// Where a primitive works, once its path is resolved.
-enum Place {
-    /// The path resolved; `shown` is how the user sees it, `changes` the directories created on
-    /// the way (0755 root:root, as Ignition makes them).
-    Ready { resolved: Resolved, shown: String, changes: Vec<String> },
-    /// A dry run whose path has missing directories: the one line saying what would be made.
-    WouldCreate(String),
+/// Where a primitive works, once its path is resolved: `shown` is how the user sees it, `changes`
+/// the directories created on the way (0755 root:root, as Ignition makes them).
+struct Place {
+    resolved: Resolved,
+    shown: String,
+    changes: Vec<String>,
 }
 
 pub(super) fn mode_owner(mode: u32, uid: u32, gid: u32) -> String {
@@ -28,8 +27,12 @@ pub(super) fn mode_owner(mode: u32, uid: u32, gid: u32) -> String {
 }
 
 impl Applier<'_> {
-    /// Reads a file beneath the root, following symlinks; `None` when it does not exist.
+    /// Reads a file beneath the root (in a dry run, as the earlier steps left it), following
+    /// symlinks; `None` when it does not exist.
     pub(super) fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
+        if self.options.dry_run {
+            return self.view_read(path);
+        }
         let walk = self.root.resolve(path, true, None).map_err(|e| io::Error::other(e.to_string()))?;
         let Walk::Found(resolved) = walk else { return Ok(None) };
         match read_at(resolved.parent.fd.as_fd(), &resolved.name) {
@@ -39,32 +42,21 @@ impl Applier<'_> {
         }
     }
 
-    /// Resolves `path` for a primitive, creating missing directories unless this is a dry run.
-    /// `what` says, from the path as shown, what the primitive would do there after creating them.
-    fn place(
-        &self,
-        label: &str,
-        path: &str,
-        follow_last: bool,
-        what: impl FnOnce(&str) -> String,
-    ) -> Result<Place, Box<Diagnostic>> {
-        let create = (!self.options.dry_run).then_some((0o755, (0, 0)));
-        if create.is_some() {
-            self.keep_created(label, path, follow_last)?;
-        }
-        match self.root.resolve(path, follow_last, create).map_err(|e| resolve_diagnostic(label, e))? {
+    /// Resolves `path` for a primitive, creating missing directories (each kept first, for a
+    /// rollback).
+    fn place(&self, label: &str, path: &str, follow_last: bool) -> Result<Place, Box<Diagnostic>> {
+        self.keep_created(label, path, follow_last)?;
+        match self.root.resolve(path, follow_last, Some((0o755, (0, 0)))).map_err(|e| resolve_diagnostic(label, e))? {
             Walk::Found(resolved) => {
                 let shown = self.shown(path, &resolved.path());
                 let changes = resolved.created.iter().map(|d| format!("created {d}")).collect();
-                Ok(Place::Ready { resolved, shown, changes })
+                Ok(Place { resolved, shown, changes })
             }
-            Walk::Missing { first_missing, path: at } => {
-                Ok(Place::WouldCreate(format!("would create {first_missing} and {}", what(&self.shown(path, &at)))))
-            }
+            Walk::Missing { path, .. } => Err(failed(format!("{label}: a directory of `{path}` could not be created"))),
         }
     }
 
-    fn shown(&self, path: &str, resolved: &str) -> String {
+    pub(super) fn shown(&self, path: &str, resolved: &str) -> String {
         if path == resolved { path.to_string() } else { format!("{path} (→ {resolved})") }
     }
 
@@ -78,12 +70,11 @@ impl Applier<'_> {
         uid: u32,
         gid: u32,
     ) -> Result<Vec<String>, Box<Diagnostic>> {
+        if self.options.dry_run {
+            return self.dry_put_file(label, path, bytes, mode, uid, gid);
+        }
         let io = |e: io::Error| failed(format!("{label}: {e}"));
-        let what = |shown: &str| format!("write {shown} ({}, {} bytes)", mode_owner(mode, uid, gid), bytes.len());
-        let (resolved, shown, mut changes) = match self.place(label, path, false, what)? {
-            Place::Ready { resolved, shown, changes } => (resolved, shown, changes),
-            Place::WouldCreate(line) => return Ok(vec![line]),
-        };
+        let Place { resolved, shown, mut changes } = self.place(label, path, false)?;
         let dir = resolved.parent.fd.as_fd();
         match lstat(dir, &resolved.name).map_err(io)? {
             Some(stat) if file_type(&stat) == FileType::Directory => {
@@ -96,20 +87,15 @@ impl Applier<'_> {
                     && u64::try_from(stat.st_size) == Ok(bytes.len() as u64)
                     && read_at(dir, &resolved.name).map_err(io)? == bytes =>
             {
-                if !self.options.dry_run {
-                    remove_stale_temp(dir, &resolved.name).map_err(io)?;
-                }
+                remove_stale_temp(dir, &resolved.name).map_err(io)?;
                 return Ok(changes);
             }
             _ => {}
         }
-        if self.options.dry_run {
-            changes.push(format!("would write {shown} ({}, {} bytes)", mode_owner(mode, uid, gid), bytes.len()));
-        } else {
-            self.keep(label, &resolved.path())?;
-            write_atomically(&resolved, bytes, mode, uid, gid).map_err(io)?;
-            changes.push(format!("wrote {shown} ({}, {} bytes)", mode_owner(mode, uid, gid), bytes.len()));
-        }
+        self.keep(label, &resolved.path())?;
+        replace_file(&resolved, bytes, (mode, uid, gid), true).map_err(io)?;
+        self.sync_dir(&resolved.parent).map_err(io)?;
+        changes.push(format!("wrote {shown} ({}, {} bytes)", mode_owner(mode, uid, gid), bytes.len()));
         Ok(changes)
     }
 
@@ -122,12 +108,11 @@ impl Applier<'_> {
         uid: u32,
         gid: u32,
     ) -> Result<Vec<String>, Box<Diagnostic>> {
+        if self.options.dry_run {
+            return self.dry_put_symlink(label, path, target, uid, gid);
+        }
         let io = |e: io::Error| failed(format!("{label}: {e}"));
-        let (resolved, shown, mut changes) =
-            match self.place(label, path, false, |at| format!("link {at} → {target}"))? {
-                Place::Ready { resolved, shown, changes } => (resolved, shown, changes),
-                Place::WouldCreate(line) => return Ok(vec![line]),
-            };
+        let Place { resolved, shown, mut changes } = self.place(label, path, false)?;
         let dir = resolved.parent.fd.as_fd();
         match lstat(dir, &resolved.name).map_err(io)? {
             Some(stat) if file_type(&stat) == FileType::Directory => {
@@ -138,16 +123,10 @@ impl Applier<'_> {
                     && (stat.st_uid, stat.st_gid) == (uid, gid)
                     && read_link(dir, &resolved.name).map_err(io)? == target =>
             {
-                if !self.options.dry_run {
-                    remove_stale_temp(dir, &resolved.name).map_err(io)?;
-                }
+                remove_stale_temp(dir, &resolved.name).map_err(io)?;
                 return Ok(changes);
             }
             _ => {}
-        }
-        if self.options.dry_run {
-            changes.push(format!("would link {shown} → {target}"));
-            return Ok(changes);
         }
         self.keep(label, &resolved.path())?;
         let temp = temp_name(&resolved.name);
@@ -169,6 +148,9 @@ impl Applier<'_> {
 
     /// Makes `path` a hard link to the existing `target`.
     pub(super) fn put_hard_link(&self, label: &str, path: &str, target: &str) -> Result<Vec<String>, Box<Diagnostic>> {
+        if self.options.dry_run {
+            return self.dry_put_hard_link(label, path, target);
+        }
         let io = |e: io::Error| failed(format!("{label}: {e}"));
         let source = match self.root.resolve(target, false, None).map_err(|e| resolve_diagnostic(label, e))? {
             Walk::Found(r) => r,
@@ -182,19 +164,11 @@ impl Applier<'_> {
         if file_type(&source_stat) == FileType::Directory {
             return Err(failed(format!("{label}: the hard link target `{target}` is a directory")));
         }
-        let what = |at: &str| format!("hard-link {at} to {target}");
-        let (resolved, shown, mut changes) = match self.place(label, path, false, what)? {
-            Place::Ready { resolved, shown, changes } => (resolved, shown, changes),
-            Place::WouldCreate(line) => return Ok(vec![line]),
-        };
+        let Place { resolved, shown, mut changes } = self.place(label, path, false)?;
         let dir = resolved.parent.fd.as_fd();
         if let Some(stat) = lstat(dir, &resolved.name).map_err(io)?
             && (stat.st_dev, stat.st_ino) == (source_stat.st_dev, source_stat.st_ino)
         {
-            return Ok(changes);
-        }
-        if self.options.dry_run {
-            changes.push(format!("would hard-link {shown} to {target}"));
             return Ok(changes);
         }
         self.keep(label, &resolved.path())?;
@@ -242,31 +216,23 @@ impl Applier<'_> {
         gid: u32,
         converge: bool,
     ) -> Result<Vec<String>, Box<Diagnostic>> {
+        if self.options.dry_run {
+            return self.dry_dir(label, path, (mode, uid, gid), converge);
+        }
         let io = |e: io::Error| failed(format!("{label}: {e}"));
-        let what = |at: &str| format!("{at} ({})", mode_owner(mode, uid, gid));
-        let (resolved, shown, mut changes) = match self.place(label, path, true, what)? {
-            Place::Ready { resolved, shown, changes } => (resolved, shown, changes),
-            Place::WouldCreate(line) => return Ok(vec![line]),
-        };
+        let Place { resolved, shown, mut changes } = self.place(label, path, true)?;
         let dir = resolved.parent.fd.as_fd();
         match lstat(dir, &resolved.name).map_err(io)? {
             Some(stat) if file_type(&stat) == FileType::Directory => {
                 if !converge || (stat.st_mode & 0o7777 == mode && (stat.st_uid, stat.st_gid) == (uid, gid)) {
                     return Ok(changes);
                 }
-                if self.options.dry_run {
-                    changes.push(format!("would set {shown} to {}", mode_owner(mode, uid, gid)));
-                } else {
-                    self.keep(label, &resolved.path())?;
-                    let fd = resolve::open_dir(dir, &resolved.name).map_err(io)?;
-                    set_owner_mode(fd.as_fd(), uid, gid, mode).map_err(io)?;
-                    changes.push(format!("set {shown} to {}", mode_owner(mode, uid, gid)));
-                }
+                self.keep(label, &resolved.path())?;
+                let fd = resolve::open_dir(dir, &resolved.name).map_err(io)?;
+                set_owner_mode(fd.as_fd(), uid, gid, mode).map_err(io)?;
+                changes.push(format!("set {shown} to {}", mode_owner(mode, uid, gid)));
             }
             Some(_) => return Err(failed(format!("{label}: `{}` exists and is not a directory", resolved.path()))),
-            None if self.options.dry_run => {
-                changes.push(format!("would create {shown} ({})", mode_owner(mode, uid, gid)));
-            }
             None => {
                 self.keep(label, &resolved.path())?;
                 if create_dir(dir, &resolved.name, mode, uid, gid, self.root.mkdir_crash()).map_err(io)?.is_none() {
@@ -280,6 +246,9 @@ impl Applier<'_> {
 
     /// Removes `path` when it exists; a directory only when it is empty.
     pub(super) fn remove(&self, label: &str, path: &str, directory: bool) -> Result<Vec<String>, Box<Diagnostic>> {
+        if self.options.dry_run {
+            return self.dry_remove(label, path, directory);
+        }
         let io = |e: io::Error| failed(format!("{label}: {e}"));
         let resolved = match self.root.resolve(path, false, None).map_err(|e| resolve_diagnostic(label, e))? {
             Walk::Found(r) => r,
@@ -294,9 +263,6 @@ impl Applier<'_> {
                 "{label}: `{}` is a directory; the plan removes a file there",
                 resolved.path()
             )));
-        }
-        if self.options.dry_run {
-            return Ok(vec![format!("would remove {shown}")]);
         }
         self.keep(label, &resolved.path())?;
         let flags = if is_dir { AtFlags::REMOVEDIR } else { AtFlags::empty() };
@@ -347,6 +313,20 @@ pub(super) fn read_at(dir: BorrowedFd<'_>, name: &str) -> io::Result<Vec<u8>> {
 /// Writes a file atomically: a temporary file in the same directory, written, given its owner
 /// and mode, fsynced, renamed over the entry, and the directory fsynced.
 pub(super) fn write_atomically(resolved: &Resolved, bytes: &[u8], mode: u32, uid: u32, gid: u32) -> io::Result<()> {
+    replace_file(resolved, bytes, (mode, uid, gid), true)?;
+    rustix::fs::fsync(resolved.parent.fd.as_fd())?;
+    Ok(())
+}
+
+/// Puts a file in place through a temporary file in the same directory, written, given its owner
+/// and mode, fsynced when `sync` (else its caller makes it durable, for many files at once) and
+/// renamed over the entry. The rename is durable once the directory is fsynced.
+pub(super) fn replace_file(
+    resolved: &Resolved,
+    bytes: &[u8],
+    (mode, uid, gid): (u32, u32, u32),
+    sync: bool,
+) -> io::Result<()> {
     let dir = resolved.parent.fd.as_fd();
     let temp = temp_name(&resolved.name);
     remove_stale_temp(dir, &resolved.name)?;
@@ -360,7 +340,7 @@ pub(super) fn write_atomically(resolved: &Resolved, bytes: &[u8], mode: u32, uid
     let written = file
         .write_all(bytes)
         .and_then(|()| set_owner_mode(file.as_fd(), uid, gid, mode))
-        .and_then(|()| file.sync_all());
+        .and_then(|()| if sync { file.sync_all() } else { Ok(()) });
     if let Err(e) = written {
         let _ = rustix::fs::unlinkat(dir, temp.as_str(), AtFlags::empty());
         return Err(e);
@@ -370,7 +350,6 @@ pub(super) fn write_atomically(resolved: &Resolved, bytes: &[u8], mode: u32, uid
         let _ = rustix::fs::unlinkat(dir, temp.as_str(), AtFlags::empty());
         return Err(e.into());
     }
-    rustix::fs::fsync(dir)?;
     Ok(())
 }
 

@@ -183,15 +183,30 @@ impl Journal {
         bytes
     }
 
+    /// The record of step `index`, when it is of this step (`digest`). `steps` is sorted by index
+    /// (`record`, `sorted`), so this is a binary search: a run looks up every step.
     pub fn find(&self, index: usize, digest: &str) -> Option<&JournalStep> {
-        self.steps.iter().find(|s| s.index == index && s.digest == digest)
+        let at = self.steps.binary_search_by_key(&index, |s| s.index).ok()?;
+        Some(&self.steps[at]).filter(|s| s.digest == digest)
     }
 
-    /// Records a finished step, replacing an earlier record of the same index.
+    /// Records a finished step, replacing an earlier record of the same index; in index order
+    /// (steps finish in order, so this appends).
     pub fn record(&mut self, step: JournalStep) {
-        self.steps.retain(|s| s.index != step.index);
-        self.steps.push(step);
-        self.steps.sort_by_key(|s| s.index);
+        match self.steps.binary_search_by_key(&step.index, |s| s.index) {
+            Ok(at) => self.steps[at] = step,
+            Err(at) => self.steps.insert(at, step),
+        }
+    }
+
+    /// The journal with its steps in index order, one record an index (the last): as `record`
+    /// keeps them, whatever the document on disk holds.
+    pub fn sorted(mut self) -> Journal {
+        let steps = std::mem::take(&mut self.steps);
+        for step in steps {
+            self.record(step);
+        }
+        self
     }
 
     /// Adds the records of a log (`LOG_PATH`'s bytes) when its first line names this plan;

@@ -28,7 +28,7 @@ impl Applier<'_> {
         let fresh = Journal::new(&self.steps.digest, &actions.pool, &actions.rendered_config);
         let (mut journal, mut note) = match self.read(JOURNAL_PATH) {
             Ok(Some(bytes)) => match serde_json::from_slice::<Journal>(&bytes) {
-                Ok(j) if j.schema == journal::JOURNAL_SCHEMA && j.plan == self.steps.digest => (j, None),
+                Ok(j) if j.schema == journal::JOURNAL_SCHEMA && j.plan == self.steps.digest => (j.sorted(), None),
                 Ok(j) => (
                     fresh,
                     Some(format!(
@@ -58,14 +58,19 @@ impl Applier<'_> {
         self.append_line(&LogLine::Step(record))
     }
 
-    /// Writes one line to the log and fdatasyncs it. The first line of a run starts the log
-    /// afresh with every record so far.
+    /// Writes one line to the log and fdatasyncs it.
     pub(super) fn append_line(&self, line: &LogLine) -> Result<(), Box<Diagnostic>> {
+        self.append_lines(std::slice::from_ref(line))
+    }
+
+    /// Writes lines to the log and fdatasyncs it once. The first lines of a run start the log
+    /// afresh with every record so far (the journal in memory holds these lines' records).
+    pub(super) fn append_lines(&self, lines: &[LogLine]) -> Result<(), Box<Diagnostic>> {
         let io = |e: std::io::Error| failed(format!("cannot write the journal log {LOG_PATH}: {e}"));
         let mut log = self.log.borrow_mut();
         let file = match &mut log.file {
             Some(file) => {
-                file.write_all(&line.to_line()).map_err(io)?;
+                file.write_all(&lines.iter().flat_map(LogLine::to_line).collect::<Vec<u8>>()).map_err(io)?;
                 file
             }
             None => {

@@ -1,18 +1,13 @@
 //! systemd units in the root: masks, and `systemctl --root ROOT enable|disable` made natively.
 
 use std::collections::BTreeSet;
-use std::io;
-use std::os::fd::AsFd;
-
-use rustix::fs::FileType;
 
 use mcc_contract::units::{UNIT_DIR, enablement};
 
 use super::actions::strings;
-use super::diagnostic::{failed, resolve_diagnostic};
+use super::diagnostic::resolve_diagnostic;
 use super::driver::Outcome;
-use super::fs::list_dir;
-use super::resolve::{self, Walk, file_type, lstat, read_link};
+use super::overlay::Node;
 use super::validate::check_name;
 use super::{Applier, Diagnostic};
 
@@ -58,10 +53,8 @@ impl Applier<'_> {
         for dir in UNIT_PATH {
             for candidate in std::iter::once(name.to_string()).chain(template.clone()) {
                 let path = format!("{dir}/{candidate}");
-                let Ok(Walk::Found(lexical)) = self.root.resolve(&path, false, None) else { continue };
-                if let Ok(Some(stat)) = lstat(lexical.parent.fd.as_fd(), &lexical.name)
-                    && file_type(&stat) == FileType::Symlink
-                    && read_link(lexical.parent.fd.as_fd(), &lexical.name).is_ok_and(|t| t == "/dev/null")
+                if let Ok(Some((_, Node::Link { target, .. }))) = self.look(&path)
+                    && target == "/dev/null"
                 {
                     return Err(path);
                 }
@@ -114,41 +107,32 @@ impl Applier<'_> {
     /// its `[Install]` section and every `*.wants/`, `*.requires/`, `*.upholds/` link of that name
     /// and alias link to it in `/etc/systemd/system` (never a mask).
     pub(super) fn disable_natively(&self, label: &str, name: &str) -> Result<Vec<String>, Box<Diagnostic>> {
-        let io = |e: io::Error| failed(format!("{label}: {e}"));
         let mut candidates: BTreeSet<String> = BTreeSet::new();
         if let Ok(Some((unit_path, contents))) = self.find_unit(name) {
             candidates.extend(self.links_of(name, &unit_path, &contents).0.into_iter().map(|(l, _)| l));
         }
-        if let Walk::Found(r) = self.root.resolve(UNIT_DIR, true, None).map_err(|e| resolve_diagnostic(label, e))?
-            && let Some(stat) = lstat(r.parent.fd.as_fd(), &r.name).map_err(io)?
-            && file_type(&stat) == FileType::Directory
-        {
-            let unit_dir = resolve::open_dir(r.parent.fd.as_fd(), &r.name).map_err(io)?;
-            for (entry, kind) in list_dir(unit_dir.as_fd()).map_err(io)? {
-                let path = format!("{UNIT_DIR}/{entry}");
-                match kind {
-                    FileType::Directory
-                        if entry.ends_with(".wants") || entry.ends_with(".requires") || entry.ends_with(".upholds") =>
-                    {
-                        candidates.insert(format!("{path}/{name}"));
-                    }
-                    FileType::Symlink if entry != name => {
-                        let target = read_link(unit_dir.as_fd(), &entry).map_err(io)?;
-                        if target != "/dev/null" && target.rsplit('/').next() == Some(name) {
-                            candidates.insert(path);
-                        }
-                    }
-                    _ => {}
+        let entries = self.entries(UNIT_DIR).map_err(|e| resolve_diagnostic(label, e))?.unwrap_or_default();
+        for (entry, node) in entries {
+            let path = format!("{UNIT_DIR}/{entry}");
+            match node {
+                Node::Dir { .. }
+                    if entry.ends_with(".wants") || entry.ends_with(".requires") || entry.ends_with(".upholds") =>
+                {
+                    candidates.insert(format!("{path}/{name}"));
                 }
+                Node::Link { target, .. }
+                    if entry != name && target != "/dev/null" && target.rsplit('/').next() == Some(name) =>
+                {
+                    candidates.insert(path);
+                }
+                _ => {}
             }
         }
         let mut changes = Vec::new();
         for link in candidates {
-            let Ok(Walk::Found(r)) = self.root.resolve(&link, false, None) else { continue };
-            let is_link =
-                lstat(r.parent.fd.as_fd(), &r.name).map_err(io)?.is_some_and(|s| file_type(&s) == FileType::Symlink);
-            let is_mask = is_link && read_link(r.parent.fd.as_fd(), &r.name).is_ok_and(|t| t == "/dev/null");
-            if is_link && !is_mask {
+            if let Ok(Some((_, Node::Link { target, .. }))) = self.look(&link)
+                && target != "/dev/null"
+            {
                 changes.extend(self.remove(label, &link, false)?);
             }
         }

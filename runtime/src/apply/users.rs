@@ -185,6 +185,23 @@ impl Applier<'_> {
             )
             .into());
         }
+        let unknown = || -> Box<Diagnostic> {
+            Diagnostic::new(
+                codes::APPLY_OWNER_UNKNOWN,
+                format!("{label}: the user `{user}` is not in the root's /etc/shadow"),
+            )
+            .with_help("the base image must have the user; mcc, like the MCO, only changes an existing user's password")
+            .into()
+        };
+        if self.options.dry_run {
+            let changed =
+                self.dry_shadow(label, |text| set_password(text, user, hash, self.today).ok_or_else(unknown))?;
+            return Ok(if changed {
+                vec![format!("would set the password hash of `{user}` in /etc/shadow")]
+            } else {
+                Vec::new()
+            });
+        }
         let resolved = match self.root.resolve("/etc/shadow", true, None).map_err(|e| resolve_diagnostic(label, e))? {
             Walk::Found(r) => r,
             Walk::Missing { .. } => return Err(failed(format!("{label}: the root has no /etc/shadow"))),
@@ -193,29 +210,15 @@ impl Applier<'_> {
         let Some(stat) = lstat(dir, &resolved.name).map_err(io)? else {
             return Err(failed(format!("{label}: the root has no /etc/shadow")));
         };
-        let _lock = if self.options.dry_run {
-            None
-        } else {
-            // The lock file is made by the first lock: a rollback removes it again.
-            if lstat(dir, ".pwd.lock").map_err(io)?.is_none() {
-                self.keep(label, &resolve::join(&resolved.parent.path, ".pwd.lock"))?;
-            }
-            Some(lock_passwd(label, dir)?)
-        };
+        // The lock file is made by the first lock: a rollback removes it again.
+        if lstat(dir, ".pwd.lock").map_err(io)?.is_none() {
+            self.keep(label, &resolve::join(&resolved.parent.path, ".pwd.lock"))?;
+        }
+        let _lock = lock_passwd(label, dir)?;
         let text = String::from_utf8_lossy(&read_at(dir, &resolved.name).map_err(io)?).into_owned();
-        let Some(new) = set_password(&text, user, hash, self.today) else {
-            return Err(Diagnostic::new(
-                codes::APPLY_OWNER_UNKNOWN,
-                format!("{label}: the user `{user}` is not in the root's /etc/shadow"),
-            )
-            .with_help("the base image must have the user; mcc, like the MCO, only changes an existing user's password")
-            .into());
-        };
+        let new = set_password(&text, user, hash, self.today).ok_or_else(unknown)?;
         if new == text {
             return Ok(Vec::new());
-        }
-        if self.options.dry_run {
-            return Ok(vec![format!("would set the password hash of `{user}` in /etc/shadow")]);
         }
         self.keep(label, &resolved.path())?;
         write_atomically(&resolved, new.as_bytes(), stat.st_mode & 0o7777, stat.st_uid, stat.st_gid).map_err(io)?;
