@@ -228,6 +228,7 @@ codes! {
     PUSH_UNAUTHORIZED = "MCC5202" "push-unauthorized" Error "the registry refused the push's credentials, or an auth file named for it is missing";
     PUSH_FAILED = "MCC5203" "push-failed" Error "the push to the registry failed";
     PLATFORM_MISMATCH = "MCC5204" "platform-mismatch" Error "--platform differs from the base image's platform";
+    LAYOUT_INVALID = "MCC5205" "layout-invalid" Error "mcc build --out oci:DIR names a directory that holds something other than an OCI image layout";
 
     // Checks (MCC70xx).
     CONFLICTING_DEFINITIONS = "MCC7001" "conflicting-definitions" Warning "two MachineConfigs of one pool define the same path, unit or dropin differently, and the later one silently wins";

@@ -2,7 +2,7 @@
 //! configuration (`os`, `architecture`, `variant`) and checked against the base image's, since a
 //! layer for one architecture on a base of another would boot nowhere.
 
-use serde_json::Value;
+use oci_spec::image::ImageConfiguration;
 
 use crate::oci::host_architecture;
 use crate::{Error, Result};
@@ -36,11 +36,15 @@ impl Platform {
         }
     }
 
-    /// The platform an image configuration declares; `None` when it names no OS or architecture
-    /// (both are required by the image spec, but a hand-made base may lack them).
-    pub fn of_config(config: &Value) -> Option<Platform> {
-        let text = |key: &str| config[key].as_str().filter(|t| !t.is_empty()).map(str::to_string);
-        Some(Platform { os: text("os")?, architecture: text("architecture")?, variant: text("variant") })
+    /// The platform an image configuration declares; `None` when its OS or architecture is empty
+    /// (both are required by the image spec, but a hand-made base may leave them blank).
+    pub fn of_config(config: &ImageConfiguration) -> Option<Platform> {
+        let text = |value: String| Some(value).filter(|t| !t.is_empty());
+        Some(Platform {
+            os: text(config.os().to_string())?,
+            architecture: text(config.architecture().to_string())?,
+            variant: config.variant().clone().and_then(text),
+        })
     }
 
     /// Whether an image of `self` may go on a base of `base`: the same OS and architecture, and
@@ -79,8 +83,14 @@ mod tests {
         for bad in ["linux", "linux/", "Linux/amd64", "linux/amd64/v8/x", ""] {
             assert!(Platform::parse(bad).is_err(), "{bad}");
         }
-        let base = Platform::of_config(&json!({"os": "linux", "architecture": "arm64"})).unwrap();
-        assert_eq!(Platform::of_config(&json!({"os": "linux"})), None);
+        let config = |os: &str, arch: &str| -> ImageConfiguration {
+            serde_json::from_value(
+                json!({"os": os, "architecture": arch, "rootfs": {"type": "layers", "diff_ids": []}}),
+            )
+            .unwrap()
+        };
+        let base = Platform::of_config(&config("linux", "arm64")).unwrap();
+        assert_eq!(Platform::of_config(&config("linux", "")), None);
         assert!(arm.matches(&base), "a variant the base does not name still matches");
         assert!(!amd.matches(&base));
     }

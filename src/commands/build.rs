@@ -142,7 +142,16 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
         (None, Some(scratch)) => scratch.path().join("layout"),
         (None, None) => unreachable!("a scratch layout is made whenever no layout is named"),
     };
-    let written = write_layout(&layout_path, &tag, &image)?;
+    let written = match oci::write_layout(&layout_path, &tag, &image) {
+        Ok(written) => written,
+        Err(oci::LayoutError::NotALayout(reason)) => {
+            return report(
+                &apply::Diagnostic::new(push::codes::LAYOUT_INVALID, format!("cannot write oci:{}: {reason}", layout_path.display()))
+                    .with_help("name a missing or empty directory, or an OCI image layout (`oci-layout` and `index.json`) to add the tag to"),
+            );
+        }
+        Err(oci::LayoutError::Failed(error)) => return Err(CliError::Failed(error.to_string())),
+    };
     if let Some(layout) = &targets.layout {
         streams::print(&format!(
             "wrote {}: manifest {}, layer {} (diff_id {})\n",
@@ -158,17 +167,6 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
         }
         None => Ok(Outcome::Clean),
     }
-}
-
-fn write_layout(path: &Path, tag: &str, image: &oci::Image<'_>) -> Result<oci::Written, CliError> {
-    let mut result = None;
-    let may_replace = |p: &Path| oci::is_layout(p) || write::is_empty_dir(p);
-    write::replace_dir(path, may_replace, |dir| {
-        result = Some(oci::write_layout(dir, tag, image).map_err(std::io::Error::other)?);
-        Ok(())
-    })
-    .map_err(|error| CliError::Failed(format!("cannot write oci:{}: {error}", path.display())))?;
-    result.ok_or_else(|| CliError::Failed(format!("nothing was written to oci:{}", path.display())))
 }
 
 /// Pushes the image of `(layout, tag)`, whose manifest is `built`, and records what was pushed.

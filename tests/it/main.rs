@@ -25,6 +25,7 @@ mod layout;
 mod machine_os_config;
 mod ndp_guidance;
 mod oci;
+mod oci_tags;
 mod oracle;
 mod plan;
 mod plan_review;

@@ -37,9 +37,12 @@ pub mod codes {
     pub const PUSH_FAILED: &str = "MCC5203";
     /// `--platform` differs from the base image's.
     pub const PLATFORM_MISMATCH: &str = "MCC5204";
+    /// `--out oci:DIR` names something that is neither missing, an empty directory, nor an OCI layout.
+    pub const LAYOUT_INVALID: &str = "MCC5205";
 
     /// Every code `mcc build` reports, in code order.
-    pub const BUILD_CODES: &[&str] = &[PUSH_TOOL_MISSING, PUSH_UNAUTHORIZED, PUSH_FAILED, PLATFORM_MISMATCH];
+    pub const BUILD_CODES: &[&str] =
+        &[PUSH_TOOL_MISSING, PUSH_UNAUTHORIZED, PUSH_FAILED, PLATFORM_MISMATCH, LAYOUT_INVALID];
 }
 
 /// How much of skopeo's error output is read back for the message.

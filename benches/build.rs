@@ -1,0 +1,132 @@
+//! `mcc compile` + `mcc build` of a 10 MB layer against `tar -c DIR | gzip -6 > /dev/null` of the
+//! same tree (issue 12's row), timed in one run so the ratio holds on a noisy machine.
+//!
+//! `cargo bench --bench build [-- MB]` (default 10). It writes, under `target/build-bench/`, a
+//! tree of text files made from the real corpus (`/work/shared/corpus/real`, or
+//! `MCC_FLEET_CORPUS`), the MachineConfigs that write the same files under `/etc` (plain base64
+//! data URLs, 1 MB of file contents a MachineConfig), then times, best of five interleaved runs,
+//! the release `mcc` compiling and building them, and the shell pipeline over the tree. The
+//! in-process gzip of the same tar is printed too, to show how much of the build it is.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+
+const CORPUS: &str = "/work/shared/corpus/real";
+const RUNS: usize = 5;
+const BASE: &str = "quay.io/example/rhcos@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mcc = PathBuf::from(std::env::var("MCC_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_mcc").to_string()));
+    let corpus = std::env::var("MCC_FLEET_CORPUS").unwrap_or_else(|_| CORPUS.to_string());
+    let mb: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10);
+    let work = root.join("target/build-bench");
+    let _ = fs::remove_dir_all(&work);
+    let (tree, inputs) = (work.join("tree"), work.join("inputs"));
+    let files = generate(Path::new(&corpus), &tree, &inputs, mb << 20);
+    println!("{mb} MB in {files} files under /etc, {} with {RUNS} runs each, best of each", mcc.display());
+
+    let (compiled, layout) = (work.join("compiled"), work.join("image"));
+    let compile = || {
+        let _ = fs::remove_dir_all(&compiled);
+        let out = compiled.to_str().expect("a UTF-8 path");
+        run(Command::new(&mcc).args(["compile", inputs.to_str().expect("UTF-8"), "--out", out, "--base-image", BASE]));
+    };
+    let build = || {
+        let pool = compiled.join("worker");
+        let out = format!("oci:{}:latest", layout.display());
+        run(Command::new(&mcc).args(["build", pool.to_str().expect("UTF-8"), "--out", &out]));
+    };
+    let pipeline = format!("tar -c -C {} etc | gzip -6 > /dev/null", tree.display());
+    let tar_gzip = || run(Command::new("sh").args(["-c", &pipeline]));
+
+    let mut best = [Duration::MAX; 3];
+    for _ in 0..RUNS {
+        best[0] = best[0].min(time(compile));
+        best[1] = best[1].min(time(build));
+        best[2] = best[2].min(time(tar_gzip));
+    }
+    let [compile_time, build_time, floor] = best;
+    let ours = compile_time + build_time;
+    let tar = Command::new("tar").args(["-c", "-C"]).arg(&tree).arg("etc").output().expect("tar runs").stdout;
+    let gzip = (0..RUNS).map(|_| time(|| drop(std::hint::black_box(mcc_runtime::layer::gzip(&tar))))).min();
+    let gzip = gzip.expect("at least one run");
+    println!(
+        "mcc compile {:.3} s + mcc build {:.3} s = {:.3} s; `{pipeline}` {:.3} s; ratio {:.2}×",
+        compile_time.as_secs_f64(),
+        build_time.as_secs_f64(),
+        ours.as_secs_f64(),
+        floor.as_secs_f64(),
+        ours.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "in process: gzip of the {:.1} MB tar {:.3} s ({:.0}% of mcc build)",
+        tar.len() as f64 / f64::from(1u32 << 20),
+        gzip.as_secs_f64(),
+        100.0 * gzip.as_secs_f64() / build_time.as_secs_f64()
+    );
+}
+
+fn time(f: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
+fn run(cmd: &mut Command) {
+    let output = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("the command runs");
+    assert!(output.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Writes `size` bytes of text files into `tree/etc/mcc-bench/` and the MachineConfigs that write
+/// them into `inputs/`; returns how many files. Each file is one corpus file with a line naming
+/// its copy, so copies differ and repeats lie further apart than gzip's 32 KiB window.
+fn generate(corpus: &Path, tree: &Path, inputs: &Path, size: usize) -> usize {
+    let mut texts: Vec<(String, Vec<u8>)> = fs::read_dir(corpus)
+        .expect("the corpus is readable")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (p.file_name().expect("a name").to_string_lossy().replace(|c: char| !c.is_ascii_alphanumeric(), "_"), p)
+        })
+        .map(|(name, p)| (name, fs::read(p).expect("a corpus file is readable")))
+        .filter(|(_, bytes)| !bytes.is_empty())
+        .collect();
+    texts.sort();
+    assert!(!texts.is_empty(), "no corpus files in {}", corpus.display());
+    fs::create_dir_all(tree.join("etc/mcc-bench")).expect("the tree can be made");
+    fs::create_dir_all(inputs).expect("the inputs directory can be made");
+    let (mut written, mut count, mut document, mut in_document, mut documents) = (0, 0, String::new(), 0, 0);
+    while written < size {
+        let (name, text) = &texts[count % texts.len()];
+        let mut contents = format!("# copy {}\n", count / texts.len()).into_bytes();
+        contents.extend_from_slice(text);
+        let path = format!("etc/mcc-bench/{count:05}-{name}");
+        fs::write(tree.join(&path), &contents).expect("a tree file can be written");
+        let data = base64::engine::general_purpose::STANDARD.encode(&contents);
+        let _ = write!(
+            document,
+            "        - path: /{path}\n          mode: 420\n          contents:\n            source: data:;base64,{data}\n"
+        );
+        (written, count, in_document) = (written + contents.len(), count + 1, in_document + contents.len());
+        if in_document >= 1 << 20 || written >= size {
+            write_machine_config(inputs, documents, &document);
+            (document, in_document, documents) = (String::new(), 0, documents + 1);
+        }
+    }
+    count
+}
+
+fn write_machine_config(inputs: &Path, index: usize, files: &str) {
+    let text = format!(
+        "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 50-bench-{index:03}\n  \
+         labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  config:\n    ignition:\n      version: 3.4.0\n    \
+         storage:\n      files:\n{files}"
+    );
+    fs::write(inputs.join(format!("50-bench-{index:03}.yaml")), text).expect("a MachineConfig can be written");
+}
