@@ -38,6 +38,8 @@ mod var_as_tmpfiles;
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Entry, Node, PoolGraph};
 use crate::ignition::content;
@@ -47,25 +49,42 @@ use crate::policy::placement::Target;
 use crate::render::{McId, RenderedPool};
 use crate::session::{Analysis, Compilation};
 
-/// Runs every check and appends what it finds to `diagnostics`.
+/// One check: what it finds goes into the vector.
+type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
+
+/// Every check, in the order their findings are appended.
+const CHECKS: &[Check] = &[
+    conflicts::check,
+    path_rejected::check,
+    var_as_tmpfiles::check,
+    etc_written_by_node::check,
+    exec_relative_path::check,
+    dropin_without_unit::check,
+    masked_unit_with_contents::check,
+    kernel_argument_duplicate::check,
+    kernel_argument_conflict::check,
+    kernel_argument_split::check,
+    ndp_rule_matches_nothing::check,
+    ndp_unknown_service::check,
+    file_format::check,
+    |cx, diagnostics| secret_world_readable::check(cx, diagnostics, &cx.c.diagnostics),
+    cluster_rendered_stale::check,
+    machine_os_config::check,
+];
+
+/// Runs every check and appends what it finds to `diagnostics`. The checks run in parallel;
+/// their findings are appended in the order of [`CHECKS`], whatever the thread count.
 pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnostic>) {
     let cx = Context { c, analysis };
-    conflicts::check(&cx, diagnostics);
-    path_rejected::check(&cx, diagnostics);
-    var_as_tmpfiles::check(&cx, diagnostics);
-    etc_written_by_node::check(&cx, diagnostics);
-    exec_relative_path::check(&cx, diagnostics);
-    dropin_without_unit::check(&cx, diagnostics);
-    masked_unit_with_contents::check(&cx, diagnostics);
-    kernel_argument_duplicate::check(&cx, diagnostics);
-    kernel_argument_conflict::check(&cx, diagnostics);
-    kernel_argument_split::check(&cx, diagnostics);
-    ndp_rule_matches_nothing::check(&cx, diagnostics);
-    ndp_unknown_service::check(&cx, diagnostics);
-    file_format::check(&cx, diagnostics);
-    secret_world_readable::check(&cx, diagnostics, &c.diagnostics);
-    cluster_rendered_stale::check(&cx, diagnostics);
-    machine_os_config::check(&cx, diagnostics);
+    let found: Vec<Vec<Diagnostic>> = CHECKS
+        .par_iter()
+        .map(|check| {
+            let mut found = Vec::new();
+            check(&cx, &mut found);
+            found
+        })
+        .collect();
+    diagnostics.extend(found.into_iter().flatten());
 }
 
 /// Units every node has without a MachineConfig among the inputs (`stdlib/base-units.txt`).
@@ -116,9 +135,10 @@ pub(crate) fn baked(entry: &Entry, target: Target) -> bool {
     !entry.node_side && target != Target::Legacy
 }
 
-/// A file's contents as the node gets them (`None` for a remote source or undecodable contents).
-pub(crate) fn decoded(resource: &Resource) -> Option<Vec<u8>> {
-    content::decoded(resource)
+/// A file's contents as the node gets them, as validation decoded them (`None` for a remote
+/// source or undecodable contents).
+pub(crate) fn decoded(resource: &Resource) -> Option<&[u8]> {
+    content::bytes(resource)
 }
 
 /// The names of a list file: the first word of each line, comments and blank lines skipped.
