@@ -41,7 +41,7 @@ impl Builder<'_, '_> {
                 ));
                 None
             }
-            Decoded::OverBudget | Decoded::NotDecoded => {
+            Decoded::OverBudget | Decoded::Unknown => {
                 self.errors.push(Diagnostic::new(
                     &codes::DATA_URL_BUDGET,
                     source.span,

@@ -16,7 +16,7 @@ pub enum Decoded {
     /// Nothing was decoded: no source, a source that is not a data URL, or a resource that was
     /// never validated.
     #[default]
-    NotDecoded,
+    Unknown,
     /// The data URL decoded (and decompressed): the bytes the node writes.
     Bytes(Arc<[u8]>),
     /// The data URL does not decode or decompress: why, as compile reports it.
@@ -33,7 +33,7 @@ pub fn bytes(resource: &Resource) -> Option<&[u8]> {
     }
     match &resource.decoded {
         Decoded::Bytes(bytes) => Some(bytes),
-        Decoded::NotDecoded | Decoded::Failed(_) | Decoded::OverBudget => None,
+        Decoded::Unknown | Decoded::Failed(_) | Decoded::OverBudget => None,
     }
 }
 
