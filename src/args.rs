@@ -15,6 +15,10 @@ use mcc_compiler::{OcpVersion, Profile, RelocationMode};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print each stage's time and the peak memory on stderr (as `MCC_TIMINGS=1` does); stdout
+    /// is unchanged.
+    #[arg(long, global = true)]
+    pub timings: bool,
 }
 
 #[derive(Subcommand)]

@@ -20,7 +20,13 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     match args::Cli::try_parse() {
-        Ok(cli) => error::exit_code(commands::run(cli.command)),
+        Ok(cli) => {
+            let start = std::time::Instant::now();
+            session::request_timings(cli.timings);
+            let outcome = commands::run(cli.command);
+            session::print_total(start);
+            error::exit_code(outcome)
+        }
         // `--help` and `--version` arrive here too: they print on stdout and exit 0.
         Err(error) => {
             let _ = error.print();

@@ -1,6 +1,10 @@
 //! What every command that reads inputs does first: read them (paths, `git:` revisions, stdin),
 //! then render, classify and lint them with the settings given.
 
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
 use mcc_compiler::load::InputPath;
 use mcc_compiler::load::filter::InputFilter;
 use mcc_compiler::{Analysis, ClusterInput, ClusterView, Compilation, PolicyOptions, RenderOptions, Side, Target};
@@ -83,7 +87,7 @@ pub fn analyze_viewing(paths: &[InputPath], settings: &Settings, pool: Option<&s
     if let Some(config) = &settings.config {
         config.report_into(&mut compilation);
     }
-    if std::env::var_os("MCC_TIMINGS").is_some_and(|v| v == "1") {
+    if timings_requested() {
         print_timings(&compilation);
     }
     Analyzed { compilation, analysis }
@@ -116,16 +120,41 @@ pub fn side_paths(args: &[String], other: &[String], settings: &Settings) -> Res
     Ok(Some(paths))
 }
 
-/// `MCC_TIMINGS=1`: each stage's time, then the process's peak memory, on stderr. A developer's
-/// aid: a failed write to stderr is not worth failing the command for, so it is ignored.
+/// Set by `--timings`, for the rest of the process.
+static TIMINGS_FLAG: AtomicBool = AtomicBool::new(false);
+
+/// `--timings` was given: print timings as `MCC_TIMINGS=1` does.
+pub fn request_timings(requested: bool) {
+    TIMINGS_FLAG.store(requested, Ordering::Relaxed);
+}
+
+/// `--timings`, or `MCC_TIMINGS=1` in the environment.
+fn timings_requested() -> bool {
+    TIMINGS_FLAG.load(Ordering::Relaxed) || std::env::var_os("MCC_TIMINGS").is_some_and(|v| v == "1")
+}
+
+/// `--timings`: each stage's time, then the process's peak memory so far, on stderr. A
+/// developer's aid: a failed write to stderr is not worth failing the command for, so it is
+/// ignored.
 fn print_timings(compilation: &mcc_compiler::Compilation) {
-    use std::io::Write as _;
     let mut stderr = std::io::stderr().lock();
     for t in &compilation.timings {
         let _ = writeln!(stderr, "mcc timings: {:<8} {:>9.3} ms", t.stage, t.elapsed.as_secs_f64() * 1e3);
     }
     if let Some(kib) = peak_rss_kib() {
         let _ = writeln!(stderr, "mcc timings: peak RSS {} MiB", kib / 1024);
+    }
+}
+
+/// `--timings`, at the end of every command: the whole run's time and peak memory.
+pub fn print_total(start: Instant) {
+    if !timings_requested() {
+        return;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "mcc timings: total    {:>9.3} ms", start.elapsed().as_secs_f64() * 1e3);
+    if let Some(kib) = peak_rss_kib() {
+        let _ = writeln!(stderr, "mcc timings: peak RSS {} MiB at exit", kib / 1024);
     }
 }
 

@@ -88,6 +88,7 @@ codes! {
     SYMLINK_OUTSIDE_INPUT = "MCC0016" "symlink-outside-input" Warning "a symlink in a directory input points outside it, so it is not read";
     NOT_A_REGULAR_FILE = "MCC0017" "not-a-regular-file" Warning "a FIFO, socket or device in a directory input is not read";
     INPUT_TOO_LARGE = "MCC0018" "input-too-large" Error "an input file is larger than 64 MiB, so it is not read";
+    DATA_URL_BUDGET = "MCC0019" "data-url-budget" Error "the data URLs of the inputs decode to more than the run's budget (1 GiB unless MCC_DATA_URL_BUDGET says otherwise)";
     CONFIG_UNKNOWN_KEY = "MCC0040" "config-unknown-key" Warning "a key of .mcc/config.toml is not one of its settings";
     CONFIG_INVALID = "MCC0041" "config-invalid" Error "a value of .mcc/config.toml is not valid TOML, has the wrong type, or is not a value its flag accepts";
 

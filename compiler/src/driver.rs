@@ -9,13 +9,15 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use camino::Utf8PathBuf;
+use rayon::prelude::*;
 
 use crate::codes;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::PoolGraph;
+use crate::ignition::content::DecodeBudget;
 use crate::load::filter::InputFilter;
 use crate::load::reader::Spanned;
-use crate::load::{self, InputPath, yaml};
+use crate::load::{self, InputPath};
 use crate::model::cluster::ClusterView;
 use crate::model::pool::MachineConfigPool;
 use crate::model::{self, Inputs, MachineConfig};
@@ -76,12 +78,22 @@ pub fn load_over_cluster(
     c.input_files = c.sources.len();
     let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();
     let mut dump = Inputs::default();
-    for (i, (id, text)) in files.into_iter().enumerate() {
-        let (inputs, diagnostics) =
-            if i < repository_files { (&mut c.inputs, &mut c.diagnostics) } else { (&mut dump, &mut dump_diagnostics) };
-        let documents = yaml::parse_documents(id, &text, diagnostics);
-        model::read_objects(&documents, &c.sources, inputs, diagnostics);
-    }
+    c.inputs.data_url_budget = load::data_url_budget().map_or_else(DecodeBudget::default, DecodeBudget::new);
+    let mut read = 0;
+    load::parallel::parse_in_order(&files, &mut |mut parsed| {
+        if read == repository_files {
+            // One budget for the run: the dump's data URLs count after the repository's.
+            dump.data_url_budget = c.inputs.data_url_budget.clone();
+        }
+        let (inputs, diagnostics) = if read < repository_files {
+            (&mut c.inputs, &mut c.diagnostics)
+        } else {
+            (&mut dump, &mut dump_diagnostics)
+        };
+        diagnostics.append(&mut parsed.diagnostics);
+        model::read_objects(&parsed.documents, &c.sources, inputs, diagnostics);
+        read += 1;
+    });
     check_unique_names(&c.inputs, &c.sources, &mut c.diagnostics);
     if let Some(cluster) = cluster {
         let mut state = model::cluster::combine(&mut c.inputs, dump, cluster.view);
@@ -321,19 +333,38 @@ fn analyze_pools(
     }
     let site = ndp::site_policy(&c.inputs, &mut c.diagnostics);
     policies.disruption.merge(site.disruption.clone());
-    let graphs: Vec<PoolGraph> = rendered
-        .iter()
-        .map(|pool| lints::analyze_pool(pool, &c.inputs, &policies, options, &mut c.diagnostics))
+    // Pools are analysed in parallel; each one's diagnostics join the others in pool order, so
+    // the output does not depend on the thread count.
+    let analysed: Vec<(PoolGraph, Vec<Diagnostic>)> = rendered
+        .par_iter()
+        .map(|pool| {
+            let mut diagnostics = Vec::new();
+            let graph = lints::analyze_pool(pool, &c.inputs, &policies, options, &mut diagnostics);
+            (graph, diagnostics)
+        })
         .collect();
+    let mut graphs = Vec::with_capacity(analysed.len());
+    for (graph, diagnostics) in analysed {
+        graphs.push(graph);
+        c.diagnostics.extend(diagnostics);
+    }
     Analysis { pools, rendered, policies, site, graphs }
 }
 
 /// The checks stage: what each pool's compilation would refuse, then the checks of `mcc check`
 /// (which read the diagnostics found so far).
 fn check(c: &mut Compilation, analysis: &Analysis) {
-    for (pool, graph) in analysis.rendered.iter().zip(&analysis.graphs) {
-        compile::lint(pool, graph, &mut c.diagnostics);
-    }
+    let refused: Vec<Vec<Diagnostic>> = analysis
+        .rendered
+        .par_iter()
+        .zip(&analysis.graphs)
+        .map(|(pool, graph)| {
+            let mut diagnostics = Vec::new();
+            compile::lint(pool, graph, &mut diagnostics);
+            diagnostics
+        })
+        .collect();
+    c.diagnostics.extend(refused.into_iter().flatten());
     let mut found = Vec::new();
     checks::run(c, analysis, &mut found);
     c.diagnostics.extend(found);

@@ -78,8 +78,6 @@ fn owner(o: &Owner) -> lint::Owner {
 
 /// The decoded size of inline contents; unknown for remote sources.
 fn size_of(file: &File) -> Option<u64> {
-    let source = file.contents.source.as_ref()?;
-    let decoded = content::decode_data_url(&source.value).ok()?;
-    let compression = file.contents.compression.as_ref().map(|c| c.value.as_str());
-    content::decompress(&decoded.bytes, compression).ok().map(|b| b.len() as u64)
+    file.contents.source.as_ref()?;
+    content::bytes(&file.contents).map(|b| b.len() as u64)
 }

@@ -34,6 +34,7 @@ mod registry;
 mod registry_support;
 mod relocate_cli;
 mod relocate_proof;
+mod scale;
 mod streams;
 mod support;
 mod tooling;

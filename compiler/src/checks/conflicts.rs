@@ -164,7 +164,8 @@ fn fields_of(cx: &Context<'_>, key: &EntryKey, definition: &Definition) -> Optio
                 set(Field::Mode, file.mode.as_ref().map(|m| m.value.to_string().into_bytes()));
                 if let Some(source) = &file.contents.source {
                     // Bytes as the node gets them; the URL itself when they cannot be known.
-                    let bytes = decoded(&file.contents).unwrap_or_else(|| source.value.clone().into_bytes());
+                    let bytes =
+                        decoded(&file.contents).map_or_else(|| source.value.clone().into_bytes(), <[u8]>::to_vec);
                     set(Field::Contents, Some(bytes));
                 }
             } else if let Some(directory) = storage.directories.iter().find(|d| &d.node.path.value == path) {

@@ -107,7 +107,7 @@ fn registries_conf(file: &File, out: &mut Vec<Diagnostic>) {
 fn known_format(file: &File, format: Format, reader: &str, out: &mut Vec<Diagnostic>) {
     let Some(source) = &file.contents.source else { return };
     let Some(bytes) = decoded(&file.contents) else { return };
-    let Some(error) = parse_error(format, &bytes) else { return };
+    let Some(error) = parse_error(format, bytes) else { return };
     let path = &file.node.path.value;
     out.push(
         Diagnostic::new(&codes::FILE_FORMAT_INVALID, source.span, format!("`{path}` is not valid {}: {error}", format.name()))

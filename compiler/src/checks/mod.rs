@@ -39,6 +39,8 @@ mod var_as_tmpfiles;
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Entry, Node, PoolGraph};
 use crate::ignition::content;
@@ -48,32 +50,60 @@ use crate::policy::placement::Target;
 use crate::render::{McId, RenderedPool};
 use crate::session::{Analysis, Compilation};
 
+/// One check: what it finds goes into the vector.
+type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
+
+/// The checks that read one rendered pool at a time (`cx.pools()`), and nothing else of the run
+/// but the policies: what a check-only render of an unrendered pool's valid MachineConfigs can
+/// be asked ([`unrendered_pools`]), in the order their findings are appended.
+const POOL_CHECKS: &[Check] = &[
+    conflicts::check,
+    path_rejected::check,
+    var_as_tmpfiles::check,
+    etc_written_by_node::check,
+    dropin_without_unit::check,
+    masked_unit_with_contents::check,
+    kernel_argument_duplicate::check,
+    kernel_argument_conflict::check,
+];
+
+/// The checks of the whole run, after the pool checks, in the order their findings are appended.
+const RUN_CHECKS: &[Check] = &[
+    exec_relative_path::check,
+    kernel_argument_split::check,
+    ndp_rule_matches_nothing::check,
+    ndp_unknown_service::check,
+    file_format::check,
+    cluster_rendered_stale::check,
+    machine_os_config::check,
+];
+
 /// Runs every check and appends what it finds to `diagnostics`.
 pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnostic>) {
     let cx = Context { c, analysis, rendered: &analysis.rendered, graphs: &analysis.graphs };
     pool_checks(&cx, diagnostics, &c.diagnostics);
-    exec_relative_path::check(&cx, diagnostics);
-    kernel_argument_split::check(&cx, diagnostics);
-    ndp_rule_matches_nothing::check(&cx, diagnostics);
-    ndp_unknown_service::check(&cx, diagnostics);
-    file_format::check(&cx, diagnostics);
-    cluster_rendered_stale::check(&cx, diagnostics);
-    machine_os_config::check(&cx, diagnostics);
+    run_in_parallel(&cx, RUN_CHECKS, diagnostics);
 }
 
-/// The checks that read one rendered pool at a time (`cx.pools()`), and nothing else of the run
-/// but the policies: what a check-only render of an unrendered pool's valid MachineConfigs can
-/// be asked ([`unrendered_pools`]). `earlier` holds the diagnostics found before the checks.
+/// The [`POOL_CHECKS`], then the secrets check, which also reads `earlier`, the diagnostics found
+/// before the checks.
 fn pool_checks(cx: &Context<'_>, diagnostics: &mut Vec<Diagnostic>, earlier: &[Diagnostic]) {
-    conflicts::check(cx, diagnostics);
-    path_rejected::check(cx, diagnostics);
-    var_as_tmpfiles::check(cx, diagnostics);
-    etc_written_by_node::check(cx, diagnostics);
-    dropin_without_unit::check(cx, diagnostics);
-    masked_unit_with_contents::check(cx, diagnostics);
-    kernel_argument_duplicate::check(cx, diagnostics);
-    kernel_argument_conflict::check(cx, diagnostics);
+    run_in_parallel(cx, POOL_CHECKS, diagnostics);
     secret_world_readable::check(cx, diagnostics, earlier);
+}
+
+/// Runs `checks` in parallel; their findings are appended in the order of `checks`, whatever the
+/// thread count.
+fn run_in_parallel(cx: &Context<'_>, checks: &[Check], diagnostics: &mut Vec<Diagnostic>) {
+    let found: Vec<Vec<Diagnostic>> = checks
+        .par_iter()
+        .map(|check| {
+            let mut found = Vec::new();
+            check(cx, &mut found);
+            found
+        })
+        .collect();
+    diagnostics.extend(found.into_iter().flatten());
 }
 
 /// Units every node has without a MachineConfig among the inputs (`stdlib/base-units.txt`).
@@ -127,9 +157,10 @@ pub(crate) fn baked(entry: &Entry, target: Target) -> bool {
     !entry.node_side && target != Target::Legacy
 }
 
-/// A file's contents as the node gets them (`None` for a remote source or undecodable contents).
-pub(crate) fn decoded(resource: &Resource) -> Option<Vec<u8>> {
-    content::decoded(resource)
+/// A file's contents as the node gets them, as validation decoded them (`None` for a remote
+/// source or undecodable contents).
+pub(crate) fn decoded(resource: &Resource) -> Option<&[u8]> {
+    content::bytes(resource)
 }
 
 /// The names of a list file: the first word of each line, comments and blank lines skipped.

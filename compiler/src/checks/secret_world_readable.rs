@@ -31,7 +31,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>, earlier: &[Diag
                 continue;
             }
             let Some(bytes) = decoded(&file.contents) else { continue };
-            let Some(what) = secret_in(&String::from_utf8_lossy(&bytes)) else { continue };
+            let Some(what) = secret_in(&String::from_utf8_lossy(bytes)) else { continue };
             let spans: Vec<_> = pool
                 .provenance
                 .get(&crate::render::EntryKey::Path(path.clone()))

@@ -57,10 +57,10 @@ fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static
     if let Some(file) = storage.files.iter().find(|f| f.node.path.value == path) {
         let (uid, gid) = owners(&file.node)?;
         let bytes = decoded(&file.contents)?;
-        if !file.append.is_empty() || !tmpfiles::fits(&bytes) {
+        if !file.append.is_empty() || !tmpfiles::fits(bytes) {
             return None;
         }
-        return Some(("file", tmpfiles::file(resolved, file.applied_mode(), uid, gid, &bytes)?));
+        return Some(("file", tmpfiles::file(resolved, file.applied_mode(), uid, gid, bytes)?));
     }
     if let Some(directory) = storage.directories.iter().find(|d| d.node.path.value == path) {
         let (uid, gid) = owners(&directory.node)?;

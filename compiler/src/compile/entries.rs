@@ -7,7 +7,7 @@ use super::tmpfiles;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::graph::Entry;
-use crate::ignition::content::{SourceKind, classify_source, decode_data_url, decompress};
+use crate::ignition::content::{Decoded, SourceKind, classify_source};
 use crate::ignition::types::Resource;
 use mcc_contract::Mode;
 use mcc_contract::layer_plan::*;
@@ -29,16 +29,25 @@ impl Builder<'_, '_> {
             );
             return None;
         }
-        let decoded = decode_data_url(&source.value).map_err(|e| e.to_string()).and_then(|d| {
-            decompress(&d.bytes, resource.compression.as_ref().map(|c| c.value.as_str())).map_err(|e| e.to_string())
-        });
-        match decoded {
-            Ok(bytes) => Some(bytes),
-            Err(error) => {
+        // Decoded once, by validation; compile runs only where validation found no error in
+        // the MachineConfig, or one the node meets when it writes the file.
+        match &resource.decoded {
+            Decoded::Bytes(bytes) => Some(bytes.to_vec()),
+            Decoded::Failed(error) => {
                 self.errors.push(Diagnostic::new(
                     &codes::DATA_URL_INVALID,
                     source.span,
                     format!("the contents of `{path}` do not decode: {error}"),
+                ));
+                None
+            }
+            Decoded::OverBudget | Decoded::Unknown => {
+                self.errors.push(Diagnostic::new(
+                    &codes::DATA_URL_BUDGET,
+                    source.span,
+                    format!(
+                        "the contents of `{path}` were not decoded: the run's data-URL budget was spent before them"
+                    ),
                 ));
                 None
             }

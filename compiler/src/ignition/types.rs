@@ -145,6 +145,8 @@ pub struct Resource {
     pub compression: Option<Spanned<String>>,
     pub hash: Option<Spanned<String>>,
     pub http_headers: Vec<Spanned<Json>>,
+    /// The contents, decoded once by validation and shared by every later stage.
+    pub decoded: crate::ignition::content::Decoded,
 }
 
 impl Resource {

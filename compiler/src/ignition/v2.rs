@@ -241,6 +241,7 @@ impl Reader<'_> {
             compression: self.string(field(e, "compression")).filter(|c| !c.value.is_empty()),
             hash,
             http_headers: Vec::new(),
+            decoded: Default::default(),
         }
     }
 

@@ -144,6 +144,7 @@ impl Reader<'_> {
             compression: self.string(field(e, "compression")),
             hash,
             http_headers: headers.iter().map(|n| Spanned::new(n.to_json(), n.span)).collect(),
+            decoded: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod config;
 pub mod file;
 pub mod filter;
 pub mod node;
+pub mod parallel;
 pub(crate) mod reader;
 pub mod site;
 pub mod yaml;
@@ -20,6 +21,15 @@ use crate::source::Sources;
 
 /// The file extensions read from a directory.
 pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+/// The environment variable that sets the run's budget of decoded data-URL bytes (MCC0019).
+pub const DATA_URL_BUDGET_VARIABLE: &str = "MCC_DATA_URL_BUDGET";
+
+/// The run's budget of decoded data-URL bytes, when [`DATA_URL_BUDGET_VARIABLE`] gives one (a
+/// number of bytes; anything else leaves the default of 1 GiB).
+pub fn data_url_budget() -> Option<u64> {
+    std::env::var(DATA_URL_BUDGET_VARIABLE).ok()?.trim().parse().ok()
+}
 
 /// What a user named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]

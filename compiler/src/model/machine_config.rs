@@ -3,6 +3,7 @@
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::ignition::content::DecodeBudget;
 use crate::ignition::{self, types::Ignition};
 use crate::load::node::{Entry, Node};
 use crate::load::reader::{self, Diagnostics, Spanned, field};
@@ -69,6 +70,7 @@ pub fn read(
     entries: &[Entry],
     metadata: Metadata,
     sources: &Sources,
+    budget: &mut DecodeBudget,
     diagnostics: &mut Diagnostics,
 ) -> MachineConfig {
     reader::unknown_keys(
@@ -83,9 +85,9 @@ pub fn read(
     let config_node = field(spec_entries, "config").filter(|n| !n.is_null());
     // A config that cannot be read at all (no or an unknown version) reads as none; its error
     // makes the MachineConfig invalid, so no pool selecting it renders.
-    let config = config_node.and_then(|node| ignition::read_config(node, diagnostics));
-    if let Some(config) = &config {
-        ignition::validate::validate(config, sources, diagnostics);
+    let mut config = config_node.and_then(|node| ignition::read_config(node, diagnostics));
+    if let Some(config) = &mut config {
+        ignition::validate::validate(config, sources, budget, diagnostics);
     }
     let strings =
         |key: &str, d: &mut Diagnostics| field(spec_entries, key).map_or_else(Vec::new, |n| reader::string_list(n, d));

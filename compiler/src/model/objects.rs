@@ -2,6 +2,7 @@
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::ignition::content::DecodeBudget;
 use crate::load::node::{Entry, Node, Value};
 use crate::load::reader::{self, Diagnostics, field};
 use crate::load::yaml::Document;
@@ -24,6 +25,8 @@ pub struct Inputs {
     pub machine_os_configs: Vec<MachineOsConfig>,
     /// From a cluster dump: where the base OS and extensions images come from.
     pub controller_configs: Vec<ControllerConfig>,
+    /// What the data URLs read so far may still decode to (MCC0019).
+    pub data_url_budget: DecodeBudget,
 }
 
 impl Inputs {
@@ -110,7 +113,8 @@ fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics:
     match kind.value.as_str() {
         "MachineConfig" => {
             let metadata = metadata(root, entries, diagnostics);
-            inputs.machine_configs.push(machine_config::read(root, entries, metadata, sources, diagnostics));
+            let mc = machine_config::read(root, entries, metadata, sources, &mut inputs.data_url_budget, diagnostics);
+            inputs.machine_configs.push(mc);
         }
         "MachineConfigPool" => {
             let metadata = metadata(root, entries, diagnostics);

@@ -54,6 +54,21 @@ pub fn decompress(bytes: &[u8], compression: Option<&str>) -> Result<Vec<u8>, Co
     }
 }
 
+/// [`decompress`] of bytes the caller gives up, never to more than `limit` bytes: uncompressed
+/// contents are kept as they are (no copy), and longer ones are [`CompressionError::TooLarge`].
+///
+/// # Errors
+///
+/// As [`decompress`], with `limit` in place of [`MAX_DECOMPRESSED_SIZE`].
+pub fn decompress_within(bytes: Vec<u8>, compression: Option<&str>, limit: usize) -> Result<Vec<u8>, CompressionError> {
+    match compression {
+        None | Some("") if bytes.len() > limit => Err(CompressionError::TooLarge),
+        None | Some("") => Ok(bytes),
+        Some("gzip") => gunzip(&bytes, limit),
+        Some(other) => Err(CompressionError::InvalidMethod(other.to_owned())),
+    }
+}
+
 /// Gunzips like Go's `gzip.Reader`: concatenated members are all decoded
 /// (multistream is Go's default), CRC and length trailers are checked, and
 /// empty, truncated or trailing-garbage input is an error.

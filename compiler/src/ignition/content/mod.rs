@@ -10,21 +10,19 @@
 
 mod compression;
 mod data_url;
+mod decoded;
 mod hash;
 
-pub use compression::decompress;
+pub use compression::{CompressionError, MAX_DECOMPRESSED_SIZE, decompress, decompress_within};
 pub use data_url::decode_data_url;
+pub use decoded::{DecodeBudget, Decoded, budget_size, bytes};
 pub use hash::{HashSpec, parse_hash, verify_hash};
 
-/// A file's contents as the node gets them: the data URL decoded and decompressed. `None` for
-/// a remote source, or contents that do not decode (reported by Ignition validation).
+/// A file's contents as the node gets them, copied out of what validation decoded (see
+/// [`bytes`], which does not copy). `None` for a remote source, or contents that do not decode
+/// (reported by Ignition validation).
 pub fn decoded(resource: &crate::ignition::types::Resource) -> Option<Vec<u8>> {
-    let Some(source) = &resource.source else { return Some(Vec::new()) };
-    if classify_source(&source.value) != SourceKind::Data {
-        return None;
-    }
-    let data = decode_data_url(&source.value).ok()?;
-    decompress(&data.bytes, resource.compression.as_ref().map(|c| c.value.as_str())).ok()
+    bytes(resource).map(<[u8]>::to_vec)
 }
 
 /// How a `contents.source` URL will be fetched.

@@ -8,15 +8,20 @@ mod systemd;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::ignition::content::DecodeBudget;
 use crate::ignition::types::Ignition;
 use crate::load::reader::Diagnostics;
 use crate::source::{Sources, Span};
 
 pub use systemd::UNIT_SUFFIXES;
 
-pub fn validate(config: &Ignition, sources: &Sources, diagnostics: &mut Diagnostics) {
+/// Validates `config`, keeping each data URL it decodes in its resource ([`Resource::decoded`]),
+/// within the run's `budget`.
+///
+/// [`Resource::decoded`]: crate::ignition::types::Resource::decoded
+pub fn validate(config: &mut Ignition, sources: &Sources, budget: &mut DecodeBudget, diagnostics: &mut Diagnostics) {
     let minor = config.version.as_ref().and_then(|v| minor_of(&v.value)).unwrap_or(5);
-    let mut v = Validator { sources, minor, diagnostics };
+    let mut v = Validator { sources, minor, budget, diagnostics };
     v.storage(config);
     v.units(&config.systemd.units);
     v.passwd(&config.passwd);
@@ -39,6 +44,7 @@ fn minor_of(version: &str) -> Option<u8> {
 struct Validator<'a> {
     sources: &'a Sources,
     minor: u8,
+    budget: &'a mut DecodeBudget,
     diagnostics: &'a mut Diagnostics,
 }
 

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use super::Validator;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::ignition::content::{self, SourceKind};
+use crate::ignition::content::{self, Decoded, SourceKind};
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
 use crate::source::Span;
 
 impl Validator<'_> {
-    pub(super) fn resource(&mut self, resource: &Resource) {
+    pub(super) fn resource(&mut self, resource: &mut Resource) {
         self.resource_settings(resource);
         // An empty source is a valid URL to Ignition: an empty file.
         let Some(source) = resource.source.as_ref().filter(|s| !s.value.is_empty()) else {
@@ -29,7 +29,7 @@ impl Validator<'_> {
         let scheme = scheme.as_deref();
         let hash = resource.hash.as_ref().and_then(|h| self.hash(h));
         match content::classify_source(&source.value) {
-            SourceKind::Data => self.data_url(source, resource, hash.as_ref()),
+            SourceKind::Data => resource.decoded = self.data_url(source, resource, hash.as_ref()),
             SourceKind::Remote => {
                 let since = match scheme {
                     Some("gs") => 2,
@@ -143,8 +143,12 @@ impl Validator<'_> {
     }
 
     /// Decodes a data URL as Ignition does, then decompresses and checks the hash, pointing at
-    /// the exact character that does not decode.
-    fn data_url(&mut self, source: &Spanned<String>, resource: &Resource, hash: Option<&content::HashSpec>) {
+    /// the exact character that does not decode. What it decoded is kept, so that no later stage
+    /// decodes the URL again.
+    fn data_url(&mut self, source: &Spanned<String>, resource: &Resource, hash: Option<&content::HashSpec>) -> Decoded {
+        if self.budget.spent() {
+            return Decoded::OverBudget;
+        }
         let decoded = match content::decode_data_url(&source.value) {
             Ok(decoded) => decoded,
             Err(error) => {
@@ -155,15 +159,25 @@ impl Validator<'_> {
                         .with_label("this character")
                         .with_help("percent-encode the payload (space is %20, newline %0A) or use `;base64,`"),
                 );
-                return;
+                return Decoded::Failed(error.to_string().into());
             }
         };
         let compression = resource.compression.as_ref().map(|c| c.value.as_str());
-        if !matches!(compression, None | Some("" | "gzip")) {
-            return; // reported as an invalid method
+        if let Some(method) = compression.filter(|c| !matches!(*c, "" | "gzip")) {
+            // Reported as an invalid method.
+            return Decoded::Failed(content::CompressionError::InvalidMethod(method.to_owned()).to_string().into());
         }
-        let bytes = match content::decompress(&decoded.bytes, compression) {
+        // The per-file cap bounds gzip output only (an input file is already bounded); the
+        // run's budget bounds every URL's bytes.
+        let per_file = if compression == Some("gzip") { content::MAX_DECOMPRESSED_SIZE } else { usize::MAX };
+        let within_budget = usize::try_from(self.budget.remaining()).unwrap_or(usize::MAX);
+        let limit = per_file.min(within_budget);
+        let bytes = match content::decompress_within(decoded.bytes, compression, limit) {
             Ok(bytes) => bytes,
+            Err(content::CompressionError::TooLarge) if limit < per_file => {
+                self.over_budget(source);
+                return Decoded::OverBudget;
+            }
             Err(error) => {
                 let span = resource.compression.as_ref().map_or(source.span, |c| c.span);
                 self.push(
@@ -174,9 +188,10 @@ impl Validator<'_> {
                     )
                     .with_related(source.span, "these contents"),
                 );
-                return;
+                return Decoded::Failed(error.to_string().into());
             }
         };
+        self.budget.take(bytes.len());
         if let (Some(spec), Some(hash)) = (hash, &resource.hash)
             && let Err(mismatch) = content::verify_hash(spec, &bytes)
         {
@@ -186,6 +201,25 @@ impl Validator<'_> {
                     .with_help("the hash is over the decoded, decompressed bytes; recompute it or fix the contents"),
             );
         }
+        Decoded::Bytes(bytes.into())
+    }
+
+    /// MCC0019, on the data URL that crossed the run's budget; no later one is decoded.
+    fn over_budget(&mut self, source: &Spanned<String>) {
+        let total = self.budget.total();
+        self.budget.exhaust();
+        self.push(
+            Diagnostic::new(
+                &codes::DATA_URL_BUDGET,
+                source.span,
+                format!(
+                    "the data URLs of the inputs decode to more than {} in total; this one crosses it, so it and every later one are not decoded",
+                    content::budget_size(total)
+                ),
+            )
+            .with_label("crosses the decoding budget")
+            .with_help("no real fleet comes near this: look for gzip bombs; if the inputs are genuine, raise the budget with MCC_DATA_URL_BUDGET=BYTES"),
+        );
     }
 
     /// Where a scalar's value starts inside its span: after the opening quote of a quoted scalar.

@@ -11,8 +11,8 @@ use crate::load::reader::Spanned;
 use crate::source::Span;
 
 impl Validator<'_> {
-    pub(super) fn storage(&mut self, config: &Ignition) {
-        let storage = &config.storage;
+    pub(super) fn storage(&mut self, config: &mut Ignition) {
+        let storage = &mut config.storage;
         // Files, directories and links share one path namespace (`Storage.MergedKeys` → "Node").
         let mut seen: HashMap<&str, Span> = HashMap::new();
         let nodes = storage
@@ -43,7 +43,7 @@ impl Validator<'_> {
                 seen.insert(&node.path.value, node.path.span);
             }
         }
-        for file in &storage.files {
+        for file in &mut storage.files {
             self.file(file);
         }
         for directory in &storage.directories {
@@ -87,12 +87,12 @@ impl Validator<'_> {
         }
     }
 
-    fn file(&mut self, file: &File) {
+    fn file(&mut self, file: &mut File) {
         if let Some(mode) = &file.mode {
             self.mode(mode, &file.node.path.value, true);
         }
-        self.resource(&file.contents);
-        for fragment in &file.append {
+        self.resource(&mut file.contents);
+        for fragment in &mut file.append {
             self.resource(fragment);
         }
         if let Some(overwrite) = file.node.overwrite.as_ref().filter(|o| o.value)
