@@ -84,3 +84,21 @@ fn pools_that_render_are_not_rendered_again() {
     let (before, c, _) = check(&[&app_conf("50-worker-a", "a"), &app_conf("60-worker-b", "b")]);
     assert_eq!(c.diagnostics, before);
 }
+
+#[test]
+fn a_warning_wholly_inside_a_cluster_dump_stays_left_out_despite_its_label() {
+    // The invalid MachineConfig is the repository's (input-0); the two that conflict are the
+    // dump's (input-1): their conflict is the cluster's state, left out as the main run leaves
+    // such warnings out, although the label added to it points into the repository.
+    let dump = format!("{}---\n{}", app_conf("50-worker-a", "a"), app_conf("60-worker-b", "b"));
+    let mut c = crate::testing::compilation(&[&invalid(), &dump]);
+    let dump_source = c.sources.iter().nth(1).map(|(id, _)| id).unwrap();
+    c.cluster = Some(crate::model::cluster::ClusterState { sources: [dump_source].into(), ..Default::default() });
+    let options = PolicyOptions::default();
+    let analysis = crate::driver::analyze(&mut c, &RenderOptions::default(), &options, None);
+    crate::driver::check_unrendered_pools(&mut c, &analysis, &RenderOptions::default(), &options);
+    assert!(with_code(&c.diagnostics, &codes::CONFLICTING_DEFINITIONS).is_empty(), "{:#?}", c.diagnostics);
+    // The same MachineConfigs in the repository: reported.
+    let (_, c, _) = check(&[&invalid(), &dump]);
+    assert_eq!(with_code(&c.diagnostics, &codes::CONFLICTING_DEFINITIONS).len(), 1);
+}
