@@ -1,6 +1,6 @@
 //! Parsing the input files on every core, handed on in input order.
 //!
-//! Files are parsed in batches of about [`BATCH_BYTES`] of text: each batch is parsed in
+//! Files are parsed in batches of about `BATCH_BYTES` (1 MiB) of text: each batch is parsed in
 //! parallel while the caller reads the objects of the batch before it, so at most two batches
 //! of YAML trees are alive at once (peak memory stays bounded however large the inputs), and
 //! the caller sees every file in input order (outputs do not depend on the thread count).
