@@ -69,6 +69,7 @@ mod diagnostic;
 mod driver;
 mod dry;
 mod fs;
+pub mod hostile_input;
 mod journal;
 mod journal_io;
 mod node_steps;
