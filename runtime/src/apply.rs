@@ -23,8 +23,9 @@
 //! run's do (`dry`).
 //!
 //! # The journal
-//! After each step, the journal records it in the root (`/var/lib/mcc/apply-journal.json`, one
-//! line appended to `apply-journal.log` a step, compacted at the end of the run), so a
+//! After each step (after each batch of file writes, `batch`), the journal records it in the root
+//! (`/var/lib/mcc/apply-journal.json`, one line appended to `apply-journal.log` a step, compacted
+//! at the end of the run), so a
 //! run that was interrupted (a crash, a power cut) resumes where it stopped, and a plan already
 //! applied is a no-op: "nothing to do: N steps already applied". The environment variable
 //! `MCC_APPLY_CRASH_AFTER=N` is a test hook: the run aborts once it has carried out N steps, after

@@ -5,6 +5,7 @@ mod apply_actions;
 mod apply_confinement;
 mod apply_dry_run;
 mod apply_faults;
+mod apply_kills;
 mod apply_rollback;
 mod apply_runs;
 mod apply_support;

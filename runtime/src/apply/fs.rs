@@ -256,6 +256,9 @@ impl Applier<'_> {
         };
         let dir = resolved.parent.fd.as_fd();
         let shown = self.shown(path, &resolved.path());
+        // What a killed run left while making the entry goes with it (a rollback removes what
+        // an interrupted apply was creating).
+        remove_stale_temp(dir, &resolved.name).map_err(io)?;
         let Some(stat) = lstat(dir, &resolved.name).map_err(io)? else { return Ok(Vec::new()) };
         let is_dir = file_type(&stat) == FileType::Directory;
         if is_dir && !directory {
@@ -286,9 +289,15 @@ pub(super) fn temp_name(name: &str) -> String {
     }
 }
 
+/// Removes the leftover temporary of `name` in `dir`, if any: a file or link, or the empty
+/// directory `create_dir` was making.
 fn remove_stale_temp(dir: BorrowedFd<'_>, name: &str) -> io::Result<()> {
-    match rustix::fs::unlinkat(dir, temp_name(name).as_str(), AtFlags::empty()) {
+    let temp = temp_name(name);
+    match rustix::fs::unlinkat(dir, temp.as_str(), AtFlags::empty()) {
         Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
+        Err(rustix::io::Errno::ISDIR | rustix::io::Errno::PERM) => {
+            rustix::fs::unlinkat(dir, temp.as_str(), AtFlags::REMOVEDIR).map_err(io::Error::from)
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -21,8 +21,8 @@
 //!
 //! While a run goes, each finished step is appended as one JSON line to [`LOG_PATH`]
 //! (`apply-journal.log`, beside it, its first line naming the plan) and fdatasynced before the
-//! next step starts, so after a crash the two name exactly the steps that finished; a line torn by
-//! the crash is ignored. At the end of the run (finished or stopped at a failed step) the records
+//! next step starts (file writes: a batch at a time, once their changes are on disk, `batch`), so
+//! after a crash the two name only steps that finished; a line torn by the crash is ignored. At the end of the run (finished or stopped at a failed step) the records
 //! are compacted into the document, written atomically (temporary file, fsync, rename, fsync of
 //! the directory), and the log is removed. One small append a step keeps an apply linear in its
 //! steps (rewriting the whole document after each made it quadratic). A journal or log of another

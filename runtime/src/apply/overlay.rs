@@ -137,6 +137,12 @@ impl Overlay {
         false
     }
 
+    /// Whether the real tree's entries in the directory `dir` are out of sight (`dir` removed or
+    /// made by the dry run, or an ancestor so).
+    pub(super) fn hides_entries_of(&self, dir: &str) -> bool {
+        self.hides(&format!("{}x", beneath(dir)))
+    }
+
     /// The entries the overlay holds directly in the directory `dir`, by name.
     pub(super) fn children(&self, dir: &str) -> Vec<(String, &Entry)> {
         let prefix = beneath(dir);

@@ -193,7 +193,7 @@ impl Applier<'_> {
         }
         let mut entries = BTreeMap::new();
         let overlay = self.overlay.borrow();
-        if !overlay.hides(&join(&dir, "-")) {
+        if !overlay.hides_entries_of(&dir) {
             for name in self.real_names(&dir).map_err(io_error)? {
                 let path = join(&dir, &name);
                 if overlay.get(&path).is_none()
