@@ -143,7 +143,7 @@ fn builds_into_one_layout_at_once_keep_every_tag() {
     let work = tempfile::tempdir().unwrap();
     let dir = compile(&[FIXTURE], &work.path().join("compiled"), &["--base-image", BASE]);
     let layout = work.path().join("layout");
-    build(&dir, &format!("oci:{}:first", layout.display()), None);
+    // The first ones find no layout: each makes one, or adds to the one another just made.
     let children: Vec<_> = (0..6)
         .map(|i| {
             Command::new(env!("CARGO_BIN_EXE_mcc"))
@@ -157,7 +157,7 @@ fn builds_into_one_layout_at_once_keep_every_tag() {
         assert!(child.wait().unwrap().success());
     }
     let names: Vec<String> = tags(&layout).into_iter().map(|(t, _)| t).collect();
-    assert_eq!(names, ["first", "t0", "t1", "t2", "t3", "t4", "t5"]);
+    assert_eq!(names, ["t0", "t1", "t2", "t3", "t4", "t5"]);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Writing an image into a layout under a tag: a new layout, or one more tag in a layout that
 //! holds others.
 //!
-//! A missing or empty directory gets a whole new layout, built beside it and renamed into place.
+//! A missing or empty directory gets a whole new layout, built beside it and renamed into place
+//! (when another build made one there meanwhile, the tag is added to that one instead).
 //! An existing layout keeps everything it has: the blobs are added content-addressed (a blob
 //! already there under its digest, with its size, is shared rather than written again, as
 //! containers/image does), then `index.json` is replaced through a temporary file and a rename,
@@ -75,8 +76,12 @@ pub fn write_layout(dir: &Path, tag: &str, image: &Image<'_>) -> std::result::Re
             written = Some(added);
             Ok(())
         };
-        write::replace_dir(dir, write::is_empty_dir, fill).map_err(io_error)?;
-        return written.ok_or_else(|| LayoutError::Failed(Error::new("nothing was written")));
+        match write::replace_dir(dir, write::is_empty_dir, fill) {
+            Ok(()) => return written.ok_or_else(|| LayoutError::Failed(Error::new("nothing was written"))),
+            // Another build made the layout meanwhile: add the tag to it, below.
+            Err(_) if !is_missing_or_empty(dir) => {}
+            Err(error) => return Err(io_error(error).into()),
+        }
     }
     let lock = File::open(dir).map_err(io_error)?;
     rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).map_err(|e| io_error(e.into()))?;

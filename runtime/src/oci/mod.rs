@@ -4,7 +4,7 @@
 //! written, and [`json`] serializes the typed values in a fixed field order with sorted
 //! dictionaries, so the same inputs give the same layout byte for byte.
 //!
-//! [`base`] reads a base image, [`compose`] makes the derived image's blobs, and [`layout`] writes
+//! `base` reads a base image, `compose` makes the derived image's blobs, and `layout` writes
 //! them: a new layout, or one more tag in a layout that holds others.
 
 mod base;
