@@ -1,9 +1,11 @@
 //! `git:REF[:DIR]` inputs for `mcc plan`: the same paths read at another revision.
 //!
-//! `git` itself reads the revision (`git ls-tree`, `git show`), so any ref git knows works:
-//! `origin/main`, `HEAD~1`, a tag, a commit.
+//! `git` itself reads the revision (`git ls-tree`, then one `git cat-file --batch` for every
+//! blob), so any ref git knows works: `origin/main`, `HEAD~1`, a tag, a commit.
 
-use std::process::Command;
+use std::collections::HashMap;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::process::{Command, Stdio};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use mcc_compiler::load::file::MAX_INPUT_SIZE;
@@ -52,30 +54,83 @@ pub fn read(spec: &GitSpec, paths: &[String], filter: &InputFilter) -> Result<Ve
         let listing =
             git(Utf8Path::new(&root), &["ls-tree", "-r", "-l", &spec.reference, "--", &in_repo_or_root(&in_repo)])?;
         // The filesystem side's rule: what is hidden or excluded below the input is left out.
-        let mut files: Vec<(&str, u64)> = listing
+        let mut files: Vec<TreeEntry<'_>> = listing
             .lines()
             .filter_map(tree_entry)
-            .filter(|(f, _)| !filter.skips(f.strip_prefix(in_repo.as_str()).unwrap_or(f).trim_start_matches('/')))
-            .filter(|(f, _)| path.is_file() || EXTENSIONS.iter().any(|e| f.ends_with(&format!(".{e}"))))
+            .filter(|e| !filter.skips(e.path.strip_prefix(in_repo.as_str()).unwrap_or(e.path).trim_start_matches('/')))
+            .filter(|e| path.is_file() || EXTENSIONS.iter().any(|x| e.path.ends_with(&format!(".{x}"))))
             .collect();
-        files.sort_unstable();
-        for (file, size) in files {
-            if size > MAX_INPUT_SIZE {
-                return Err(format!("git:{}:{file} is larger than {} MiB", spec.reference, MAX_INPUT_SIZE >> 20));
-            }
-            let text = git(Utf8Path::new(&root), &["show", &format!("{}:{file}", spec.reference)])?;
-            inputs.push(InputPath::Read { name: format!("git:{}:{file}", spec.reference).into(), text });
+        files.sort_unstable_by_key(|e| e.path);
+        if let Some(large) = files.iter().find(|e| e.size > MAX_INPUT_SIZE) {
+            return Err(format!("git:{}:{} is larger than {} MiB", spec.reference, large.path, MAX_INPUT_SIZE >> 20));
+        }
+        let texts = blobs(Utf8Path::new(&root), files.iter().map(|e| e.object))?;
+        for entry in files {
+            let text = texts.get(entry.object).cloned().unwrap_or_default();
+            inputs.push(InputPath::Read { name: format!("git:{}:{}", spec.reference, entry.path).into(), text });
         }
     }
     Ok(inputs)
 }
 
-/// A blob of `git ls-tree -l`: `MODE blob OBJECT SIZE\tPATH`, as its path and size.
-fn tree_entry(line: &str) -> Option<(&str, u64)> {
+/// A blob of `git ls-tree -l`.
+struct TreeEntry<'a> {
+    path: &'a str,
+    object: &'a str,
+    size: u64,
+}
+
+/// A line of `git ls-tree -l`: `MODE blob OBJECT SIZE\tPATH` (a submodule, `commit`, is not a file).
+fn tree_entry(line: &str) -> Option<TreeEntry<'_>> {
     let (meta, path) = line.split_once('\t')?;
     let mut fields = meta.split_whitespace();
-    let size = fields.nth(3)?.parse().ok()?;
-    Some((path, size))
+    let (object, size) = (fields.nth(2)?, fields.next()?.parse().ok()?);
+    Some(TreeEntry { path, object, size })
+}
+
+/// The text of each blob, read by one `git cat-file --batch` (a process a file would cost
+/// seconds on a fleet of thousands); a blob that several paths hold is read once.
+fn blobs<'a>(root: &Utf8Path, objects: impl Iterator<Item = &'a str>) -> Result<HashMap<String, String>, String> {
+    let mut wanted: Vec<&str> = objects.collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let failed = |e: std::io::Error| format!("git cat-file --batch: {e}");
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("git cat-file --batch: no stdin")?;
+    let request = wanted.iter().map(|o| format!("{o}\n")).collect::<String>();
+    // Written from its own thread: git answers while it reads, and a full pipe either way
+    // would block both processes.
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let mut reader = BufReader::new(child.stdout.take().ok_or("git cat-file --batch: no stdout")?);
+    let mut texts = HashMap::with_capacity(wanted.len());
+    for object in &wanted {
+        let mut header = String::new();
+        reader.read_line(&mut header).map_err(failed)?;
+        // `OBJECT blob SIZE`, or `OBJECT missing`.
+        let size: usize = match header.split_whitespace().collect::<Vec<_>>()[..] {
+            [_, "blob", size] => size.parse().map_err(|_| format!("git cat-file --batch: bad header {header:?}"))?,
+            _ => return Err(format!("git cat-file --batch: cannot read {object}: {}", header.trim())),
+        };
+        let mut bytes = vec![0; size + 1];
+        reader.read_exact(&mut bytes).map_err(failed)?;
+        bytes.pop(); // the newline after each blob
+        let text = String::from_utf8(bytes).map_err(|_| format!("git blob {object}: the file is not UTF-8 text"))?;
+        texts.insert((*object).to_string(), text);
+    }
+    writer.join().map_err(|_| "git cat-file --batch: the writer failed".to_string())?.map_err(failed)?;
+    let _ = child.wait();
+    Ok(texts)
 }
 
 fn in_repo_or_root(path: &str) -> String {
@@ -90,8 +145,7 @@ fn git(dir: &Utf8Path, args: &[&str]) -> Result<String, String> {
         return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim()));
     }
     let text = String::from_utf8(output.stdout).map_err(|_| format!("git {}: output is not UTF-8", args.join(" ")))?;
-    // `git show` keeps file contents exactly; the other commands end with one newline.
-    Ok(if args.first() == Some(&"show") { text } else { text.trim_end_matches('\n').to_string() })
+    Ok(text.trim_end_matches('\n').to_string())
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ mod ndp_guidance;
 mod oci;
 mod oracle;
 mod plan;
+mod plan_machine_os_config;
 mod plan_review;
 mod project_config;
 mod registry;
