@@ -68,7 +68,8 @@ pub fn load_over_cluster(
     let repository_files = c.sources.len();
     let mut dump_diagnostics = Vec::new();
     if let Some(cluster) = cluster {
-        let dump_paths = load::cluster::dump_paths(&cluster.dump);
+        let (dump_paths, outside) = load::cluster::dump_paths(&cluster.dump);
+        dump_diagnostics.extend(outside);
         load::read_inputs(&dump_paths, &InputFilter::default(), stdin, &mut c.sources, &mut dump_diagnostics);
     }
     c.unreadable_input = c.diagnostics.iter().chain(&dump_diagnostics).any(|d| d.code == &codes::INPUT_UNREADABLE);

@@ -59,6 +59,7 @@ mod create_dir;
 mod diagnostic;
 mod driver;
 mod fs;
+pub mod hostile_input;
 mod journal;
 mod journal_io;
 mod node_steps;

@@ -395,3 +395,29 @@ fn warnings_wholly_inside_the_dump_are_left_out_and_the_repositorys_stay() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_must_gather_directory_leading_out_of_the_dump_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(
+        elsewhere.join("secret.yaml"),
+        "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: from-elsewhere\n  \
+         labels:\n    machineconfiguration.openshift.io/role: worker\nspec: {}\n",
+    )
+    .unwrap();
+    let resources = dir.path().join("dump/cluster-scoped-resources/machineconfiguration.openshift.io");
+    std::fs::create_dir_all(&resources).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, resources.join("machineconfigs")).unwrap();
+    let dump = dir.path().join("dump");
+    let run = mcc(&["render", "--cluster", dump.to_str().unwrap(), REPO, "--pool", "worker"], None);
+    assert!(run.stderr.contains("MCC0016") && run.stderr.contains("leads outside it"), "{}", run.stderr);
+    assert!(!run.stdout.contains("from-elsewhere") && !run.stderr.contains("from-elsewhere"), "{}", run.stdout);
+    // The whole must-gather root as a link out of the dump: nothing of it is read either.
+    std::fs::remove_dir_all(dir.path().join("dump/cluster-scoped-resources")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("dump/cluster-scoped-resources")).unwrap();
+    let run = mcc(&["render", "--cluster", dump.to_str().unwrap(), REPO, "--pool", "worker"], None);
+    assert!(run.stderr.contains("MCC0016"), "{}", run.stderr);
+    assert!(!run.stdout.contains("from-elsewhere"), "{}", run.stdout);
+}
