@@ -5,18 +5,25 @@
 
 use std::collections::BTreeMap;
 
+use mcc_compiler::codes;
 use mcc_compiler::diagnostic::{Diagnostic, Severity};
 
-/// The diagnostics shown in full by default: the errors.
+/// The diagnostics shown in full by default: the errors, and the plan's own findings (MCC4040:
+/// a rule arriving with the change it makes rebootless), which are about this plan and not about
+/// the inputs alone.
 pub fn shown(diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
-    diagnostics.iter().filter(|d| d.severity() == Severity::Error).cloned().collect()
+    diagnostics.iter().filter(|d| in_full(d)).cloned().collect()
+}
+
+fn in_full(d: &Diagnostic) -> bool {
+    d.severity() == Severity::Error || d.code == &codes::NDP_RULE_IN_SAME_CHANGE
 }
 
 /// The lines that stand for the diagnostics [`shown`] leaves out (warnings and notes): one for
 /// their counts, then one a code, most severe first, then by code. `None` when there are none.
 pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
     let mut by_code: BTreeMap<(std::cmp::Reverse<Severity>, &str), (usize, &str)> = BTreeMap::new();
-    for d in diagnostics.iter().filter(|d| d.severity() != Severity::Error) {
+    for d in diagnostics.iter().filter(|d| !in_full(d)) {
         let entry = by_code.entry((std::cmp::Reverse(d.severity()), d.code.code)).or_insert((0, d.code.summary));
         entry.0 += 1;
     }
@@ -43,8 +50,6 @@ pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use mcc_compiler::codes;
-
     use super::*;
 
     fn about(code: &'static mcc_compiler::codes::CodeInfo) -> Diagnostic {
@@ -70,6 +75,9 @@ mod tests {
     fn errors_alone_need_no_summary() {
         let error = codes::ALL.iter().copied().find(|c| c.severity == Severity::Error).unwrap();
         assert_eq!(summary(&[about(error)]), None);
+        let plans_own = about(&codes::NDP_RULE_IN_SAME_CHANGE);
+        assert_eq!(shown(std::slice::from_ref(&plans_own)), vec![plans_own.clone()]);
+        assert_eq!(summary(&[plans_own]), None);
         assert_eq!(summary(&[]), None);
     }
 }
