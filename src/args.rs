@@ -135,8 +135,12 @@ pub struct PlanArgs {
     #[arg(long)]
     pub diff: bool,
     /// Print the plan and a count of the inputs' diagnostics, not the diagnostics themselves.
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', conflicts_with = "diagnostics")]
     pub quiet: bool,
+    /// Print every diagnostic of the inputs (and analyse the old side whole), not only the
+    /// errors and a count of the rest by code.
+    #[arg(long)]
+    pub diagnostics: bool,
     /// For each changed file that reboots only because no Node Disruption Policy rule matches
     /// it, propose the rule that makes it rebootless (well-known files only), as a patch for
     /// `oc patch machineconfiguration cluster --type merge`.

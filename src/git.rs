@@ -1,10 +1,13 @@
 //! `git:REF[:DIR]` inputs for `mcc plan`: the same paths read at another revision, with that
 //! revision's `.mcc/`.
 //!
-//! `git` itself reads the revision (`git ls-tree`, `git show`), so any ref git knows works:
-//! `origin/main`, `HEAD~1`, a tag, a commit.
+//! `git` itself reads the revision (`git ls-tree`, then one `git cat-file --batch` for every
+//! input blob; `git show` for `.mcc/`), so any ref git knows works: `origin/main`, `HEAD~1`, a
+//! tag, a commit.
 
-use std::process::Command;
+use std::collections::HashMap;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::process::{Command, Stdio};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use mcc_compiler::load::config as project;
@@ -52,16 +55,22 @@ pub fn read(spec: &GitSpec, paths: &[String], settings: &Settings) -> Result<Vec
     for w in &wanted {
         let listing = git(&w.root, &["ls-tree", "-r", "-l", &spec.reference, "--", &in_repo_or_root(&w.in_repo)])?;
         // The filesystem side's rule: what is hidden or excluded below the input is left out.
-        let mut files: Vec<(&str, u64)> = listing
+        let mut files: Vec<TreeEntry<'_>> = listing
             .lines()
             .filter_map(tree_entry)
-            .filter(|(f, _)| !filter.skips(f.strip_prefix(w.in_repo.as_str()).unwrap_or(f).trim_start_matches('/')))
-            .filter(|(f, _)| w.is_file || EXTENSIONS.iter().any(|e| f.ends_with(&format!(".{e}"))))
+            .filter(|e| {
+                !filter.skips(e.path.strip_prefix(w.in_repo.as_str()).unwrap_or(e.path).trim_start_matches('/'))
+            })
+            .filter(|e| w.is_file || EXTENSIONS.iter().any(|x| e.path.ends_with(&format!(".{x}"))))
             .collect();
-        files.sort_unstable();
-        for (file, size) in files {
-            let text = w.blob(&spec.reference, file, size)?;
-            inputs.push(InputPath::Read { name: format!("git:{}:{file}", spec.reference).into(), text });
+        files.sort_unstable_by_key(|e| e.path);
+        if let Some(large) = files.iter().find(|e| e.size > MAX_INPUT_SIZE) {
+            return Err(format!("git:{}:{} is larger than {} MiB", spec.reference, large.path, MAX_INPUT_SIZE >> 20));
+        }
+        let texts = blobs(&w.root, files.iter().map(|e| e.object))?;
+        for entry in files {
+            let text = texts.get(entry.object).cloned().unwrap_or_default();
+            inputs.push(InputPath::Read { name: format!("git:{}:{}", spec.reference, entry.path).into(), text });
         }
         if !w.is_file {
             inputs.extend(w.site_policies(&spec.reference)?);
@@ -113,7 +122,7 @@ impl Wanted {
         let places = project::places(self.dir(), Some(Utf8Path::new("")));
         let found = places.iter().find_map(|place| {
             let listing = git(&self.root, &["ls-tree", "-l", reference, "--", place.as_str()]).ok()?;
-            listing.lines().filter_map(tree_entry).find(|(f, _)| *f == place.as_str()).map(|(_, size)| (place, size))
+            listing.lines().filter_map(tree_entry).find(|e| e.path == place.as_str()).map(|e| (place, e.size))
         })?;
         let (place, size) = found;
         Some(self.blob(reference, place.as_str(), size).map(|text| ConfigFile {
@@ -127,16 +136,16 @@ impl Wanted {
     fn site_policies(&self, reference: &str) -> Result<Vec<InputPath>, String> {
         let dir = self.dir().join(site::SITE_DIR);
         let listing = git(&self.root, &["ls-tree", "-l", reference, "--", &format!("{dir}/")])?;
-        let mut files: Vec<(&str, u64)> = listing
+        let mut files: Vec<TreeEntry<'_>> = listing
             .lines()
             .filter(|line| line.split_whitespace().nth(1) == Some("blob"))
             .filter_map(tree_entry)
-            .filter(|(f, _)| Utf8Path::new(f).file_name().is_some_and(site::is_policy_file))
+            .filter(|e| Utf8Path::new(e.path).file_name().is_some_and(site::is_policy_file))
             .collect();
-        files.sort_unstable();
+        files.sort_unstable_by_key(|e| e.path);
         files
             .into_iter()
-            .map(|(file, size)| {
+            .map(|TreeEntry { path: file, size, .. }| {
                 let text = self.blob(reference, file, size)?;
                 Ok(InputPath::SitePolicy { name: format!("git:{reference}:{file}").into(), text })
             })
@@ -144,12 +153,64 @@ impl Wanted {
     }
 }
 
-/// A blob of `git ls-tree -l`: `MODE blob OBJECT SIZE\tPATH`, as its path and size.
-fn tree_entry(line: &str) -> Option<(&str, u64)> {
+/// A blob of `git ls-tree -l`.
+struct TreeEntry<'a> {
+    path: &'a str,
+    object: &'a str,
+    size: u64,
+}
+
+/// A line of `git ls-tree -l`: `MODE blob OBJECT SIZE\tPATH` (a submodule, `commit`, is not a file).
+fn tree_entry(line: &str) -> Option<TreeEntry<'_>> {
     let (meta, path) = line.split_once('\t')?;
     let mut fields = meta.split_whitespace();
-    let size = fields.nth(3)?.parse().ok()?;
-    Some((path, size))
+    let (object, size) = (fields.nth(2)?, fields.next()?.parse().ok()?);
+    Some(TreeEntry { path, object, size })
+}
+
+/// The text of each blob, read by one `git cat-file --batch` (a process a file would cost
+/// seconds on a fleet of thousands); a blob that several paths hold is read once.
+fn blobs<'a>(root: &Utf8Path, objects: impl Iterator<Item = &'a str>) -> Result<HashMap<String, String>, String> {
+    let mut wanted: Vec<&str> = objects.collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let failed = |e: std::io::Error| format!("git cat-file --batch: {e}");
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("git cat-file --batch: no stdin")?;
+    let request = wanted.iter().map(|o| format!("{o}\n")).collect::<String>();
+    // Written from its own thread: git answers while it reads, and a full pipe either way
+    // would block both processes.
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let mut reader = BufReader::new(child.stdout.take().ok_or("git cat-file --batch: no stdout")?);
+    let mut texts = HashMap::with_capacity(wanted.len());
+    for object in &wanted {
+        let mut header = String::new();
+        reader.read_line(&mut header).map_err(failed)?;
+        // `OBJECT blob SIZE`, or `OBJECT missing`.
+        let size: usize = match header.split_whitespace().collect::<Vec<_>>()[..] {
+            [_, "blob", size] => size.parse().map_err(|_| format!("git cat-file --batch: bad header {header:?}"))?,
+            _ => return Err(format!("git cat-file --batch: cannot read {object}: {}", header.trim())),
+        };
+        let mut bytes = vec![0; size + 1];
+        reader.read_exact(&mut bytes).map_err(failed)?;
+        bytes.pop(); // the newline after each blob
+        let text = String::from_utf8(bytes).map_err(|_| format!("git blob {object}: the file is not UTF-8 text"))?;
+        texts.insert((*object).to_string(), text);
+    }
+    writer.join().map_err(|_| "git cat-file --batch: the writer failed".to_string())?.map_err(failed)?;
+    let _ = child.wait();
+    Ok(texts)
 }
 
 fn in_repo_or_root(path: &str) -> String {

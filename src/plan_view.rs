@@ -7,6 +7,7 @@
 mod diff;
 pub mod markdown;
 pub mod ndp;
+pub mod summary;
 
 use mcc_compiler::{Action, Blob, Change, ContentDiff, Placement, PoolPlan, PoolStatus, Rollout, Target};
 use serde_json::{Value, json};
@@ -269,7 +270,7 @@ pub fn json(plans: &[PoolPlan], target: Target, with_diff: bool) -> Value {
     let pools: Vec<Value> = plans
         .iter()
         .map(|p| {
-            json!({
+            let mut pool = json!({
                 "pool": p.pool,
                 "from": p.from,
                 "to": p.to,
@@ -282,7 +283,11 @@ pub fn json(plans: &[PoolPlan], target: Target, with_diff: bool) -> Value {
                 "actions": p.actions.iter().map(action_json).collect::<Vec<_>>(),
                 "changes": p.changes.iter().map(|c| change_json(c, with_diff)).collect::<Vec<_>>(),
                 "rollout": p.rollout.as_ref().map(rollout_json),
-            })
+            });
+            if let Some(build) = &p.machine_os_config {
+                pool["machineOSConfig"] = json!({"name": build.name, "op": build.op.name(), "fields": build.fields});
+            }
+            pool
         })
         .collect();
     json!({"schema": "mcc.plan/v2", "target": target.name(), "pools": pools})

@@ -1,6 +1,7 @@
 //! What every command that reads inputs does first: read them (paths, `git:` revisions, stdin),
 //! then render, classify and lint them with the settings given.
 
+use std::borrow::Cow;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -64,26 +65,58 @@ pub fn analyze(paths: &[InputPath], settings: &Settings, pool: Option<&str>) -> 
 
 /// [`analyze`], seeing `--cluster`'s dump as `view` says.
 pub fn analyze_viewing(paths: &[InputPath], settings: &Settings, pool: Option<&str>, view: ClusterView) -> Analyzed {
-    // A `git:` side brings the `.mcc/config.toml` of its revision (or says it has none).
+    let settings = &side_settings(paths, settings);
+    analyze_loaded(load(paths, settings, view), settings, pool, Depth::Whole)
+}
+
+/// The settings a side is read with: a `git:` side brings the `.mcc/config.toml` of its
+/// revision (or says it has none, and gets the flags alone); any other side, `settings`.
+pub fn side_settings<'a>(paths: &[InputPath], settings: &'a Settings) -> Cow<'a, Settings> {
     let revision = paths.iter().find_map(|p| if let InputPath::ProjectConfig(file) = p { Some(file) } else { None });
-    let side;
-    let settings = match revision {
-        Some(file) => {
-            side = crate::config::for_revision(settings, file.as_ref());
-            &side
-        }
-        None => settings,
-    };
-    let policy_options = settings.policy_options();
+    match revision {
+        Some(file) => Cow::Owned(crate::config::for_revision(settings, file.as_ref())),
+        None => Cow::Borrowed(settings),
+    }
+}
+
+/// Reads and models `paths` (over `--cluster`'s dump, seen as `view` says), with the settings
+/// of their side ([`side_settings`]).
+pub fn load(paths: &[InputPath], settings: &Settings, view: ClusterView) -> Compilation {
     let cluster = settings.cluster.as_ref().map(|dump| ClusterInput { dump: dump.clone(), view });
-    let mut compilation = mcc_compiler::load_over_cluster(
-        paths,
-        cluster.as_ref(),
-        &settings.input_filter(),
-        &policy_options.policy_files,
-        &mut read_stdin,
-    );
-    let analysis = mcc_compiler::analyze(&mut compilation, &settings.render_options(), &policy_options, pool);
+    let policy_files = settings.policy_options().policy_files;
+    mcc_compiler::load_over_cluster(paths, cluster.as_ref(), &settings.input_filter(), &policy_files, &mut read_stdin)
+}
+
+/// [`load`], sharing with `other` (the other state of a plan, loaded and not yet analysed) each
+/// file both hold alike; with a cluster dump, a plain [`load`] (the dump splits into layers
+/// that each side sees differently).
+pub fn load_sharing(paths: &[InputPath], settings: &Settings, view: ClusterView, other: &Compilation) -> Compilation {
+    if settings.cluster.is_some() {
+        return load(paths, settings, view);
+    }
+    let policy_files = settings.policy_options().policy_files;
+    mcc_compiler::load_sharing(paths, &settings.input_filter(), &policy_files, &mut read_stdin, other)
+}
+
+/// How far a side is analysed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything `mcc check` runs.
+    Whole,
+    /// Rendered, with its policies: all the old side of a plan needs
+    /// ([`mcc_compiler::analyze_rendering`]).
+    Rendering,
+}
+
+/// Renders, classifies and lints what [`load`] read, only as deep as `depth`, with the settings
+/// of its side ([`side_settings`]).
+pub fn analyze_loaded(mut compilation: Compilation, settings: &Settings, pool: Option<&str>, depth: Depth) -> Analyzed {
+    let policy_options = settings.policy_options();
+    let analyze = match depth {
+        Depth::Whole => mcc_compiler::analyze,
+        Depth::Rendering => mcc_compiler::analyze_rendering,
+    };
+    let analysis = analyze(&mut compilation, &settings.render_options(), &policy_options, pool);
     if let Some(config) = &settings.config {
         config.report_into(&mut compilation);
     }

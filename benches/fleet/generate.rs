@@ -67,6 +67,47 @@ pub fn write_fleet(templates: &[Value], out: &Utf8Path, bytes: usize, pools: usi
     count
 }
 
+/// A copy of the fleet in `fleet` with every `every`-th MachineConfig changed (a file added to
+/// it), the other files copied byte for byte: the new side of a plan. Returns how many changed.
+pub fn write_changed(templates: &[Value], fleet: &Utf8Path, out: &Utf8Path, pools: usize, every: usize) -> usize {
+    let _ = fs::remove_dir_all(out);
+    fs::create_dir_all(out).expect("the changed fleet's directory can be made");
+    let mut changed = 0;
+    for entry in fleet.read_dir_utf8().expect("the fleet is readable") {
+        let path = entry.expect("a fleet entry").into_path();
+        let name = path.file_name().expect("a file name");
+        let count: Option<usize> =
+            name.strip_prefix("mc-").and_then(|n| n.strip_suffix(".yaml")).and_then(|n| n.parse().ok());
+        match count.filter(|c| c % every == every / 2) {
+            Some(count) => {
+                let mut mc = vary(&templates[count % templates.len()], count, &pool_name(count % pools));
+                add_file(&mut mc, count);
+                fs::write(out.join(name), to_yaml(&mc)).expect("a changed file is writable");
+                changed += 1;
+            }
+            None => drop(fs::copy(&path, out.join(name)).expect("a fleet file can be copied")),
+        }
+    }
+    changed
+}
+
+/// The change a pull request makes: one more configuration file in the MachineConfig.
+fn add_file(mc: &mut Value, i: usize) {
+    let mut file = json!({"path": format!("/etc/fleet-change/v{i}.conf"), "mode": 420, "contents": {"source": "data:,changed%0A"}});
+    let config = &mut mc["spec"]["config"];
+    if config["ignition"]["version"].is_null() {
+        config["ignition"]["version"] = "3.2.0".into();
+    }
+    // Ignition 2 names the filesystem of every file.
+    if config["ignition"]["version"].as_str().is_some_and(|v| v.starts_with('2')) {
+        file["filesystem"] = "root".into();
+    }
+    match config["storage"]["files"].as_array_mut() {
+        Some(files) => files.push(file),
+        None => config["storage"]["files"] = json!([file]),
+    }
+}
+
 fn pool_name(k: usize) -> String {
     format!("fleet-{k}")
 }

@@ -4,6 +4,10 @@
 //!
 //! `cargo bench --bench fleet -- 10 50` (sizes in MB; default 10). The fleets stay in
 //! `target/fleet/<N>mb` for hyperfine and profilers.
+//!
+//! `cargo bench --bench fleet -- --plan 40` times issue 12's plan row instead: `mcc plan` (the
+//! release binary, end to end) from a fleet of N MB to a copy with 0.6% of its MachineConfigs
+//! changed (`target/fleet/<N>mb-changed`), against `mcc check` of the new state alone, in one run.
 
 mod generate;
 
@@ -29,6 +33,12 @@ fn main() {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10] } else { sizes };
     println!("{} templates from {corpus}, {POOLS} pools, best of {RUNS} runs", templates.len());
+    if std::env::args().any(|a| a == "--plan") {
+        for mb in sizes {
+            plan_row(&templates, &scratch, mb);
+        }
+        return;
+    }
     let mut baseline: Option<Duration> = None;
     for mb in sizes {
         let dir = scratch.join(format!("{mb}mb"));
@@ -47,6 +57,32 @@ fn main() {
         );
         baseline.get_or_insert(check);
     }
+}
+
+/// One change in 167 MachineConfigs: issue 12's 0.6%.
+const CHANGE_EVERY: usize = 167;
+
+/// `mcc plan` between a fleet and its changed copy, against `mcc check` of the changed copy.
+fn plan_row(templates: &[serde_json::Value], scratch: &Utf8Path, mb: usize) {
+    let (old, new) = (scratch.join(format!("{mb}mb")), scratch.join(format!("{mb}mb-changed")));
+    let count = generate::write_fleet(templates, &old, mb << 20, POOLS);
+    let changed = generate::write_changed(templates, &old, &new, POOLS, CHANGE_EVERY);
+    let mcc = env!("CARGO_BIN_EXE_mcc");
+    let check = best_of(|| run(mcc, &["check", new.as_str()]));
+    let plan = best_of(|| run(mcc, &["plan", "--from", old.as_str(), "--to", new.as_str()]));
+    println!(
+        "{mb} MB, {count} MachineConfigs, {changed} changed: check {:.3} s, plan {:.3} s = {:.2}× the check",
+        check.as_secs_f64(),
+        plan.as_secs_f64(),
+        plan.as_secs_f64() / check.as_secs_f64(),
+    );
+}
+
+/// Runs mcc to the end, its output thrown away; the size of what it printed.
+fn run(mcc: &str, args: &[&str]) -> usize {
+    let output = std::process::Command::new(mcc).args(args).output().expect("mcc runs");
+    assert!(output.status.code().is_some_and(|c| c < 3), "mcc {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    output.stdout.len() + output.stderr.len()
 }
 
 fn fleet_files(dir: &Utf8Path) -> Vec<Utf8PathBuf> {

@@ -19,7 +19,7 @@ const STAGES: &[(&str, &[&str])] = &[
     ("explain, plan, compile", &["explain", "plan", "compile"]),
     ("checks", &["checks", "suppress"]),
     ("output", &["emit"]),
-    ("driver", &["driver", "hostile_input"]),
+    ("driver", &["driver", "hostile_input", "shared_load"]),
 ];
 
 /// The crate root: only the facade for code outside the crate, never imported from inside.

@@ -21,8 +21,8 @@ use crate::load::{self, InputPath};
 use crate::model::cluster::ClusterView;
 use crate::model::pool::MachineConfigPool;
 use crate::model::{self, Inputs, MachineConfig};
-use crate::policy::ndp;
-use crate::policy::stdlib::{self, OcpVersion, Profile};
+use crate::policy::ndp::{self, SitePolicy};
+use crate::policy::stdlib::{self, OcpVersion, Policies, Profile};
 use crate::render::{self, RenderOptions, RenderedPool};
 use crate::session::{Analysis, Compilation, PolicyOptions, StageTime};
 use crate::source::{Sources, Span, SpanIndex};
@@ -103,6 +103,14 @@ pub fn load_over_cluster(
         c.diagnostics.extend(dump_diagnostics);
         c.cluster = Some(state);
     }
+    finish_load(&mut c, paths, policy_files);
+    c.timings.push(StageTime::since("load", start));
+    c
+}
+
+/// What loading does once every file is modelled: the MachineConfigs' validity, the check that
+/// the inputs hold anything, and the site policy files.
+pub(crate) fn finish_load(c: &mut Compilation, paths: &[InputPath], policy_files: &[Utf8PathBuf]) {
     settle(&mut c.inputs, &mut c.diagnostics);
     // Decided before the policy files are read: an unreadable policy file says nothing about
     // whether the inputs hold any objects.
@@ -115,8 +123,6 @@ pub fn load_over_cluster(
     let site = load::site::read(paths, policy_files, &mut c.diagnostics);
     c.unreadable_input |= site.unreadable;
     c.site_policies = site.files;
-    c.timings.push(StageTime::since("load", start));
-    c
 }
 
 /// Decisions that need every diagnostic of the inputs: a MachineConfig is valid only if no
@@ -149,7 +155,7 @@ pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
 
 /// Two MachineConfigs (or pools) with one name cannot both exist in a cluster. The one blamed
 /// is the later by file name then position, never by the order the inputs were given in.
-fn check_unique_names(inputs: &Inputs, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn check_unique_names(inputs: &Inputs, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) {
     let mut check = |kind: &str, mut names: Vec<&Spanned<String>>| {
         names.sort_by_key(|name| (sources.get(name.span.source).name.as_str(), name.span.start));
         let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -282,6 +288,25 @@ pub fn check_unrendered_pools(
     }
 }
 
+/// What the old side of `mcc plan` needs, and no more: every pool rendered and the policies
+/// loaded (the ordering check compares the old disruption policy with the new one). No graph,
+/// lint or check runs: a plan decides from the new side's graphs, and the old side's findings
+/// beyond rendering are `mcc check`'s (or `mcc plan --diagnostics`', which analyses it whole).
+pub fn analyze_rendering(
+    c: &mut Compilation,
+    render_options: &RenderOptions,
+    options: &PolicyOptions,
+    only_pool: Option<&str>,
+) -> Analysis {
+    let start = Instant::now();
+    let render_options = &with_cluster_images(c, render_options);
+    let (pools, rendered) = render(c, render_options, only_pool);
+    c.timings.push(StageTime::since("render", start));
+    let (policies, site) = load_policies(c, options);
+    diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
+    Analysis { pools, rendered, policies, site, graphs: Vec::new() }
+}
+
 /// Leaves out the cluster's own warnings ([`the_repositorys_to_fix`]).
 fn leave_out_the_clusters_own_warnings(c: &mut Compilation) {
     let mut diagnostics = std::mem::take(&mut c.diagnostics);
@@ -327,12 +352,7 @@ fn analyze_pools(
     rendered: Vec<RenderedPool>,
     options: &PolicyOptions,
 ) -> Analysis {
-    let mut policies = stdlib::load(options.profile, options.ocp, &mut c.sources, &mut c.diagnostics);
-    for file in &c.site_policies {
-        policies.load_site(file.path.clone(), &file.text, &mut c.sources, &mut c.diagnostics);
-    }
-    let site = ndp::site_policy(&c.inputs, &mut c.diagnostics);
-    policies.disruption.merge(site.disruption.clone());
+    let (policies, site) = load_policies(c, options);
     // Pools are analysed in parallel; each one's diagnostics join the others in pool order, so
     // the output does not depend on the thread count.
     let analysed: Vec<(PoolGraph, Vec<Diagnostic>)> = rendered
@@ -349,6 +369,18 @@ fn analyze_pools(
         c.diagnostics.extend(diagnostics);
     }
     Analysis { pools, rendered, policies, site, graphs }
+}
+
+/// The stdlib, then the site's policy files, then the site's `MachineConfiguration`, each over
+/// the one before.
+fn load_policies(c: &mut Compilation, options: &PolicyOptions) -> (Policies, SitePolicy) {
+    let mut policies = stdlib::load(options.profile, options.ocp, &mut c.sources, &mut c.diagnostics);
+    for file in &c.site_policies {
+        policies.load_site(file.path.clone(), &file.text, &mut c.sources, &mut c.diagnostics);
+    }
+    let site = ndp::site_policy(&c.inputs, &mut c.diagnostics);
+    policies.disruption.merge(site.disruption.clone());
+    (policies, site)
 }
 
 /// The checks stage: what each pool's compilation would refuse, then the checks of `mcc check`

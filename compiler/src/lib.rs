@@ -42,6 +42,7 @@ pub(crate) mod render;
 #[cfg(test)]
 mod scaling_tests;
 pub(crate) mod session;
+pub(crate) mod shared_load;
 pub mod source;
 pub(crate) mod suppress;
 #[cfg(test)]
@@ -49,7 +50,8 @@ mod testing;
 
 pub use checks::against::against;
 pub use driver::{
-    ClusterInput, analyze, check_unrendered_pools, lint_page, load, load_filtered, load_over_cluster, stdlib_lints,
+    ClusterInput, analyze, analyze_rendering, check_unrendered_pools, lint_page, load, load_filtered,
+    load_over_cluster, stdlib_lints,
 };
 pub use explain::{Explanation, explain};
 pub use model::cluster::{ClusterState, ClusterView};
@@ -58,11 +60,12 @@ pub use plan::contents::{Blob, ContentDiff, Contents};
 pub use plan::ndp_order::{OrderRisk, SameChangeRules, outcome as order_outcome, same_change_rules};
 pub use plan::sides::{Side, plan};
 pub use plan::suggest::{Suggestion, Suggestions, TableEntry, suggest};
-pub use plan::{Change, Op, PoolPlan, PoolStatus, Rollout};
+pub use plan::{Change, MachineOsConfigChange, Op, PoolPlan, PoolStatus, Rollout};
 pub use policy::disruption::Action;
 pub use policy::placement::{Placement, RelocationMode, Target};
 pub use policy::stdlib::{OcpVersion, Profile};
 pub use render::emit::rendered_machine_config;
 pub use render::{RenderOptions, RenderedPool};
 pub use session::{Analysis, Compilation, PolicyOptions, StageTime};
+pub use shared_load::load_sharing;
 pub use suppress::suppress;

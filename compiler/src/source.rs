@@ -108,6 +108,12 @@ impl Sources {
         SourceId::of_index(self.files.len() - 1)
     }
 
+    /// Names a file anew, its text unchanged: a file that two states of the inputs hold alike is
+    /// read once and shown under each state's own name (`mcc plan`).
+    pub fn rename(&mut self, id: SourceId, name: impl Into<Utf8PathBuf>) {
+        self.files[id.0 as usize].name = name.into();
+    }
+
     pub fn get(&self, id: SourceId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

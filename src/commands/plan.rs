@@ -8,8 +8,8 @@ use mcc_compiler::{ClusterView, PolicyOptions, RelocationMode};
 
 use crate::args::{PlanArgs, PlanFormat, Settings};
 use crate::error::{CliError, Outcome};
-use crate::plan_view::{HumanOptions, ndp};
-use crate::session::{self, Analyzed};
+use crate::plan_view::{HumanOptions, ndp, summary};
+use crate::session::{self, Analyzed, Depth};
 use crate::{plan_view, streams};
 
 pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
@@ -41,8 +41,20 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     } else {
         (ClusterView::Base, ClusterView::Base)
     };
-    let old = old_paths.map(|paths| session::analyze_viewing(&paths, &old_settings, pool, old_view));
-    let mut new = session::analyze_viewing(&new_paths, settings, pool, new_view);
+    // Each side with its own settings (a `git:` side's revision brings its `.mcc/config.toml`).
+    let new_settings = session::side_settings(&new_paths, settings);
+    // The new side first: the old side then parses only the files that differ.
+    let new = session::load(&new_paths, &new_settings, new_view);
+    let old = old_paths.map(|paths| {
+        let old_settings = session::side_settings(&paths, &old_settings).into_owned();
+        let loaded = session::load_sharing(&paths, &old_settings, old_view, &new);
+        (loaded, old_settings)
+    });
+    // The old side's own findings are shown only with `--diagnostics`: without it, rendering
+    // it is all the plan needs.
+    let old_depth = if args.diagnostics { Depth::Whole } else { Depth::Rendering };
+    let old = old.map(|(c, old_settings)| session::analyze_loaded(c, &old_settings, pool, old_depth));
+    let mut new = session::analyze_loaded(new, &new_settings, pool, Depth::Whole);
     if let Some(pruned) = new.compilation.cluster.as_ref().map(|c| &c.pruned).filter(|p| !p.is_empty()) {
         streams::note(&format!(
             "--prune removes {} MachineConfig{} of the cluster that the new state does not hold: {}",
@@ -60,13 +72,7 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     if args.quiet {
         streams::note(&diagnostic_count(old.as_ref(), &new))?;
     } else {
-        if let Some(old) = &old
-            && old.compilation.count(Severity::Error) > 0
-        {
-            streams::note("in the --from state:")?;
-            streams::report(&old.compilation.diagnostics, &old.compilation.sources)?;
-        }
-        streams::report(&new.compilation.diagnostics, &new.compilation.sources)?;
+        report(old.as_ref(), &new, args.diagnostics)?;
     }
     let header = header(args, &options);
     let (risks, suggestions) = (&order.risks, suggestions.as_ref());
@@ -100,6 +106,24 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     } else {
         Outcome::Clean
     })
+}
+
+/// The inputs' diagnostics on stderr: with `--diagnostics` every one of the new side (and of the
+/// old side when it has errors); otherwise their errors in full, each of which fails the plan or
+/// keeps a pool from rendering, and the new side's other diagnostics counted by code.
+fn report(old: Option<&Analyzed>, new: &Analyzed, every_one: bool) -> Result<(), CliError> {
+    let shown = |c: &mcc_compiler::Compilation| {
+        if every_one { c.diagnostics.clone() } else { summary::shown(&c.diagnostics) }
+    };
+    if let Some(old) = old.filter(|o| o.compilation.count(Severity::Error) > 0) {
+        streams::note("in the --from state:")?;
+        streams::report(&shown(&old.compilation), &old.compilation.sources)?;
+    }
+    streams::report(&shown(&new.compilation), &new.compilation.sources)?;
+    match summary::summary(&new.compilation.diagnostics).filter(|_| !every_one) {
+        Some(text) => streams::note(text.trim_end()),
+        None => Ok(()),
+    }
 }
 
 /// `--quiet`'s one line on stderr: how many diagnostics would have been shown (the new side's,

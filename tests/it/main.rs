@@ -29,6 +29,7 @@ mod oci;
 mod oci_tags;
 mod oracle;
 mod plan;
+mod plan_machine_os_config;
 mod plan_review;
 mod project_config;
 mod registry;

@@ -50,6 +50,7 @@ pub fn plan_pool(inputs: &Inputs<'_>) -> PoolPlan {
         changes: Vec::new(),
         reboot_reason: None,
         rollout: None,
+        machine_os_config: None,
     };
     let Some(new) = inputs.new else {
         return plan;

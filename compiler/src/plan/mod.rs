@@ -67,6 +67,8 @@ pub enum ChangeKind {
     KernelType,
     OsImageUrl,
     Fips,
+    /// The pool's `MachineOSConfig`: a new on-cluster build.
+    MachineOsConfig,
 }
 
 impl ChangeKind {
@@ -82,6 +84,7 @@ impl ChangeKind {
             ChangeKind::KernelType => "kernelType",
             ChangeKind::OsImageUrl => "osImageURL",
             ChangeKind::Fips => "fips",
+            ChangeKind::MachineOsConfig => "machineOSConfig",
         }
     }
 }
@@ -175,7 +178,8 @@ pub struct PoolPlan {
     pub state: PoolStatus,
     pub reconcilable: bool,
     pub errors: Vec<PlanError>,
-    /// Under bootc and rpm-ostree: a change to an entry placed in the image.
+    /// Under bootc and rpm-ostree: a change to an entry placed in the image; under any target: a
+    /// change to the pool's `MachineOSConfig` that starts an on-cluster build.
     pub rebuild: bool,
     pub reboot: bool,
     pub drain: bool,
@@ -186,6 +190,18 @@ pub struct PoolPlan {
     pub reboot_reason: Option<String>,
     /// Known when the pool's status is (from `--cluster`).
     pub rollout: Option<Rollout>,
+    /// The pool's `MachineOSConfig` change that starts a new build, if any.
+    pub machine_os_config: Option<MachineOsConfigChange>,
+}
+
+/// A `MachineOSConfig` added, removed, or changed in what starts a build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineOsConfigChange {
+    pub name: String,
+    pub op: Op,
+    /// For a change: the spec fields that differ (YAML names), and the rebuild annotation when
+    /// it was added.
+    pub fields: Vec<&'static str>,
 }
 
 impl PoolPlan {
@@ -199,6 +215,7 @@ pub mod actions;
 pub mod contents;
 pub mod decide;
 pub mod diff;
+pub mod machine_os_config;
 pub mod ndp_order;
 pub mod reconcile;
 pub mod registries;

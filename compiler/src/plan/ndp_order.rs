@@ -56,7 +56,7 @@ pub fn same_change_rules(
         if late.is_empty() {
             continue;
         }
-        let without = plan_under(Some(old), new, options, Some(&plan.pool), old_policy);
+        let without = plan_under(Some(old), new, options, Some(&plan.pool), (old_policy, &old.compilation.sources));
         // Only a different outcome is worth a warning: a pool that reboots anyway loses nothing.
         let worse = |w: &PoolPlan| (w.reboot && !plan.reboot) || (w.drain && !plan.drain);
         let Some(without) = without.into_iter().next().filter(worse) else { continue };

@@ -3,9 +3,9 @@
 use crate::codes;
 use crate::diagnostic::Severity;
 use crate::plan::decide::{self, Inputs};
-use crate::plan::relocated;
 use crate::plan::rollout;
 use crate::plan::{PlanError, PoolPlan, PoolState, PoolStatus};
+use crate::plan::{machine_os_config, relocated};
 use crate::policy::disruption::DisruptionPolicy;
 use crate::render;
 use crate::session::{Analysis, Compilation, PolicyOptions};
@@ -45,17 +45,18 @@ pub fn states(side: &Side<'_>) -> Vec<(String, PoolState)> {
 /// old side has. Policies (layout, disruption, irreconcilable overrides) are the new side's:
 /// they are what the MCO will use for this update.
 pub fn plan(old: Option<&Side<'_>>, new: &Side<'_>, options: &PolicyOptions, only_pool: Option<&str>) -> Vec<PoolPlan> {
-    plan_under(old, new, options, only_pool, &new.analysis.policies.disruption)
+    plan_under(old, new, options, only_pool, (&new.analysis.policies.disruption, &new.compilation.sources))
 }
 
 /// [`plan`] under another Node Disruption Policy than the new side's (the old side's, to show
-/// what a change does when its policy arrives after it).
+/// what a change does when its policy arrives after it), with the sources its rules were read
+/// into (each side reads the stdlib into its own).
 pub fn plan_under(
     old: Option<&Side<'_>>,
     new: &Side<'_>,
     options: &PolicyOptions,
     only_pool: Option<&str>,
-    disruption: &DisruptionPolicy,
+    (disruption, rule_sources): (&DisruptionPolicy, &Sources),
 ) -> Vec<PoolPlan> {
     let old_states = old.map(states).unwrap_or_default();
     let new_states = states(new);
@@ -82,10 +83,14 @@ pub fn plan_under(
                 target: options.target,
                 overrides: &overrides,
             });
-            decide::fill_rules(&mut plan, disruption, &new.compilation.sources);
+            decide::fill_rules(&mut plan, disruption, rule_sources);
             let pool_of = |side: &Side<'_>| side.compilation.inputs.pools.iter().find(|p| p.name() == name).cloned();
             plan.rollout = pool_of(new).or_else(|| old.and_then(pool_of)).as_ref().and_then(rollout::rollout);
             relocated::fill(&mut plan, &new.analysis.graphs);
+            if old.is_none_or(machine_os_config::known) {
+                let old_build = old.and_then(|side| machine_os_config::of(side, name));
+                machine_os_config::fill(&mut plan, old_build, machine_os_config::of(new, name));
+            }
             if new_state.is_none()
                 && let Some(causes) = render_failure(new, name)
             {

@@ -21,6 +21,7 @@ mod diff;
 mod image_mode;
 mod reconcile;
 mod registries;
+mod scaling;
 mod shadowed;
 
 fn policies_for(profile: Profile, ocp: &str) -> (Policies, Sources) {
