@@ -8,15 +8,16 @@ use std::collections::BTreeMap;
 use mcc_compiler::codes;
 use mcc_compiler::diagnostic::{Diagnostic, Severity};
 
-/// The diagnostics shown in full by default: the errors, and the plan's own findings (MCC4040:
+/// The diagnostics shown in full by default: the errors, the plan's own findings (MCC4040:
 /// a rule arriving with the change it makes rebootless), which are about this plan and not about
-/// the inputs alone.
+/// the inputs alone, and a pool left unrendered (MCC2007), which says why that pool is missing
+/// from the plan.
 pub fn shown(diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
     diagnostics.iter().filter(|d| in_full(d)).cloned().collect()
 }
 
 fn in_full(d: &Diagnostic) -> bool {
-    d.severity() == Severity::Error || d.code == &codes::NDP_RULE_IN_SAME_CHANGE
+    d.severity() == Severity::Error || d.code == &codes::NDP_RULE_IN_SAME_CHANGE || d.code == &codes::POOL_NOT_RENDERED
 }
 
 /// The lines that stand for the diagnostics [`shown`] leaves out (warnings and notes): one for
@@ -72,12 +73,15 @@ mod tests {
     }
 
     #[test]
-    fn errors_alone_need_no_summary() {
+    fn errors_the_plans_own_findings_and_unrendered_pools_need_no_summary() {
         let error = codes::ALL.iter().copied().find(|c| c.severity == Severity::Error).unwrap();
         assert_eq!(summary(&[about(error)]), None);
         let plans_own = about(&codes::NDP_RULE_IN_SAME_CHANGE);
         assert_eq!(shown(std::slice::from_ref(&plans_own)), vec![plans_own.clone()]);
         assert_eq!(summary(&[plans_own]), None);
+        let unrendered = about(&codes::POOL_NOT_RENDERED);
+        assert_eq!(shown(std::slice::from_ref(&unrendered)), vec![unrendered.clone()]);
+        assert_eq!(summary(&[unrendered]), None);
         assert_eq!(summary(&[]), None);
     }
 }

@@ -97,7 +97,9 @@ fn outputs_are_the_same_with_one_thread_and_with_two() {
         let check = mcc_with(&["check", dir, "--format", "json"], &env);
         let render = mcc_with(&["render", dir], &env);
         let out = tempfile::tempdir().unwrap();
-        let compile = mcc_with(&["compile", dir, "--out", out.path().to_str().unwrap()], &env);
+        let out_dir = out.path().to_str().unwrap();
+        let compile =
+            mcc_with(&["compile", dir, "--out", out_dir, "--base-image", crate::apply_support::BASE_IMAGE], &env);
         (check.code, check.stdout, render.stdout, compile.code, compile.stderr, tree(out.path()))
     };
     let one = outputs("1");
