@@ -179,6 +179,16 @@ fn print_timings(compilation: &mcc_compiler::Compilation) {
     }
 }
 
+/// `--timings`: the time of a stage the command runs after the analysis (`report`: the
+/// diagnostics formatted and written).
+pub fn print_stage(stage: &str, start: Instant) {
+    if !timings_requested() {
+        return;
+    }
+    let _ =
+        writeln!(std::io::stderr().lock(), "mcc timings: {stage:<8} {:>9.3} ms", start.elapsed().as_secs_f64() * 1e3);
+}
+
 /// `--timings`, at the end of every command: the whole run's time and peak memory.
 pub fn print_total(start: Instant) {
     if !timings_requested() {

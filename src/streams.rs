@@ -3,7 +3,7 @@
 //! The colour decision is made here and only here, for the stream that will be written, and
 //! handed to the emitters as a plain `bool`.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 
 use mcc_compiler::diagnostic::Diagnostic;
 use mcc_compiler::emit;
@@ -35,6 +35,8 @@ pub fn note(text: &str) -> Result<(), CliError> {
 pub fn report(diagnostics: &[Diagnostic], sources: &Sources) -> Result<(), CliError> {
     let stderr = io::stderr();
     let colour = colour_for(&stderr);
-    emit::write_diagnostics(&mut stderr.lock(), diagnostics, sources, colour)?;
+    let mut out = BufWriter::with_capacity(1 << 16, stderr.lock());
+    emit::write_diagnostics(&mut out, diagnostics, sources, colour)?;
+    out.flush()?;
     Ok(())
 }

@@ -80,7 +80,11 @@ pub fn load_over_cluster(
     let mut dump = Inputs::default();
     c.inputs.data_url_budget = load::data_url_budget().map_or_else(DecodeBudget::default, DecodeBudget::new);
     let mut read = 0;
-    load::parallel::parse_in_order(&files, &mut |mut parsed| {
+    // Objects are read on every core as files are parsed; the budget still counts in input order.
+    let lookahead = model::read_ahead::Lookahead::new(&c.inputs.data_url_budget);
+    let sources = &c.sources;
+    let ahead = |parsed: &load::parallel::Parsed| lookahead.read(&parsed.documents, sources);
+    load::parallel::parse_in_order(&files, &ahead, &mut |mut parsed, ahead| {
         if read == repository_files {
             // One budget for the run: the dump's data URLs count after the repository's.
             dump.data_url_budget = c.inputs.data_url_budget.clone();
@@ -91,7 +95,7 @@ pub fn load_over_cluster(
             (&mut dump, &mut dump_diagnostics)
         };
         diagnostics.append(&mut parsed.diagnostics);
-        model::read_objects(&parsed.documents, &c.sources, inputs, diagnostics);
+        model::read_ahead::take_in_turn(ahead, &parsed.documents, sources, inputs, diagnostics);
         read += 1;
     });
     check_unique_names(&c.inputs, &c.sources, &mut c.diagnostics);

@@ -78,11 +78,13 @@ pub fn load_sharing(
     };
     // The files to parse are parsed on every core; the shared ones before each are copied first,
     // so the objects keep the input order.
-    load::parallel::parse_in_order(&fresh, &mut |mut parsed| {
+    let lookahead = model::read_ahead::Lookahead::new(&inputs.data_url_budget);
+    let ahead = |parsed: &load::parallel::Parsed| lookahead.read(&parsed.documents, sources);
+    load::parallel::parse_in_order(&fresh, &ahead, &mut |mut parsed, ahead| {
         copy_shared(&mut order, inputs, diagnostics);
         order.next();
         diagnostics.append(&mut parsed.diagnostics);
-        model::read_objects(&parsed.documents, sources, inputs, diagnostics);
+        model::read_ahead::take_in_turn(ahead, &parsed.documents, sources, inputs, diagnostics);
     });
     copy_shared(&mut order, inputs, diagnostics);
     check_unique_names(&c.inputs, &c.sources, &mut c.diagnostics);

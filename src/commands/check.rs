@@ -1,7 +1,8 @@
 //! `mcc check`: every diagnostic, in the format asked for, and an exit code that says whether
 //! the run fails.
 
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
+use std::time::Instant;
 
 use mcc_compiler::emit::{self, CheckReport, Emitter};
 use mcc_compiler::{Analysis, Compilation, Side, against, codes, diagnostic, suppress};
@@ -50,6 +51,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, CliError> {
         help_uri_base: &args.report.help_uri_base,
         working_dir: working_dir.as_deref(),
     };
+    let report_start = Instant::now();
     let stdout = io::stdout();
     let format = args.report.format;
     let emitter: &dyn Emitter = match format {
@@ -60,8 +62,10 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, CliError> {
         DiagnosticsFormat::Github => &emit::Github,
         DiagnosticsFormat::Markdown => &emit::Markdown,
     };
-    let mut out = stdout.lock();
+    // One write a buffer, not one a line: a fleet's report is hundreds of thousands of lines.
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     emitter.emit(&mut out, &report)?;
+    out.flush()?;
     let summary = match format {
         DiagnosticsFormat::Github => append_step_summary(&report),
         _ => Ok(()),
@@ -74,6 +78,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, CliError> {
         }
     }
     out.flush()?;
+    session::print_stage("report", report_start);
     let deny_warnings = args.report.deny_warnings || args.report.fail_level == FailLevel::Warning;
     match (Outcome::of(&compilation, deny_warnings), summary) {
         (outcome, Ok(())) => Ok(outcome),

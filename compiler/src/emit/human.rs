@@ -1,14 +1,24 @@
 //! `--format human`: miette's graphical reports (repeated findings grouped), then the summary line.
+//!
+//! Drawing a report costs far more than deciding it, and each report depends only on its
+//! diagnostic and its file, so reports are drawn on every core, a bounded chunk at a time, and
+//! written in the report's order: the output does not depend on the thread count.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
+use rayon::prelude::*;
 
 use super::group::{Item, grouped};
 use super::window::{self, CutReport};
 use super::{CheckReport, Emitter};
 use crate::diagnostic::{Diagnostic, Report};
 use crate::source::{SourceId, Sources};
+
+/// How many reports are drawn before they are written: enough to keep every core busy, few
+/// enough that the drawn text of a huge run is never all in memory.
+const CHUNK: usize = 512;
 
 /// Reports for people; `colour` is decided by the caller, for the stream it writes to.
 pub struct Human {
@@ -20,12 +30,18 @@ impl Emitter for Human {
     /// counts them all.
     fn emit(&self, out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
         let sources = &report.compilation.sources;
-        let mut writer = ReportWriter::new(sources, self.colour);
-        for item in grouped(&report.compilation.diagnostics, sources) {
-            match item {
-                Item::Finding(diagnostic) => writer.write(out, diagnostic)?,
-                Item::More(more) => writeln!(out, "{}", more.line(&more.file))?,
-            }
+        let items = grouped(&report.compilation.diagnostics, sources);
+        let shown = items.iter().filter_map(|item| if let Item::Finding(d) = item { Some(*d) } else { None });
+        let writer = ReportWriter::new(sources, self.colour, shown);
+        for chunk in items.chunks(CHUNK) {
+            let drawn: Vec<String> = chunk
+                .par_iter()
+                .map(|item| match item {
+                    Item::Finding(diagnostic) => writer.draw(diagnostic),
+                    Item::More(more) => format!("{}\n", more.line(&more.file)),
+                })
+                .collect();
+            drawn.iter().try_for_each(|text| out.write_all(text.as_bytes()))?;
         }
         writeln!(out, "{}", report.summary())
     }
@@ -40,45 +56,51 @@ pub fn write_diagnostics(
     sources: &Sources,
     colour: bool,
 ) -> io::Result<()> {
-    let mut writer = ReportWriter::new(sources, colour);
-    for diagnostic in diagnostics {
-        writer.write(out, diagnostic)?;
+    let writer = ReportWriter::new(sources, colour, diagnostics.iter());
+    for chunk in diagnostics.chunks(CHUNK) {
+        let drawn: Vec<String> = chunk.par_iter().map(|diagnostic| writer.draw(diagnostic)).collect();
+        drawn.iter().try_for_each(|text| out.write_all(text.as_bytes()))?;
     }
     Ok(())
 }
 
-/// Draws diagnostics as miette reports, remembering which files have lines too long to draw
-/// whole (those get a window around the span).
+/// Draws diagnostics as miette reports, knowing which files have lines too long to draw whole
+/// (those get a window around the span).
 struct ReportWriter<'a> {
     sources: &'a Sources,
     handler: GraphicalReportHandler,
-    long_lines: std::collections::HashMap<SourceId, bool>,
+    long_lines: HashMap<SourceId, bool>,
 }
 
 impl<'a> ReportWriter<'a> {
-    fn new(sources: &'a Sources, colour: bool) -> Self {
+    /// Ready to draw `diagnostics`: each of their files is looked at once for long lines.
+    fn new<'d>(sources: &'a Sources, colour: bool, diagnostics: impl Iterator<Item = &'d Diagnostic>) -> Self {
         let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
-        ReportWriter { sources, handler, long_lines: std::collections::HashMap::new() }
+        let mut files: Vec<SourceId> = diagnostics.filter_map(|d| d.span.map(|span| span.source)).collect();
+        files.sort_unstable();
+        files.dedup();
+        let long_lines =
+            files.into_par_iter().map(|source| (source, window::has_long_lines(sources.get(source)))).collect();
+        ReportWriter { sources, handler, long_lines }
     }
 
-    fn write(&mut self, out: &mut dyn Write, diagnostic: &Diagnostic) -> io::Result<()> {
+    /// The report of one diagnostic, its notes included; empty if miette cannot draw it.
+    fn draw(&self, diagnostic: &Diagnostic) -> String {
         let sources = self.sources;
         let mut text = String::new();
-        let cut = diagnostic.span.filter(|span| {
-            *self.long_lines.entry(span.source).or_insert_with(|| window::has_long_lines(sources.get(span.source)))
-        });
+        let cut = diagnostic.span.filter(|span| self.long_lines.get(&span.source).copied().unwrap_or(false));
         let rendered = match cut.and_then(|_| CutReport::new(diagnostic, sources)) {
             Some(report) => self.handler.render_report(&mut text, &report),
             None => self.handler.render_report(&mut text, &Report::new(diagnostic, sources)),
         };
-        if rendered.is_ok() {
-            write!(out, "{text}")?;
-            for related in other_file_labels(sources, diagnostic) {
-                writeln!(out, "  {related}")?;
-            }
+        if rendered.is_err() {
+            return String::new();
         }
-        Ok(())
+        for related in other_file_labels(sources, diagnostic) {
+            text.push_str(&format!("  {related}\n"));
+        }
+        text
     }
 }
 

@@ -1,9 +1,10 @@
 //! Parsing the input files on every core, handed on in input order.
 //!
 //! Files are parsed in batches of about `BATCH_BYTES` (1 MiB) of text: each batch is parsed in
-//! parallel while the caller reads the objects of the batch before it, so at most two batches
-//! of YAML trees are alive at once (peak memory stays bounded however large the inputs), and
-//! the caller sees every file in input order (outputs do not depend on the thread count).
+//! parallel (each file then given to the caller's `ahead`, on the same core) while the caller
+//! takes in the files of the batch before it, so at most two batches of YAML trees are alive at
+//! once (peak memory stays bounded however large the inputs), and the caller sees every file
+//! in input order (outputs do not depend on the thread count).
 
 use std::sync::Arc;
 
@@ -23,13 +24,20 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses `files` in parallel and hands each to `read`, in the order of `files`.
-pub fn parse_in_order(files: &[(SourceId, Arc<str>)], read: &mut (dyn FnMut(Parsed) + Send)) {
+/// Parses `files` in parallel, runs `ahead` on each as soon as it is parsed (in parallel too),
+/// and hands each with what `ahead` made to `read`, in the order of `files`.
+pub fn parse_in_order<T: Send>(
+    files: &[(SourceId, Arc<str>)],
+    ahead: &(dyn Fn(&Parsed) -> T + Sync),
+    read: &mut (dyn FnMut(Parsed, T) + Send),
+) {
+    let parse_batch = |batch| parse_batch(batch, ahead);
     let mut batches = batches(files);
     let mut parsed = batches.next().map(parse_batch).unwrap_or_default();
     loop {
         let next = batches.next();
-        let (following, ()) = rayon::join(|| next.map(parse_batch), || parsed.into_iter().for_each(&mut *read));
+        let (following, ()) =
+            rayon::join(|| next.map(parse_batch), || parsed.into_iter().for_each(|(parsed, made)| read(parsed, made)));
         match following {
             Some(following) => parsed = following,
             None => break,
@@ -37,13 +45,15 @@ pub fn parse_in_order(files: &[(SourceId, Arc<str>)], read: &mut (dyn FnMut(Pars
     }
 }
 
-fn parse_batch(files: &[(SourceId, Arc<str>)]) -> Vec<Parsed> {
+fn parse_batch<T: Send>(files: &[(SourceId, Arc<str>)], ahead: &(dyn Fn(&Parsed) -> T + Sync)) -> Vec<(Parsed, T)> {
     files
         .par_iter()
         .map(|(source, text)| {
             let mut diagnostics = Vec::new();
             let documents = yaml::parse_documents(*source, text, &mut diagnostics);
-            Parsed { source: *source, documents, diagnostics }
+            let parsed = Parsed { source: *source, documents, diagnostics };
+            let made = ahead(&parsed);
+            (parsed, made)
         })
         .collect()
 }
@@ -95,7 +105,8 @@ mod tests {
             .map(|(i, t)| (sources.add(format!("{i}.yaml"), t), Arc::from(t.as_str())))
             .collect();
         let mut seen = Vec::new();
-        parse_in_order(&files, &mut |parsed| {
+        parse_in_order(&files, &|parsed| parsed.source, &mut |parsed, ahead| {
+            assert_eq!(ahead, parsed.source, "what was made ahead comes with its file");
             seen.push((parsed.source, parsed.documents.len(), parsed.diagnostics.len()))
         });
         let one_by_one: Vec<_> = files

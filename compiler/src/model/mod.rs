@@ -11,6 +11,7 @@ pub mod metadata;
 pub mod objects;
 pub mod pool;
 pub mod pool_state;
+pub mod read_ahead;
 
 pub use machine_config::MachineConfig;
 pub use objects::{Inputs, read_objects};

@@ -37,6 +37,23 @@ impl Inputs {
             && self.machine_os_configs.is_empty()
             && self.controller_configs.is_empty()
     }
+
+    /// Adds the objects of `other` after these (its budget is not this one's: it is dropped).
+    pub fn append(&mut self, other: Inputs) {
+        let Inputs {
+            machine_configs,
+            pools,
+            machine_configurations,
+            machine_os_configs,
+            controller_configs,
+            data_url_budget: _,
+        } = other;
+        self.machine_configs.extend(machine_configs);
+        self.pools.extend(pools);
+        self.machine_configurations.extend(machine_configurations);
+        self.machine_os_configs.extend(machine_os_configs);
+        self.controller_configs.extend(controller_configs);
+    }
 }
 
 /// `operator.openshift.io/v1` `MachineConfiguration`: kept whole for the Node Disruption Policy

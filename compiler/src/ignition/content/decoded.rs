@@ -7,6 +7,7 @@
 //! same shared bytes instead of decoding each URL again.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::ignition::types::Resource;
 
@@ -42,11 +43,33 @@ pub fn bytes(resource: &Resource) -> Option<&[u8]> {
 pub const DEFAULT_BUDGET: u64 = 1 << 30;
 
 /// How many more decoded bytes the run may hold, across every data URL of every input.
+///
+/// A budget is either the run's own, counted in input order, or a file's speculative one
+/// ([`DecodeBudget::speculative`]): files are modelled on every core ahead of their turn, each
+/// decode reserving its bytes from a pool shared by the run (so memory stays bounded by the
+/// budget), and noting how much of the run's budget its outcome needs; in input order, a file
+/// whose needs the run's budget meets keeps what it read ([`DecodeBudget::accepts`]), any other
+/// is read again with the run's budget, so the outcome is that of reading in input order.
 #[derive(Clone, Debug)]
 pub struct DecodeBudget {
     total: u64,
     remaining: u64,
     spent: bool,
+    speculation: Option<Speculation>,
+}
+
+/// What a speculative budget tracks for its file.
+#[derive(Clone, Debug)]
+struct Speculation {
+    /// What may still be reserved by every speculative read of the run.
+    pool: Arc<AtomicU64>,
+    /// The bytes this file decoded (and reserved from the pool).
+    taken: u64,
+    /// The least the run's budget must hold, before this file, for every decode of it to come out
+    /// as it did.
+    needs: u64,
+    /// A decode met the pool's end: the file must be read again in its turn.
+    failed: bool,
 }
 
 impl Default for DecodeBudget {
@@ -57,7 +80,33 @@ impl Default for DecodeBudget {
 
 impl DecodeBudget {
     pub fn new(total: u64) -> Self {
-        DecodeBudget { total, remaining: total, spent: false }
+        DecodeBudget { total, remaining: total, spent: false, speculation: None }
+    }
+
+    /// A shared pool for the speculative budgets of a run whose budget is `self`.
+    pub fn speculation_pool(&self) -> Arc<AtomicU64> {
+        Arc::new(AtomicU64::new(self.remaining))
+    }
+
+    /// A budget for reading one file ahead of its turn, reserving from `pool`.
+    pub fn speculative(&self, pool: &Arc<AtomicU64>) -> DecodeBudget {
+        let speculation = Speculation { pool: Arc::clone(pool), taken: 0, needs: 0, failed: false };
+        DecodeBudget { total: self.total, remaining: u64::MAX, spent: false, speculation: Some(speculation) }
+    }
+
+    /// Whether what `file` (a speculative budget) read is what reading it now, in its turn,
+    /// with this budget would read; if so, its bytes are counted here.
+    pub fn accepts(&mut self, file: &DecodeBudget) -> bool {
+        let Some(speculation) = &file.speculation else {
+            return false;
+        };
+        if speculation.failed || self.spent || self.remaining < speculation.needs {
+            // Its reservation is given back: the file is read again, with this budget.
+            release(&speculation.pool, speculation.taken);
+            return false;
+        }
+        self.remaining -= speculation.taken;
+        true
     }
 
     /// The budget of the whole run, as it was given.
@@ -70,21 +119,57 @@ impl DecodeBudget {
         self.spent
     }
 
-    /// The most bytes the next data URL may decode to.
-    pub fn remaining(&self) -> u64 {
-        self.remaining
+    /// The most bytes the next data URL may decode to, when a file alone allows `per_file`.
+    pub fn limit(&self, per_file: usize) -> usize {
+        let remaining = match &self.speculation {
+            Some(speculation) => speculation.pool.load(Ordering::Relaxed),
+            None => self.remaining,
+        };
+        per_file.min(usize::try_from(remaining).unwrap_or(usize::MAX))
     }
 
     /// Counts `len` decoded bytes against the budget.
     pub fn take(&mut self, len: usize) {
-        self.remaining = self.remaining.saturating_sub(u64::try_from(len).unwrap_or(u64::MAX));
+        let len = u64::try_from(len).unwrap_or(u64::MAX);
+        match &mut self.speculation {
+            Some(speculation) => {
+                speculation.failed |= !reserve(&speculation.pool, len);
+                speculation.taken = speculation.taken.saturating_add(len);
+                speculation.needs = speculation.needs.max(speculation.taken);
+            }
+            None => self.remaining = self.remaining.saturating_sub(len),
+        }
+    }
+
+    /// A decode failed with `limit` bytes allowed: in its turn, it fails alike if at least as
+    /// many are allowed.
+    pub fn require(&mut self, limit: usize) {
+        if let Some(speculation) = &mut self.speculation {
+            let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+            speculation.needs = speculation.needs.max(speculation.taken.saturating_add(limit));
+        }
     }
 
     /// The data URL being decoded would cross the budget: it and every later one stay undecoded.
     pub fn exhaust(&mut self) {
-        self.remaining = 0;
-        self.spent = true;
+        match &mut self.speculation {
+            // Perhaps only because other files reserved first: decided in the file's turn.
+            Some(speculation) => speculation.failed = true,
+            None => {
+                self.remaining = 0;
+                self.spent = true;
+            }
+        }
     }
+}
+
+/// Takes `len` bytes from `pool` if it holds them.
+fn reserve(pool: &AtomicU64, len: u64) -> bool {
+    pool.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(len)).is_ok()
+}
+
+fn release(pool: &AtomicU64, len: u64) {
+    let _ = pool.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_add(len)));
 }
 
 /// A budget as people write it: `1 GiB`, `64 MiB`, `4 KiB`, or a number of bytes.

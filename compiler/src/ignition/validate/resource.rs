@@ -170,8 +170,7 @@ impl Validator<'_> {
         // The per-file cap bounds gzip output only (an input file is already bounded); the
         // run's budget bounds every URL's bytes.
         let per_file = if compression == Some("gzip") { content::MAX_DECOMPRESSED_SIZE } else { usize::MAX };
-        let within_budget = usize::try_from(self.budget.remaining()).unwrap_or(usize::MAX);
-        let limit = per_file.min(within_budget);
+        let limit = self.budget.limit(per_file);
         let bytes = match content::decompress_within(decoded.bytes, compression, limit) {
             Ok(bytes) => bytes,
             Err(content::CompressionError::TooLarge) if limit < per_file => {
@@ -179,6 +178,7 @@ impl Validator<'_> {
                 return Decoded::OverBudget;
             }
             Err(error) => {
+                self.budget.require(limit);
                 let span = resource.compression.as_ref().map_or(source.span, |c| c.span);
                 self.push(
                     Diagnostic::new(

@@ -10,8 +10,22 @@ use super::{DataUrlError, DataUrlErrorKind, error_at};
 /// The library's `isURLCharRune`: printable ASCII minus RFC 2396 delims and
 /// "unwise" characters. `%` is allowed here and validated by unescaping.
 fn is_url_char(b: u8) -> bool {
-    b.is_ascii_graphic() && !b"<>#\"{}|\\^[]`".contains(&b)
+    URL_CHARS[usize::from(b)]
 }
+
+/// [`is_url_char`] for every byte, computed once: payloads are checked a byte at a time.
+const URL_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte: u8 = 0;
+    loop {
+        table[byte as usize] = byte.is_ascii_graphic()
+            && !matches!(byte, b'<' | b'>' | b'#' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'[' | b']' | b'`');
+        if byte == u8::MAX {
+            break table;
+        }
+        byte += 1;
+    }
+};
 
 /// The library's `isBase64Rune`, plus `\n` which it allows for wrapped payloads.
 fn is_base64_char(b: u8) -> bool {
@@ -33,7 +47,12 @@ pub(super) fn percent_decode(input: &[u8], base: usize) -> Result<Vec<u8>, DataU
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while let Some(&b) = input.get(i) {
-        if b == b'%' {
+        if b != b'%' {
+            // The run up to the next escape, copied at once.
+            let run = input[i..].iter().position(|&c| c == b'%').unwrap_or(input.len() - i);
+            out.extend_from_slice(&input[i..i + run]);
+            i += run;
+        } else {
             let byte = input
                 .get(i + 1..i + 3)
                 .and_then(|hex| radix_run(hex, 2, 16))
@@ -41,9 +60,6 @@ pub(super) fn percent_decode(input: &[u8], base: usize) -> Result<Vec<u8>, DataU
                 .ok_or_else(|| error_at(base + i, DataUrlErrorKind::MalformedPercentEscape))?;
             out.push(byte);
             i += 3;
-        } else {
-            out.push(b);
-            i += 1;
         }
     }
     Ok(out)
