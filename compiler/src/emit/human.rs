@@ -11,7 +11,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 use rayon::prelude::*;
 
 use super::group::{Item, grouped};
-use super::window::{self, CutReport};
+use super::window::{self, CutReport, WindowReport};
 use super::{CheckReport, Emitter};
 use crate::diagnostic::{Diagnostic, Report};
 use crate::source::{SourceId, Sources};
@@ -64,35 +64,57 @@ pub fn write_diagnostics(
     Ok(())
 }
 
-/// Draws diagnostics as miette reports, knowing which files have lines too long to draw whole
-/// (those get a window around the span).
+/// Draws diagnostics as miette reports, knowing the shape of each file (see `window.rs`).
 struct ReportWriter<'a> {
     sources: &'a Sources,
     handler: GraphicalReportHandler,
-    long_lines: HashMap<SourceId, bool>,
+    shapes: HashMap<SourceId, Shape>,
+}
+
+/// What decides how a file's reports are drawn.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    /// Lines too long to draw whole: they get a window around the span.
+    long_lines: bool,
+    /// `\r` line breaks: miette is given the whole file, not the lines around the labels.
+    carriage_returns: bool,
 }
 
 impl<'a> ReportWriter<'a> {
-    /// Ready to draw `diagnostics`: each of their files is looked at once for long lines.
+    /// Ready to draw `diagnostics`: each of their files is looked at once for its shape.
     fn new<'d>(sources: &'a Sources, colour: bool, diagnostics: impl Iterator<Item = &'d Diagnostic>) -> Self {
         let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
         let mut files: Vec<SourceId> = diagnostics.filter_map(|d| d.span.map(|span| span.source)).collect();
         files.sort_unstable();
         files.dedup();
-        let long_lines =
-            files.into_par_iter().map(|source| (source, window::has_long_lines(sources.get(source)))).collect();
-        ReportWriter { sources, handler, long_lines }
+        let shapes = files
+            .into_par_iter()
+            .map(|source| {
+                let file = sources.get(source);
+                let shape = Shape {
+                    long_lines: window::has_long_lines(file),
+                    carriage_returns: window::has_carriage_returns(file),
+                };
+                (source, shape)
+            })
+            .collect();
+        ReportWriter { sources, handler, shapes }
     }
 
     /// The report of one diagnostic, its notes included; empty if miette cannot draw it.
     fn draw(&self, diagnostic: &Diagnostic) -> String {
         let sources = self.sources;
         let mut text = String::new();
-        let cut = diagnostic.span.filter(|span| self.long_lines.get(&span.source).copied().unwrap_or(false));
-        let rendered = match cut.and_then(|_| CutReport::new(diagnostic, sources)) {
-            Some(report) => self.handler.render_report(&mut text, &report),
-            None => self.handler.render_report(&mut text, &Report::new(diagnostic, sources)),
+        let shape = diagnostic.span.map(|span| (span, self.shapes.get(&span.source).copied().unwrap_or_default()));
+        let rendered = match shape {
+            Some((span, Shape { long_lines: true, carriage_returns })) => {
+                self.handler.render_report(&mut text, &CutReport::new(diagnostic, span, sources, carriage_returns))
+            }
+            Some((span, Shape { long_lines: false, carriage_returns: false })) => {
+                self.handler.render_report(&mut text, &WindowReport::new(diagnostic, span, sources))
+            }
+            _ => self.handler.render_report(&mut text, &Report::new(diagnostic, sources)),
         };
         if rendered.is_err() {
             return String::new();

@@ -5,6 +5,11 @@
 //! on one 30 KB line would print 300 MB. So lines longer than [`LONG_LINE`] bytes keep only
 //! [`CONTEXT`] bytes around each label (`…` marks what was cut), and the snippet's header still
 //! gives the position in the real file.
+//!
+//! miette also finds a snippet's lines by reading its source from the first byte, for every
+//! label: a report is given only the lines around its labels ([`lines_around`]), their line
+//! numbers counted from the real file's start, so drawing a report costs its snippet, not its
+//! file.
 
 use std::fmt;
 use std::sync::Arc;
@@ -34,19 +39,23 @@ struct CutText {
     text: String,
     original: Arc<str>,
     segments: Vec<Segment>,
+    /// Lines of the original before the first one kept.
+    lines_before: usize,
 }
 
 impl CutText {
-    fn new(file: &SourceFile, spans: &[Span]) -> CutText {
+    /// The lines `around` (see [`lines_around`]) of `file`, long ones cut around `spans`.
+    fn new(file: &SourceFile, spans: &[Span], around: Lines) -> CutText {
         let original = &*file.text;
         let mut cut = CutText {
             name: file.name.to_string(),
             text: String::new(),
             original: file.text.clone(),
             segments: Vec::new(),
+            lines_before: around.lines_before,
         };
-        let mut start = 0;
-        while start < original.len() {
+        let mut start = around.start;
+        while start < around.end {
             let end = original[start..].find('\n').map_or(original.len(), |i| start + i + 1);
             let content_end = if original.as_bytes()[end - 1] == b'\n' { end - 1 } else { end };
             if content_end - start <= LONG_LINE {
@@ -146,6 +155,113 @@ pub fn has_long_lines(file: &SourceFile) -> bool {
     file.text.split('\n').any(|line| line.len() > LONG_LINE)
 }
 
+/// A run of whole lines of a file: bytes `start..end`, after `lines_before` lines.
+#[derive(Debug, Clone, Copy)]
+struct Lines {
+    start: usize,
+    end: usize,
+    lines_before: usize,
+}
+
+impl Lines {
+    fn whole(file: &SourceFile) -> Lines {
+        Lines { start: 0, end: file.text.len(), lines_before: 0 }
+    }
+}
+
+/// Lines kept on each side of the labels' lines: miette shows one line of context on each side
+/// and looks one line further to end a snippet; one more is a margin.
+const LINES_AROUND: usize = 3;
+
+/// The lines from [`LINES_AROUND`] before the first of `spans` to as many after the last: all
+/// miette reads of a report, with its default of one line of context. Only for a file without
+/// `\r`, which miette counts as a line break and `line_col` does not.
+fn lines_around(file: &SourceFile, spans: &[Span]) -> Lines {
+    let text = file.text.as_bytes();
+    let first = spans.iter().map(|s| s.start as usize).min().unwrap_or(0).min(text.len());
+    let last = spans.iter().map(|s| s.end as usize).max().unwrap_or(0).min(text.len());
+    let (mut before, mut start) = (first, 0);
+    for _ in 0..=LINES_AROUND {
+        match text[..before].iter().rposition(|&b| b == b'\n') {
+            Some(newline) => (before, start) = (newline, newline + 1),
+            None => {
+                start = 0;
+                break;
+            }
+        }
+    }
+    let mut end = last;
+    for _ in 0..LINES_AROUND {
+        match text[end..].iter().position(|&b| b == b'\n') {
+            Some(newline) => end += newline + 1,
+            None => {
+                end = text.len();
+                break;
+            }
+        }
+    }
+    Lines { start, end, lines_before: file.line_col(start).0 - 1 }
+}
+
+/// True when the file has a `\r`: its reports are drawn from the whole file.
+pub fn has_carriage_returns(file: &SourceFile) -> bool {
+    file.text.contains('\r')
+}
+
+/// The lines of a file around a report's labels, read as miette reads the whole file.
+#[derive(Debug)]
+struct Window {
+    name: String,
+    text: Arc<str>,
+    lines: Lines,
+}
+
+impl SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let Lines { start, end, lines_before } = self.lines;
+        let offset = span.offset().checked_sub(start).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new(offset.into(), span.len());
+        let contents = self.text.as_bytes()[start..end].read_span(&local, context_lines_before, context_lines_after)?;
+        let found = SourceSpan::new((contents.span().offset() + start).into(), contents.span().len());
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.clone(),
+                contents.data(),
+                found,
+                contents.line() + lines_before,
+                contents.column(),
+                contents.line_count() + lines_before,
+            )
+            .with_language("yaml"),
+        ))
+    }
+}
+
+/// A report drawn from the lines around its labels only (a file without long lines).
+#[derive(Debug)]
+pub struct WindowReport {
+    report: Report,
+    source: Window,
+}
+
+impl WindowReport {
+    /// `span` is the diagnostic's.
+    pub fn new(diagnostic: &Diagnostic, span: Span, sources: &Sources) -> WindowReport {
+        let file = sources.get(span.source);
+        let spans: Vec<Span> = std::iter::once(span)
+            .chain(diagnostic.related.iter().filter(|r| r.span.source == span.source).map(|r| r.span))
+            .collect();
+        let lines = lines_around(file, &spans);
+        let source = Window { name: file.name.to_string(), text: file.text.clone(), lines };
+        WindowReport { report: Report::new(diagnostic, sources), source }
+    }
+}
+
 /// A report drawn from the cut text, its header giving positions in the original.
 #[derive(Debug)]
 pub struct CutReport {
@@ -154,19 +270,22 @@ pub struct CutReport {
 }
 
 impl CutReport {
-    pub fn new(diagnostic: &Diagnostic, sources: &Sources) -> Option<CutReport> {
-        let span = diagnostic.span?;
+    /// `whole`: the file's every line is given (a file with `\r` line breaks, which
+    /// [`lines_around`] does not count as miette does).
+    /// `span` is the diagnostic's.
+    pub fn new(diagnostic: &Diagnostic, span: Span, sources: &Sources, whole: bool) -> CutReport {
         let file = sources.get(span.source);
         let same_file: Vec<&Label> = diagnostic.related.iter().filter(|r| r.span.source == span.source).collect();
         let spans: Vec<Span> = std::iter::once(span).chain(same_file.iter().map(|r| r.span)).collect();
-        let source = CutText::new(file, &spans);
+        let around = if whole { Lines::whole(file) } else { lines_around(file, &spans) };
+        let source = CutText::new(file, &spans, around);
         let mut cut_sources = Sources::default();
         let id = cut_sources.add(file.name.clone(), &source.text);
         let mut cut = diagnostic.clone();
         cut.span = Some(source.span(id, span));
         cut.related =
             same_file.iter().map(|r| Label { span: source.span(id, r.span), message: r.message.clone() }).collect();
-        Some(CutReport { report: Report::new(&cut, &cut_sources), source })
+        CutReport { report: Report::new(&cut, &cut_sources), source }
     }
 }
 
@@ -190,9 +309,9 @@ impl SourceCode for CutText {
             self.name.clone(),
             contents.data(),
             *contents.span(),
-            contents.line(),
+            contents.line() + self.lines_before,
             column,
-            contents.line_count(),
+            contents.line_count() + self.lines_before,
         )))
     }
 }
@@ -227,6 +346,36 @@ impl miette::Diagnostic for CutReport {
     }
 }
 
+impl fmt::Display for WindowReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.report.fmt(f)
+    }
+}
+
+impl std::error::Error for WindowReport {}
+
+impl miette::Diagnostic for WindowReport {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.report.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.report.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.report.help()
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.report.labels()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,7 +387,7 @@ mod tests {
         let id = sources.add("f.yaml", &format!("short\n{line}\n"));
         let first = Span::new(id, 6 + 300, 6 + 305);
         let second = Span::new(id, 6 + 605, 6 + 611);
-        let cut = CutText::new(sources.get(id), &[first, second]);
+        let cut = CutText::new(sources.get(id), &[first, second], Lines::whole(sources.get(id)));
         let context = "a".repeat(CONTEXT);
         assert_eq!(
             cut.text,
@@ -253,6 +402,40 @@ mod tests {
             let moved = cut.span(id, span);
             assert_eq!(&cut.text[moved.start as usize..moved.end as usize], sources.text(span));
             assert_eq!(cut.to_original(moved.start as usize), span.start as usize);
+        }
+    }
+
+    /// Draws `report` as the human format does.
+    fn drawn(report: &dyn miette::Diagnostic) -> String {
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .with_links(false);
+        let mut text = String::new();
+        handler.render_report(&mut text, report).unwrap();
+        text
+    }
+
+    #[test]
+    fn a_report_drawn_from_the_lines_around_its_labels_is_the_report_drawn_from_the_whole_file() {
+        let text: String = (1..=40).map(|i| format!("line{i}: {}\n", "v".repeat(i % 7))).collect();
+        let mut sources = Sources::default();
+        let id = sources.add("f.yaml", &text);
+        let at = |line: usize| text.match_indices("line").nth(line - 1).unwrap().0;
+        let code = &crate::codes::UNKNOWN_FIELD;
+        let cases = [
+            Diagnostic::new(code, Span::new(id, 0, 5), "first line"),
+            Diagnostic::new(code, Span::new(id, at(2), at(2) + 5), "second line"),
+            Diagnostic::new(code, Span::new(id, at(20), at(20) + 6), "middle").with_label("here"),
+            Diagnostic::new(code, Span::new(id, at(20), at(23)), "over lines"),
+            Diagnostic::new(code, Span::new(id, at(40), text.len()), "last line"),
+            Diagnostic::new(code, Span::new(id, text.len(), text.len()), "end of file"),
+            Diagnostic::new(code, Span::new(id, at(30), at(30) + 4), "related far before")
+                .with_related(Span::new(id, at(3), at(3) + 4), "there")
+                .with_related(Span::new(id, at(31), at(31) + 2), "next line"),
+        ];
+        for diagnostic in &cases {
+            let window = WindowReport::new(diagnostic, diagnostic.span.unwrap(), &sources);
+            assert_eq!(drawn(&window), drawn(&Report::new(diagnostic, &sources)), "{}", diagnostic.message);
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod yaml;
 use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use rayon::prelude::*;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
@@ -115,11 +116,23 @@ fn read_named(path: &Utf8Path, filter: &InputFilter, sources: &mut Sources, diag
     match path.canonicalize_utf8() {
         Ok(canonical) => {
             let walk = Walk { input: path, canonical: &canonical, filter };
-            walk.dir(path, sources, diagnostics);
+            let mut found = Vec::new();
+            walk.dir(path, &mut found);
+            walk.read(found, sources, diagnostics);
         }
         Err(error) => diagnostics.push(unreadable(path.as_str(), &error)),
     }
 }
+
+/// What walking a directory input finds, in the order it is read.
+enum Walked {
+    File(Utf8PathBuf, std::fs::Metadata),
+    Unreadable(Diagnostic),
+}
+
+/// How many files of a directory input are read at once, on every core: enough to keep the
+/// cores busy, few enough that their texts are not held twice for long.
+const READ_CHUNK: usize = 64;
 
 /// A directory input being read.
 struct Walk<'a> {
@@ -131,24 +144,47 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn dir(&self, dir: &Utf8Path, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
+    /// The files below `dir` to read (and what cannot be read), in byte order of their paths.
+    fn dir(&self, dir: &Utf8Path, found: &mut Vec<Walked>) {
         let mut children = match self.list(dir) {
             Ok(children) => children,
-            Err(error) => return diagnostics.push(unreadable(dir.as_str(), &error)),
+            Err(error) => return found.push(Walked::Unreadable(unreadable(dir.as_str(), &error))),
         };
         children.sort();
         for child in children {
             let metadata = match std::fs::metadata(&child) {
                 Ok(metadata) => metadata,
                 Err(error) => {
-                    diagnostics.push(unreadable(child.as_str(), &error));
+                    found.push(Walked::Unreadable(unreadable(child.as_str(), &error)));
                     continue;
                 }
             };
             if metadata.is_dir() {
-                self.dir(&child, sources, diagnostics);
+                self.dir(&child, found);
             } else if child.extension().is_some_and(|e| EXTENSIONS.contains(&e)) {
-                add_file(&child, &metadata, file::Found::Under(self.canonical), sources, diagnostics);
+                found.push(Walked::File(child, metadata));
+            }
+        }
+    }
+
+    /// Reads what [`Walk::dir`] found, on every core, into `sources` in its order.
+    fn read(&self, found: Vec<Walked>, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
+        for chunk in found.chunks(READ_CHUNK) {
+            let read: Vec<Result<String, Box<Diagnostic>>> = chunk
+                .par_iter()
+                .map(|walked| match walked {
+                    Walked::File(path, metadata) => file::read(path, metadata, file::Found::Under(self.canonical)),
+                    Walked::Unreadable(diagnostic) => Err(Box::new(diagnostic.clone())),
+                })
+                .collect();
+            for (walked, read) in chunk.iter().zip(read) {
+                match (walked, read) {
+                    (Walked::File(path, _), Ok(text)) if !file::is_mcc_output(&text) => {
+                        sources.add(path.as_path(), &text);
+                    }
+                    (_, Ok(_)) => {}
+                    (_, Err(diagnostic)) => diagnostics.push(*diagnostic),
+                }
             }
         }
     }
