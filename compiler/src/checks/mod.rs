@@ -88,8 +88,12 @@ pub fn run(c: &Compilation, analysis: &Analysis, diagnostics: &mut Vec<Diagnosti
 /// The [`POOL_CHECKS`], then the secrets check, which also reads `earlier`, the diagnostics found
 /// before the checks.
 fn pool_checks(cx: &Context<'_>, diagnostics: &mut Vec<Diagnostic>, earlier: &[Diagnostic]) {
-    run_in_parallel(cx, POOL_CHECKS, diagnostics);
-    secret_world_readable::check(cx, diagnostics, earlier);
+    let mut secrets = Vec::new();
+    rayon::join(
+        || run_in_parallel(cx, POOL_CHECKS, diagnostics),
+        || secret_world_readable::check(cx, &mut secrets, earlier),
+    );
+    diagnostics.append(&mut secrets);
 }
 
 /// Runs `checks` in parallel; their findings are appended in the order of `checks`, whatever the

@@ -8,16 +8,22 @@
 //! can pull the image reads it too. A file the stdlib's path-based lint MCC6005 already reports
 //! (a readable `*.key`) is not reported twice.
 
+use std::collections::HashSet;
+
 use super::{Context, baked, decoded, entries};
 use crate::classify::Subject;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::content::{SourceKind, classify_source};
+use crate::source::Span;
 
 /// The stdlib lint for readable `*.key` files, which this check does not repeat.
 const KEY_LINT: &str = "MCC6005";
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>, earlier: &[Diagnostic]) {
+    // Looked up once a finding: a fleet has thousands of earlier diagnostics.
+    let key_lint_spans: HashSet<Span> =
+        earlier.iter().filter(|d| d.code.code == KEY_LINT).filter_map(|d| d.span).collect();
     for (pool, graph) in cx.pools() {
         for entry in entries(graph) {
             let Subject::Path(path) = &entry.subject else { continue };
@@ -32,11 +38,11 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>, earlier: &[Diag
             }
             let Some(bytes) = decoded(&file.contents) else { continue };
             let Some(what) = secret_in(&String::from_utf8_lossy(bytes)) else { continue };
-            let spans: Vec<_> = pool
+            let reported = pool
                 .provenance
                 .get(&crate::render::EntryKey::Path(path.clone()))
-                .map_or_else(Vec::new, |d| d.iter().map(|d| d.span).collect());
-            if earlier.iter().any(|d| d.code.code == KEY_LINT && d.span.is_some_and(|s| spans.contains(&s))) {
+                .is_some_and(|d| d.iter().any(|d| key_lint_spans.contains(&d.span)));
+            if reported {
                 continue;
             }
             let mut help = format!(
