@@ -5,6 +5,7 @@
 //! added only when a value does not fit (a long or non-ASCII path or link target, a large id).
 //! Same plan, same bytes.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use flate2::{Compression, GzBuilder};
@@ -21,11 +22,14 @@ pub fn digest(bytes: &[u8]) -> String {
 }
 
 /// The uncompressed layer of a plan. `blob` returns the contents of a file entry by its hex
-/// SHA-256; sizes and digests are checked against the plan.
-pub fn build(plan: &LayerPlan, blob: &mut dyn FnMut(&str) -> std::io::Result<Vec<u8>>) -> Result<Vec<u8>> {
+/// SHA-256 (borrowed when they are in memory already); sizes and digests are checked against
+/// the plan.
+pub fn build<'b>(plan: &LayerPlan, blob: &mut dyn FnMut(&str) -> std::io::Result<Cow<'b, [u8]>>) -> Result<Vec<u8>> {
     let mut entries: Vec<&ImageEntry> = plan.entries.iter().collect();
     entries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-    let mut out = Vec::new();
+    // Each entry's header (a PAX one besides, at most, for a long path) and its padded data.
+    let data: u64 = entries.iter().filter_map(|e| e.size).map(|size| size.div_ceil(BLOCK as u64) * BLOCK as u64).sum();
+    let mut out = Vec::with_capacity(usize::try_from(data).unwrap_or(0) + (entries.len() + 2) * 2 * BLOCK);
     for entry in entries {
         let relative = entry
             .path
@@ -295,7 +299,7 @@ mod tests {
         p.entries[0].uid = 1000;
         p.entries[0].gid = 10;
         let map = blobs(&data);
-        let tar = build(&p, &mut |sha| Ok(map[sha].clone())).unwrap();
+        let tar = build(&p, &mut |sha| Ok(Cow::Borrowed(&map[sha][..]))).unwrap();
         assert_eq!(tar.len() % BLOCK, 0);
         let mut archive = tar::Archive::new(tar.as_slice());
         let mut seen = Vec::new();
@@ -320,7 +324,7 @@ mod tests {
         // The same plan gives the same bytes, whatever order its entries come in.
         let mut shuffled = p.clone();
         shuffled.entries.reverse();
-        assert_eq!(build(&shuffled, &mut |sha| Ok(map[sha].clone())).unwrap(), tar);
+        assert_eq!(build(&shuffled, &mut |sha| Ok(Cow::Borrowed(&map[sha][..]))).unwrap(), tar);
     }
 
     #[test]
@@ -332,7 +336,7 @@ mod tests {
             entry("/etc/a", EntryType::File, "0640", Some(data[0]), None),
             entry("/etc/l", EntryType::Symlink, "0777", None, Some("a")),
         ]);
-        let tar = build(&p, &mut |sha| Ok(map[sha].clone())).unwrap();
+        let tar = build(&p, &mut |sha| Ok(Cow::Borrowed(&map[sha][..]))).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("layer.tar");
         std::fs::write(&file, &tar).unwrap();
@@ -351,7 +355,7 @@ mod tests {
     #[test]
     fn a_blob_that_does_not_match_the_plan_is_refused() {
         let p = plan(vec![entry("/etc/a", EntryType::File, "0644", Some(b"x"), None)]);
-        let err = build(&p, &mut |_| Ok(b"y".to_vec())).unwrap_err();
+        let err = build(&p, &mut |_| Ok(Cow::Borrowed(b"y"))).unwrap_err();
         assert!(err.to_string().contains("does not match the plan"), "{err}");
     }
 

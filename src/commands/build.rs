@@ -1,6 +1,7 @@
 //! `mcc build`: a pool's image as an OCI image layout, from what `mcc compile` wrote, and with
 //! `--push` (or `--out docker://…`) in a registry, its digest reference in `DIR/image.json`.
 
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -68,6 +69,28 @@ fn read_plan(dir: &camino::Utf8Path) -> Result<LayerPlan, CliError> {
     Ok(plan)
 }
 
+/// The plan's layer: the one `mcc compile` wrote beside it (`context/layer.tar`) when it is the
+/// very layer the plan names (its digest is the plan's `diffId`), which building it again from
+/// the plan and `blobs/` would give byte for byte; otherwise built from them.
+fn layer_of(dir: &camino::Utf8Path, plan: &LayerPlan) -> Result<Vec<u8>, CliError> {
+    if let Ok(tar) = fs::read(dir.join("context").join("layer.tar"))
+        && layer::digest(&tar) == plan.diff_id
+    {
+        return Ok(tar);
+    }
+    let blobs = dir.join("blobs");
+    let tar = layer::build(plan, &mut |sha| fs::read(blobs.join(sha)).map(Cow::Owned))
+        .map_err(|error| CliError::Failed(error.to_string()))?;
+    let diff_id = layer::digest(&tar);
+    if diff_id != plan.diff_id {
+        return Err(CliError::Failed(format!(
+            "the layer built from {dir}/layer-plan.json is {diff_id}, but the plan says {}; compile again",
+            plan.diff_id
+        )));
+    }
+    Ok(tar)
+}
+
 pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
     let targets = destinations(args)?;
     let base_ref =
@@ -83,16 +106,7 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
             mosc.name, args.dir
         ))?;
     }
-    let blobs = args.dir.join("blobs");
-    let tar = layer::build(&plan, &mut |sha| fs::read(blobs.join(sha)))
-        .map_err(|error| CliError::Failed(error.to_string()))?;
-    let diff_id = layer::digest(&tar);
-    if diff_id != plan.diff_id {
-        return Err(CliError::Failed(format!(
-            "the layer built from {}/layer-plan.json is {diff_id}, but the plan says {}; compile again",
-            args.dir, plan.diff_id
-        )));
-    }
+    let tar = layer_of(&args.dir, &plan)?;
     let architecture = platform.as_ref().map_or(oci::host_architecture(), |p| p.architecture.as_str());
     let base = base_ref
         .as_ref()

@@ -1,6 +1,7 @@
 //! `mcc compile`: each pool's layer plan, layer, Containerfile and node-side actions, written to
 //! `DIR/<pool>/` (`docs/formats.md`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
@@ -9,7 +10,8 @@ use std::path::Path;
 use mcc_compiler::Target;
 use mcc_compiler::compile::{self, CompileOptions, CompiledPool, VarStrategy};
 use mcc_compiler::diagnostic::{self, Severity};
-use mcc_contract::node_actions::NodeImage;
+use mcc_contract::layer_plan::LayerPlan;
+use mcc_contract::node_actions::{NodeActions, NodeImage};
 use mcc_runtime::{layer, write};
 
 use crate::args::{CompileArgs, Inputs, VarStrategyArg};
@@ -161,33 +163,26 @@ fn kept_image_record(dir: &Path, diff_id: &str) -> Option<Vec<u8>> {
     fs::read(dir.join(IMAGE_JSON)).ok()
 }
 
-/// Builds the layer, fills in its `diff_id`, and writes the pool's directory in one go.
+/// Builds the layer, fills in its `diff_id`, and writes the pool's directory in one go. The
+/// blobs are written on a thread of their own while the layer is built, digested and written.
 fn write_pool(dir: &Path, mut compiled: CompiledPool) -> Result<String, String> {
     let note = image_note(&compiled);
-    let blobs = &compiled.blobs;
-    let tar = layer::build(&compiled.layer_plan, &mut |sha| {
-        blobs.get(sha).cloned().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such blob"))
-    })
-    .map_err(|e| e.to_string())?;
-    compiled.layer_plan.diff_id = layer::digest(&tar);
-    let plan = serde_json::to_string_pretty(&compiled.layer_plan).map_err(|e| e.to_string())? + "\n";
-    let actions = serde_json::to_string_pretty(&compiled.node_actions).map_err(|e| e.to_string())? + "\n";
-    let image_record = kept_image_record(dir, &compiled.layer_plan.diff_id);
     let may_replace = |p: &Path| p.join("layer-plan.json").is_file() || write::is_empty_dir(p);
+    let CompiledPool { layer_plan, blobs, node_actions, containerfile, .. } = &mut compiled;
     write::replace_dir(dir, may_replace, |tmp| {
-        if let Some(record) = &image_record {
-            fs::write(tmp.join(IMAGE_JSON), record)?;
-        }
-        fs::write(tmp.join("layer-plan.json"), &plan)?;
-        fs::write(tmp.join("node-actions.json"), &actions)?;
-        fs::write(tmp.join("Containerfile"), &compiled.containerfile)?;
-        fs::create_dir(tmp.join("context"))?;
-        fs::write(tmp.join("context").join("layer.tar"), &tar)?;
         fs::create_dir(tmp.join("blobs"))?;
-        for (sha, bytes) in &compiled.blobs {
-            fs::write(tmp.join("blobs").join(sha), bytes)?;
-        }
-        Ok(())
+        std::thread::scope(|scope| {
+            let blob_writer = scope.spawn(|| -> io::Result<()> {
+                for (sha, bytes) in blobs.iter() {
+                    fs::write(tmp.join("blobs").join(sha), bytes)?;
+                }
+                Ok(())
+            });
+            let written = write_layer(dir, tmp, layer_plan, node_actions, containerfile, blobs);
+            let blobs_written =
+                blob_writer.join().unwrap_or_else(|_| Err(io::Error::other("the blob writer panicked")));
+            written.and(blobs_written)
+        })
     })
     .map_err(|e| e.to_string())?;
     Ok(format!(
@@ -196,4 +191,34 @@ fn write_pool(dir: &Path, mut compiled: CompiledPool) -> Result<String, String> 
         compiled.layer_plan.diff_id,
         compiled.node_actions.steps.len()
     ))
+}
+
+/// Builds the layer from the plan and the blobs, fills in the plan's `diff_id`, and writes the
+/// layer, the plan, the node actions, the Containerfile and a kept `image.json` into `tmp`.
+fn write_layer(
+    dir: &Path,
+    tmp: &Path,
+    layer_plan: &mut LayerPlan,
+    node_actions: &NodeActions,
+    containerfile: &str,
+    blobs: &BTreeMap<String, Vec<u8>>,
+) -> io::Result<()> {
+    let tar = layer::build(layer_plan, &mut |sha| {
+        blobs
+            .get(sha)
+            .map(|b| Cow::Borrowed(&b[..]))
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such blob"))
+    })
+    .map_err(|e| io::Error::other(e.to_string()))?;
+    layer_plan.diff_id = layer::digest(&tar);
+    let plan = serde_json::to_string_pretty(layer_plan)? + "\n";
+    let actions = serde_json::to_string_pretty(node_actions)? + "\n";
+    if let Some(record) = kept_image_record(dir, &layer_plan.diff_id) {
+        fs::write(tmp.join(IMAGE_JSON), record)?;
+    }
+    fs::write(tmp.join("layer-plan.json"), &plan)?;
+    fs::write(tmp.join("node-actions.json"), &actions)?;
+    fs::write(tmp.join("Containerfile"), containerfile)?;
+    fs::create_dir(tmp.join("context"))?;
+    fs::write(tmp.join("context").join("layer.tar"), &tar)
 }

@@ -258,6 +258,27 @@ fn the_same_inputs_give_the_same_image_in_any_order() {
 }
 
 #[test]
+fn build_takes_the_compiled_layer_when_it_is_the_plans_and_builds_it_from_the_blobs_otherwise() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = compile(&[FIXTURE], &work.path().join("compiled"), &["--base-image", BASE]);
+    let (tar, image) = (dir.join("context/layer.tar"), |name: &str| work.path().join(name));
+    build(&dir, &image("compiled-layer"), "latest", None);
+    let expected = crate::support::tree(&image("compiled-layer"));
+    std::fs::write(&tar, b"not the layer the plan names").unwrap();
+    build(&dir, &image("from-blobs"), "latest", None);
+    assert_eq!(crate::support::tree(&image("from-blobs")), expected, "a layer.tar that is not the plan's is not used");
+    std::fs::remove_file(&tar).unwrap();
+    build(&dir, &image("without-layer"), "latest", None);
+    assert_eq!(crate::support::tree(&image("without-layer")), expected, "no layer.tar: built from the blobs");
+    let plan = json(&dir.join("layer-plan.json"));
+    let layer_file = plan["entries"].as_array().unwrap().iter().find_map(|e| e["sha256"].as_str()).unwrap();
+    std::fs::write(dir.join("blobs").join(layer_file), b"tampered").unwrap();
+    let out = format!("oci:{}:latest", image("tampered").display());
+    let run = mcc(&["build", dir.to_str().unwrap(), "--out", &out], None);
+    assert!(run.code != Some(0) && run.stderr.contains("does not match the plan"), "{run}");
+}
+
+#[test]
 fn on_a_base_the_layer_is_appended_to_its_manifest_and_config() {
     let work = tempfile::tempdir().unwrap();
     let base = base_image(work.path());

@@ -7,10 +7,9 @@ use mcc_contract::layer_plan::*;
 use mcc_contract::{Mode, sha256_hex};
 
 use crate::diagnostic::Diagnostic;
-use crate::render::{RenderedPool, emit};
+use crate::render::RenderedPool;
 use crate::source::Span;
 
-/// Image label keys.
 /// Image label keys.
 pub const LABEL_RENDERED: &str = "machineconfig";
 pub const LABEL_POOL: &str = "machineconfigpool";
@@ -19,10 +18,9 @@ pub const LABEL_SOURCE_DIGEST: &str = "io.openshift.mcc.source-digest";
 /// The pool's `MachineOSConfig`, when it has one.
 pub const LABEL_MACHINE_OS_CONFIG: &str = "io.openshift.mcc.machine-os-config";
 
-/// `sha256:` of the rendered spec's canonical JSON.
+/// `sha256:` of the rendered spec's canonical JSON (hashed once, when the pool was rendered).
 pub fn source_digest(pool: &RenderedPool) -> String {
-    let bytes = serde_json::to_vec(&emit::spec(pool)).unwrap_or_default();
-    format!("sha256:{}", sha256_hex(&bytes))
+    format!("sha256:{}", pool.spec_sha256)
 }
 
 /// The placement of a generated entry (a parent, a link `systemctl enable` makes), by its path.

@@ -32,8 +32,8 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::PoolGraph;
 use crate::model::Inputs;
 use crate::plan;
+use crate::plan::PoolState;
 use crate::plan::sides::Side;
-use crate::plan::{PoolPlan, PoolState};
 use crate::policy::disruption::DisruptionPolicy;
 use crate::policy::layout::Layout;
 use crate::render::RenderedPool;
@@ -43,7 +43,6 @@ pub use kargs::{KARGS_FILE, kargs_toml, split_kernel_arguments};
 pub use layer::{LABEL_BASE, LABEL_MACHINE_OS_CONFIG, LABEL_POOL, LABEL_RENDERED, LABEL_SOURCE_DIGEST, source_digest};
 pub use lint::lint;
 pub use node_steps::{MAX_INLINE, ssh_keys_path};
-use pool::compile_pool;
 pub use storage::resolve_owner;
 
 /// Where small `/var` entries go.
@@ -104,32 +103,43 @@ pub struct CompiledPool {
 }
 
 /// Compiles every pool the new side rendered. A pool with an error gets its diagnostics instead.
+/// Each pool's entries are gathered while the plans are made (on another core when there is
+/// one); the plan then decides the pool's errors and steps.
 pub fn compile(
     new: &Side<'_>,
     old: Option<&Side<'_>>,
     options: &CompileOptions,
 ) -> Vec<(String, Result<CompiledPool, Vec<Diagnostic>>)> {
-    let plans = plan::sides::plan(old, new, &options.policy, None);
     let old_states = old.map(plan::sides::states).unwrap_or_default();
-    new.analysis
+    let contexts: Vec<Context<'_>> = new
+        .analysis
         .rendered
         .iter()
         .zip(&new.analysis.graphs)
         .map(|(pool, graph)| {
-            let name = pool.pool.name().to_string();
-            let plan = plans.iter().find(|p| p.pool == name);
-            let old_state = old_states.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
-            let context = Context {
+            let name = pool.pool.name();
+            Context {
                 pool,
                 graph,
                 inputs: &new.compilation.inputs,
                 layout: &new.analysis.policies.layout,
                 policy: &new.analysis.policies.disruption,
-                plan,
-                old: old_state,
+                old: old_states.iter().find(|(n, _)| n == name).map(|(_, s)| s),
                 options,
-            };
-            (name, compile_pool(&context))
+            }
+        })
+        .collect();
+    let (plans, gathered) = rayon::join(
+        || plan::sides::plan(old, new, &options.policy, None),
+        || contexts.iter().map(pool::gather).collect::<Vec<_>>(),
+    );
+    contexts
+        .iter()
+        .zip(gathered)
+        .map(|(context, gathered)| {
+            let name = context.pool.pool.name().to_string();
+            let plan = plans.iter().find(|p| p.pool == name);
+            (name, pool::finish(gathered, plan))
         })
         .collect()
 }
@@ -141,8 +151,6 @@ pub struct Context<'a> {
     pub inputs: &'a Inputs,
     pub layout: &'a Layout,
     pub policy: &'a DisruptionPolicy,
-    /// The pool's plan (from `--from`, or a first install).
-    pub plan: Option<&'a PoolPlan>,
     /// The pool's state in `--from`.
     pub old: Option<&'a PoolState>,
     pub options: &'a CompileOptions,

@@ -12,7 +12,7 @@ use crate::classify::Subject;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Entry, Node};
-use crate::plan;
+use crate::plan::{self, PoolPlan};
 use crate::policy::disruption::Action;
 use crate::policy::placement::{Placement, Target};
 use mcc_contract::Mode;
@@ -34,11 +34,21 @@ pub(super) struct Builder<'c, 'a> {
     pub(super) enabled: BTreeSet<String>,
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the pool's compile steps in their order (checks, entries, units, kargs, packages, layer)"
-)]
-pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnostic>> {
+/// What one pool's compile gathers before it needs the pool's plan: the builder's layer entries,
+/// blobs, steps and errors, the packages and kernel arguments, the removals and the node's image.
+/// Gathering runs beside planning ([`super::compile`]); [`finish`] adds what the plan decides.
+pub(super) struct Gathered<'c, 'a> {
+    b: Builder<'c, 'a>,
+    /// Where the plan's errors go among the builder's, so they come in the same order as when
+    /// the plan was known first: after the base-image error, before the entries' errors.
+    plan_errors_at: usize,
+    kernel_arguments: KernelArguments,
+    packages: Packages,
+    removals: Vec<Step>,
+    image: Option<(NodeImage, Option<Step>)>,
+}
+
+pub(super) fn gather<'c, 'a>(cx: &'c Context<'a>) -> Gathered<'c, 'a> {
     let pool = cx.pool;
     let target = cx.options.policy.target;
     let mut b = Builder {
@@ -65,24 +75,7 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
             .with_help("pass the cluster's OS image with --base-image (a digest reference), or set spec.osImageURL"),
         );
     }
-    if let Some(plan) = cx.plan
-        && !plan.reconcilable
-    {
-        for error in &plan.errors {
-            b.errors.push(
-                Diagnostic::general(
-                    &codes::COMPILE_IRRECONCILABLE,
-                    format!(
-                        "pool `{name}`: the update from {} is one the MCO refuses ({}: {})",
-                        plan.from.as_deref().unwrap_or("the --from state"),
-                        error.code,
-                        error.message
-                    ),
-                )
-                .with_help(format!("`mcc explain {}` says why; compile writes nothing for this pool", error.code)),
-            );
-        }
-    }
+    let plan_errors_at = b.errors.len();
     for node in cx.graph.apply_order() {
         let Node::Entry(e) = &cx.graph.graph[node] else { continue };
         let sources: Vec<String> = dedup(cx.graph.definitions(node).into_iter().map(|(n, _)| n));
@@ -123,6 +116,33 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
     b.add_parents();
     let removals = b.removals();
     let image = b.node_image(&name, &source_digest(pool));
+    Gathered { b, plan_errors_at, kernel_arguments, packages, removals, image }
+}
+
+/// The pool's compile, from what [`gather`] found and the pool's plan (from `--from`, or a first
+/// install): its errors, or the layer plan, node actions and Containerfile.
+pub(super) fn finish(gathered: Gathered<'_, '_>, plan: Option<&PoolPlan>) -> Result<CompiledPool, Vec<Diagnostic>> {
+    let Gathered { mut b, plan_errors_at, kernel_arguments, packages, removals, image } = gathered;
+    let cx = b.cx;
+    let (pool, target) = (cx.pool, b.target);
+    let name = pool.pool.name().to_string();
+    if let Some(plan) = plan
+        && !plan.reconcilable
+    {
+        let refused = plan.errors.iter().map(|error| {
+            Diagnostic::general(
+                &codes::COMPILE_IRRECONCILABLE,
+                format!(
+                    "pool `{name}`: the update from {} is one the MCO refuses ({}: {})",
+                    plan.from.as_deref().unwrap_or("the --from state"),
+                    error.code,
+                    error.message
+                ),
+            )
+            .with_help(format!("`mcc explain {}` says why; compile writes nothing for this pool", error.code))
+        });
+        b.errors.splice(plan_errors_at..plan_errors_at, refused.collect::<Vec<_>>());
+    }
     if !b.errors.is_empty() {
         return Err(b.errors);
     }
@@ -162,7 +182,6 @@ pub(super) fn compile_pool(cx: &Context<'_>) -> Result<CompiledPool, Vec<Diagnos
     };
 
     let mut steps = Vec::new();
-    let plan = cx.plan;
     let (image, switch) = image.map_or((None, None), |(image, switch)| (Some(image), switch));
     // A switch takes effect at the next boot, and the MCO drains a node before it reboots it into
     // a new image: a switch brings both, whatever the plan decided for the files.

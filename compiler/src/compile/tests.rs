@@ -284,6 +284,14 @@ fn the_containerfile_adds_the_layer_to_the_base_and_labels_it() {
 }
 
 #[test]
+fn the_source_digest_is_the_sha256_of_the_rendered_spec_hashed_once_at_render() {
+    let (_, analysis) = analyze(&[worker("99-worker-app", FILES)], &Setup::default());
+    let pool = analysis.rendered.iter().find(|p| p.pool.name() == "worker").unwrap();
+    let spec = serde_json::to_vec(&crate::render::emit::spec(pool)).unwrap();
+    assert_eq!(source_digest(pool), format!("sha256:{}", mcc_contract::sha256_hex(&spec)));
+}
+
+#[test]
 fn kernel_arguments_are_a_kargs_file_under_bootc_and_a_node_step_otherwise() {
     let files = [worker("99-worker-kargs", "  kernelArguments: [nosmt, 'foo=\"a b\" bar']")];
     let c = ok(compile_worker(&files, None, &Setup::default()));

@@ -159,7 +159,21 @@ impl DisruptionPolicy {
 /// never matches `/etc/chrony.conf`, and `/` (whose prefix becomes `//`) matches nothing.
 pub fn file_rule_matches(rule_path: &str, path: &str) -> bool {
     use crate::ignition::validate::clean;
-    path == rule_path || clean(path).starts_with(&format!("{}/", clean(rule_path)))
+    if path == rule_path {
+        return true;
+    }
+    // Every file against every rule runs through here: paths already clean (nearly all of
+    // them) are compared in place, without cleaning copies of both first.
+    if is_clean_absolute(rule_path) && is_clean_absolute(path) {
+        return path.starts_with(rule_path) && path.as_bytes().get(rule_path.len()) == Some(&b'/');
+    }
+    clean(path).starts_with(&format!("{}/", clean(rule_path)))
+}
+
+/// Whether `clean` would return `path` as it is: `/`, or rooted with no empty, `.` or `..`
+/// component (so no `//` and no trailing `/`).
+fn is_clean_absolute(path: &str) -> bool {
+    path == "/" || path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(|c| !matches!(c, "" | "." | "..")))
 }
 
 #[cfg(test)]
@@ -179,6 +193,40 @@ mod tests {
             actions: vec![Spanned::new(action, span())],
             span: span(),
             origin: Origin::Stdlib,
+        }
+    }
+
+    #[test]
+    fn clean_paths_match_in_place_exactly_as_cleaned_copies_do() {
+        use crate::ignition::validate::clean;
+        let paths = [
+            "/",
+            "//",
+            "/etc",
+            "/etc/",
+            "/etc/a",
+            "/etc/a/",
+            "/etc//a",
+            "/etc/./a",
+            "/etc/a/..",
+            "/etc/a/../b",
+            "/etc/ab",
+            "/etc/a/b/c",
+            "etc/a",
+            "a",
+            ".",
+            "..",
+            "/..",
+            "/etc/.a",
+            "/etc/..a",
+            "",
+        ];
+        for rule in paths {
+            for path in paths {
+                let cleaned = path == rule || clean(path).starts_with(&format!("{}/", clean(rule)));
+                assert_eq!(file_rule_matches(rule, path), cleaned, "rule `{rule}`, path `{path}`");
+                assert_eq!(is_clean_absolute(path), path.starts_with('/') && clean(path) == path, "`{path}`");
+            }
         }
     }
 

@@ -56,11 +56,12 @@ pub fn spec(pool: &RenderedPool) -> Value {
     spec.into()
 }
 
-/// mcc's own stable name hash: the first 32 hex digits of the SHA-256 of the canonical JSON spec.
-/// (The MCO's MD5 over Go's YAML is not reproduced; `spec/mco.md` §2.5.)
-pub fn spec_hash(pool: &RenderedPool) -> String {
+/// The hex SHA-256 of the canonical JSON spec. Its first 32 digits are mcc's own stable name
+/// hash (the MCO's MD5 over Go's YAML is not reproduced; `spec/mco.md` §2.5); the whole of it is
+/// the source digest `mcc compile` labels the image with.
+pub fn spec_sha256(pool: &RenderedPool) -> String {
     let bytes = serde_json::to_vec(&spec(pool)).unwrap_or_default();
-    sha256_hex(&bytes)[..32].to_string()
+    sha256_hex(&bytes)
 }
 
 /// An Ignition config as 3.5.0 JSON.

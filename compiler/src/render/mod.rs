@@ -58,6 +58,9 @@ pub struct RenderedPool {
     pub base_os_extensions_container_image: Image,
     /// The rendered config's entries by path and by unit name.
     pub index: EntryIndex,
+    /// The hex SHA-256 of the rendered spec's canonical JSON ([`emit::spec_sha256`]), computed
+    /// once: the name carries its first 32 digits and `mcc compile`'s source digest all of it.
+    pub spec_sha256: String,
 }
 
 /// An OS or extensions image: the cluster default unless a MachineConfig overrides it.
@@ -331,7 +334,9 @@ pub(crate) fn render_pool(
         os_image_url,
         base_os_extensions_container_image: extensions_image,
         index,
+        spec_sha256: String::new(),
     };
-    rendered.name = format!("rendered-{}-{}", pool.name(), emit::spec_hash(&rendered));
+    rendered.spec_sha256 = emit::spec_sha256(&rendered);
+    rendered.name = format!("rendered-{}-{}", pool.name(), &rendered.spec_sha256[..32]);
     Some(rendered)
 }

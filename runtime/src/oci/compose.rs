@@ -60,8 +60,12 @@ fn built<T, E: std::fmt::Display>(value: std::result::Result<T, E>) -> Result<T>
 
 /// The config and manifest of the derived image, as bytes, with the gzipped layer.
 pub(super) fn compose(image: &Image<'_>) -> Result<Composed> {
-    let gz = layer::gzip(image.layer_tar);
-    let diff_id = layer::digest(image.layer_tar);
+    // The digest on a thread of its own while the layer is compressed: both read the same tar.
+    let (gz, diff_id) = std::thread::scope(|scope| {
+        let diff_id = scope.spawn(|| layer::digest(image.layer_tar));
+        let gz = layer::gzip(image.layer_tar);
+        (gz, diff_id.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
     let created = rfc3339(image.created);
     let history = built(
         HistoryBuilder::default().created(created.clone()).created_by(image.created_by).comment(image.comment).build(),
