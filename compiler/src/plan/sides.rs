@@ -1,5 +1,7 @@
 //! Planning every pool between two analysed states.
 
+use rayon::prelude::*;
+
 use crate::codes;
 use crate::diagnostic::Severity;
 use crate::plan::decide::{self, Inputs};
@@ -24,7 +26,7 @@ pub fn states(side: &Side<'_>) -> Vec<(String, PoolState)> {
     let mut states: Vec<(String, PoolState)> = side
         .analysis
         .rendered
-        .iter()
+        .par_iter()
         .map(|p| (p.pool.name().to_string(), PoolState::from_rendered(p, &side.compilation.inputs)))
         .collect();
     // Over a cluster dump, a side's exported rendered config is the pool's whole state: mcc's
@@ -58,8 +60,8 @@ pub fn plan_under(
     only_pool: Option<&str>,
     (disruption, rule_sources): (&DisruptionPolicy, &Sources),
 ) -> Vec<PoolPlan> {
-    let old_states = old.map(states).unwrap_or_default();
-    let new_states = states(new);
+    // Each side's states, and then each pool's plan, on every core (in the pools' order).
+    let (old_states, new_states) = rayon::join(|| old.map(states).unwrap_or_default(), || states(new));
     let mut names: Vec<&str> = new_states.iter().map(|(n, _)| n.as_str()).collect();
     for (name, _) in &old_states {
         if !names.contains(&name.as_str()) {
@@ -68,16 +70,14 @@ pub fn plan_under(
     }
     let overrides: Vec<String> = new.analysis.site.irreconcilable_overrides.iter().map(|o| o.value.clone()).collect();
     names
-        .into_iter()
+        .into_par_iter()
         .filter(|name| only_pool.is_none_or(|p| p == *name))
         .map(|name| {
-            let find =
-                |states: &'_ [(String, PoolState)]| states.iter().find(|(n, _)| n == name).map(|(_, s)| s.clone());
-            let (old_state, new_state) = (find(&old_states), find(&new_states));
+            let (old_state, new_state) = (state_of(&old_states, name), state_of(&new_states, name));
             let mut plan = decide::plan_pool(&Inputs {
                 pool: name,
-                old: old_state.as_ref(),
-                new: new_state.as_ref(),
+                old: old_state,
+                new: new_state,
                 layout: &new.analysis.policies.layout,
                 policy: disruption,
                 target: options.target,
@@ -103,6 +103,10 @@ pub fn plan_under(
             plan
         })
         .collect()
+}
+
+fn state_of<'a>(states: &'a [(String, PoolState)], pool: &str) -> Option<&'a PoolState> {
+    states.iter().find(|(name, _)| name == pool).map(|(_, state)| state)
 }
 
 /// Why a side that still has `pool` rendered no config for it, as the MCO's render controller
