@@ -58,7 +58,7 @@ pub struct RenderedPool {
     pub base_os_extensions_container_image: Image,
     /// The rendered config's entries by path and by unit name.
     pub index: EntryIndex,
-    /// The hex SHA-256 of the rendered spec's canonical JSON ([`emit::spec_sha256`]), computed
+    /// The hex SHA-256 of the rendered spec's canonical JSON (`emit::spec_sha256`), computed
     /// once: the name carries its first 32 digits and `mcc compile`'s source digest all of it.
     pub spec_sha256: String,
 }
