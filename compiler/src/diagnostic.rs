@@ -5,11 +5,11 @@
 
 use std::fmt;
 
-use miette::{LabeledSpan, NamedSource, SourceSpan};
+use miette::{LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents};
 
 use crate::codes::CodeInfo;
 pub use crate::codes::Severity;
-use crate::source::{Sources, Span};
+use crate::source::{SourceFile, Sources, Span};
 
 /// A secondary location, such as the earlier definition a duplicate clashes with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +113,7 @@ pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>, sources: &Sources) {
 #[derive(Debug)]
 pub struct Report {
     diagnostic: Diagnostic,
-    source: Option<NamedSource<std::sync::Arc<str>>>,
+    source: Option<Source>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -121,8 +121,20 @@ impl Report {
     pub fn new(diagnostic: &Diagnostic, sources: &Sources) -> Self {
         let source = diagnostic.span.map(|span| {
             let file = sources.get(span.source);
-            NamedSource::new(file.name.as_str(), file.text.clone()).with_language("yaml")
+            Source::Whole(NamedSource::new(file.name.as_str(), file.text.clone()).with_language("yaml"))
         });
+        Self::with_source(diagnostic, source)
+    }
+
+    /// The same report, drawn from the file's line index ([`IndexedSource`]): what a caller
+    /// drawing many diagnostics of one file uses, when the file has no lone `\r`, which miette
+    /// counts as a line end and the index does not.
+    pub fn indexed(diagnostic: &Diagnostic, sources: &Sources) -> Self {
+        let source = diagnostic.span.map(|span| Source::Indexed(IndexedSource(sources.get(span.source).clone())));
+        Self::with_source(diagnostic, source)
+    }
+
+    fn with_source(diagnostic: &Diagnostic, source: Option<Source>) -> Self {
         let mut labels = Vec::new();
         if let Some(span) = diagnostic.span {
             // Without a label of its own the caret stands alone: the message is already above it.
@@ -135,6 +147,55 @@ impl Report {
             }
         }
         Report { diagnostic: diagnostic.clone(), source, labels }
+    }
+}
+
+/// The text a report's snippet is drawn from.
+#[derive(Debug)]
+enum Source {
+    Whole(NamedSource<std::sync::Arc<str>>),
+    Indexed(IndexedSource),
+}
+
+/// A file as miette reads it for a snippet. miette's own sources scan the text from its start to
+/// find a span's lines, so drawing thousands of diagnostics of one file was quadratic (8,000
+/// duplicate entries took minutes); this one finds them with the file's line index and hands
+/// miette only those lines, so a snippet costs its context, and is drawn the same.
+#[derive(Debug)]
+struct IndexedSource(SourceFile);
+
+impl SourceCode for IndexedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let file = &self.0;
+        let end = span.offset() + span.len();
+        if end > file.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        // A line more on each side than miette keeps, so it decides the context as in the file.
+        let first = file.line_index(span.offset()).saturating_sub(context_lines_before + 1);
+        let from = file.line_start(first);
+        let to = file.line_start(file.line_index(end) + context_lines_after + 2);
+        let inner = SourceSpan::new((span.offset() - from).into(), span.len());
+        let contents = file.text[from..to].read_span(&inner, context_lines_before, context_lines_after)?;
+        let at = SourceSpan::new((contents.span().offset() + from).into(), contents.span().len());
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                file.name.to_string(),
+                contents.data(),
+                at,
+                contents.line() + first,
+                contents.column(),
+                // miette counts the lines from the start of the source to the context's end (and
+                // merges two labels' snippets by it), not the context's own lines.
+                contents.line_count() + first,
+            )
+            .with_language("yaml"),
+        ))
     }
 }
 
@@ -173,7 +234,10 @@ impl miette::Diagnostic for Report {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+        self.source.as_ref().map(|source| match source {
+            Source::Whole(text) => text as &dyn SourceCode,
+            Source::Indexed(indexed) => indexed as &dyn SourceCode,
+        })
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

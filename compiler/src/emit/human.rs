@@ -1,5 +1,6 @@
 //! `--format human`: miette's graphical reports (repeated findings grouped), then the summary line.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
@@ -52,14 +53,15 @@ pub fn write_diagnostics(
 struct ReportWriter<'a> {
     sources: &'a Sources,
     handler: GraphicalReportHandler,
-    long_lines: std::collections::HashMap<SourceId, bool>,
+    long_lines: HashMap<SourceId, bool>,
+    lone_cr: HashMap<SourceId, bool>,
 }
 
 impl<'a> ReportWriter<'a> {
     fn new(sources: &'a Sources, colour: bool) -> Self {
         let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
-        ReportWriter { sources, handler, long_lines: std::collections::HashMap::new() }
+        ReportWriter { sources, handler, long_lines: HashMap::new(), lone_cr: HashMap::new() }
     }
 
     fn write(&mut self, out: &mut dyn Write, diagnostic: &Diagnostic) -> io::Result<()> {
@@ -70,6 +72,9 @@ impl<'a> ReportWriter<'a> {
         });
         let rendered = match cut.and_then(|_| CutReport::new(diagnostic, sources)) {
             Some(report) => self.handler.render_report(&mut text, &report),
+            None if diagnostic.span.is_some_and(|span| !self.has_lone_cr(span.source)) => {
+                self.handler.render_report(&mut text, &Report::indexed(diagnostic, sources))
+            }
             None => self.handler.render_report(&mut text, &Report::new(diagnostic, sources)),
         };
         if rendered.is_ok() {
@@ -79,6 +84,18 @@ impl<'a> ReportWriter<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl ReportWriter<'_> {
+    /// Whether the file has a `\r` not followed by `\n` (decided once a file): miette counts it
+    /// as a line end, the file's line index does not, so such a file is drawn from its whole text.
+    fn has_lone_cr(&mut self, id: SourceId) -> bool {
+        let sources = self.sources;
+        *self.lone_cr.entry(id).or_insert_with(|| {
+            let text = sources.get(id).text.as_bytes();
+            text.iter().enumerate().any(|(i, &b)| b == b'\r' && text.get(i + 1) != Some(&b'\n'))
+        })
     }
 }
 
