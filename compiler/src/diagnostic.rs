@@ -126,7 +126,7 @@ impl Report {
         Self::with_source(diagnostic, source)
     }
 
-    /// The same report, drawn from the file's line index ([`IndexedSource`]): what a caller
+    /// The same report, drawn from the file's line index: what a caller
     /// drawing many diagnostics of one file uses, when the file has no lone `\r`, which miette
     /// counts as a line end and the index does not.
     pub fn indexed(diagnostic: &Diagnostic, sources: &Sources) -> Self {
