@@ -121,6 +121,8 @@ fn site_policy_files_follow_the_rules_of_their_directory_input() {
     std::os::unix::fs::symlink(root.join("secret"), root.join("repo/.mcc/a-secret.mcc")).unwrap();
     std::os::unix::fs::symlink("/proc/self/environ", root.join("repo/.mcc/environ.mcc")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", root.join("repo/.mcc/zero.mcc")).unwrap();
+    let huge = fs::File::create(root.join("repo/.mcc/huge.mcc")).unwrap();
+    huge.set_len(mcc_compiler::load::file::MAX_INPUT_SIZE + 1).unwrap();
     let made = std::process::Command::new("mkfifo").arg(root.join("repo/.mcc/fifo.mcc")).status();
     assert!(made.is_ok_and(|s| s.success()), "mkfifo");
     let repo = root.join("repo");
@@ -137,6 +139,9 @@ fn site_policy_files_follow_the_rules_of_their_directory_input() {
         .iter()
         .map(|d| format!("{} {}", d.code.code, d.subject.as_deref().map_or("", |s| s.rsplit('/').next().unwrap())))
         .collect();
-    assert_eq!(diagnostics, ["MCC0016 a-secret.mcc", "MCC0016 environ.mcc", "MCC0017 fifo.mcc", "MCC0016 zero.mcc"]);
+    assert_eq!(
+        diagnostics,
+        ["MCC0016 a-secret.mcc", "MCC0016 environ.mcc", "MCC0017 fifo.mcc", "MCC0018 huge.mcc", "MCC0016 zero.mcc"]
+    );
     assert!(!site.unreadable, "refused files are reported, not unreadable");
 }
