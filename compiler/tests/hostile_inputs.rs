@@ -108,3 +108,40 @@ fn the_documents_mcc_compile_writes_are_not_read_back() {
     assert_eq!(read, ["99-worker-chrony.yaml"]);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
 }
+
+/// `.mcc/*.mcc` is part of its directory input: a policy file's syntax error prints its text,
+/// so a committed symlink to a secret must not be followed, nor a FIFO opened.
+#[test]
+fn site_policy_files_follow_the_rules_of_their_directory_input() {
+    let (_dir, root) = repository();
+    fs::create_dir(root.join("repo/.mcc")).unwrap();
+    fs::write(root.join("secret"), "token hunter2\n").unwrap();
+    fs::write(root.join("repo/.mcc/kept.mcc"), "lint SITE0001 off\n").unwrap();
+    std::os::unix::fs::symlink("kept.mcc", root.join("repo/.mcc/link.mcc")).unwrap();
+    std::os::unix::fs::symlink(root.join("secret"), root.join("repo/.mcc/a-secret.mcc")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", root.join("repo/.mcc/environ.mcc")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", root.join("repo/.mcc/zero.mcc")).unwrap();
+    let huge = fs::File::create(root.join("repo/.mcc/huge.mcc")).unwrap();
+    huge.set_len(mcc_compiler::load::file::MAX_INPUT_SIZE + 1).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(root.join("repo/.mcc/fifo.mcc")).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let repo = root.join("repo");
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut diagnostics = Vec::new();
+        let site = mcc_compiler::load::site::read(&[InputPath::Path(repo)], &[], &mut diagnostics);
+        send.send((site, diagnostics))
+    });
+    let (site, diagnostics) = receive.recv_timeout(Duration::from_secs(20)).expect("reading the policies hangs");
+    let read: Vec<&str> = site.files.iter().map(|f| f.path.file_name().unwrap()).collect();
+    assert_eq!(read, ["kept.mcc", "link.mcc"]);
+    let diagnostics: Vec<String> = diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code.code, d.subject.as_deref().map_or("", |s| s.rsplit('/').next().unwrap())))
+        .collect();
+    assert_eq!(
+        diagnostics,
+        ["MCC0016 a-secret.mcc", "MCC0016 environ.mcc", "MCC0017 fifo.mcc", "MCC0018 huge.mcc", "MCC0016 zero.mcc"]
+    );
+    assert!(!site.unreadable, "refused files are reported, not unreadable");
+}

@@ -22,6 +22,11 @@ use serde_json::{Value, json};
 /// `mcc apply PLAN --root ROOT`, killed when it runs longer than 20 s; returns its exit code
 /// (`None` for a hang) and its stderr with whitespace runs collapsed.
 fn apply_bounded(plan: &Path, root: &Path) -> (Option<i32>, String) {
+    apply_within(plan, root, Duration::from_secs(20))
+}
+
+/// `mcc apply PLAN --root ROOT`, killed when it runs longer than `limit`.
+fn apply_within(plan: &Path, root: &Path, limit: Duration) -> (Option<i32>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mcc"))
         .args(["apply", plan.to_str().unwrap(), "--root", root.to_str().unwrap()])
         .env("NO_COLOR", "1")
@@ -34,7 +39,7 @@ fn apply_bounded(plan: &Path, root: &Path) -> (Option<i32>, String) {
         if let Some(status) = child.try_wait().unwrap() {
             break status.code();
         }
-        if start.elapsed() > Duration::from_secs(20) {
+        if start.elapsed() > limit {
             child.kill().unwrap();
             child.wait().unwrap();
             break None;
@@ -138,4 +143,29 @@ fn a_fifo_as_the_password_lock_is_refused_without_hanging() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("MCC5109") && stderr.contains("/etc/.pwd.lock"), "{stderr}");
     assert!(fs::read_to_string(root.join("etc/shadow")).unwrap().contains("core:*:"), "the hash is not set");
+}
+
+/// Another process holding the password lock (as `passwd` or `useradd` do, with `lckpwdf`): mcc
+/// waits for it as `lckpwdf(3)` does, 15 s, then gives up with MCC5109 instead of waiting forever.
+#[test]
+fn a_password_lock_held_elsewhere_is_waited_for_15_seconds_then_refused() {
+    if !require_root("a_password_lock_held_elsewhere_is_waited_for_15_seconds_then_refused") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    skeleton(&root);
+    // A POSIX record lock belongs to this process, so it conflicts with the lock `mcc` takes.
+    let held = fs::File::create(root.join("etc/.pwd.lock")).unwrap();
+    rustix::fs::fcntl_lock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    let plan =
+        hand_plan(tmp.path(), json!([{ "op": "password-hash", "user": "core", "hash": "$6$s$h", "sources": ["t"] }]));
+    let start = Instant::now();
+    let (code, stderr) = apply_within(&plan, &root, Duration::from_secs(90));
+    let waited = start.elapsed();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("MCC5109") && stderr.contains("/etc/.pwd.lock"), "{stderr}");
+    assert!(waited >= Duration::from_secs(14), "mcc gave up after {waited:?}, before lckpwdf's 15 s");
+    assert!(fs::read_to_string(root.join("etc/shadow")).unwrap().contains("core:*:"), "the hash is not set");
+    drop(held);
 }

@@ -171,3 +171,24 @@ fn a_git_side_reads_the_mcc_directory_of_its_own_revision() {
         .collect();
     assert_eq!(changes, ["/etc/b.conf"], "{json:#}");
 }
+
+/// A committed `.mcc/config.toml` that is a symlink out of the repository is not read: its syntax
+/// error would print the target's text (a secret) into CI logs (issue 11).
+#[test]
+fn a_config_file_linked_out_of_the_repository_is_not_read() {
+    let dir = repository("");
+    let repo = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "token hunter2\n").unwrap();
+    std::fs::remove_file(repo.join(".mcc/config.toml")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), repo.join(".mcc/config.toml")).unwrap();
+    let run = mcc_in(repo, &["check", "cluster"], None);
+    run.expect_code(3);
+    assert!(run.stderr.contains("MCC0016") && run.stderr.contains("leads outside"), "{run}");
+    assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"), "{run}");
+    // A link that stays inside the repository is read as the file itself.
+    std::fs::write(repo.join(".mcc/shared.toml"), "profile = \"rhcos\"\n").unwrap();
+    std::fs::remove_file(repo.join(".mcc/config.toml")).unwrap();
+    std::os::unix::fs::symlink("shared.toml", repo.join(".mcc/config.toml")).unwrap();
+    mcc_in(repo, &["check", "cluster"], None).expect_code(0);
+}

@@ -13,6 +13,8 @@ mod location;
 mod markdown;
 mod report;
 mod sarif;
+#[cfg(test)]
+mod scaling_tests;
 mod short;
 #[cfg(test)]
 mod testing;

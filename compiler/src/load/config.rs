@@ -79,8 +79,17 @@ fn absolute(path: &Utf8Path, cwd: &Utf8Path) -> Utf8PathBuf {
     if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) }
 }
 
-/// Reads the file, never past mcc's input size limit.
+/// Reads the file, never past mcc's input size limit, and only when it stays inside the directory
+/// holding its `.mcc/`: a committed symlink to a secret would otherwise reach a syntax error's
+/// snippet in CI logs (the rule of directory inputs, MCC0016).
 pub fn read(path: &Utf8Path) -> std::io::Result<String> {
+    let holder = path.parent().and_then(Utf8Path::parent).unwrap_or(path).canonicalize_utf8()?;
+    let target = path.canonicalize_utf8()?;
+    if !target.starts_with(&holder) {
+        return Err(std::io::Error::other(format!(
+            "it leads outside {holder}, to {target}, and is not read (MCC0016: commit the file itself)"
+        )));
+    }
     crate::load::file::read_limited(std::fs::File::open(path)?)
 }
 

@@ -7,7 +7,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::load::InputPath;
+use crate::load::{InputPath, file};
 
 /// The directory at the root of the inputs whose `*.mcc` files are read as site policy.
 pub const SITE_DIR: &str = ".mcc";
@@ -31,13 +31,18 @@ pub struct SitePolicies {
 
 /// Reads `.mcc/*.mcc` at the root of each directory input (in input order; a `git:` side's were
 /// read by the caller, [`InputPath::SitePolicy`]), then the `--policy` files (`explicit`). A file
-/// that cannot be read is reported as `MCC0001` and the others are still read.
+/// that cannot be read is reported as `MCC0001` and the others are still read. A `.mcc/` file is
+/// part of its directory input and read as its other files are ([`file::read`]): a symlink out of
+/// the input (MCC0016), a FIFO or device (MCC0017) and a file over the size limit (MCC0018) are
+/// reported and not read, since a policy file's syntax error would print its text into CI logs.
 pub fn read(paths: &[InputPath], explicit: &[Utf8PathBuf], diagnostics: &mut Vec<Diagnostic>) -> SitePolicies {
     let mut read = SitePolicies::default();
     for path in paths {
         match path {
-            InputPath::Path(p) if p.is_dir() => match site_files(p) {
-                Ok(found) => found.iter().for_each(|file| read.file(file, diagnostics)),
+            InputPath::Path(p) if p.is_dir() => match site_files(p)
+                .and_then(|found| Ok((p.canonicalize_utf8()?, found)))
+            {
+                Ok((root, found)) => found.iter().for_each(|f| read.file(f, file::Found::Under(&root), diagnostics)),
                 Err(error) => diagnostics.push(Diagnostic::about_path(
                     &codes::INPUT_UNREADABLE,
                     p.join(SITE_DIR).as_str(),
@@ -50,22 +55,21 @@ pub fn read(paths: &[InputPath], explicit: &[Utf8PathBuf], diagnostics: &mut Vec
             _ => {}
         }
     }
-    explicit.iter().for_each(|file| read.file(file, diagnostics));
+    explicit.iter().for_each(|f| read.file(f, file::Found::Named, diagnostics));
     read
 }
 
 impl SitePolicies {
     /// Reads one policy file from disk, or reports why it cannot.
-    fn file(&mut self, file: &Utf8Path, diagnostics: &mut Vec<Diagnostic>) {
-        match std::fs::read_to_string(file) {
-            Ok(text) => self.files.push(PolicyText { path: file.to_path_buf(), text }),
-            Err(error) => {
-                self.unreadable = true;
-                diagnostics.push(Diagnostic::about_path(
-                    &codes::INPUT_UNREADABLE,
-                    file.as_str(),
-                    format!("cannot read: {error}"),
-                ));
+    fn file(&mut self, path: &Utf8Path, found: file::Found<'_>, diagnostics: &mut Vec<Diagnostic>) {
+        let text = std::fs::metadata(path)
+            .map_err(|error| Box::new(crate::load::unreadable(path.as_str(), &error)))
+            .and_then(|metadata| file::read(path, &metadata, found));
+        match text {
+            Ok(text) => self.files.push(PolicyText { path: path.to_path_buf(), text }),
+            Err(diagnostic) => {
+                self.unreadable |= diagnostic.code == &codes::INPUT_UNREADABLE;
+                diagnostics.push(*diagnostic);
             }
         }
     }
@@ -78,8 +82,9 @@ pub fn is_policy_file(name: &str) -> bool {
     Utf8Path::new(name).extension() == Some("mcc") && !name.starts_with('.')
 }
 
-/// The site policy files of an input directory: `ROOT/.mcc/*.mcc` ([`is_policy_file`], regular
-/// files), sorted by name (byte order). No `.mcc` directory means no files.
+/// The site policy files of an input directory: `ROOT/.mcc/*.mcc` ([`is_policy_file`], anything
+/// but a directory, for [`file::read`] to refuse what it must), sorted by name (byte order). No
+/// `.mcc` directory means no files.
 pub fn site_files(root: &Utf8Path) -> std::io::Result<Vec<Utf8PathBuf>> {
     let dir = root.join(SITE_DIR);
     if !dir.is_dir() {
@@ -89,7 +94,7 @@ pub fn site_files(root: &Utf8Path) -> std::io::Result<Vec<Utf8PathBuf>> {
     for entry in dir.read_dir_utf8()? {
         let entry = entry?;
         let path = entry.path();
-        if is_policy_file(entry.file_name()) && path.is_file() {
+        if is_policy_file(entry.file_name()) && !path.is_dir() {
             files.push(path.to_path_buf());
         }
     }

@@ -151,6 +151,8 @@ fn outside_entries(sandbox: &Path, root: &Path) -> BTreeSet<(PathBuf, String)> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::resolve_script;
 
     #[test]
@@ -163,31 +165,46 @@ mod tests {
         assert_eq!(resolve_script(script.as_bytes()), 1);
     }
 
-    /// Random scripts from a small alphabet of names and targets: no resolution leaves the root.
-    #[test]
-    fn random_trees_never_let_a_resolution_out() {
+    /// A script line from a small alphabet of names and targets, the ones that climb or loop.
+    fn script_line() -> impl Strategy<Value = String> {
         const NAMES: [&str; 6] = ["a", "b", "etc", "var", "..", "."];
         const TARGETS: [&str; 8] = ["..", "../..", "/", "/a", "a/../..", "../../../outer", "b/c", "/var/.."];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).expect("below n")
-        };
-        for _ in 0..200 {
-            let mut script = String::new();
-            for _ in 0..8 {
-                let path: Vec<&str> = (0..1 + next(3)).map(|_| NAMES[next(4)]).collect();
-                let path = format!("/{}", path.join("/"));
-                match next(4) {
-                    0 => script += &format!("d {path}\n"),
-                    1 => script += &format!("l {path} {}\n", TARGETS[next(TARGETS.len())]),
-                    2 => script += &format!("c {path}/{}\n", NAMES[next(4)]),
-                    _ => script += &format!("f {path}\n"),
-                }
-            }
-            resolve_script(script.as_bytes());
+        let path = proptest::collection::vec(proptest::sample::select(&NAMES[..]), 1..4)
+            .prop_map(|names| format!("/{}", names.join("/")));
+        (0..4usize, path, proptest::sample::select(&TARGETS[..]), proptest::sample::select(&NAMES[..])).prop_map(
+            |(command, path, target, name)| match command {
+                0 => format!("d {path}"),
+                1 => format!("l {path} {target}"),
+                2 => format!("c {path}/{name}"),
+                _ => format!("f {path}"),
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Random trees from that alphabet: no resolution leaves the root, nothing outside changes.
+        #[test]
+        fn random_trees_never_let_a_resolution_out(lines in proptest::collection::vec(script_line(), 1..12)) {
+            resolve_script(lines.join("\n").as_bytes());
+        }
+
+        /// Arbitrary bytes (any commands, paths and targets, invalid UTF-8): never a panic, never
+        /// a resolution out of the root.
+        #[test]
+        fn arbitrary_scripts_never_panic_or_escape(script in proptest::collection::vec(any::<u8>(), 0..512)) {
+            resolve_script(&script);
+        }
+
+        /// Arbitrary paths and link targets in well-formed lines, so the resolver, not the script
+        /// reader, gets the hostile text.
+        #[test]
+        fn arbitrary_paths_and_targets_never_escape(
+            lines in proptest::collection::vec(("[dlrcf]", "/[a-z./]{0,24}", "[a-z./]{0,24}"), 1..12),
+        ) {
+            let script: Vec<String> = lines.iter().map(|(c, path, target)| format!("{c} {path} {target}")).collect();
+            resolve_script(script.join("\n").as_bytes());
         }
     }
 }
