@@ -269,7 +269,9 @@ impl Merger {
 
     /// The MCO's post-merge defaults: every file without `overwrite` gets `overwrite: true`
     /// (`MergeMachineConfigs`, `TestSetDefaultFileOverwrite`); an empty `compression` is unset.
-    pub fn finish(mut self) -> (Ignition, Provenance) {
+    /// The rendered config, its provenance, and the index of its entries (kept up to date
+    /// while merging, so it is not built again).
+    pub fn finish(mut self) -> (Ignition, Provenance, EntryIndex) {
         for file in &mut self.config.storage.files {
             if file.node.overwrite.is_none() {
                 file.node.overwrite = Some(Spanned::new(true, file.node.span));
@@ -289,7 +291,7 @@ impl Merger {
         self.config.passwd.users.shrink_to_fit();
         self.config.passwd.groups.shrink_to_fit();
         self.provenance.shrink_to_fit();
-        (self.config, self.provenance)
+        (self.config, self.provenance, self.index)
     }
 }
 

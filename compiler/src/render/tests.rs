@@ -77,6 +77,24 @@ fn files_directories_and_links_share_one_key_space() {
 }
 
 #[test]
+fn the_index_kept_while_merging_is_the_index_of_the_rendered_config() {
+    let a = mc(
+        "a",
+        Some("worker"),
+        "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - {path: /etc/thing, contents: {source: 'data:,'}}\n      - {path: /etc/kept, contents: {source: 'data:,'}}\n    systemd:\n      units:\n      - {name: a.service, enabled: true}",
+    );
+    let b = mc(
+        "b",
+        Some("worker"),
+        "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      directories:\n      - {path: /etc/thing, mode: 493}\n      links:\n      - {path: /etc/link, target: /etc/kept}\n      files:\n      - {path: /etc/later, contents: {source: 'data:,'}}",
+    );
+    let mut loaded = load(&[&a, &b]);
+    let worker = loaded.pool("worker");
+    assert_eq!(worker.index, crate::render::index::EntryIndex::of(&worker.config), "a path changed kind on the way");
+    assert_eq!(worker.index.file_position("/etc/later"), Some(1));
+}
+
+#[test]
 fn an_uncompressed_override_clears_an_earlier_gzip() {
     // ignitionMergeSetFilesDefaultCompression, TestIgnitionMergeCompressed.
     let a = mc(

@@ -6,6 +6,7 @@
 //! rendered pools clone resources, not bytes, and the checks, lints, plan and compile read the
 //! same shared bytes instead of decoding each URL again.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::ignition::types::Resource;
@@ -41,12 +42,16 @@ pub fn bytes(resource: &Resource) -> Option<&[u8]> {
 /// real fleet (the API server caps an object near 1.5 MiB), small enough to fit in memory.
 pub const DEFAULT_BUDGET: u64 = 1 << 30;
 
-/// How many more decoded bytes the run may hold, across every data URL of every input.
+/// How many more decoded bytes the run may hold, across every data URL of every input, and the
+/// distinct contents it holds.
 #[derive(Clone, Debug)]
 pub struct DecodeBudget {
     total: u64,
     remaining: u64,
     spent: bool,
+    /// Every distinct decoded contents of the run, once: the same file in many MachineConfigs
+    /// (one per pool or role, copies in a fleet) is held once and shared.
+    held: HashSet<Arc<[u8]>>,
 }
 
 impl Default for DecodeBudget {
@@ -57,7 +62,7 @@ impl Default for DecodeBudget {
 
 impl DecodeBudget {
     pub fn new(total: u64) -> Self {
-        DecodeBudget { total, remaining: total, spent: false }
+        DecodeBudget { total, remaining: total, spent: false, held: HashSet::new() }
     }
 
     /// The budget of the whole run, as it was given.
@@ -80,6 +85,18 @@ impl DecodeBudget {
         self.remaining = self.remaining.saturating_sub(u64::try_from(len).unwrap_or(u64::MAX));
     }
 
+    /// Decoded contents as the run holds them: shared with an earlier data URL's that are the
+    /// same bytes. The budget counts each URL's bytes all the same, so what it allows does not
+    /// depend on which contents repeat.
+    pub fn hold(&mut self, bytes: Vec<u8>) -> Arc<[u8]> {
+        if let Some(held) = self.held.get(bytes.as_slice()) {
+            return Arc::clone(held);
+        }
+        let bytes: Arc<[u8]> = bytes.into();
+        self.held.insert(Arc::clone(&bytes));
+        bytes
+    }
+
     /// The data URL being decoded would cross the budget: it and every later one stay undecoded.
     pub fn exhaust(&mut self) {
         self.remaining = 0;
@@ -95,5 +112,24 @@ pub fn budget_size(bytes: u64) -> String {
         b if b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
         b if b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
         b => format!("{b} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_contents_are_held_once_and_each_still_counts_against_the_budget() {
+        let mut budget = DecodeBudget::new(10);
+        let first = budget.hold(b"abc".to_vec());
+        budget.take(first.len());
+        let again = budget.hold(b"abc".to_vec());
+        budget.take(again.len());
+        let other = budget.hold(b"abd".to_vec());
+        assert!(Arc::ptr_eq(&first, &again), "equal bytes are shared");
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert_eq!((&*again, &*other), (&b"abc"[..], &b"abd"[..]));
+        assert_eq!(budget.remaining(), 4, "both copies were counted");
     }
 }

@@ -210,7 +210,7 @@ impl Validator<'_> {
                     .with_help("the hash is over the decoded, decompressed bytes; recompute it or fix the contents"),
             );
         }
-        Decoded::Bytes(bytes.into())
+        Decoded::Bytes(self.budget.hold(bytes))
     }
 
     /// MCC0019, on the data URL that crossed the run's budget; no later one is decoded.
