@@ -349,3 +349,27 @@ fn a_rendered_config_from_a_cluster_is_not_merged() {
     assert_eq!(loaded.merge_order(&worker), ["a"]);
     assert_eq!(loaded.codes(), ["MCC0015"]);
 }
+
+#[test]
+fn a_rendered_data_url_is_the_input_text_itself_and_equal_contents_are_held_once() {
+    // Peak memory at fleet scale (README, Performance): a data URL is most of a MachineConfig's
+    // bytes, so neither the model nor a rendered pool holds a copy of it, and the same contents
+    // decoded twice are held once.
+    let spec = "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - path: /etc/PATH\n        contents:\n          source: >-\n            data:;base64,aGVsbG8=\n";
+    let a = mc("a", Some("worker"), &spec.replace("PATH", "a"));
+    let b = mc("b", Some("worker"), &spec.replace("PATH", "b"));
+    let mut loaded = load(&[&a, &b]);
+    let worker = loaded.pool("worker");
+    let files = &worker.config.storage.files;
+    for file in files {
+        let source = file.contents.source.as_ref().unwrap();
+        let text = loaded.sources.get(source.span.source).text.as_bytes().as_ptr_range();
+        assert!(text.contains(&source.value.as_ptr()), "{} is a slice of its input file", file.node.path.value);
+    }
+    let bytes = |i: usize| match &files[i].contents.decoded {
+        crate::ignition::content::Decoded::Bytes(bytes) => bytes.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(&*bytes(0), b"hello");
+    assert!(std::sync::Arc::ptr_eq(&bytes(0), &bytes(1)), "two files, one copy of their contents");
+}
