@@ -115,6 +115,9 @@ pub fn load_over_cluster(
 /// What loading does once every file is modelled: the MachineConfigs' validity, the check that
 /// the inputs hold anything, and the site policy files.
 pub(crate) fn finish_load(c: &mut Compilation, paths: &[InputPath], policy_files: &[Utf8PathBuf]) {
+    // Kept to the end of the run: free what growing by doubling left over (a MachineConfig is
+    // most of a kilobyte before its strings).
+    c.inputs.machine_configs.shrink_to_fit();
     settle(&mut c.inputs, &mut c.diagnostics);
     // Decided before the policy files are read: an unreadable policy file says nothing about
     // whether the inputs hold any objects.

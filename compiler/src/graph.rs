@@ -151,6 +151,9 @@ pub fn build(
     }
     b.spec_entries(pool, layout, policy, target, diagnostics);
     b.ordering();
+    // Kept to the end of the run, every pool's: free what growing by doubling left over.
+    b.graph.shrink_to_fit();
+    b.entries.shrink_to_fit();
     PoolGraph { pool: pool.pool.name().to_string(), target, graph: b.graph, entries: b.entries }
 }
 

@@ -65,21 +65,23 @@ pub struct SourceFile {
     pub name: Utf8PathBuf,
     pub text: Arc<str>,
     /// The byte offset of each line's start, the first 0: a line is a binary search away, not
-    /// a scan of the file (every diagnostic asks, and there may be thousands).
-    line_starts: Arc<[usize]>,
+    /// a scan of the file (every diagnostic asks, and there may be thousands). Offsets are
+    /// `u32`, as in a [`Span`]: half the memory of `usize` for the same answers.
+    line_starts: Arc<[u32]>,
 }
 
 impl SourceFile {
     fn new(name: Utf8PathBuf, text: &str) -> Self {
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| offset(i + 1))).collect();
         SourceFile { name, text: Arc::from(text), line_starts }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let line_start = self.line_starts[line - 1];
+        let line = self.line_starts.partition_point(|&start| start as usize <= offset);
+        let line_start = self.line_starts[line - 1] as usize;
         let before = &self.text[..offset];
         // A byte-order mark is not a column.
         let col = before[line_start..].trim_start_matches('\u{feff}').chars().count() + 1;
@@ -92,6 +94,108 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
         offset -= 1;
     }
     offset
+}
+
+/// A string whose bytes are shared, not copied, when it is cloned: a slice of a source file's
+/// text when the input holds the value verbatim (a plain or quoted scalar without escapes), else
+/// a string of its own. A data URL is most of a MachineConfig's bytes; kept this way it costs
+/// nothing beyond the input it came from, however many rendered pools hold it.
+#[derive(Clone)]
+pub struct SharedStr {
+    text: Arc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl SharedStr {
+    /// `value`, read from the text at `span`: a slice of that text when it holds the value's
+    /// bytes in one piece (a plain scalar, a quoted one without escapes, a one-line block
+    /// scalar), else a copy of `value`.
+    pub fn from_source(sources: &Sources, span: Span, value: &str) -> SharedStr {
+        let file = sources.get(span.source);
+        let start = span.start as usize;
+        let raw = file.text.get(start..span.end as usize).unwrap_or("");
+        let found = raw.find(value).map(|at| start + at);
+        match found.and_then(|at| Some((u32::try_from(at).ok()?, u32::try_from(at + value.len()).ok()?))) {
+            Some((start, end)) => SharedStr { text: Arc::clone(&file.text), start, end },
+            None => SharedStr::from(value),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text[self.start as usize..self.end as usize]
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(value: &str) -> Self {
+        let end = u32::try_from(value.len()).expect("a string under 4 GiB");
+        SharedStr { text: Arc::from(value), start: 0, end }
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(value: String) -> Self {
+        SharedStr::from(value.as_str())
+    }
+}
+
+impl Default for SharedStr {
+    fn default() -> Self {
+        SharedStr::from("")
+    }
+}
+
+impl std::ops::Deref for SharedStr {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SharedStr {}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::hash::Hash for SharedStr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl std::fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
 }
 
 /// All the files of one run, indexed by [`SourceId`].
@@ -173,5 +277,44 @@ mod span_index_tests {
         assert_eq!(index.find(Span::new(a, 3, 6)), None, "across two objects");
         assert_eq!(index.find(Span::new(b, 2, 2)), Some('x'));
         assert_eq!(index.find(Span::new(b, 5, 6)), None);
+    }
+}
+
+#[cfg(test)]
+mod shared_str_tests {
+    use super::*;
+
+    #[test]
+    fn a_value_spelled_verbatim_shares_the_source_text() {
+        let mut sources = Sources::default();
+        let id = sources
+            .add("a", "source: data:,x\nquoted: \"data:,y\"\nescaped: \"data:,\\u0041\"\nfolded: >-\n  data:,z\n");
+        let plain = SharedStr::from_source(&sources, Span::new(id, 8, 15), "data:,x");
+        assert_eq!(plain, "data:,x");
+        assert!(Arc::ptr_eq(&plain.text, &sources.get(id).text), "a plain scalar is a slice of the file");
+        let quoted = SharedStr::from_source(&sources, Span::new(id, 24, 33), "data:,y");
+        assert_eq!(quoted, "data:,y");
+        assert!(Arc::ptr_eq(&quoted.text, &sources.get(id).text), "so is a quoted one without escapes");
+        let escaped = SharedStr::from_source(&sources, Span::new(id, 43, 57), "data:,A");
+        assert_eq!(escaped, "data:,A");
+        assert!(!Arc::ptr_eq(&escaped.text, &sources.get(id).text), "an escaped one is a copy of the value");
+        let folded = SharedStr::from_source(&sources, Span::new(id, 66, 79), "data:,z");
+        assert_eq!(folded, "data:,z");
+        assert!(Arc::ptr_eq(&folded.text, &sources.get(id).text), "so is a one-line block scalar");
+        let two_lines = SharedStr::from_source(&sources, Span::new(id, 66, 79), "data:, z");
+        assert_eq!(two_lines, "data:, z", "a value the text does not spell in one piece is a copy");
+    }
+
+    #[test]
+    fn clones_compare_and_hash_as_their_text() {
+        use std::hash::BuildHasher;
+        let a = SharedStr::from("data:,x");
+        let b = a.clone();
+        assert!(Arc::ptr_eq(&a.text, &b.text), "a clone copies no bytes");
+        assert_eq!(a, SharedStr::from(String::from("data:,x")));
+        let hasher = std::collections::hash_map::RandomState::new();
+        assert_eq!(hasher.hash_one(&a), hasher.hash_one("data:,x"));
+        assert_eq!(format!("{a} {a:?}"), "data:,x \"data:,x\"");
+        assert!(SharedStr::default().is_empty());
     }
 }

@@ -165,7 +165,7 @@ fn fields_of(cx: &Context<'_>, key: &EntryKey, definition: &Definition) -> Optio
                 if let Some(source) = &file.contents.source {
                     // Bytes as the node gets them; the URL itself when they cannot be known.
                     let bytes =
-                        decoded(&file.contents).map_or_else(|| source.value.clone().into_bytes(), <[u8]>::to_vec);
+                        decoded(&file.contents).map_or_else(|| source.value.as_bytes().to_vec(), <[u8]>::to_vec);
                     set(Field::Contents, Some(bytes));
                 }
             } else if let Some(directory) = storage.directories.iter().find(|d| &d.node.path.value == path) {

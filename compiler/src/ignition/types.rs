@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use mcc_contract::{Mode, OwnerId};
 
 use crate::load::reader::Spanned;
-use crate::source::Span;
+use crate::source::{SharedStr, Span};
 
 pub type Json = serde_json::Value;
 
@@ -141,7 +141,9 @@ pub struct Link {
 /// File contents or an appended fragment.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Resource {
-    pub source: Option<Spanned<String>>,
+    /// Shared with the input's text where it can be (see [`SharedStr`]): the rendered pools
+    /// and every later stage clone it without copying.
+    pub source: Option<Spanned<SharedStr>>,
     pub compression: Option<Spanned<String>>,
     pub hash: Option<Spanned<String>>,
     pub http_headers: Vec<Spanned<Json>>,

@@ -10,6 +10,7 @@ use crate::ignition::spec_reader::SpecReader;
 use crate::ignition::types::*;
 use crate::load::node::{Entry, Node};
 use crate::load::reader::{self, Diagnostics, Spanned, field};
+use crate::source::SharedStr;
 
 const ROOT: &[&str] = &["ignition", "networkd", "passwd", "storage", "systemd"];
 const IGNITION: &[&str] = &["version", "config", "timeouts", "security"];
@@ -217,7 +218,7 @@ impl Reader<'_> {
     fn file(&mut self, node: &Node) -> File {
         let e = self.object(node, FILE, "a file entry");
         let mut contents = field(e, "contents").map(|n| self.contents(n)).unwrap_or_default();
-        contents.source.get_or_insert_with(|| Spanned::new(String::new(), node.span));
+        contents.source.get_or_insert_with(|| Spanned::new(SharedStr::default(), node.span));
         let append = self.boolean(field(e, "append")).filter(|a| a.value);
         let mut common = self.node_common(node, e);
         common.overwrite = match &append {
@@ -236,7 +237,7 @@ impl Reader<'_> {
             self.string(field(v, "hash"))
         });
         Resource {
-            source: self.string(field(e, "source")),
+            source: self.string(field(e, "source")).map(|s| Spanned::new(SharedStr::from(s.value), s.span)),
             // `util.StrP`: an empty string is not set.
             compression: self.string(field(e, "compression")).filter(|c| !c.value.is_empty()),
             hash,

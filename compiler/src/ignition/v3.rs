@@ -9,6 +9,7 @@ use crate::ignition::spec_reader::SpecReader;
 use crate::ignition::types::*;
 use crate::load::node::{Entry, Node};
 use crate::load::reader::{self, Diagnostics, Spanned, field};
+use crate::source::SharedStr;
 
 /// A key, and the first 3.x minor version that has it.
 type Key = (&'static str, u8);
@@ -140,7 +141,7 @@ impl Reader<'_> {
         });
         let headers = if self.minor >= 1 { self.items(field(e, "httpHeaders")) } else { &[] };
         Resource {
-            source: self.string(field(e, "source")),
+            source: self.string(field(e, "source")).map(|s| Spanned::new(SharedStr::from(s.value), s.span)),
             compression: self.string(field(e, "compression")),
             hash,
             http_headers: headers.iter().map(|n| Spanned::new(n.to_json(), n.span)).collect(),

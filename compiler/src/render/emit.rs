@@ -1,8 +1,8 @@
 //! Rendered MachineConfigs as the JSON the MCO stores: fields in the order of the Go structs,
 //! empty values omitted (clarketm/json's `omitempty`, which also drops empty structs).
 
-use mcc_contract::sha256_hex;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
@@ -60,8 +60,10 @@ pub fn spec(pool: &RenderedPool) -> Value {
 /// hash (the MCO's MD5 over Go's YAML is not reproduced; `spec/mco.md` §2.5); the whole of it is
 /// the source digest `mcc compile` labels the image with.
 pub fn spec_sha256(pool: &RenderedPool) -> String {
-    let bytes = serde_json::to_vec(&spec(pool)).unwrap_or_default();
-    sha256_hex(&bytes)
+    // Streamed into the digest: a pool's JSON (much of the input's size) is never one buffer.
+    let mut digest = Sha256::new();
+    serde_json::to_writer(&mut digest, &spec(pool)).expect("JSON values serialize, and a digest takes any bytes");
+    hex::encode(digest.finalize())
 }
 
 /// An Ignition config as 3.5.0 JSON.
@@ -149,7 +151,7 @@ fn resource(resource: &Resource) -> Value {
     let mut map = Map::new();
     put(&mut map, "compression", opt(&resource.compression));
     put(&mut map, "httpHeaders", raw(&resource.http_headers));
-    put(&mut map, "source", opt(&resource.source));
+    put(&mut map, "source", resource.source.as_ref().map_or(Value::Null, |s| Value::from(s.value.as_str())));
     if let Some(hash) = &resource.hash {
         map.insert("verification".into(), serde_json::json!({ "hash": hash.value }));
     }

@@ -8,7 +8,7 @@ use crate::ignition::types::{File, Ignition, NodeCommon, Unit};
 
 /// Positions in the config's lists: `storage.files`, `.directories`, `.links` by path (one key
 /// space: a path names one entry of one kind), `systemd.units` by name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntryIndex {
     files: HashMap<String, usize>,
     directories: HashMap<String, usize>,

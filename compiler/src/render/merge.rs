@@ -57,8 +57,15 @@ impl Merger {
         Merger { config: Ignition::default(), provenance: Provenance::new(), index: EntryIndex::default() }
     }
 
-    fn record(&mut self, key: EntryKey, mc: McId, fields: Vec<&'static str>, span: Span) {
-        self.provenance.entry(key).or_default().push(Definition { machine_config: mc, fields, span });
+    fn record(&mut self, key: EntryKey, mc: McId, mut fields: Vec<&'static str>, span: Span) {
+        // Sized exactly: a pool holds a record for every entry, most of them defined once, and
+        // a list grown by doubling would hold up to four times that.
+        fields.shrink_to_fit();
+        let definition = Definition { machine_config: mc, fields, span };
+        match self.provenance.entry(key) {
+            indexmap::map::Entry::Occupied(entry) => entry.into_mut().push(definition),
+            indexmap::map::Entry::Vacant(entry) => drop(entry.insert(vec![definition])),
+        }
     }
 
     /// Merges one MachineConfig's config into the running result.
@@ -262,7 +269,9 @@ impl Merger {
 
     /// The MCO's post-merge defaults: every file without `overwrite` gets `overwrite: true`
     /// (`MergeMachineConfigs`, `TestSetDefaultFileOverwrite`); an empty `compression` is unset.
-    pub fn finish(mut self) -> (Ignition, Provenance) {
+    /// The rendered config, its provenance, and the index of its entries (kept up to date
+    /// while merging, so it is not built again).
+    pub fn finish(mut self) -> (Ignition, Provenance, EntryIndex) {
         for file in &mut self.config.storage.files {
             if file.node.overwrite.is_none() {
                 file.node.overwrite = Some(Spanned::new(true, file.node.span));
@@ -273,7 +282,16 @@ impl Merger {
         }
         // The rendered config is always written as 3.5.0 (`InternalMCOIgnitionVersion`).
         self.config.version = None;
-        (self.config, self.provenance)
+        // Every pool is kept to the end of the run: free what growing by doubling left over.
+        let storage = &mut self.config.storage;
+        storage.files.shrink_to_fit();
+        storage.directories.shrink_to_fit();
+        storage.links.shrink_to_fit();
+        self.config.systemd.units.shrink_to_fit();
+        self.config.passwd.users.shrink_to_fit();
+        self.config.passwd.groups.shrink_to_fit();
+        self.provenance.shrink_to_fit();
+        (self.config, self.provenance, self.index)
     }
 }
 

@@ -304,8 +304,7 @@ pub(crate) fn render_pool(
     if failed {
         return None;
     }
-    let (config, provenance) = merger.finish();
-    let index = EntryIndex::of(&config);
+    let (config, provenance, index) = merger.finish();
     for problem in validity::problems(&config) {
         let mut diagnostic = Diagnostic::new(
             &codes::MERGED_CONFIG_INVALID,

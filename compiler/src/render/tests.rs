@@ -77,6 +77,24 @@ fn files_directories_and_links_share_one_key_space() {
 }
 
 #[test]
+fn the_index_kept_while_merging_is_the_index_of_the_rendered_config() {
+    let a = mc(
+        "a",
+        Some("worker"),
+        "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - {path: /etc/thing, contents: {source: 'data:,'}}\n      - {path: /etc/kept, contents: {source: 'data:,'}}\n    systemd:\n      units:\n      - {name: a.service, enabled: true}",
+    );
+    let b = mc(
+        "b",
+        Some("worker"),
+        "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      directories:\n      - {path: /etc/thing, mode: 493}\n      links:\n      - {path: /etc/link, target: /etc/kept}\n      files:\n      - {path: /etc/later, contents: {source: 'data:,'}}",
+    );
+    let mut loaded = load(&[&a, &b]);
+    let worker = loaded.pool("worker");
+    assert_eq!(worker.index, crate::render::index::EntryIndex::of(&worker.config), "a path changed kind on the way");
+    assert_eq!(worker.index.file_position("/etc/later"), Some(1));
+}
+
+#[test]
 fn an_uncompressed_override_clears_an_earlier_gzip() {
     // ignitionMergeSetFilesDefaultCompression, TestIgnitionMergeCompressed.
     let a = mc(
@@ -330,4 +348,28 @@ fn a_rendered_config_from_a_cluster_is_not_merged() {
     let worker = loaded.pool("worker");
     assert_eq!(loaded.merge_order(&worker), ["a"]);
     assert_eq!(loaded.codes(), ["MCC0015"]);
+}
+
+#[test]
+fn a_rendered_data_url_is_the_input_text_itself_and_equal_contents_are_held_once() {
+    // Peak memory at fleet scale (README, Performance): a data URL is most of a MachineConfig's
+    // bytes, so neither the model nor a rendered pool holds a copy of it, and the same contents
+    // decoded twice are held once.
+    let spec = "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - path: /etc/PATH\n        contents:\n          source: >-\n            data:;base64,aGVsbG8=\n";
+    let a = mc("a", Some("worker"), &spec.replace("PATH", "a"));
+    let b = mc("b", Some("worker"), &spec.replace("PATH", "b"));
+    let mut loaded = load(&[&a, &b]);
+    let worker = loaded.pool("worker");
+    let files = &worker.config.storage.files;
+    for file in files {
+        let source = file.contents.source.as_ref().unwrap();
+        let text = loaded.sources.get(source.span.source).text.as_bytes().as_ptr_range();
+        assert!(text.contains(&source.value.as_ptr()), "{} is a slice of its input file", file.node.path.value);
+    }
+    let bytes = |i: usize| match &files[i].contents.decoded {
+        crate::ignition::content::Decoded::Bytes(bytes) => bytes.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(&*bytes(0), b"hello");
+    assert!(std::sync::Arc::ptr_eq(&bytes(0), &bytes(1)), "two files, one copy of their contents");
 }

@@ -6,8 +6,9 @@
 //! rendered pools clone resources, not bytes, and the checks, lints, plan and compile read the
 //! same shared bytes instead of decoding each URL again.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::ignition::types::Resource;
 
@@ -42,7 +43,8 @@ pub fn bytes(resource: &Resource) -> Option<&[u8]> {
 /// real fleet (the API server caps an object near 1.5 MiB), small enough to fit in memory.
 pub const DEFAULT_BUDGET: u64 = 1 << 30;
 
-/// How many more decoded bytes the run may hold, across every data URL of every input.
+/// How many more decoded bytes the run may hold, across every data URL of every input, and the
+/// distinct contents it holds (shared by the run's budget and every speculative one).
 ///
 /// A budget is either the run's own, counted in input order, or a file's speculative one
 /// ([`DecodeBudget::speculative`]): files are modelled on every core ahead of their turn, each
@@ -55,6 +57,9 @@ pub struct DecodeBudget {
     total: u64,
     remaining: u64,
     spent: bool,
+    /// Every distinct decoded contents of the run, once: the same file in many MachineConfigs
+    /// (one per pool or role, copies in a fleet) is held once and shared, whichever core read it.
+    held: Arc<Mutex<HashSet<Arc<[u8]>>>>,
     speculation: Option<Speculation>,
 }
 
@@ -80,7 +85,7 @@ impl Default for DecodeBudget {
 
 impl DecodeBudget {
     pub fn new(total: u64) -> Self {
-        DecodeBudget { total, remaining: total, spent: false, speculation: None }
+        DecodeBudget { total, remaining: total, spent: false, speculation: None, held: Arc::default() }
     }
 
     /// A shared pool for the speculative budgets of a run whose budget is `self`.
@@ -91,7 +96,13 @@ impl DecodeBudget {
     /// A budget for reading one file ahead of its turn, reserving from `pool`.
     pub fn speculative(&self, pool: &Arc<AtomicU64>) -> DecodeBudget {
         let speculation = Speculation { pool: Arc::clone(pool), taken: 0, needs: 0, failed: false };
-        DecodeBudget { total: self.total, remaining: u64::MAX, spent: false, speculation: Some(speculation) }
+        DecodeBudget {
+            total: self.total,
+            remaining: u64::MAX,
+            spent: false,
+            speculation: Some(speculation),
+            held: Arc::clone(&self.held),
+        }
     }
 
     /// Whether what `file` (a speculative budget) read is what reading it now, in its turn,
@@ -150,6 +161,20 @@ impl DecodeBudget {
         }
     }
 
+    /// Decoded contents as the run holds them: shared with an earlier data URL's that are the
+    /// same bytes. The budget counts each URL's bytes all the same, so what it allows does not
+    /// depend on which contents repeat.
+    pub fn hold(&mut self, bytes: Vec<u8>) -> Arc<[u8]> {
+        // A poisoned lock only means another reader panicked; the set itself stays whole.
+        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(same) = held.get(bytes.as_slice()) {
+            return Arc::clone(same);
+        }
+        let bytes: Arc<[u8]> = bytes.into();
+        held.insert(Arc::clone(&bytes));
+        bytes
+    }
+
     /// The data URL being decoded would cross the budget: it and every later one stay undecoded.
     pub fn exhaust(&mut self) {
         match &mut self.speculation {
@@ -180,5 +205,24 @@ pub fn budget_size(bytes: u64) -> String {
         b if b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
         b if b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
         b => format!("{b} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_contents_are_held_once_and_each_still_counts_against_the_budget() {
+        let mut budget = DecodeBudget::new(10);
+        let first = budget.hold(b"abc".to_vec());
+        budget.take(first.len());
+        let again = budget.hold(b"abc".to_vec());
+        budget.take(again.len());
+        let other = budget.hold(b"abd".to_vec());
+        assert!(Arc::ptr_eq(&first, &again), "equal bytes are shared");
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert_eq!((&*again, &*other), (&b"abc"[..], &b"abd"[..]));
+        assert_eq!(budget.limit(usize::MAX), 4, "both copies were counted");
     }
 }

@@ -9,11 +9,15 @@ use crate::diagnostic::Diagnostic;
 use crate::ignition::content::{self, Decoded, SourceKind};
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
-use crate::source::Span;
+use crate::source::{SharedStr, Span};
 
 impl Validator<'_> {
     pub(super) fn resource(&mut self, resource: &mut Resource) {
         self.resource_settings(resource);
+        // Shared with the input's text from here on, not copied into every rendered pool.
+        if let Some(source) = &mut resource.source {
+            source.value = SharedStr::from_source(self.sources, source.span, &source.value);
+        }
         // An empty source is a valid URL to Ignition: an empty file.
         let Some(source) = resource.source.as_ref().filter(|s| !s.value.is_empty()) else {
             if let Some(hash) = &resource.hash {
@@ -116,7 +120,7 @@ impl Validator<'_> {
         }
     }
 
-    fn invalid_scheme(&mut self, source: &Spanned<String>, help: &str) {
+    fn invalid_scheme(&mut self, source: &Spanned<SharedStr>, help: &str) {
         self.push(
             Diagnostic::new(&codes::SOURCE_URL_INVALID, source.span, "invalid url scheme").with_help(help.to_string()),
         );
@@ -145,7 +149,12 @@ impl Validator<'_> {
     /// Decodes a data URL as Ignition does, then decompresses and checks the hash, pointing at
     /// the exact character that does not decode. What it decoded is kept, so that no later stage
     /// decodes the URL again.
-    fn data_url(&mut self, source: &Spanned<String>, resource: &Resource, hash: Option<&content::HashSpec>) -> Decoded {
+    fn data_url(
+        &mut self,
+        source: &Spanned<SharedStr>,
+        resource: &Resource,
+        hash: Option<&content::HashSpec>,
+    ) -> Decoded {
         if self.budget.spent() {
             return Decoded::OverBudget;
         }
@@ -201,11 +210,11 @@ impl Validator<'_> {
                     .with_help("the hash is over the decoded, decompressed bytes; recompute it or fix the contents"),
             );
         }
-        Decoded::Bytes(bytes.into())
+        Decoded::Bytes(self.budget.hold(bytes))
     }
 
     /// MCC0019, on the data URL that crossed the run's budget; no later one is decoded.
-    fn over_budget(&mut self, source: &Spanned<String>) {
+    fn over_budget(&mut self, source: &Spanned<SharedStr>) {
         let total = self.budget.total();
         self.budget.exhaust();
         self.push(
