@@ -244,10 +244,7 @@ pub fn analyze(
     options: &PolicyOptions,
     only_pool: Option<&str>,
 ) -> Analysis {
-    let start = Instant::now();
-    let render_options = &with_cluster_images(c, render_options);
-    let (pools, rendered) = render(c, render_options, only_pool);
-    c.timings.push(StageTime::since("render", start));
+    let (pools, rendered) = render_stage(c, render_options, only_pool);
     let start = Instant::now();
     let analysis = analyze_pools(c, pools, rendered, options);
     c.timings.push(StageTime::since("analyze", start));
@@ -257,6 +254,19 @@ pub fn analyze(
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
     c.timings.push(StageTime::since("check", start));
     analysis
+}
+
+/// The render stage, timed: every pool (or `only_pool`) rendered over the cluster's base images.
+fn render_stage(
+    c: &mut Compilation,
+    render_options: &RenderOptions,
+    only_pool: Option<&str>,
+) -> (Vec<MachineConfigPool>, Vec<RenderedPool>) {
+    let start = Instant::now();
+    let render_options = &with_cluster_images(c, render_options);
+    let rendered = render(c, render_options, only_pool);
+    c.timings.push(StageTime::since("render", start));
+    rendered
 }
 
 /// The render options with the base images that no flag gave taken from the cluster's
@@ -305,10 +315,7 @@ pub fn analyze_rendering(
     options: &PolicyOptions,
     only_pool: Option<&str>,
 ) -> Analysis {
-    let start = Instant::now();
-    let render_options = &with_cluster_images(c, render_options);
-    let (pools, rendered) = render(c, render_options, only_pool);
-    c.timings.push(StageTime::since("render", start));
+    let (pools, rendered) = render_stage(c, render_options, only_pool);
     let (policies, site) = load_policies(c, options);
     diagnostic::sort_diagnostics(&mut c.diagnostics, &c.sources);
     Analysis { pools, rendered, policies, site, graphs: Vec::new() }
