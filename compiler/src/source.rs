@@ -87,6 +87,16 @@ impl SourceFile {
         let col = before[line_start..].trim_start_matches('\u{feff}').chars().count() + 1;
         (line, col)
     }
+
+    /// The 0-based line holding byte `offset` (the last line past the end).
+    pub fn line_index(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start as usize <= offset).saturating_sub(1)
+    }
+
+    /// The byte offset where 0-based line `line` starts; the end of the text past the last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts.get(line).map_or(self.text.len(), |&start| start as usize)
+    }
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {

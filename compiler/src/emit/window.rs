@@ -208,13 +208,13 @@ pub fn has_carriage_returns(file: &SourceFile) -> bool {
     file.text.contains('\r')
 }
 
-/// The lines of a file around a report's labels, read as miette reads the whole file.
+/// A file as miette reads it for a snippet, without long lines or `\r`. miette's own sources scan
+/// the text from its start to find a span's lines, and a window from a report's first label to
+/// its last holds every line between (a duplicate's label points back at the first entry), so
+/// drawing thousands of reports of one file was quadratic: this one finds each span's lines with
+/// the file's line index and hands miette only those, so a snippet costs its context.
 #[derive(Debug)]
-struct Window {
-    name: String,
-    text: Arc<str>,
-    lines: Lines,
-}
+struct Window(SourceFile);
 
 impl SourceCode for Window {
     fn read_span<'a>(
@@ -223,19 +223,28 @@ impl SourceCode for Window {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let Lines { start, end, lines_before } = self.lines;
-        let offset = span.offset().checked_sub(start).ok_or(MietteError::OutOfBounds)?;
-        let local = SourceSpan::new(offset.into(), span.len());
-        let contents = self.text.as_bytes()[start..end].read_span(&local, context_lines_before, context_lines_after)?;
-        let found = SourceSpan::new((contents.span().offset() + start).into(), contents.span().len());
+        let file = &self.0;
+        let end = span.offset() + span.len();
+        if end > file.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        // A line more on each side than miette keeps, so it decides the context as in the file.
+        let first = file.line_index(span.offset()).saturating_sub(context_lines_before + 1);
+        let from = file.line_start(first);
+        let to = file.line_start(file.line_index(end) + context_lines_after + 2);
+        let local = SourceSpan::new((span.offset() - from).into(), span.len());
+        let contents = file.text.as_bytes()[from..to].read_span(&local, context_lines_before, context_lines_after)?;
+        let found = SourceSpan::new((contents.span().offset() + from).into(), contents.span().len());
         Ok(Box::new(
             MietteSpanContents::new_named(
-                self.name.clone(),
+                file.name.to_string(),
                 contents.data(),
                 found,
-                contents.line() + lines_before,
+                contents.line() + first,
                 contents.column(),
-                contents.line_count() + lines_before,
+                // miette counts the lines from the start of the source to the context's end (and
+                // merges two labels' snippets by it), not the context's own lines.
+                contents.line_count() + first,
             )
             .with_language("yaml"),
         ))
@@ -252,12 +261,7 @@ pub struct WindowReport {
 impl WindowReport {
     /// `span` is the diagnostic's.
     pub fn new(diagnostic: &Diagnostic, span: Span, sources: &Sources) -> WindowReport {
-        let file = sources.get(span.source);
-        let spans: Vec<Span> = std::iter::once(span)
-            .chain(diagnostic.related.iter().filter(|r| r.span.source == span.source).map(|r| r.span))
-            .collect();
-        let lines = lines_around(file, &spans);
-        let source = Window { name: file.name.to_string(), text: file.text.clone(), lines };
+        let source = Window(sources.get(span.source).clone());
         WindowReport { report: Report::new(diagnostic, sources), source }
     }
 }
