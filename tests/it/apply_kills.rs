@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::apply_rollback::differences;
 use crate::apply_support::{apply, hand_plan, inline, require_root, skeleton, snapshot, write_step};
 use serde_json::{Value, json};
 
@@ -134,15 +135,6 @@ fn apply_killed_after(plan: &Path, root: &Path, extra: &[&str], delay: Duration)
 /// The entries of a tree whose names are mcc's temporary names.
 fn temporaries(root: &Path) -> Vec<String> {
     snapshot(root, false).into_keys().filter(|path| path.contains(".mcc-tmp")).collect()
-}
-
-fn differences(expected: &BTreeMap<String, String>, got: &BTreeMap<String, String>) -> Vec<String> {
-    expected
-        .iter()
-        .filter(|(k, v)| got.get(*k) != Some(v))
-        .map(|(k, v)| format!("{k}: expected {v}, got {:?}", got.get(k)))
-        .chain(got.keys().filter(|k| !expected.contains_key(*k)).map(|k| format!("{k}: unexpected {}", got[k])))
-        .collect()
 }
 
 const EPOCH: (&str, &str) = ("SOURCE_DATE_EPOCH", "1750000000");

@@ -40,7 +40,8 @@ fn tree(root: &Path) -> BTreeMap<String, String> {
     snapshot(root, false).into_iter().filter(|(k, _)| !k.starts_with("/var/lib/mcc")).collect()
 }
 
-fn differences(expected: &BTreeMap<String, String>, got: &BTreeMap<String, String>) -> Vec<String> {
+/// What differs between two trees, one line a path (also `apply_kills.rs`'s comparison).
+pub(crate) fn differences(expected: &BTreeMap<String, String>, got: &BTreeMap<String, String>) -> Vec<String> {
     expected
         .iter()
         .filter(|(k, v)| got.get(*k) != Some(v))

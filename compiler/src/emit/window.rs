@@ -320,65 +320,43 @@ impl SourceCode for CutText {
     }
 }
 
-impl fmt::Display for CutReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.report.fmt(f)
-    }
+/// A report drawn from its own source: everything but the source is the diagnostic's [`Report`].
+macro_rules! drawn_from_its_source {
+    ($report:ty) => {
+        impl fmt::Display for $report {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.report.fmt(f)
+            }
+        }
+
+        impl std::error::Error for $report {}
+
+        impl miette::Diagnostic for $report {
+            fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+                self.report.code()
+            }
+
+            fn severity(&self) -> Option<miette::Severity> {
+                self.report.severity()
+            }
+
+            fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+                self.report.help()
+            }
+
+            fn source_code(&self) -> Option<&dyn SourceCode> {
+                Some(&self.source)
+            }
+
+            fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+                self.report.labels()
+            }
+        }
+    };
 }
 
-impl std::error::Error for CutReport {}
-
-impl miette::Diagnostic for CutReport {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.report.code()
-    }
-
-    fn severity(&self) -> Option<miette::Severity> {
-        self.report.severity()
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.report.help()
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.report.labels()
-    }
-}
-
-impl fmt::Display for WindowReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.report.fmt(f)
-    }
-}
-
-impl std::error::Error for WindowReport {}
-
-impl miette::Diagnostic for WindowReport {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.report.code()
-    }
-
-    fn severity(&self) -> Option<miette::Severity> {
-        self.report.severity()
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.report.help()
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.report.labels()
-    }
-}
+drawn_from_its_source!(CutReport);
+drawn_from_its_source!(WindowReport);
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ use std::os::fd::AsFd;
 use rustix::fs::{AtFlags, Mode, OFlags};
 
 use super::diagnostic::{failed, resolve_diagnostic};
-use super::fs::write_atomically;
+use super::fs::{temp_name, write_atomically};
 use super::journal::{self, JOURNAL_PATH, Journal, JournalStep, LOG_PATH, LogLine};
 use super::{Applier, Diagnostic};
 
@@ -76,9 +76,14 @@ impl Applier<'_> {
             None => {
                 let resolved =
                     self.root.resolve_creating(LOG_PATH, false).map_err(|e| resolve_diagnostic("the journal", e))?;
+                let dir = resolved.parent.fd.as_fd();
+                // The log starts afresh under a temporary name, synced, then renamed over the old
+                // one: truncating the old log in place lost, to a kill right after, the records of
+                // an interrupted run it held (what its files were before it replaced them).
+                let temporary = temp_name(&resolved.name);
                 let fd = rustix::fs::openat(
-                    resolved.parent.fd.as_fd(),
-                    resolved.name.as_str(),
+                    dir,
+                    temporary.as_str(),
                     OFlags::WRONLY
                         | OFlags::CREATE
                         | OFlags::TRUNC
@@ -91,7 +96,9 @@ impl Applier<'_> {
                 let mut file = File::from(fd);
                 // The journal in memory already holds this line's record.
                 file.write_all(&self.journal.borrow().log_lines()).map_err(io)?;
-                rustix::fs::fsync(resolved.parent.fd.as_fd()).map_err(|e| io(e.into()))?;
+                file.sync_data().map_err(io)?;
+                rustix::fs::renameat(dir, temporary.as_str(), dir, resolved.name.as_str()).map_err(|e| io(e.into()))?;
+                rustix::fs::fsync(dir).map_err(|e| io(e.into()))?;
                 log.pending = true;
                 log.file.insert(file)
             }
