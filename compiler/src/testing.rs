@@ -81,17 +81,27 @@ pub fn compilation(files: &[&str]) -> crate::session::Compilation {
 /// interleaved so a burst of load from other processes hits both alike; a loaded machine may spoil
 /// one attempt, not three in a row, so the assertion holds on a busy machine and still fails on
 /// quadratic growth.
+///
+/// A measurement is repeated until the small size takes at least [`MEASURED`]: a run of tens of
+/// microseconds fits between two preemptions while its 4× run does not, so on a loaded machine
+/// (CI's two cores running other tests) a short measurement compared an undisturbed run with a
+/// disturbed one and reported 30× for a linear lookup.
 pub fn assert_linear(what: &str, mut run: impl FnMut(usize) -> std::time::Duration) {
     use std::time::Duration;
-    run(1); // warm-up
+    let warm_up = run(1);
+    let repeats = (MEASURED.as_nanos() / warm_up.as_nanos().max(1)).clamp(1, 10_000) as u32;
+    let mut timed = |scale: usize| (0..repeats).map(|_| run(scale)).sum::<Duration>();
     let mut ratios = Vec::new();
     while ratios.len() < 3 && ratios.iter().all(|&ratio| ratio >= 8.0) {
         let (mut one, mut four) = (Duration::MAX, Duration::MAX);
         for _ in 0..5 {
-            one = one.min(run(1));
-            four = four.min(run(4));
+            one = one.min(timed(1));
+            four = four.min(timed(4));
         }
         ratios.push(four.as_secs_f64() / one.max(Duration::from_micros(50)).as_secs_f64());
     }
     assert!(ratios.iter().any(|&ratio| ratio < 8.0), "{what}: 4× the input took {ratios:.1?}× as long: not linear");
 }
+
+/// How long the small size of a scaling measurement runs at least (see [`assert_linear`]).
+const MEASURED: std::time::Duration = std::time::Duration::from_millis(5);

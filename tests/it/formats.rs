@@ -500,3 +500,24 @@ fn repeated_findings_are_grouped_for_people_and_listed_whole_for_machines() {
         }
     }
 }
+
+/// Issue 11: `mcc render` and `mcc compile` report their inputs' diagnostics on stderr beside
+/// their result, and drew every repeated finding there (10,000 duplicate kernel arguments: 7.8 MB
+/// of stderr). They group them as `mcc check`'s report does, pointing at the format that lists
+/// them all.
+#[test]
+fn render_and_compile_group_repeated_findings_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let kargs = vec!["nosmt"; 10_000].join(", ");
+    let text = format!(
+        "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-kargs\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  kernelArguments: [{kargs}]\n"
+    );
+    std::fs::write(dir.path().join("a.yaml"), text).unwrap();
+    let more = "… and 9996 more warning[MCC7008] in a.yaml (mcc check --format json lists them all)\n";
+    for args in [&["render", "a.yaml"][..], &["compile", "a.yaml", "--out", "build"]] {
+        let run = mcc_env(dir.path(), args, &[]);
+        assert_eq!(run.stderr.matches("MCC7008").count(), 4, "{args:?}: three reports and the count\n{}", run.stderr);
+        assert_eq!(run.stderr.matches(more).count(), 1, "{args:?}\n{}", run.stderr);
+        assert!(run.stderr.len() < 8_000, "{args:?}: {} bytes of stderr", run.stderr.len());
+    }
+}

@@ -46,8 +46,13 @@ impl More {
     /// `… and 1997 more warning[MCC7010] in FILE (--format json lists them all)`, with the file
     /// as the format writes paths.
     pub fn line(&self, file: &str) -> String {
+        self.line_listed_by(file, "--format json")
+    }
+
+    /// The same line, naming `lister` as what lists them all.
+    pub fn line_listed_by(&self, file: &str, lister: &str) -> String {
         format!(
-            "… and {} more {}[{}] in {file} (--format json lists them all)",
+            "… and {} more {}[{}] in {file} ({lister} lists them all)",
             self.count, self.code.severity, self.code.code
         )
     }

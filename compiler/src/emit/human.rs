@@ -47,18 +47,28 @@ impl Emitter for Human {
     }
 }
 
-/// Every diagnostic as a miette report, with the related places in other files as notes (the
-/// snippet shows only the diagnostic's own file). The commands that print a result on stdout
-/// use this alone, on stderr.
+/// The diagnostics as miette reports, with the related places in other files as notes (the
+/// snippet shows only the diagnostic's own file), repeated findings grouped as in `mcc check`'s
+/// report (`group.rs`: 10,000 duplicate kernel arguments are three reports and a count, not
+/// megabytes of stderr). The commands that print a result on stdout use this alone, on stderr;
+/// they have no `--format`, so the count points at `mcc check --format json`.
 pub fn write_diagnostics(
     out: &mut dyn Write,
     diagnostics: &[Diagnostic],
     sources: &Sources,
     colour: bool,
 ) -> io::Result<()> {
-    let writer = ReportWriter::new(sources, colour, diagnostics.iter());
-    for chunk in diagnostics.chunks(CHUNK) {
-        let drawn: Vec<String> = chunk.par_iter().map(|diagnostic| writer.draw(diagnostic)).collect();
+    let items = grouped(diagnostics, sources);
+    let shown = items.iter().filter_map(|item| if let Item::Finding(d) = item { Some(*d) } else { None });
+    let writer = ReportWriter::new(sources, colour, shown);
+    for chunk in items.chunks(CHUNK) {
+        let drawn: Vec<String> = chunk
+            .par_iter()
+            .map(|item| match item {
+                Item::Finding(diagnostic) => writer.draw(diagnostic),
+                Item::More(more) => format!("{}\n", more.line_listed_by(&more.file, "mcc check --format json")),
+            })
+            .collect();
         drawn.iter().try_for_each(|text| out.write_all(text.as_bytes()))?;
     }
     Ok(())
@@ -182,31 +192,46 @@ mod tests {
         assert!(text.len() < 2_000, "{} bytes:\n{text}", text.len());
     }
 
+    /// One MachineConfig with 2,000 copies of one kernel argument on one 14 KB line.
+    fn two_thousand_kargs() -> String {
+        let kargs = vec!["nosmt"; 2_000].join(", ");
+        format!(
+            "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-kargs\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  kernelArguments: [{kargs}]\n"
+        )
+    }
+
     #[test]
     fn findings_on_one_long_line_each_print_a_window_not_the_line() {
-        let kargs = vec!["nosmt"; 2_000].join(", ");
-        let input = format!(
-            "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-kargs\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  kernelArguments: [{kargs}]\n"
-        );
-        let (compilation, _) = run(&input);
-        // Ungrouped, as the other commands report on stderr: every finding is drawn.
+        let (compilation, _) = run(&two_thousand_kargs());
+        let diagnostics = &compilation.diagnostics;
+        assert!(diagnostics.len() >= 1_999, "{} diagnostics", diagnostics.len());
+        let writer = ReportWriter::new(&compilation.sources, false, diagnostics.iter());
+        let text: String = diagnostics.iter().map(|d| writer.draw(d)).collect();
+        assert_eq!(text.matches("MCC7008").count(), diagnostics.len(), "each finding is drawn");
+        // The line alone is 14 KB: drawn whole, the reports would be over 28 MB.
+        assert!(text.len() < diagnostics.len() * 1_200, "{} bytes for {} diagnostics", text.len(), diagnostics.len());
+    }
+
+    #[test]
+    fn the_other_commands_group_repeated_findings_on_stderr_too() {
+        // Issue 11: `mcc render` and `mcc compile` drew all 10,000 duplicates (7.8 MB of stderr).
+        let (compilation, _) = run(&two_thousand_kargs());
         let mut out = Vec::new();
         write_diagnostics(&mut out, &compilation.diagnostics, &compilation.sources, false).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let findings = compilation.diagnostics.len();
-        assert!(findings >= 1_999, "{findings} diagnostics");
-        assert_eq!(text.matches("MCC7008").count(), findings, "each finding is drawn");
-        // The line alone is 14 KB: drawn whole, the report would be over 28 MB.
-        assert!(text.len() < findings * 1_200, "{} bytes for {findings} diagnostics", text.len());
+        assert_eq!(text.matches("MCC7008").count(), 4, "three reports and the count:\n{text}");
+        assert!(text.len() < 6_000, "{} bytes:\n{text}", text.len());
+        assert!(
+            text.ends_with(
+                "… and 1996 more warning[MCC7008] in clusters/prod/input.yaml (mcc check --format json lists them all)\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
     fn two_thousand_duplicate_kernel_arguments_print_three_reports_and_one_count() {
-        let kargs = vec!["nosmt"; 2_000].join(", ");
-        let input = format!(
-            "apiVersion: machineconfiguration.openshift.io/v1\nkind: MachineConfig\nmetadata:\n  name: 99-worker-kargs\n  labels:\n    machineconfiguration.openshift.io/role: worker\nspec:\n  kernelArguments: [{kargs}]\n"
-        );
-        let (compilation, analysis) = run(&input);
+        let (compilation, analysis) = run(&two_thousand_kargs());
         let duplicates = compilation.diagnostics.iter().filter(|d| d.code.code == "MCC7008").count();
         assert_eq!(duplicates, 1_999);
         let text = emitted(&Human { colour: false }, &compilation, &analysis);
