@@ -230,6 +230,9 @@ codes! {
     PUSH_FAILED = "MCC5203" "push-failed" Error "the push to the registry failed";
     PLATFORM_MISMATCH = "MCC5204" "platform-mismatch" Error "--platform differs from the base image's platform";
     LAYOUT_INVALID = "MCC5205" "layout-invalid" Error "mcc build --out oci:DIR names a directory that holds something other than an OCI image layout";
+    BUILD_PLAN_UNREADABLE = "MCC5206" "build-plan-unreadable" Error "layer-plan.json or a blob it names cannot be read, is not a regular file, is over its size limit, or is not a mcc.layer-plan/v1 document";
+    BUILD_CONTENT_MISMATCH = "MCC5207" "build-content-mismatch" Error "a blob, or the layer built from the blobs, differs from the size and digest the layer plan records";
+    BASE_UNREADABLE = "MCC5208" "base-unreadable" Error "the base image of mcc build --base oci:DIR cannot be read: a file of its layout is missing, not a regular file, over its size limit or not what its descriptor records";
 
     // Checks (MCC70xx).
     CONFLICTING_DEFINITIONS = "MCC7001" "conflicting-definitions" Warning "two MachineConfigs of one pool define the same path, unit or dropin differently, and the later one silently wins";

@@ -106,6 +106,10 @@ pub struct Options {
     /// The test hook `MCC_APPLY_CRASH_IN_MKDIR`: abort at the N-th directory created, before its
     /// owner and mode are set.
     pub crash_in_mkdir: Option<usize>,
+    /// The test hook `MCC_APPLY_CRASH_IN_LOG_RESTART`: abort right after this run's journal log
+    /// is started afresh, before a record is written to it (the window where truncating the old
+    /// log in place would lose an interrupted run's records).
+    pub crash_in_log_restart: bool,
     /// Now, in seconds since the epoch (`SOURCE_DATE_EPOCH` or the clock): the date of a password
     /// change in `/etc/shadow`, as `usermod` writes it.
     pub now: u64,

@@ -21,15 +21,33 @@ pub fn digest(bytes: &[u8]) -> String {
     format!("sha256:{}", sha256_hex(bytes))
 }
 
+/// The most [`build`] reserves up front for a layer's data.
+const MAX_CAPACITY_HINT: u64 = 1 << 30;
+
+/// The largest the layer of `plan` can be, in bytes: each entry's header, its PAX header and
+/// records (for a long path or link target, at most one block more than both together), and its
+/// padded data, then the two end blocks. A file longer than this is not the plan's layer.
+pub fn max_size(plan: &LayerPlan) -> u64 {
+    let block = BLOCK as u64;
+    let padded = |n: u64| n.div_ceil(block).saturating_mul(block);
+    plan.entries.iter().fold(2 * block, |total, entry| {
+        let names = (entry.path.len() + entry.target.as_deref().map_or(0, str::len)) as u64;
+        total.saturating_add(3 * block).saturating_add(padded(names)).saturating_add(padded(entry.size.unwrap_or(0)))
+    })
+}
+
 /// The uncompressed layer of a plan. `blob` returns the contents of a file entry by its hex
 /// SHA-256 (borrowed when they are in memory already); sizes and digests are checked against
 /// the plan.
 pub fn build<'b>(plan: &LayerPlan, blob: &mut dyn FnMut(&str) -> std::io::Result<Cow<'b, [u8]>>) -> Result<Vec<u8>> {
     let mut entries: Vec<&ImageEntry> = plan.entries.iter().collect();
     entries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-    // Each entry's header (a PAX one besides, at most, for a long path) and its padded data.
+    // Each entry's header (a PAX one besides, at most, for a long path) and its padded data; a
+    // hint only, never more than what a real layer holds (a plan may claim any size: its blobs,
+    // read later, are what count).
     let data: u64 = entries.iter().filter_map(|e| e.size).map(|size| size.div_ceil(BLOCK as u64) * BLOCK as u64).sum();
-    let mut out = Vec::with_capacity(usize::try_from(data).unwrap_or(0) + (entries.len() + 2) * 2 * BLOCK);
+    let hint = usize::try_from(data.min(MAX_CAPACITY_HINT)).unwrap_or(0);
+    let mut out = Vec::with_capacity(hint + (entries.len() + 2) * 2 * BLOCK);
     for entry in entries {
         let relative = entry
             .path
@@ -284,6 +302,25 @@ mod tests {
     }
 
     #[test]
+    fn no_layer_of_a_plan_is_larger_than_its_max_size() {
+        // Every PAX record at once: a long path, a long link target, ids and a time too large
+        // for ustar fields.
+        let (long, target) = (format!("/etc/{}", "p".repeat(300)), format!("/{}", "t".repeat(300)));
+        let data: [&[u8]; 1] = [b"x"];
+        let mut p = plan(vec![
+            entry(&long, EntryType::File, "0644", Some(data[0]), None),
+            entry(&format!("{long}l"), EntryType::Symlink, "0777", None, Some(&target)),
+        ]);
+        p.mtime = u64::from(u32::MAX) * 64;
+        for e in &mut p.entries {
+            (e.uid, e.gid) = (u32::MAX, u32::MAX);
+        }
+        let map = blobs(&data);
+        let tar = build(&p, &mut |sha| Ok(Cow::Borrowed(&map[sha][..]))).unwrap();
+        assert!(tar.len() as u64 <= max_size(&p), "{} > {}", tar.len(), max_size(&p));
+    }
+
+    #[test]
     fn the_tar_holds_exactly_the_plan_in_path_order() {
         let long = format!("/etc/{}/{}", "d".repeat(120), "f".repeat(90));
         let unicode = "/etc/caf\u{e9}.conf";
@@ -301,6 +338,7 @@ mod tests {
         let map = blobs(&data);
         let tar = build(&p, &mut |sha| Ok(Cow::Borrowed(&map[sha][..]))).unwrap();
         assert_eq!(tar.len() % BLOCK, 0);
+        assert!(tar.len() as u64 <= max_size(&p), "{} > {}", tar.len(), max_size(&p));
         let mut archive = tar::Archive::new(tar.as_slice());
         let mut seen = Vec::new();
         for e in archive.entries().unwrap() {

@@ -2,7 +2,8 @@
 //!
 //! [`layer`] builds a pool's layer tar from its layer plan, [`oci`] writes (and reads) OCI image
 //! layouts for `mcc build`, [`push`] sends one to a registry, and [`mod@write`] puts whole directories in place atomically. [`apply`]
-//! executes a pool's node-side steps against a root (`mcc apply`).
+//! executes a pool's node-side steps against a root (`mcc apply`). [`mod@read`] is how every
+//! file they read back is read: a regular file only, opened without blocking, never past a limit.
 
 #![forbid(unsafe_code)]
 
@@ -11,6 +12,7 @@ pub mod layer;
 pub mod oci;
 pub mod platform;
 pub mod push;
+pub mod read;
 pub mod write;
 
 use std::fmt;

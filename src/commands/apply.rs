@@ -17,6 +17,8 @@ use crate::streams;
 pub const CRASH_AFTER_ENV: &str = "MCC_APPLY_CRASH_AFTER";
 /// The test hook: abort at the N-th directory created, before its owner and mode are set.
 pub const CRASH_IN_MKDIR_ENV: &str = "MCC_APPLY_CRASH_IN_MKDIR";
+/// The test hook: abort right after the run's journal log is started afresh (set to anything).
+pub const CRASH_IN_LOG_RESTART_ENV: &str = "MCC_APPLY_CRASH_IN_LOG_RESTART";
 
 /// A test hook's number, when its variable is set.
 fn hook(name: &str) -> Result<Option<usize>, CliError> {
@@ -83,7 +85,15 @@ pub fn run(args: &ApplyArgs) -> Result<Outcome, CliError> {
         report(&problems)?;
         return Err(CliError::Failed(format!("the plan {} is refused; nothing was written", args.dir)));
     }
-    let options = Options { dry_run: args.dry_run, run_actions: args.run_actions, crash_after, crash_in_mkdir, now };
+    let crash_in_log_restart = std::env::var_os(CRASH_IN_LOG_RESTART_ENV).is_some();
+    let options = Options {
+        dry_run: args.dry_run,
+        run_actions: args.run_actions,
+        crash_after,
+        crash_in_mkdir,
+        crash_in_log_restart,
+        now,
+    };
     let mut stdout = std::io::stdout().lock();
     let run = if args.rollback { apply::rollback } else { apply::apply };
     let outcome = run(&steps, root, &options, &mut stdout);

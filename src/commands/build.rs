@@ -2,7 +2,7 @@
 //! `--push` (or `--out docker://…`) in a registry, its digest reference in `DIR/image.json`.
 
 use std::borrow::Cow;
-use std::fs;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -10,8 +10,10 @@ use mcc_compiler::codes;
 use mcc_compiler::diagnostic::Diagnostic;
 use mcc_compiler::source::Sources;
 use mcc_contract::layer_plan::{LAYER_PLAN_SCHEMA, LayerPlan};
+use mcc_contract::sha256_hex;
 use mcc_runtime::platform::Platform;
 use mcc_runtime::push::{self, DockerRef, PushOptions};
+use mcc_runtime::read::{self, Symlinks};
 use mcc_runtime::{apply, layer, oci, write};
 
 use crate::args::BuildArgs;
@@ -46,7 +48,8 @@ fn destinations(args: &BuildArgs) -> Result<Destinations, CliError> {
     Ok(Destinations { layout, registry })
 }
 
-/// Renders a runtime diagnostic like every other one (its code is registered with its page).
+/// Renders a runtime diagnostic like every other one (its code is registered with its page). What
+/// could not be read exits 3, as an unreadable input does; any other problem 1.
 fn report(problem: &apply::Diagnostic) -> Result<Outcome, CliError> {
     let code = codes::find(problem.code).expect("every code mcc build reports is registered");
     let mut diagnostic = Diagnostic::general(code, problem.message.clone());
@@ -54,36 +57,102 @@ fn report(problem: &apply::Diagnostic) -> Result<Outcome, CliError> {
         diagnostic = diagnostic.with_help(help.clone());
     }
     streams::report(&[diagnostic], &Sources::default())?;
-    Ok(Outcome::Problems)
+    let unreadable = [push::codes::BUILD_PLAN_UNREADABLE, push::codes::BASE_UNREADABLE].contains(&problem.code);
+    Ok(if unreadable { Outcome::UnreadableInput } else { Outcome::Problems })
 }
 
-fn read_plan(dir: &camino::Utf8Path) -> Result<LayerPlan, CliError> {
+fn base_unreadable(message: String) -> apply::Diagnostic {
+    apply::Diagnostic::new(push::codes::BASE_UNREADABLE, message)
+        .with_help("copy the base image into a fresh layout (`skopeo copy --format oci`) and name it again")
+}
+
+fn plan_unreadable(message: String) -> Box<apply::Diagnostic> {
+    Box::new(apply::Diagnostic::new(push::codes::BUILD_PLAN_UNREADABLE, message).with_help(
+        "give the directory `mcc compile` wrote for the pool (`DIR/<pool>`), and compile again if it is damaged",
+    ))
+}
+
+fn content_mismatch(message: String) -> Box<apply::Diagnostic> {
+    Box::new(
+        apply::Diagnostic::new(push::codes::BUILD_CONTENT_MISMATCH, message)
+            .with_help("compile again, and copy the compiled directory whole"),
+    )
+}
+
+fn read_plan(dir: &camino::Utf8Path) -> Result<LayerPlan, Box<apply::Diagnostic>> {
     let plan_path = dir.join("layer-plan.json");
-    let text = fs::read_to_string(&plan_path)
-        .map_err(|error| CliError::Unreadable(format!("cannot read {plan_path}: {error}")))?;
-    let plan: LayerPlan = serde_json::from_str(&text)
-        .map_err(|error| CliError::Failed(format!("{plan_path} is not a layer plan ({LAYER_PLAN_SCHEMA}): {error}")))?;
+    let bytes = read::read_regular(plan_path.as_std_path(), read::MAX_DOCUMENT_SIZE, Symlinks::Refuse)
+        .map_err(|error| plan_unreadable(format!("cannot read {plan_path}: {error}")))?;
+    let plan: LayerPlan = serde_json::from_slice(&bytes)
+        .map_err(|error| plan_unreadable(format!("{plan_path} is not a layer plan ({LAYER_PLAN_SCHEMA}): {error}")))?;
     if plan.schema != LAYER_PLAN_SCHEMA {
-        return Err(CliError::Failed(format!("{plan_path} is `{}`, not `{LAYER_PLAN_SCHEMA}`", plan.schema)));
+        return Err(plan_unreadable(format!("{plan_path} is `{}`, not `{LAYER_PLAN_SCHEMA}`", plan.schema)));
+    }
+    if let Some(entry) = plan.entries.iter().find(|e| e.sha256.as_deref().is_some_and(|sha| !is_sha256_hex(sha))) {
+        // The blob's name is a path under `blobs/`: anything but a digest could leave it.
+        return Err(plan_unreadable(format!(
+            "{plan_path}: the entry `{}` names a blob that is not a SHA-256 (64 lowercase hex digits)",
+            entry.path
+        )));
     }
     Ok(plan)
 }
 
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// The plan's layer: the one `mcc compile` wrote beside it (`context/layer.tar`) when it is the
 /// very layer the plan names (its digest is the plan's `diffId`), which building it again from
-/// the plan and `blobs/` would give byte for byte; otherwise built from them.
-fn layer_of(dir: &camino::Utf8Path, plan: &LayerPlan) -> Result<Vec<u8>, CliError> {
-    if let Ok(tar) = fs::read(dir.join("context").join("layer.tar"))
+/// the plan and `blobs/` would give byte for byte; otherwise built from them. Each blob is read
+/// only up to one byte more than the size the plan records for it.
+fn layer_of(dir: &camino::Utf8Path, plan: &LayerPlan) -> Result<Vec<u8>, Box<apply::Diagnostic>> {
+    // A layer.tar that is not a regular file, or longer than any layer of this plan, cannot be
+    // the plan's: it is not read, and the layer is built from the blobs.
+    let compiled = dir.join("context").join("layer.tar");
+    if let Ok(tar) = read::read_regular(compiled.as_std_path(), layer::max_size(plan), Symlinks::Refuse)
         && layer::digest(&tar) == plan.diff_id
     {
         return Ok(tar);
     }
+    let sizes: BTreeMap<&str, u64> =
+        plan.entries.iter().filter_map(|e| Some((e.sha256.as_deref()?, e.size.unwrap_or(0)))).collect();
     let blobs = dir.join("blobs");
-    let tar = layer::build(plan, &mut |sha| fs::read(blobs.join(sha)).map(Cow::Owned))
-        .map_err(|error| CliError::Failed(error.to_string()))?;
+    let mut problem = None;
+    let built = layer::build(plan, &mut |sha| {
+        let size = sizes.get(sha).copied().unwrap_or(0);
+        let path = blobs.join(sha);
+        let fail = |problem: &mut Option<_>, diagnostic: Box<apply::Diagnostic>| {
+            let error = std::io::Error::other(diagnostic.message.clone());
+            *problem = Some(diagnostic);
+            Err(error)
+        };
+        let data = match read::read_prefix(path.as_std_path(), size.saturating_add(1)) {
+            Ok(data) => data,
+            Err(error) => return fail(&mut problem, plan_unreadable(format!("cannot read {path}: {error}"))),
+        };
+        let actual = sha256_hex(&data);
+        if actual != sha || data.len() as u64 != size {
+            let what = if data.len() as u64 > size { format!("more than {size}") } else { data.len().to_string() };
+            return fail(
+                &mut problem,
+                content_mismatch(format!(
+                    "the blob {path} does not match the plan: {what} bytes with sha256 {actual}, but the plan says {size} bytes with sha256 {sha}"
+                )),
+            );
+        }
+        Ok(Cow::Owned(data))
+    });
+    let tar = match (built, problem) {
+        (Ok(tar), _) => tar,
+        (Err(_), Some(problem)) => return Err(problem),
+        (Err(error), None) => {
+            return Err(plan_unreadable(format!("{dir}/layer-plan.json is not a valid layer plan: {error}")));
+        }
+    };
     let diff_id = layer::digest(&tar);
     if diff_id != plan.diff_id {
-        return Err(CliError::Failed(format!(
+        return Err(content_mismatch(format!(
             "the layer built from {dir}/layer-plan.json is {diff_id}, but the plan says {}; compile again",
             plan.diff_id
         )));
@@ -97,7 +166,10 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
         args.base.as_deref().map(oci::OciRef::parse).transpose().map_err(|e| CliError::Usage(e.to_string()))?;
     let platform =
         args.platform.as_deref().map(Platform::parse).transpose().map_err(|e| CliError::Usage(e.to_string()))?;
-    let plan = read_plan(&args.dir)?;
+    let plan = match read_plan(&args.dir) {
+        Ok(plan) => plan,
+        Err(problem) => return report(&problem),
+    };
     if let Some(mosc) = plan.machine_os_config.as_ref().filter(|m| m.content_sha256.is_some()) {
         // mcc build appends the layer; only a Containerfile builder runs instructions.
         streams::note(&format!(
@@ -106,13 +178,15 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
             mosc.name, args.dir
         ))?;
     }
-    let tar = layer_of(&args.dir, &plan)?;
+    let tar = match layer_of(&args.dir, &plan) {
+        Ok(tar) => tar,
+        Err(problem) => return report(&problem),
+    };
     let architecture = platform.as_ref().map_or(oci::host_architecture(), |p| p.architecture.as_str());
-    let base = base_ref
-        .as_ref()
-        .map(|r| oci::read_base(r, architecture))
-        .transpose()
-        .map_err(|error| CliError::Unreadable(error.to_string()))?;
+    let base = match base_ref.as_ref().map(|r| oci::read_base(r, architecture)).transpose() {
+        Ok(base) => base,
+        Err(error) => return report(&base_unreadable(error.to_string())),
+    };
     let base_platform = base.as_ref().and_then(|b| Platform::of_config(&b.config));
     let image_platform = match (base_platform, platform) {
         (Some(theirs), Some(wanted)) if !wanted.matches(&theirs) => {
@@ -164,6 +238,7 @@ pub fn run(args: &BuildArgs) -> Result<Outcome, CliError> {
                     .with_help("name a missing or empty directory, or an OCI image layout (`oci-layout` and `index.json`) to add the tag to"),
             );
         }
+        Err(oci::LayoutError::Base(error)) => return report(&base_unreadable(error.to_string())),
         Err(oci::LayoutError::Failed(error)) => return Err(CliError::Failed(error.to_string())),
     };
     if let Some(layout) = &targets.layout {

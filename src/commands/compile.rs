@@ -8,10 +8,13 @@ use std::io;
 use std::path::Path;
 
 use mcc_compiler::Target;
+use mcc_compiler::codes;
 use mcc_compiler::compile::{self, CompileOptions, CompiledPool, VarStrategy};
 use mcc_compiler::diagnostic::{self, Severity};
+use mcc_compiler::load::file::MAX_INPUT_SIZE;
 use mcc_contract::layer_plan::LayerPlan;
 use mcc_contract::node_actions::{NodeActions, NodeImage};
+use mcc_runtime::read::{self, ReadError, Symlinks};
 use mcc_runtime::{layer, write};
 
 use crate::args::{CompileArgs, Inputs, VarStrategyArg};
@@ -66,7 +69,16 @@ pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
                     "--image needs --target bootc or rpm-ostree: legacy nodes are not switched to an image".into(),
                 ));
             }
-            [(pool.to_string(), image_reference(image, pool)?)].into_iter().collect()
+            let reference = match image_reference(image, pool)? {
+                Ok(reference) => reference,
+                Err(unreadable) => {
+                    compilation.diagnostics.push(*unreadable);
+                    diagnostic::sort_diagnostics(&mut compilation.diagnostics, &compilation.sources);
+                    streams::report(&compilation.diagnostics, &compilation.sources)?;
+                    return Ok(Outcome::UnreadableInput);
+                }
+            };
+            [(pool.to_string(), reference)].into_iter().collect()
         }
         _ => BTreeMap::new(),
     };
@@ -118,11 +130,27 @@ pub fn run(args: &CompileArgs) -> Result<Outcome, CliError> {
 
 /// `--image`'s reference: as given, or read from the `image.json` named by `@FILE`, as `mcc build
 /// --push` writes it (`mcc.image/v1`: its `reference`), which must be of `pool`. The compiler
-/// checks that the reference is one by digest.
-fn image_reference(given: &str, pool: &str) -> Result<String, CliError> {
-    let Some(file) = given.strip_prefix('@') else { return Ok(given.to_string()) };
+/// checks that the reference is one by digest. `FILE` is read as an input is (MCC0001, MCC0018):
+/// a regular file of at most 64 MiB, opened without blocking; the inner result is the
+/// diagnostic of one that cannot be read.
+fn image_reference(given: &str, pool: &str) -> Result<Result<String, Box<diagnostic::Diagnostic>>, CliError> {
+    let Some(file) = given.strip_prefix('@') else { return Ok(Ok(given.to_string())) };
     let usage = |why: String| CliError::Usage(format!("--image @{file}: {why}"));
-    let bytes = fs::read(file).map_err(|e| usage(format!("cannot read it: {e}")))?;
+    let bytes = match read::read_regular(Path::new(file), MAX_INPUT_SIZE, Symlinks::Follow) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let code = if matches!(error, ReadError::TooLarge(_)) {
+                &codes::INPUT_TOO_LARGE
+            } else {
+                &codes::INPUT_UNREADABLE
+            };
+            let message = format!("--image @{file}: cannot read it: {error}");
+            return Ok(Err(Box::new(
+                diagnostic::Diagnostic::about_path(code, file, message)
+                    .with_help("name the image.json `mcc build --push` wrote for the pool"),
+            )));
+        }
+    };
     let document: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| usage(format!("it is not JSON: {e}")))?;
     if document["schema"] != IMAGE_SCHEMA {
@@ -135,7 +163,7 @@ fn image_reference(given: &str, pool: &str) -> Result<String, CliError> {
         of => return Err(usage(format!("it is the image of pool `{}`, not of `{pool}`", of.unwrap_or("?")))),
     }
     match document["reference"].as_str() {
-        Some(reference) => Ok(reference.to_string()),
+        Some(reference) => Ok(Ok(reference.to_string())),
         None => Err(usage("it has no `reference` string".into())),
     }
 }
@@ -155,12 +183,14 @@ fn image_note(compiled: &CompiledPool) -> String {
 /// The `image.json` of the pool's directory when it records an image of this very layer (the
 /// directory's layer plan has the same `diffId`): compiling again with `--image
 /// @DIR/<pool>/image.json` keeps it, and one of another layer, stale, goes with the directory.
+/// Either file that cannot be read (not a regular file, over its limit) keeps nothing.
 fn kept_image_record(dir: &Path, diff_id: &str) -> Option<Vec<u8>> {
-    let previous: serde_json::Value = serde_json::from_slice(&fs::read(dir.join("layer-plan.json")).ok()?).ok()?;
+    let plan = read::read_regular(&dir.join("layer-plan.json"), read::MAX_DOCUMENT_SIZE, Symlinks::Refuse).ok()?;
+    let previous: serde_json::Value = serde_json::from_slice(&plan).ok()?;
     if previous["diffId"] != diff_id {
         return None;
     }
-    fs::read(dir.join(IMAGE_JSON)).ok()
+    read::read_regular(&dir.join(IMAGE_JSON), MAX_INPUT_SIZE, Symlinks::Refuse).ok()
 }
 
 /// Builds the layer, fills in its `diff_id`, and writes the pool's directory in one go. The

@@ -4,7 +4,8 @@
 //!   the absence of what the apply created, ending in the tree from before the apply;
 //! - killed after any restored path and run again, it ends in the tree of an uninterrupted one;
 //! - after an apply killed after any step, it restores the tree from before that apply (what a
-//!   step replaces is kept before the step changes it);
+//!   step replaces is kept before the step changes it), also when the run resuming it was killed
+//!   as it started its journal log afresh (which then lost no record of the first);
 //! - a second rollback of the same plan is a no-op that says so, and the plan can be applied
 //!   again afterwards;
 //! - it refuses, changing nothing, when nothing of that plan was applied (MCC5110) or when a path
@@ -167,6 +168,49 @@ fn a_rollback_after_a_killed_apply_restores_the_tree_from_before() {
         }
         let diff = differences(&before, &tree(&root));
         assert!(diff.is_empty(), "killed after step {n}, then rolled back:\n{}", diff.join("\n"));
+    }
+}
+
+/// A kill right after a resumed run starts its journal log afresh (the
+/// `MCC_APPLY_CRASH_IN_LOG_RESTART` hook aborts there, before a record is written): the log of the
+/// interrupted run before it survives, so the next run resumes from it and ends in the
+/// uninterrupted tree, journal included, without a temporary file; a further run has nothing to
+/// do, and a rollback restores the tree from before. Truncating the old log in place lost its
+/// records at that instant: the next run started over and kept the files the first run had
+/// already replaced as what was there before, so the journal differed and a rollback restored
+/// them wrong.
+#[test]
+fn a_kill_as_a_resumed_run_restarts_the_journal_log_loses_no_record() {
+    if !require_root("a_kill_as_a_resumed_run_restarts_the_journal_log_loses_no_record") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (plan, steps) = compiled_plan(tmp.path());
+    let epoch = ("SOURCE_DATE_EPOCH", "1750000000".to_string());
+    let whole = tmp.path().join("whole");
+    lived_in(&whole);
+    assert_eq!(apply(&plan, &whole, &[], std::slice::from_ref(&epoch)).code, Some(0));
+    let expected = snapshot(&whole, false);
+    for n in 1..=steps {
+        let root = tmp.path().join(format!("crash-{n}"));
+        lived_in(&root);
+        let before = tree(&root);
+        let crashed = apply(&plan, &root, &[], &[("MCC_APPLY_CRASH_AFTER", n.to_string()), epoch.clone()]);
+        assert_eq!(crashed.code, None, "the hook aborts the apply after step {n}\n{crashed}");
+        let restarted = apply(&plan, &root, &[], &[("MCC_APPLY_CRASH_IN_LOG_RESTART", "1".into()), epoch.clone()]);
+        assert_eq!(restarted.code, None, "the hook aborts the resumed run as its log restarts\n{restarted}");
+        let resumed = apply(&plan, &root, &[], std::slice::from_ref(&epoch));
+        assert_eq!(resumed.code, Some(0), "{resumed}");
+        let diff = differences(&expected, &snapshot(&root, false));
+        assert!(diff.is_empty(), "killed after step {n}, then as its log restarted:\n{}", diff.join("\n"));
+        let temporaries: Vec<_> = snapshot(&root, false).into_keys().filter(|k| k.contains(".mcc-tmp")).collect();
+        assert_eq!(temporaries, Vec::<String>::new(), "killed after step {n}: no temporary file is left");
+        let again = apply(&plan, &root, &[], std::slice::from_ref(&epoch));
+        assert!(again.code == Some(0) && again.stdout.contains("nothing to do"), "{again}");
+        let rolled_back = rollback(&plan, &root, &[]);
+        assert_eq!(rolled_back.code, Some(0), "{rolled_back}");
+        let diff = differences(&before, &tree(&root));
+        assert!(diff.is_empty(), "killed after step {n}, resumed, rolled back:\n{}", diff.join("\n"));
     }
 }
 

@@ -144,7 +144,6 @@ fn compile_places_the_switch_before_the_reboot_and_refuses_a_tag() {
             vec!["--pool", "worker", "--image", IMAGE, "--target", "legacy"],
             "--image needs --target bootc or rpm-ostree",
         ),
-        (vec!["--pool", "worker", "--image", "@/nonexistent/image.json"], "cannot read it"),
         (vec!["--image", IMAGE], "--pool"),
     ] {
         let input = tmp.path().join("mc.yaml");

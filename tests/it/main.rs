@@ -32,6 +32,7 @@ mod plan;
 mod plan_machine_os_config;
 mod plan_review;
 mod project_config;
+mod read_bounds;
 mod registry;
 mod registry_support;
 mod relocate_cli;

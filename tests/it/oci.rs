@@ -275,7 +275,8 @@ fn build_takes_the_compiled_layer_when_it_is_the_plans_and_builds_it_from_the_bl
     std::fs::write(dir.join("blobs").join(layer_file), b"tampered").unwrap();
     let out = format!("oci:{}:latest", image("tampered").display());
     let run = mcc(&["build", dir.to_str().unwrap(), "--out", &out], None);
-    assert!(run.code != Some(0) && run.stderr.contains("does not match the plan"), "{run}");
+    run.expect_code(1);
+    assert!(run.stderr.contains("MCC5207") && run.stderr.contains("does not match the"), "{run}");
 }
 
 #[test]

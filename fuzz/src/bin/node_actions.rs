@@ -15,7 +15,14 @@ fn main() {
         }
         let root = dir.path().join("root");
         std::fs::create_dir(&root).expect("the root made");
-        let options = Options { dry_run: true, run_actions: false, crash_after: None, crash_in_mkdir: None, now: 0 };
+        let options = Options {
+            dry_run: true,
+            run_actions: false,
+            crash_after: None,
+            crash_in_mkdir: None,
+            crash_in_log_restart: false,
+            now: 0,
+        };
         apply(&steps, &root, &options, &mut std::io::sink());
     });
 }

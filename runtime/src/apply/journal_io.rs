@@ -93,6 +93,9 @@ impl Applier<'_> {
                     Mode::from_raw_mode(0o644),
                 )
                 .map_err(|e| io(e.into()))?;
+                if self.options.crash_in_log_restart {
+                    std::process::abort();
+                }
                 let mut file = File::from(fd);
                 // The journal in memory already holds this line's record.
                 file.write_all(&self.journal.borrow().log_lines()).map_err(io)?;

@@ -9,6 +9,7 @@ use mcc_contract::node_actions::{Content, NODE_ACTIONS_SCHEMA, NodeActions, Step
 use mcc_contract::sha256_hex;
 
 use super::Diagnostic;
+use crate::read::{MAX_DOCUMENT_SIZE, Symlinks, read_prefix, read_regular};
 
 /// The node-side steps read from a pool's directory, with every content they name.
 #[derive(Debug, Clone)]
@@ -27,26 +28,6 @@ fn unreadable(message: String) -> Box<Diagnostic> {
     ))
 }
 
-/// The largest `node-actions.json` read: far above any real plan (contents over a few hundred
-/// bytes are blobs), far below what would exhaust a node's memory.
-const MAX_DOCUMENT_SIZE: u64 = 256 << 20;
-
-/// Reads at most `limit` bytes of the regular file `path`, opened without blocking and without
-/// following a symlink in its last component: a FIFO would block the open or the read forever,
-/// and a link to `/dev/zero` would never end.
-fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use rustix::fs::{Mode, OFlags};
-    use std::io::Read;
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let file = std::fs::File::from(rustix::fs::open(path, flags, Mode::empty())?);
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is not a regular file"));
-    }
-    let mut bytes = Vec::new();
-    file.take(limit).read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
 /// The blob name a content reference must have: `blobs/<64 hex digits>`.
 fn blob_name(reference: &str) -> Option<&str> {
     let name = reference.strip_prefix("blobs/")?;
@@ -58,11 +39,8 @@ impl NodeSteps {
     /// plan (MCC5104).
     pub fn load(dir: &Path) -> Result<NodeSteps, Box<Diagnostic>> {
         let path = dir.join("node-actions.json");
-        let bytes = read_regular(&path, MAX_DOCUMENT_SIZE + 1)
+        let bytes = read_regular(&path, MAX_DOCUMENT_SIZE, Symlinks::Refuse)
             .map_err(|e| unreadable(format!("cannot read {}: {e}", path.display())))?;
-        if bytes.len() as u64 > MAX_DOCUMENT_SIZE {
-            return Err(unreadable(format!("{} is larger than {} MiB", path.display(), MAX_DOCUMENT_SIZE >> 20)));
-        }
         let actions: NodeActions = serde_json::from_slice(&bytes).map_err(|e| {
             unreadable(format!("{} is not a node-actions document ({NODE_ACTIONS_SCHEMA}): {e}", path.display()))
         })?;
@@ -80,7 +58,7 @@ impl NodeSteps {
             let file = dir.join("blobs").join(name);
             // One byte more than recorded, so a longer blob is a mismatch (MCC5105), not a read
             // without end.
-            let data = read_regular(&file, content.size.saturating_add(1))
+            let data = read_prefix(&file, content.size.saturating_add(1))
                 .map_err(|e| unreadable(format!("cannot read {}: {e}", file.display())))?;
             blobs.insert(name.to_string(), data);
         }

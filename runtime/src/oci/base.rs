@@ -1,14 +1,20 @@
 //! Reading a base image from a layout: the manifest a tag names (through nested indexes to this
 //! platform's), and its config, each blob checked against its descriptor.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Os};
 
 use super::json::{self, Unknown};
 use super::{OciRef, REF_NAME, blob_path};
+use crate::read::{ReadError, Symlinks, read_regular};
 use crate::{Error, Result, layer};
+
+/// The largest `index.json` of a base layout read: one entry a tag, some hundred bytes each.
+pub(super) const MAX_INDEX_SIZE: u64 = 64 << 20;
+/// The largest manifest, nested index or config read from a layout: containers/image's limit
+/// for manifests and configs (`iolimits`), whatever size a descriptor claims.
+pub(super) const MAX_METADATA_SIZE: u64 = 4 << 20;
 
 /// A base image read from a layout: its manifest and config, and where its blobs are.
 #[derive(Debug, Clone)]
@@ -23,11 +29,30 @@ pub struct Base {
     pub(super) config_unknown: Unknown,
 }
 
-/// Reads a blob and checks its digest and size.
+/// Reads a manifest, index or config blob and checks its digest and size: never more than the
+/// descriptor's size, nor than [`MAX_METADATA_SIZE`].
 pub(super) fn read_blob(layout: &Path, descriptor: &Descriptor) -> Result<Vec<u8>> {
     let digest = descriptor.digest().to_string();
     let path = blob_path(layout, &digest)?;
-    let bytes = fs::read(&path).map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
+    if descriptor.size() > MAX_METADATA_SIZE {
+        return Err(Error::new(format!(
+            "blob {digest} in {} is {} bytes by its descriptor, over the {} MiB a manifest or config may be",
+            layout.display(),
+            descriptor.size(),
+            MAX_METADATA_SIZE >> 20
+        )));
+    }
+    let bytes = match read_regular(&path, descriptor.size(), Symlinks::Follow) {
+        Ok(bytes) => bytes,
+        Err(ReadError::TooLarge(_)) => {
+            return Err(Error::new(format!(
+                "blob {digest} in {} is longer than its descriptor's {} bytes",
+                layout.display(),
+                descriptor.size()
+            )));
+        }
+        Err(e) => return Err(Error::new(format!("cannot read {}: {e}", path.display()))),
+    };
     let actual = layer::digest(&bytes);
     if actual != digest || descriptor.size() != bytes.len() as u64 {
         return Err(Error::new(format!(
@@ -49,8 +74,8 @@ pub(super) fn ref_name(descriptor: &Descriptor) -> Option<&str> {
 pub fn read_base(reference: &OciRef, architecture: &str) -> Result<Base> {
     let layout = &reference.path;
     let index_path = layout.join("index.json");
-    let index_bytes =
-        fs::read(&index_path).map_err(|e| Error::new(format!("cannot read {}: {e}", index_path.display())))?;
+    let index_bytes = read_regular(&index_path, MAX_INDEX_SIZE, Symlinks::Follow)
+        .map_err(|e| Error::new(format!("cannot read {}: {e}", index_path.display())))?;
     let (index, _) = json::from_bytes::<ImageIndex>(&index_bytes, "index.json", &[])?;
     let chosen: Vec<&Descriptor> = match &reference.tag {
         Some(tag) => index.manifests().iter().filter(|m| ref_name(m) == Some(tag)).collect(),

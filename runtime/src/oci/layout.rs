@@ -25,9 +25,11 @@ use oci_spec::image::{Descriptor, ImageIndex, ImageIndexBuilder, MediaType, OciL
 use sha2::{Digest, Sha256};
 
 use super::base::ref_name;
+use super::base::{MAX_INDEX_SIZE, MAX_METADATA_SIZE};
 use super::compose::{Composed, Image, Written, compose, descriptor};
 use super::json::{self, Unknown};
 use super::{REF_NAME, blob_path};
+use crate::read::{ReadError, Symlinks, open_regular, read_regular};
 use crate::{Error, Result, layer, write};
 
 const OCI_LAYOUT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
@@ -37,13 +39,18 @@ const OCI_LAYOUT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
 pub enum LayoutError {
     /// The directory holds something other than an OCI layout (MCC5205); nothing was changed.
     NotALayout(String),
+    /// A layer of the base image cannot be copied: not a regular file, or not what its
+    /// descriptor records (MCC5208). The index was not changed.
+    Base(Error),
     Failed(Error),
 }
 
 impl std::fmt::Display for LayoutError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LayoutError::NotALayout(reason) | LayoutError::Failed(Error(reason)) => f.write_str(reason),
+            LayoutError::NotALayout(reason) | LayoutError::Base(Error(reason)) | LayoutError::Failed(Error(reason)) => {
+                f.write_str(reason)
+            }
         }
     }
 }
@@ -61,6 +68,7 @@ pub fn write_layout(dir: &Path, tag: &str, image: &Image<'_>) -> std::result::Re
     let io_error = |e: io::Error| Error::new(format!("cannot write the layout in {}: {e}", dir.display()));
     if is_missing_or_empty(dir) {
         let mut written = None;
+        let mut base_error = None;
         let fill = |fresh: &Path| {
             write_whole(fresh, &fresh.join("oci-layout"), |file| {
                 file.write_all(OCI_LAYOUT).map_err(|e| Error::new(e.to_string()))
@@ -72,11 +80,21 @@ pub fn write_layout(dir: &Path, tag: &str, image: &Image<'_>) -> std::result::Re
                 .manifests(Vec::new())
                 .build();
             let empty = empty.map_err(io::Error::other)?;
-            let added = add(fresh, tag, image, &composed, (empty, Unknown::default())).map_err(io::Error::other)?;
-            written = Some(added);
+            match add(fresh, tag, image, &composed, (empty, Unknown::default())) {
+                Ok(added) => written = Some(added),
+                Err(LayoutError::Base(error)) => {
+                    base_error = Some(error.clone());
+                    return Err(io::Error::other(error));
+                }
+                Err(error) => return Err(io::Error::other(error.to_string())),
+            }
             Ok(())
         };
-        match write::replace_dir(dir, write::is_empty_dir, fill) {
+        let replaced = write::replace_dir(dir, write::is_empty_dir, fill);
+        if let Some(error) = base_error {
+            return Err(LayoutError::Base(error));
+        }
+        match replaced {
             Ok(()) => return written.ok_or_else(|| LayoutError::Failed(Error::new("nothing was written"))),
             // Another build made the layout meanwhile: add the tag to it, below.
             Err(_) if !is_missing_or_empty(dir) => {}
@@ -86,7 +104,7 @@ pub fn write_layout(dir: &Path, tag: &str, image: &Image<'_>) -> std::result::Re
     let lock = File::open(dir).map_err(io_error)?;
     rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).map_err(|e| io_error(e.into()))?;
     let index = existing_index(dir)?;
-    Ok(add(dir, tag, image, &composed, index)?)
+    add(dir, tag, image, &composed, index)
 }
 
 /// Whether `dir` is missing, or an empty directory: a place for a new layout.
@@ -104,9 +122,9 @@ fn existing_index(dir: &Path) -> std::result::Result<(ImageIndex, Unknown), Layo
     if !fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
         return Err(not_a_layout("it is not a directory".into()));
     }
-    let header = match fs::read(dir.join("oci-layout")) {
+    let header = match read_regular(&dir.join("oci-layout"), MAX_METADATA_SIZE, Symlinks::Follow) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+        Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
             return Err(not_a_layout("it holds files but no `oci-layout`".into()));
         }
         Err(e) => return Err(not_a_layout(format!("cannot read its `oci-layout`: {e}"))),
@@ -117,8 +135,8 @@ fn existing_index(dir: &Path) -> std::result::Result<(ImageIndex, Unknown), Layo
         Ok(version) => return Err(not_a_layout(format!("its `oci-layout` is version `{version}`, not 1.0.0"))),
         Err(e) => return Err(not_a_layout(format!("its `oci-layout` is not valid: {e}"))),
     }
-    let bytes =
-        fs::read(dir.join("index.json")).map_err(|e| not_a_layout(format!("cannot read its index.json: {e}")))?;
+    let bytes = read_regular(&dir.join("index.json"), MAX_INDEX_SIZE, Symlinks::Follow)
+        .map_err(|e| not_a_layout(format!("cannot read its index.json: {e}")))?;
     let index =
         json::from_bytes::<ImageIndex>(&bytes, "its index.json", &[]).map_err(|e| not_a_layout(e.to_string()))?;
     let blobs = dir.join("blobs").join("sha256");
@@ -133,7 +151,13 @@ fn existing_index(dir: &Path) -> std::result::Result<(ImageIndex, Unknown), Layo
 
 /// Adds the blobs (the base's layers, then the layer, the config and the manifest), then the
 /// index naming the manifest as `tag`.
-fn add(dir: &Path, tag: &str, image: &Image<'_>, composed: &Composed, index: (ImageIndex, Unknown)) -> Result<Written> {
+fn add(
+    dir: &Path,
+    tag: &str,
+    image: &Image<'_>,
+    composed: &Composed,
+    index: (ImageIndex, Unknown),
+) -> std::result::Result<Written, LayoutError> {
     let io_error = |e: io::Error| Error::new(format!("cannot write the layout in {}: {e}", dir.display()));
     fs::create_dir_all(dir.join("blobs").join("sha256")).map_err(io_error)?;
     if let Some(base) = image.base {
@@ -213,22 +237,35 @@ fn put_blob(dir: &Path, bytes: &[u8]) -> Result<String> {
     Ok(digest)
 }
 
-/// Copies a base blob, checking its digest on the way, unless the layout has it already.
-fn copy_blob(from: &Path, to: &Path, descriptor: &Descriptor) -> Result<()> {
+/// Copies a base blob, checking its digest on the way, unless the layout has it already. The
+/// source must be a regular file, opened without blocking, and is read only up to one byte more
+/// than its descriptor's size, so a longer one is a mismatch, never a read without end.
+fn copy_blob(from: &Path, to: &Path, descriptor: &Descriptor) -> std::result::Result<(), LayoutError> {
     let digest = descriptor.digest().to_string();
-    let source = blob_path(from, &digest)?;
+    let source = blob_path(from, &digest).map_err(LayoutError::Base)?;
     let target = blob_path(to, &digest)?;
     if present(&target, descriptor.size()) {
         return Ok(());
     }
     let read_error = |e: io::Error| Error::new(format!("cannot read {}: {e}", source.display()));
-    let mut input = File::open(&source).map_err(read_error)?;
-    write_whole(to, &target, |output| {
+    let (input, _) = open_regular(&source, Symlinks::Follow)
+        .map_err(|e| LayoutError::Base(Error::new(format!("cannot read {}: {e}", source.display()))))?;
+    let mut input = input.take(descriptor.size().saturating_add(1));
+    // The copy's own write errors are failures; what was read being wrong is the base's.
+    let mut base_error = None;
+    let copied = write_whole(to, &target, |output| {
         let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; 1 << 16];
         let mut size = 0u64;
         loop {
-            let n = input.read(&mut buffer).map_err(read_error)?;
+            let n = match input.read(&mut buffer) {
+                Ok(n) => n,
+                Err(e) => {
+                    let error = read_error(e);
+                    base_error = Some(error.clone());
+                    return Err(error);
+                }
+            };
             if n == 0 {
                 break;
             }
@@ -240,10 +277,18 @@ fn copy_blob(from: &Path, to: &Path, descriptor: &Descriptor) -> Result<()> {
         }
         let actual = format!("sha256:{}", hex::encode(hasher.finalize()));
         if actual != digest || descriptor.size() != size {
-            return Err(Error::new(format!(
-                "base blob {digest} does not match its descriptor (digest {actual}, {size} bytes)"
-            )));
+            let error = Error::new(format!(
+                "base blob {digest} in {} does not match its descriptor (digest {actual}, {size} bytes)",
+                from.display()
+            ));
+            base_error = Some(error.clone());
+            return Err(error);
         }
         Ok(())
-    })
+    });
+    match (copied, base_error) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(error)) => Err(LayoutError::Base(error)),
+        (Err(error), None) => Err(LayoutError::Failed(error)),
+    }
 }

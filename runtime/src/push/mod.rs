@@ -39,10 +39,26 @@ pub mod codes {
     pub const PLATFORM_MISMATCH: &str = "MCC5204";
     /// `--out oci:DIR` names something that is neither missing, an empty directory, nor an OCI layout.
     pub const LAYOUT_INVALID: &str = "MCC5205";
+    /// `layer-plan.json` or a blob it names cannot be read: missing, not a regular file, over its
+    /// size limit, or not a `mcc.layer-plan/v1` document.
+    pub const BUILD_PLAN_UNREADABLE: &str = "MCC5206";
+    /// A blob, or the layer built from the blobs, differs from what the layer plan records.
+    pub const BUILD_CONTENT_MISMATCH: &str = "MCC5207";
+    /// `--base oci:DIR`'s image cannot be read: a file of the layout is missing, not a regular
+    /// file, over its size limit or not what its descriptor records, or the tag names no image.
+    pub const BASE_UNREADABLE: &str = "MCC5208";
 
     /// Every code `mcc build` reports, in code order.
-    pub const BUILD_CODES: &[&str] =
-        &[PUSH_TOOL_MISSING, PUSH_UNAUTHORIZED, PUSH_FAILED, PLATFORM_MISMATCH, LAYOUT_INVALID];
+    pub const BUILD_CODES: &[&str] = &[
+        PUSH_TOOL_MISSING,
+        PUSH_UNAUTHORIZED,
+        PUSH_FAILED,
+        PLATFORM_MISMATCH,
+        LAYOUT_INVALID,
+        BUILD_PLAN_UNREADABLE,
+        BUILD_CONTENT_MISMATCH,
+        BASE_UNREADABLE,
+    ];
 }
 
 /// How much of skopeo's error output is read back for the message.
