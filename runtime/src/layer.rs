@@ -6,6 +6,8 @@
 //! Same plan, same bytes.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Read;
 
 use mcc_contract::layer_plan::{EntryType, ImageEntry, LayerPlan};
 use mcc_contract::{Mode, sha256_hex};
@@ -73,6 +75,29 @@ pub fn build<'b>(plan: &LayerPlan, blob: &mut dyn FnMut(&str) -> std::io::Result
     }
     out.extend_from_slice(&[0u8; 2 * BLOCK]);
     Ok(out)
+}
+
+/// The regular files of a layer tar by the hex SHA-256 of their contents, read up to the first
+/// entry that cannot be read: where `mcc build` finds the layer's files when the tar is not, as a
+/// whole, the plan's layer (another tool's repacking of it); [`build`] checks each against the
+/// plan as it does a blob.
+pub fn files_of(tar: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut archive = tar::Archive::new(tar);
+    let Ok(entries) = archive.entries() else { return files };
+    for entry in entries {
+        let Ok(mut entry) = entry else { break };
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            continue;
+        }
+        // The entry's data is a slice of `tar`: it can be no larger.
+        let mut data = Vec::new();
+        if entry.read_to_end(&mut data).is_err() {
+            break;
+        }
+        files.insert(sha256_hex(&data), data);
+    }
+    files
 }
 
 /// gzip with a pinned compressor, level 6, header mtime 0, no file name, OS byte 255: the same tar
@@ -231,9 +256,6 @@ fn append(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::io::Read;
-
     use mcc_contract::layer_plan::{KernelArguments, Packages};
 
     use super::*;

@@ -70,17 +70,26 @@ fn read_plan(dir: &camino::Utf8Path) -> Result<LayerPlan, CliError> {
 }
 
 /// The plan's layer: the one `mcc compile` wrote beside it (`context/layer.tar`) when it is the
-/// very layer the plan names (its digest is the plan's `diffId`), which building it again from
-/// the plan and `blobs/` would give byte for byte; otherwise built from them.
+/// very layer the plan names (its digest is the plan's `diffId`); otherwise built from the plan,
+/// each file's contents taken from `blobs/` when it is there, else from the files of that tar
+/// (repacked by another tool, say), each checked against the plan.
 fn layer_of(dir: &camino::Utf8Path, plan: &LayerPlan) -> Result<Vec<u8>, CliError> {
-    if let Ok(tar) = fs::read(dir.join("context").join("layer.tar"))
-        && layer::digest(&tar) == plan.diff_id
-    {
-        return Ok(tar);
-    }
+    let compiled = match fs::read(dir.join("context").join("layer.tar")) {
+        Ok(tar) if layer::digest(&tar) == plan.diff_id => return Ok(tar),
+        read => read.ok(),
+    };
+    let files = compiled.as_deref().map(layer::files_of).unwrap_or_default();
     let blobs = dir.join("blobs");
-    let tar = layer::build(plan, &mut |sha| fs::read(blobs.join(sha)).map(Cow::Owned))
-        .map_err(|error| CliError::Failed(error.to_string()))?;
+    let tar = layer::build(plan, &mut |sha| match fs::read(blobs.join(sha)) {
+        Ok(bytes) => Ok(Cow::Owned(bytes)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            files.get(sha).map(|bytes| Cow::Borrowed(&bytes[..])).ok_or_else(|| {
+                std::io::Error::new(error.kind(), "neither in blobs/ nor in context/layer.tar; compile again")
+            })
+        }
+        Err(error) => Err(error),
+    })
+    .map_err(|error| CliError::Failed(error.to_string()))?;
     let diff_id = layer::digest(&tar);
     if diff_id != plan.diff_id {
         return Err(CliError::Failed(format!(
