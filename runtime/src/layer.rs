@@ -340,6 +340,8 @@ mod tests {
         );
         let chrony = &seen[2];
         assert_eq!((chrony.1, chrony.2, chrony.3, chrony.4.as_slice()), (0o600, 1000, 10, &b"server x\n"[..]));
+        assert_eq!(files_of(&tar), map, "the tar's regular files, by digest");
+        assert!(files_of(b"not a tar").is_empty());
         // The same plan gives the same bytes, whatever order its entries come in.
         let mut shuffled = p.clone();
         shuffled.entries.reverse();
