@@ -209,6 +209,15 @@ pub enum Step {
 }
 
 impl Step {
+    /// The contents the step writes: a write's and its appends, a unit's or a drop-in's.
+    pub fn contents(&self) -> Vec<&Content> {
+        match self {
+            Step::Write { content, append, .. } => std::iter::once(content).chain(append).collect(),
+            Step::WriteUnit { content, .. } | Step::WriteDropin { content, .. } => vec![content],
+            _ => Vec::new(),
+        }
+    }
+
     /// The `op` name.
     pub fn op(&self) -> &'static str {
         match self {

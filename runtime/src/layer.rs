@@ -6,13 +6,15 @@
 //! Same plan, same bytes.
 
 use std::borrow::Cow;
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::Read;
 
-use flate2::{Compression, GzBuilder};
 use mcc_contract::layer_plan::{EntryType, ImageEntry, LayerPlan};
 use mcc_contract::{Mode, sha256_hex};
 
 use crate::{Error, Result};
+
+mod gzip;
 
 const BLOCK: usize = 512;
 
@@ -93,20 +95,40 @@ pub fn build<'b>(plan: &LayerPlan, blob: &mut dyn FnMut(&str) -> std::io::Result
     Ok(out)
 }
 
+/// The regular files of a layer tar by the hex SHA-256 of their contents, read up to the first
+/// entry that cannot be read: where `mcc build` finds the layer's files when the tar is not, as a
+/// whole, the plan's layer (another tool's repacking of it); [`build`] checks each against the
+/// plan as it does a blob.
+pub fn files_of(tar: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut archive = tar::Archive::new(tar);
+    let Ok(entries) = archive.entries() else { return files };
+    for entry in entries {
+        let Ok(mut entry) = entry else { break };
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            continue;
+        }
+        // The entry's data is a slice of `tar`: it can be no larger.
+        let mut data = Vec::new();
+        if entry.read_to_end(&mut data).is_err() {
+            break;
+        }
+        files.insert(sha256_hex(&data), data);
+    }
+    files
+}
+
 /// gzip with a pinned compressor, level 6, header mtime 0, no file name, OS byte 255: the same tar
-/// always gives the same bytes.
+/// always gives the same bytes, whatever the machine and the number of threads.
 ///
 /// The compressor is zlib-rs (flate2's `zlib-rs` backend, its version pinned by Cargo.lock), about
-/// three times as fast as the miniz_oxide backend it replaced. Its output depends on the level and
-/// the input alone: its hash function is fixed (not chosen by CPU), and the CPU-specific code it
-/// picks at run time (AVX2 or NEON match comparison, hash-table sliding, checksums) computes the
-/// same values as the portable code. A golden digest in the tests notices any change of
-/// compressor or version; the layer's `diff_id` (over the uncompressed tar) does not depend on it.
-pub fn gzip(tar: &[u8]) -> Vec<u8> {
-    let mut encoder = GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), Compression::new(6));
-    encoder.write_all(tar).expect("writing to a Vec cannot fail");
-    encoder.finish().expect("writing to a Vec cannot fail")
-}
+/// three times as fast as the miniz_oxide backend it replaced, run on every core over fixed 1 MiB
+/// blocks (`layer/gzip.rs`). Its output depends on the level and the input alone: its hash
+/// function is fixed (not chosen by CPU), and the CPU-specific code it picks at run time (AVX2 or
+/// NEON match comparison, hash-table sliding, checksums) computes the same values as the portable
+/// code. A golden digest in the tests notices any change of compressor, version or block size;
+/// the layer's `diff_id` (over the uncompressed tar) does not depend on it.
+pub use gzip::gzip;
 
 /// Writes `value` as octal digits filling all but the last byte of `field`, then a NUL; `false`
 /// when it does not fit.
@@ -252,9 +274,6 @@ fn append(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::io::Read;
-
     use mcc_contract::layer_plan::{KernelArguments, Packages};
 
     use super::*;
@@ -359,6 +378,8 @@ mod tests {
         );
         let chrony = &seen[2];
         assert_eq!((chrony.1, chrony.2, chrony.3, chrony.4.as_slice()), (0o600, 1000, 10, &b"server x\n"[..]));
+        assert_eq!(files_of(&tar), map, "the tar's regular files, by digest");
+        assert!(files_of(b"not a tar").is_empty());
         // The same plan gives the same bytes, whatever order its entries come in.
         let mut shuffled = p.clone();
         shuffled.entries.reverse();

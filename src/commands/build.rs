@@ -103,18 +103,20 @@ fn is_sha256_hex(text: &str) -> bool {
 }
 
 /// The plan's layer: the one `mcc compile` wrote beside it (`context/layer.tar`) when it is the
-/// very layer the plan names (its digest is the plan's `diffId`), which building it again from
-/// the plan and `blobs/` would give byte for byte; otherwise built from them. Each blob is read
-/// only up to one byte more than the size the plan records for it.
+/// very layer the plan names (its digest is the plan's `diffId`); otherwise built from the plan,
+/// each file's contents taken from `blobs/` when it is there, else from the files of that tar
+/// (repacked by another tool, say), each checked against the size and digest the plan records.
+/// Nothing is read past what the plan allows: the tar up to the largest layer the plan can make,
+/// a blob up to one byte more than its recorded size.
 fn layer_of(dir: &camino::Utf8Path, plan: &LayerPlan) -> Result<Vec<u8>, Box<apply::Diagnostic>> {
     // A layer.tar that is not a regular file, or longer than any layer of this plan, cannot be
-    // the plan's: it is not read, and the layer is built from the blobs.
-    let compiled = dir.join("context").join("layer.tar");
-    if let Ok(tar) = read::read_regular(compiled.as_std_path(), layer::max_size(plan), Symlinks::Refuse)
-        && layer::digest(&tar) == plan.diff_id
-    {
-        return Ok(tar);
-    }
+    // the plan's: it is not read, and its files are not used.
+    let compiled_path = dir.join("context").join("layer.tar");
+    let compiled = match read::read_regular(compiled_path.as_std_path(), layer::max_size(plan), Symlinks::Refuse) {
+        Ok(tar) if layer::digest(&tar) == plan.diff_id => return Ok(tar),
+        read => read.ok(),
+    };
+    let files = compiled.as_deref().map(layer::files_of).unwrap_or_default();
     let sizes: BTreeMap<&str, u64> =
         plan.entries.iter().filter_map(|e| Some((e.sha256.as_deref()?, e.size.unwrap_or(0)))).collect();
     let blobs = dir.join("blobs");
@@ -127,21 +129,29 @@ fn layer_of(dir: &camino::Utf8Path, plan: &LayerPlan) -> Result<Vec<u8>, Box<app
             *problem = Some(diagnostic);
             Err(error)
         };
-        let data = match read::read_prefix(path.as_std_path(), size.saturating_add(1)) {
-            Ok(data) => data,
+        let (data, what) = match read::read_prefix(path.as_std_path(), size.saturating_add(1)) {
+            Ok(data) => (Cow::Owned(data), format!("the blob {path}")),
+            Err(read::ReadError::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => match files.get(sha) {
+                Some(data) => (Cow::Borrowed(&data[..]), format!("the file {sha} of {compiled_path}")),
+                None => {
+                    let message =
+                        format!("neither blobs/ nor context/layer.tar holds the contents {sha}; compile again");
+                    return fail(&mut problem, plan_unreadable(message));
+                }
+            },
             Err(error) => return fail(&mut problem, plan_unreadable(format!("cannot read {path}: {error}"))),
         };
         let actual = sha256_hex(&data);
         if actual != sha || data.len() as u64 != size {
-            let what = if data.len() as u64 > size { format!("more than {size}") } else { data.len().to_string() };
+            let length = if data.len() as u64 > size { format!("more than {size}") } else { data.len().to_string() };
             return fail(
                 &mut problem,
                 content_mismatch(format!(
-                    "the blob {path} does not match the plan: {what} bytes with sha256 {actual}, but the plan says {size} bytes with sha256 {sha}"
+                    "{what} does not match the plan: {length} bytes with sha256 {actual}, but the plan says {size} bytes with sha256 {sha}"
                 )),
             );
         }
-        Ok(Cow::Owned(data))
+        Ok(data)
     });
     let tar = match (built, problem) {
         (Ok(tar), _) => tar,

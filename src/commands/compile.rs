@@ -2,7 +2,7 @@
 //! `DIR/<pool>/` (`docs/formats.md`).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -13,7 +13,7 @@ use mcc_compiler::compile::{self, CompileOptions, CompiledPool, VarStrategy};
 use mcc_compiler::diagnostic::{self, Severity};
 use mcc_compiler::load::file::MAX_INPUT_SIZE;
 use mcc_contract::layer_plan::LayerPlan;
-use mcc_contract::node_actions::{NodeActions, NodeImage};
+use mcc_contract::node_actions::{NodeActions, NodeImage, Step};
 use mcc_runtime::read::{self, ReadError, Symlinks};
 use mcc_runtime::{layer, write};
 
@@ -193,17 +193,36 @@ fn kept_image_record(dir: &Path, diff_id: &str) -> Option<Vec<u8>> {
     read::read_regular(&dir.join(IMAGE_JSON), MAX_INPUT_SIZE, Symlinks::Refuse).ok()
 }
 
+/// The blobs the node-side steps name (`blobs/<sha256>`): the only contents `mcc apply` reads
+/// from the directory. The layer's files are in `context/layer.tar` and nowhere else: a file
+/// each besides was most of compile's time on a busy file system (issue 12).
+fn node_blobs<'b>(node_actions: &NodeActions, blobs: &'b BTreeMap<String, Vec<u8>>) -> Vec<(&'b str, &'b [u8])> {
+    let named: BTreeSet<&str> = node_actions
+        .steps
+        .iter()
+        .flat_map(Step::contents)
+        .filter_map(|content| content.blob.as_deref()?.strip_prefix("blobs/"))
+        .collect();
+    blobs
+        .iter()
+        .filter(|(sha, _)| named.contains(sha.as_str()))
+        .map(|(sha, bytes)| (sha.as_str(), &bytes[..]))
+        .collect()
+}
+
 /// Builds the layer, fills in its `diff_id`, and writes the pool's directory in one go. The
-/// blobs are written on a thread of their own while the layer is built, digested and written.
+/// node-side blobs are written on a thread of their own while the layer is built, digested and
+/// written.
 fn write_pool(dir: &Path, mut compiled: CompiledPool) -> Result<String, String> {
     let note = image_note(&compiled);
     let may_replace = |p: &Path| p.join("layer-plan.json").is_file() || write::is_empty_dir(p);
     let CompiledPool { layer_plan, blobs, node_actions, containerfile, .. } = &mut compiled;
+    let node_side = node_blobs(node_actions, blobs);
     write::replace_dir(dir, may_replace, |tmp| {
         fs::create_dir(tmp.join("blobs"))?;
         std::thread::scope(|scope| {
             let blob_writer = scope.spawn(|| -> io::Result<()> {
-                for (sha, bytes) in blobs.iter() {
+                for (sha, bytes) in &node_side {
                     fs::write(tmp.join("blobs").join(sha), bytes)?;
                 }
                 Ok(())

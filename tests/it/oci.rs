@@ -257,19 +257,52 @@ fn the_same_inputs_give_the_same_image_in_any_order() {
     }
 }
 
+/// `layer.tar` with its entries in reverse order and mtime 1: the plan's files, but not its
+/// layer, as another tool might repack it; `tamper` changes every file's contents.
+fn repack(tar: &Path, tamper: bool) {
+    let bytes = std::fs::read(tar).unwrap();
+    let mut entries = Vec::new();
+    for entry in tar::Archive::new(bytes.as_slice()).entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        entries.push((entry.header().clone(), entry.path().unwrap().into_owned(), data));
+    }
+    for (header, _, data) in entries.iter_mut().filter(|(h, ..)| tamper && h.entry_type().is_file()) {
+        *data = b"tampered".to_vec();
+        header.set_size(data.len() as u64);
+    }
+    let mut builder = tar::Builder::new(Vec::new());
+    for (mut header, path, data) in entries.into_iter().rev() {
+        header.set_mtime(1);
+        builder.append_data(&mut header, path, data.as_slice()).unwrap();
+    }
+    std::fs::write(tar, builder.into_inner().unwrap()).unwrap();
+}
+
 #[test]
-fn build_takes_the_compiled_layer_when_it_is_the_plans_and_builds_it_from_the_blobs_otherwise() {
+fn build_takes_the_compiled_layer_when_it_is_the_plans_and_builds_it_from_its_files_otherwise() {
     let work = tempfile::tempdir().unwrap();
     let dir = compile(&[FIXTURE], &work.path().join("compiled"), &["--base-image", BASE]);
     let (tar, image) = (dir.join("context/layer.tar"), |name: &str| work.path().join(name));
     build(&dir, &image("compiled-layer"), "latest", None);
     let expected = crate::support::tree(&image("compiled-layer"));
+    let compiled = std::fs::read(&tar).unwrap();
+    repack(&tar, false);
+    build(&dir, &image("repacked"), "latest", None);
+    assert_eq!(crate::support::tree(&image("repacked")), expected, "the plan's layer, from the repacked tar's files");
+    let fails = |name: &str, needle: &str| {
+        let out = format!("oci:{}:latest", image(name).display());
+        let run = mcc(&["build", dir.to_str().unwrap(), "--out", &out], None);
+        assert!(run.code != Some(0) && run.stderr.contains(needle), "{name}: {run}");
+    };
+    std::fs::write(&tar, &compiled).unwrap();
+    repack(&tar, true);
+    fails("tampered-tar", "neither blobs/ nor context/layer.tar holds the contents");
     std::fs::write(&tar, b"not the layer the plan names").unwrap();
-    build(&dir, &image("from-blobs"), "latest", None);
-    assert_eq!(crate::support::tree(&image("from-blobs")), expected, "a layer.tar that is not the plan's is not used");
-    std::fs::remove_file(&tar).unwrap();
-    build(&dir, &image("without-layer"), "latest", None);
-    assert_eq!(crate::support::tree(&image("without-layer")), expected, "no layer.tar: built from the blobs");
+    fails("not-a-tar", "neither blobs/ nor context/layer.tar holds the contents");
+    // A blob of the file in blobs/ (as compile wrote before it kept the layer's files in the
+    // tar alone) is taken first, and checked against the plan too.
     let plan = json(&dir.join("layer-plan.json"));
     let layer_file = plan["entries"].as_array().unwrap().iter().find_map(|e| e["sha256"].as_str()).unwrap();
     std::fs::write(dir.join("blobs").join(layer_file), b"tampered").unwrap();

@@ -142,14 +142,15 @@ fn build_refuses_a_hostile_layer_plan_or_blob_with_a_code_without_hanging() {
         assert!(!work.path().join(format!("image-{n}")).exists(), "{case}: no image is written");
     }
 
-    // The compiled layer is only a shortcut: a FIFO or an endless file there is not read, and
-    // the layer is built from the blobs, the same image.
+    // The compiled layer is read only as a regular file no larger than the plan's layer can be:
+    // a FIFO or an endless file there is not read. The layer's files are then in neither place
+    // (compile keeps them in the tar alone), and the build says so instead of hanging.
     for (n, damage) in [mkfifo as fn(&Path), link_to_dev_zero].into_iter().enumerate() {
         let dir = copy_dir(&compiled, &work.path().join(format!("layer-{n}")));
         damage(&dir.join("context/layer.tar"));
-        let run = build(&dir, &format!("from-blobs-{n}"));
-        assert_eq!(run.code, Some(0), "{run}");
-        assert_eq!(tree(&work.path().join(format!("from-blobs-{n}"))), tree(&work.path().join("reference")));
+        let run = build(&dir, &format!("no-layer-{n}"));
+        assert_refused("a hostile layer.tar", &run, 3, "MCC5206", "neither blobs/ nor context/layer.tar holds");
+        assert!(!work.path().join(format!("no-layer-{n}")).exists(), "no image is written");
     }
 }
 

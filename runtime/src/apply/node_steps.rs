@@ -48,7 +48,7 @@ impl NodeSteps {
             return Err(unreadable(format!("{} is `{}`, not `{NODE_ACTIONS_SCHEMA}`", path.display(), actions.schema)));
         }
         let mut blobs = BTreeMap::new();
-        for content in actions.steps.iter().flat_map(contents) {
+        for content in actions.steps.iter().flat_map(Step::contents) {
             let Some(reference) = &content.blob else { continue };
             // A malformed reference is reported by `check`, without reading anything.
             let Some(name) = blob_name(reference) else { continue };
@@ -76,14 +76,6 @@ impl NodeSteps {
             }
             _ => Err("a content must be either inline or a blob".into()),
         }
-    }
-}
-
-pub(super) fn contents(step: &Step) -> Vec<&Content> {
-    match step {
-        Step::Write { content, append, .. } => std::iter::once(content).chain(append).collect(),
-        Step::WriteUnit { content, .. } | Step::WriteDropin { content, .. } => vec![content],
-        _ => Vec::new(),
     }
 }
 

@@ -4,7 +4,7 @@ use mcc_contract::node_actions::{ReferenceProblem, Step, check_image_reference};
 use mcc_contract::sha256_hex;
 use mcc_contract::{Mode, codes};
 
-use super::node_steps::{NodeSteps, contents};
+use super::node_steps::NodeSteps;
 use super::{Diagnostic, resolve};
 
 impl NodeSteps {
@@ -60,7 +60,7 @@ impl NodeSteps {
             {
                 invalid(format!("the hard link target `{target}` is refused: {why}"));
             }
-            for content in contents(step) {
+            for content in step.contents() {
                 match self.bytes(content) {
                     Ok(bytes) => {
                         let actual = sha256_hex(&bytes);
