@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::oci::{BASE, FIXTURE, base_image, blob, compile, json};
-use crate::support::{Run, root, tree};
+use crate::support::{Run, root};
 
 /// `mcc ARGS`, killed when it runs longer than 20 s (then its code is `None`).
 fn mcc_bounded(args: &[&str]) -> Run {
