@@ -410,9 +410,13 @@ fn check(c: &mut Compilation, analysis: &Analysis) {
             diagnostics
         })
         .collect();
+    // The run's list is kept to the end of the run and at a fleet's scale holds tens of
+    // thousands of diagnostics: grown exactly here, not by doubling.
+    c.diagnostics.reserve_exact(refused.iter().map(Vec::len).sum());
     c.diagnostics.extend(refused.into_iter().flatten());
     let mut found = Vec::new();
     checks::run(c, analysis, &mut found);
+    c.diagnostics.reserve_exact(found.len());
     c.diagnostics.extend(found);
 }
 

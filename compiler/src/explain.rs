@@ -113,7 +113,7 @@ fn explanation(
         disruption_rule,
         disruption,
         actions: entry.actions.iter().map(ToString::to_string).collect(),
-        note: entry.note.clone(),
+        note: entry.note.as_deref().map(str::to_string),
         machine_configs: g
             .definitions(node)
             .into_iter()
@@ -124,7 +124,7 @@ fn explanation(
             .collect(),
         relocated_from: entry.relocation.as_ref().map(|r| r.from.clone()),
         relocated_by: entry.relocation.as_ref().map(|r| rule_ref(&c.sources, r.rule)),
-        relocation_note: entry.relocation_note.clone(),
+        relocation_note: entry.relocation_note.as_deref().map(str::to_string),
     }
 }
 

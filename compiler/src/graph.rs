@@ -8,6 +8,7 @@
 //! daemon-reload before a restart) and references (a dropin to its unit, a link to its target).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -53,17 +54,19 @@ pub struct Entry {
     pub node_side: bool,
     pub resolved_path: Option<String>,
     pub actions: Vec<Action>,
-    /// Why image mode overrode a rebootless policy, if it did.
-    pub note: Option<String>,
+    /// Why image mode overrode a rebootless policy, if it did. This and the relocation fields
+    /// are rarely set: boxed, they keep small the node every MachineConfig, rule and action
+    /// of a pool's graph takes too.
+    pub note: Option<Box<str>>,
     /// The span of the last definition: where the entry's final value comes from.
     pub span: Span,
     /// Set when a `relocate` rule moved it out of `/etc`: `resolved_path` is then the path in
     /// `/usr`.
-    pub relocation: Option<Relocation>,
+    pub relocation: Option<Box<Relocation>>,
     /// A `relocate` rule could safely move it, but `--relocate` keeps it in `/etc`.
     pub relocatable: bool,
     /// Why a `relocate` rule that covers it did not move it, when one does.
-    pub relocation_note: Option<String>,
+    pub relocation_note: Option<Box<str>>,
 }
 
 /// Where a relocated entry came from, and the rule that moved it.
@@ -77,7 +80,8 @@ pub struct Relocation {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edge {
     /// A MachineConfig defines (some fields of) an entry; `order` is its place in the merge.
-    Defines { fields: Vec<&'static str>, order: usize },
+    /// The fields are the provenance's own list, shared.
+    Defines { fields: Arc<[&'static str]>, order: usize },
     /// A later MachineConfig's definition of `entry` overrides an earlier one's.
     Overrides { entry: String },
     /// The layout rule that placed the entry.
@@ -126,7 +130,7 @@ pub fn build(
     }
     for (key, definitions) in &pool.provenance {
         let subject = match key {
-            EntryKey::Path(p) => Subject::Path(p.clone()),
+            EntryKey::Path(p) => Subject::Path(p.to_string()),
             EntryKey::Unit(u) => Subject::Unit(u.clone()),
             EntryKey::Dropin { unit, name } => Subject::Dropin { unit: unit.clone(), name: name.clone() },
             EntryKey::User(u) => Subject::Passwd(u.clone()),
@@ -141,7 +145,7 @@ pub fn build(
         let mut previous: Option<McId> = None;
         for (order, definition) in definitions.iter().enumerate() {
             let mc = b.machine_configs[&definition.machine_config];
-            b.graph.add_edge(mc, entry, Edge::Defines { fields: definition.fields.clone(), order });
+            b.graph.add_edge(mc, entry, Edge::Defines { fields: Arc::clone(&definition.fields), order });
             if let Some(earlier) = previous.filter(|&p| p != definition.machine_config) {
                 let earlier = b.machine_configs[&earlier];
                 b.graph.add_edge(mc, earlier, Edge::Overrides { entry: describe(&subject) });
@@ -216,7 +220,7 @@ impl Builder {
             node_side: c.node_side,
             resolved_path: c.resolved_path.clone(),
             actions: actions.clone(),
-            note: c.note.clone(),
+            note: c.note.as_deref().map(Box::from),
             span,
             relocation: None,
             relocatable: false,
@@ -267,7 +271,7 @@ impl Builder {
             let entry = b.add_entry(subject, &classified, span, diagnostics);
             for (order, (id, _)) in sources.iter().enumerate() {
                 let mc = b.machine_configs[id];
-                b.graph.add_edge(mc, entry, Edge::Defines { fields: vec!["value"], order });
+                b.graph.add_edge(mc, entry, Edge::Defines { fields: Arc::from(["value"].as_slice()), order });
             }
         };
         let of = |items: &[crate::render::Sourced<String>]| {
@@ -407,7 +411,7 @@ impl PoolGraph {
             .edges_directed(node, petgraph::Direction::Incoming)
             .filter_map(|e| match (e.weight(), &self.graph[e.source()]) {
                 (Edge::Defines { fields, order }, Node::MachineConfig { name, .. }) => {
-                    Some((*order, name.clone(), fields.clone()))
+                    Some((*order, name.clone(), fields.to_vec()))
                 }
                 _ => None,
             })
@@ -482,7 +486,7 @@ impl PoolGraph {
 
 fn edge_json(edge: &Edge) -> Value {
     match edge {
-        Edge::Defines { fields, order } => json!({"kind": "defines", "fields": fields, "order": order}),
+        Edge::Defines { fields, order } => json!({"kind": "defines", "fields": &fields[..], "order": order}),
         Edge::Overrides { entry } => json!({"kind": "overrides", "entry": entry}),
         Edge::PlacedBy => json!({"kind": "places"}),
         Edge::Shadowed => json!({"kind": "shadowed"}),

@@ -107,27 +107,30 @@ pub fn apply(
     }
     for (node, note) in notes {
         if let Node::Entry(entry) = &mut graph.graph[node] {
-            entry.relocation_note = Some(note);
+            entry.relocation_note = Some(note.into());
         }
     }
     for c in candidates {
         let Node::Entry(entry) = &mut graph.graph[c.node] else { continue };
         match (&c.blocked, c.wanted) {
-            (Some(why), _) => entry.relocation_note = Some(why.clone()),
+            (Some(why), _) => entry.relocation_note = Some(why.as_str().into()),
             (None, true) => {
                 entry.placement = Placement::Image;
                 entry.resolved_path = Some(c.to);
-                entry.relocation = Some(Relocation { from: c.from, rule: c.rule });
+                entry.relocation = Some(Box::new(Relocation { from: c.from, rule: c.rule }));
             }
             (None, false) => {
                 entry.relocatable = true;
                 // Under `mco` say why this one stayed; under `none` (the default) nothing moves
                 // and nothing needs saying.
                 if mode == RelocationMode::Mco {
-                    entry.relocation_note = Some(format!(
-                        "a relocate rule would move it to `{}`, but `--relocate mco` moves only what the MCO's generated MachineConfigs alone define",
-                        c.to
-                    ));
+                    entry.relocation_note = Some(
+                        format!(
+                            "a relocate rule would move it to `{}`, but `--relocate mco` moves only what the MCO's generated MachineConfigs alone define",
+                            c.to
+                        )
+                        .into(),
+                    );
                 }
             }
         }

@@ -36,22 +36,20 @@ pub struct Filtered {
 /// those suppressed by the `mcc.openshift.io/ignore` annotation of the object they lie in.
 pub fn suppress(c: &Compilation, ignore: &[String], diagnostics: Vec<Diagnostic>) -> Filtered {
     let scopes = scopes(c);
-    let mut filtered = Filtered::default();
-    for diagnostic in diagnostics {
-        let code = diagnostic.code.code;
-        if ignore.iter().any(|i| i.trim().eq_ignore_ascii_case(code)) {
-            filtered.ignored.push(diagnostic);
-        } else if let Some(span) = diagnostic.span
-            && scopes
+    let ignored = |d: &Diagnostic| ignore.iter().any(|i| i.trim().eq_ignore_ascii_case(d.code.code));
+    let suppressed = |d: &Diagnostic| {
+        d.span.is_some_and(|span| {
+            scopes
                 .iter()
-                .any(|(scope, codes)| scope.contains(span) && codes.iter().any(|c| c.eq_ignore_ascii_case(code)))
-        {
-            filtered.suppressed.push(diagnostic);
-        } else {
-            filtered.kept.push(diagnostic);
-        }
-    }
-    filtered
+                .any(|(scope, codes)| scope.contains(span) && codes.iter().any(|c| c.eq_ignore_ascii_case(d.code.code)))
+        })
+    };
+    // Those kept stay in the run's list, taken out in place: a fleet's list is the largest one
+    // alive when the report starts, and a second copy of it would set the run's peak memory.
+    let mut kept = diagnostics;
+    let ignored: Vec<Diagnostic> = kept.extract_if(.., |d| ignored(d)).collect();
+    let suppressed: Vec<Diagnostic> = kept.extract_if(.., |d| suppressed(d)).collect();
+    Filtered { kept, ignored, suppressed }
 }
 
 /// The codes an annotation value lists: separated by commas or whitespace, empty ones dropped.

@@ -139,7 +139,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// How the entry is named in messages.
 fn describe(key: &EntryKey) -> String {
     match key {
-        EntryKey::Path(p) => p.clone(),
+        EntryKey::Path(p) => p.to_string(),
         EntryKey::Unit(u) => u.clone(),
         EntryKey::Dropin { unit, name } => format!("{unit}.d/{name}"),
         EntryKey::User(u) | EntryKey::Group(u) => u.clone(),
@@ -158,7 +158,7 @@ fn fields_of(cx: &Context<'_>, key: &EntryKey, definition: &Definition) -> Optio
     match key {
         EntryKey::Path(path) => {
             let storage = &config.storage;
-            if let Some(file) = storage.files.iter().find(|f| &f.node.path.value == path) {
+            if let Some(file) = storage.files.iter().find(|f| f.node.path.value == **path) {
                 set(Field::Kind, Some(b"file".to_vec()));
                 node_fields(&file.node, &mut set);
                 set(Field::Mode, file.mode.as_ref().map(|m| m.value.to_string().into_bytes()));
@@ -168,11 +168,11 @@ fn fields_of(cx: &Context<'_>, key: &EntryKey, definition: &Definition) -> Optio
                         decoded(&file.contents).map_or_else(|| source.value.as_bytes().to_vec(), <[u8]>::to_vec);
                     set(Field::Contents, Some(bytes));
                 }
-            } else if let Some(directory) = storage.directories.iter().find(|d| &d.node.path.value == path) {
+            } else if let Some(directory) = storage.directories.iter().find(|d| d.node.path.value == **path) {
                 set(Field::Kind, Some(b"directory".to_vec()));
                 node_fields(&directory.node, &mut set);
                 set(Field::Mode, directory.mode.as_ref().map(|m| m.value.to_string().into_bytes()));
-            } else if let Some(link) = storage.links.iter().find(|l| &l.node.path.value == path) {
+            } else if let Some(link) = storage.links.iter().find(|l| l.node.path.value == **path) {
                 set(Field::Kind, Some(b"link".to_vec()));
                 node_fields(&link.node, &mut set);
                 set(Field::Target, link.target.as_ref().map(|t| t.value.clone().into_bytes()));

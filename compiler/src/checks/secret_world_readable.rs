@@ -40,7 +40,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>, earlier: &[Diag
             let Some(what) = secret_in(&String::from_utf8_lossy(bytes)) else { continue };
             let reported = pool
                 .provenance
-                .get(&crate::render::EntryKey::Path(path.clone()))
+                .get(&crate::render::EntryKey::Path(path.as_str().into()))
                 .is_some_and(|d| d.iter().any(|d| key_lint_spans.contains(&d.span)));
             if reported {
                 continue;

@@ -29,19 +29,19 @@ impl<'a> Storage<'a> {
     }
 
     pub(super) fn file(&self, path: &str) -> Option<&'a File> {
-        self.index.file_position(path).map(|i| &self.config.storage.files[i])
+        self.index.file_position(path).map(|i| &*self.config.storage.files[i])
     }
 
     pub(super) fn directory(&self, path: &str) -> Option<&'a Directory> {
-        self.index.directory_position(path).map(|i| &self.config.storage.directories[i])
+        self.index.directory_position(path).map(|i| &*self.config.storage.directories[i])
     }
 
     pub(super) fn link(&self, path: &str) -> Option<&'a Link> {
-        self.index.link_position(path).map(|i| &self.config.storage.links[i])
+        self.index.link_position(path).map(|i| &*self.config.storage.links[i])
     }
 
     pub(super) fn unit(&self, name: &str) -> Option<&'a Unit> {
-        self.index.unit_position(name).map(|i| &self.config.systemd.units[i])
+        self.index.unit_position(name).map(|i| &*self.config.systemd.units[i])
     }
 
     pub(super) fn owners(&self, path: &str) -> Option<(&'a IgnOwner, &'a IgnOwner)> {

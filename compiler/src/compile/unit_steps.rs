@@ -76,7 +76,7 @@ impl Builder<'_, '_> {
 
     /// Masks, enables and disables, in rendered unit order, after every unit file is written.
     pub(super) fn unit_states(&mut self) {
-        let units: Vec<&Unit> = self.cx.pool.config.systemd.units.iter().collect();
+        let units: Vec<&Unit> = self.cx.pool.config.systemd.units.iter().map(|u| &**u).collect();
         for unit in units {
             let name = unit.name.value.as_str();
             let Some(e) = self.cx.graph.entry(&Subject::Unit(name.to_string())) else { continue };

@@ -3,6 +3,8 @@
 //! Every field keeps its span. Fields that mcc only compares (disks, RAID, LUKS, HTTP headers,
 //! user attributes beyond SSH keys and password hash) are kept as JSON values with their span.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use mcc_contract::{Mode, OwnerId};
 
@@ -66,9 +68,11 @@ pub struct Group {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Storage {
-    pub files: Vec<File>,
-    pub directories: Vec<Directory>,
-    pub links: Vec<Link>,
+    /// Shared (`Arc`): a rendered pool holds the MachineConfig's own file where the merge took
+    /// it unchanged, instead of a copy of each entry per pool.
+    pub files: Vec<Arc<File>>,
+    pub directories: Vec<Arc<Directory>>,
+    pub links: Vec<Arc<Link>>,
     pub disks: Vec<Spanned<Json>>,
     pub raid: Vec<Spanned<Json>>,
     pub filesystems: Vec<Spanned<Json>>,
@@ -159,7 +163,8 @@ impl Resource {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Systemd {
-    pub units: Vec<Unit>,
+    /// Shared as [`Storage::files`] are.
+    pub units: Vec<Arc<Unit>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -2,6 +2,8 @@
 //! as the MCO does: duplicates removed first (`removeIgnDuplicateFilesUnitsUsers`), then the
 //! 2.2 → 3.x translation with the filesystem `root` mapped to `/`.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use crate::codes;
@@ -70,9 +72,10 @@ pub fn read(root: &Node, version: Spanned<String>, diagnostics: &mut Diagnostics
         config.storage.raid = raw(&mut r, "raid");
         config.storage.filesystems = raw(&mut r, "filesystems").into_iter().map(filesystem_to_v3).collect();
         let files: Vec<File> = r.items(field(e, "files")).iter().map(|n| r.file(n)).collect();
-        config.storage.files = last_wins(files, |f| f.node.path.value.clone());
-        config.storage.directories = r.items(field(e, "directories")).iter().map(|n| r.directory(n)).collect();
-        config.storage.links = r.items(field(e, "links")).iter().map(|n| r.link(n)).collect();
+        config.storage.files = last_wins(files, |f| f.node.path.value.clone()).into_iter().map(Arc::new).collect();
+        config.storage.directories =
+            r.items(field(e, "directories")).iter().map(|n| Arc::new(r.directory(n))).collect();
+        config.storage.links = r.items(field(e, "links")).iter().map(|n| Arc::new(r.link(n))).collect();
     }
     if let Some(node) = field(entries, "systemd") {
         let e = r.object(node, SYSTEMD, "the `systemd` section");
@@ -126,7 +129,7 @@ fn last_wins<T>(items: Vec<T>, key: impl Fn(&T) -> String) -> Vec<T> {
 
 /// For units with the same name the last one wins, and dropins of earlier duplicates are added
 /// when their names are new; walked from the end, as files are, so in reverse order.
-fn merge_duplicate_units(units: Vec<Unit>) -> Vec<Unit> {
+fn merge_duplicate_units(units: Vec<Unit>) -> Vec<Arc<Unit>> {
     let mut by_name: IndexMap<String, Unit> = IndexMap::new();
     for unit in units.into_iter().rev() {
         match by_name.get_mut(&unit.name.value) {
@@ -140,7 +143,7 @@ fn merge_duplicate_units(units: Vec<Unit>) -> Vec<Unit> {
             None => drop(by_name.insert(unit.name.value.clone(), unit)),
         }
     }
-    by_name.into_values().collect()
+    by_name.into_values().map(Arc::new).collect()
 }
 
 struct Reader<'d> {

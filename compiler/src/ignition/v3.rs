@@ -1,6 +1,8 @@
 //! Reading an Ignition 3.0–3.5 config into the 3.5 model (`ParseCompatibleVersion`: a 3.x config
 //! is a 3.5 config without the fields later versions added).
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use crate::codes;
@@ -89,7 +91,7 @@ impl Reader<'_> {
         }
         if let Some(node) = field(entries, "systemd") {
             let e = self.object(node, SYSTEMD, "the `systemd` section");
-            config.systemd.units = self.items(field(e, "units")).iter().map(|u| self.unit(u)).collect();
+            config.systemd.units = self.items(field(e, "units")).iter().map(|u| Arc::new(self.unit(u))).collect();
         }
         config
     }
@@ -112,9 +114,9 @@ impl Reader<'_> {
             raid: raw(self, "raid"),
             filesystems: raw(self, "filesystems"),
             luks: if self.minor >= 2 { raw(self, "luks") } else { Vec::new() },
-            files: self.items(field(e, "files")).iter().map(|n| self.file(n)).collect(),
-            directories: self.items(field(e, "directories")).iter().map(|n| self.directory(n)).collect(),
-            links: self.items(field(e, "links")).iter().map(|n| self.link(n)).collect(),
+            files: self.items(field(e, "files")).iter().map(|n| Arc::new(self.file(n))).collect(),
+            directories: self.items(field(e, "directories")).iter().map(|n| Arc::new(self.directory(n))).collect(),
+            links: self.items(field(e, "links")).iter().map(|n| Arc::new(self.link(n))).collect(),
         }
     }
 

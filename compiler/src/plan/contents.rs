@@ -46,7 +46,7 @@ pub struct FileIndex<'a> {
 
 impl<'a> FileIndex<'a> {
     pub fn new(config: &'a Ignition) -> FileIndex<'a> {
-        FileIndex { files: config.storage.files.iter().map(|f| (f.node.path.value.as_str(), f)).collect() }
+        FileIndex { files: config.storage.files.iter().map(|f| (f.node.path.value.as_str(), &**f)).collect() }
     }
 
     /// The contents a node gets at `path`: the source, then each append.

@@ -5,6 +5,8 @@
 //! through the JSON of a stored rendered MachineConfig, so spans never count, an omitted field
 //! equals an empty one, and lists compare in order.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -130,20 +132,20 @@ fn one(push: impl FnOnce(&mut Ignition), pick: &[&str]) -> Value {
     value
 }
 
-pub fn file_json(file: &File) -> Value {
-    one(|c| c.storage.files.push(file.clone()), &["storage", "files"])
+pub fn file_json(file: &Arc<File>) -> Value {
+    one(|c| c.storage.files.push(Arc::clone(file)), &["storage", "files"])
 }
 
-pub fn directory_json(directory: &Directory) -> Value {
-    one(|c| c.storage.directories.push(directory.clone()), &["storage", "directories"])
+pub fn directory_json(directory: &Arc<Directory>) -> Value {
+    one(|c| c.storage.directories.push(Arc::clone(directory)), &["storage", "directories"])
 }
 
-pub fn link_json(link: &Link) -> Value {
-    one(|c| c.storage.links.push(link.clone()), &["storage", "links"])
+pub fn link_json(link: &Arc<Link>) -> Value {
+    one(|c| c.storage.links.push(Arc::clone(link)), &["storage", "links"])
 }
 
-pub fn unit_json(unit: &Unit) -> Value {
-    one(|c| c.systemd.units.push(unit.clone()), &["systemd", "units"])
+pub fn unit_json(unit: &Arc<Unit>) -> Value {
+    one(|c| c.systemd.units.push(Arc::clone(unit)), &["systemd", "units"])
 }
 
 pub fn passwd_json(passwd: &Passwd) -> Value {

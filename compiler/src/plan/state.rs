@@ -14,7 +14,7 @@ impl PoolState {
         let mut sources: IndexMap<String, Vec<String>> = IndexMap::new();
         for (key, definitions) in &pool.provenance {
             let entry = match key {
-                EntryKey::Path(p) => p.clone(),
+                EntryKey::Path(p) => p.to_string(),
                 EntryKey::Unit(u) => u.clone(),
                 EntryKey::Dropin { unit, .. } => unit.clone(),
                 EntryKey::User(u) => format!("sshkey:{u}"),

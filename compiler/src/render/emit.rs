@@ -85,16 +85,16 @@ pub fn ignition(config: &Ignition) -> Value {
     put(&mut root, "passwd", passwd.into());
     let s = &config.storage;
     let mut storage = Map::new();
-    put(&mut storage, "directories", s.directories.iter().map(directory).collect());
+    put(&mut storage, "directories", s.directories.iter().map(|d| directory(d)).collect());
     put(&mut storage, "disks", raw(&s.disks));
-    put(&mut storage, "files", s.files.iter().map(file).collect());
+    put(&mut storage, "files", s.files.iter().map(|f| file(f)).collect());
     put(&mut storage, "filesystems", raw(&s.filesystems));
-    put(&mut storage, "links", s.links.iter().map(link).collect());
+    put(&mut storage, "links", s.links.iter().map(|l| link(l)).collect());
     put(&mut storage, "luks", raw(&s.luks));
     put(&mut storage, "raid", raw(&s.raid));
     put(&mut root, "storage", storage.into());
     let mut systemd = Map::new();
-    put(&mut systemd, "units", config.systemd.units.iter().map(unit).collect());
+    put(&mut systemd, "units", config.systemd.units.iter().map(|u| unit(u)).collect());
     put(&mut root, "systemd", systemd.into());
     root.into()
 }

@@ -3,6 +3,7 @@
 //! constant time instead of scanning the pool's lists.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::ignition::types::{File, Ignition, NodeCommon, Unit};
 
@@ -10,9 +11,10 @@ use crate::ignition::types::{File, Ignition, NodeCommon, Unit};
 /// space: a path names one entry of one kind), `systemd.units` by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntryIndex {
-    files: HashMap<String, usize>,
-    directories: HashMap<String, usize>,
-    links: HashMap<String, usize>,
+    /// Paths are shared with the provenance's keys.
+    files: HashMap<Arc<str>, usize>,
+    directories: HashMap<Arc<str>, usize>,
+    links: HashMap<Arc<str>, usize>,
     units: HashMap<String, usize>,
 }
 
@@ -20,12 +22,13 @@ impl EntryIndex {
     /// The index of a config as it stands.
     pub fn of(config: &Ignition) -> Self {
         let s = &config.storage;
-        let positions = |paths: Vec<&String>| paths.into_iter().enumerate().map(|(i, p)| (p.clone(), i)).collect();
+        let paths =
+            |paths: Vec<&String>| paths.into_iter().enumerate().map(|(i, p)| (Arc::from(p.as_str()), i)).collect();
         EntryIndex {
-            files: positions(s.files.iter().map(|f| &f.node.path.value).collect()),
-            directories: positions(s.directories.iter().map(|d| &d.node.path.value).collect()),
-            links: positions(s.links.iter().map(|l| &l.node.path.value).collect()),
-            units: positions(config.systemd.units.iter().map(|u| &u.name.value).collect()),
+            files: paths(s.files.iter().map(|f| &f.node.path.value).collect()),
+            directories: paths(s.directories.iter().map(|d| &d.node.path.value).collect()),
+            links: paths(s.links.iter().map(|l| &l.node.path.value).collect()),
+            units: config.systemd.units.iter().enumerate().map(|(i, u)| (u.name.value.clone(), i)).collect(),
         }
     }
 
@@ -46,16 +49,16 @@ impl EntryIndex {
     }
 
     /// Records an entry just appended to its list.
-    pub fn appended_file(&mut self, path: &str, position: usize) {
-        self.files.insert(path.to_string(), position);
+    pub fn appended_file(&mut self, path: &Arc<str>, position: usize) {
+        self.files.insert(Arc::clone(path), position);
     }
 
-    pub fn appended_directory(&mut self, path: &str, position: usize) {
-        self.directories.insert(path.to_string(), position);
+    pub fn appended_directory(&mut self, path: &Arc<str>, position: usize) {
+        self.directories.insert(Arc::clone(path), position);
     }
 
-    pub fn appended_link(&mut self, path: &str, position: usize) {
-        self.links.insert(path.to_string(), position);
+    pub fn appended_link(&mut self, path: &Arc<str>, position: usize) {
+        self.links.insert(Arc::clone(path), position);
     }
 
     pub fn appended_unit(&mut self, name: &str, position: usize) {
@@ -64,7 +67,7 @@ impl EntryIndex {
 
     /// The file at `path`, if the config has one.
     pub fn file<'c>(&self, config: &'c Ignition, path: &str) -> Option<&'c File> {
-        self.file_position(path).map(|i| &config.storage.files[i])
+        self.file_position(path).map(|i| &*config.storage.files[i])
     }
 
     /// The file, directory or link at `path`.
@@ -77,6 +80,6 @@ impl EntryIndex {
     }
 
     pub fn unit<'c>(&self, config: &'c Ignition, name: &str) -> Option<&'c Unit> {
-        self.unit_position(name).map(|i| &config.systemd.units[i])
+        self.unit_position(name).map(|i| &*config.systemd.units[i])
     }
 }

@@ -8,6 +8,8 @@
 //! another list (a file replacing a directory) the earlier entry is removed and the later one
 //! appended. New keys are appended in order.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use super::index::EntryIndex;
@@ -22,8 +24,8 @@ pub type McId = usize;
 /// An entry of the rendered config, for provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EntryKey {
-    /// A file, directory or link.
-    Path(String),
+    /// A file, directory or link. Shared with the pool's [`EntryIndex`].
+    Path(Arc<str>),
     Unit(String),
     Dropin {
         unit: String,
@@ -37,7 +39,8 @@ pub enum EntryKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
     pub machine_config: McId,
-    pub fields: Vec<&'static str>,
+    /// Shared with the pool graph's `Defines` edge of this definition.
+    pub fields: Arc<[&'static str]>,
     /// The entry's path or name in that MachineConfig.
     pub span: Span,
 }
@@ -57,11 +60,10 @@ impl Merger {
         Merger { config: Ignition::default(), provenance: Provenance::new(), index: EntryIndex::default() }
     }
 
-    fn record(&mut self, key: EntryKey, mc: McId, mut fields: Vec<&'static str>, span: Span) {
-        // Sized exactly: a pool holds a record for every entry, most of them defined once, and
-        // a list grown by doubling would hold up to four times that.
-        fields.shrink_to_fit();
-        let definition = Definition { machine_config: mc, fields, span };
+    fn record(&mut self, key: EntryKey, mc: McId, fields: Vec<&'static str>, span: Span) {
+        // Sized exactly (a pool holds a record for every entry, most of them defined once) and
+        // shared with the pool graph's edge of the definition.
+        let definition = Definition { machine_config: mc, fields: fields.into(), span };
         match self.provenance.entry(key) {
             indexmap::map::Entry::Occupied(entry) => entry.into_mut().push(definition),
             indexmap::map::Entry::Vacant(entry) => drop(entry.insert(vec![definition])),
@@ -126,8 +128,8 @@ impl Merger {
         self.index = EntryIndex::of(&self.config);
     }
 
-    fn merge_file(&mut self, mc: McId, child: &File) {
-        let path = child.node.path.value.clone();
+    fn merge_file(&mut self, mc: McId, child: &Arc<File>) {
+        let path: Arc<str> = Arc::from(child.node.path.value.as_str());
         self.take_other_kinds(&path, NodeKind::File);
         let mut fields = node_fields(&child.node);
         set(&mut fields, "mode", child.mode.is_some());
@@ -139,7 +141,9 @@ impl Merger {
         // file without `compression` clears an earlier `gzip`, so it counts as set.
         fields.push("contents.compression");
         let files = &mut self.config.storage.files;
-        match self.index.file_position(&path).map(|i| &mut files[i]) {
+        // A path that one MachineConfig alone defines keeps that MachineConfig's entry, shared;
+        // the first change to a shared entry copies it (`make_mut`).
+        match self.index.file_position(&path).map(|i| Arc::make_mut(&mut files[i])) {
             Some(parent) => {
                 merge_node(&mut parent.node, &child.node);
                 over(&mut parent.mode, &child.mode);
@@ -160,39 +164,39 @@ impl Merger {
             }
             None => {
                 self.index.appended_file(&path, files.len());
-                files.push(child.clone());
+                files.push(Arc::clone(child));
             }
         }
         self.record(EntryKey::Path(path), mc, fields, child.node.path.span);
     }
 
-    fn merge_directory(&mut self, mc: McId, child: &Directory) {
-        let path = child.node.path.value.clone();
+    fn merge_directory(&mut self, mc: McId, child: &Arc<Directory>) {
+        let path: Arc<str> = Arc::from(child.node.path.value.as_str());
         self.take_other_kinds(&path, NodeKind::Directory);
         let mut fields = node_fields(&child.node);
         set(&mut fields, "mode", child.mode.is_some());
         let dirs = &mut self.config.storage.directories;
-        match self.index.directory_position(&path).map(|i| &mut dirs[i]) {
+        match self.index.directory_position(&path).map(|i| Arc::make_mut(&mut dirs[i])) {
             Some(parent) => {
                 merge_node(&mut parent.node, &child.node);
                 over(&mut parent.mode, &child.mode);
             }
             None => {
                 self.index.appended_directory(&path, dirs.len());
-                dirs.push(child.clone());
+                dirs.push(Arc::clone(child));
             }
         }
         self.record(EntryKey::Path(path), mc, fields, child.node.path.span);
     }
 
-    fn merge_link(&mut self, mc: McId, child: &Link) {
-        let path = child.node.path.value.clone();
+    fn merge_link(&mut self, mc: McId, child: &Arc<Link>) {
+        let path: Arc<str> = Arc::from(child.node.path.value.as_str());
         self.take_other_kinds(&path, NodeKind::Link);
         let mut fields = node_fields(&child.node);
         set(&mut fields, "target", child.target.is_some());
         set(&mut fields, "hard", child.hard.is_some());
         let links = &mut self.config.storage.links;
-        match self.index.link_position(&path).map(|i| &mut links[i]) {
+        match self.index.link_position(&path).map(|i| Arc::make_mut(&mut links[i])) {
             Some(parent) => {
                 merge_node(&mut parent.node, &child.node);
                 over(&mut parent.target, &child.target);
@@ -200,13 +204,13 @@ impl Merger {
             }
             None => {
                 self.index.appended_link(&path, links.len());
-                links.push(child.clone());
+                links.push(Arc::clone(child));
             }
         }
         self.record(EntryKey::Path(path), mc, fields, child.node.path.span);
     }
 
-    fn merge_unit(&mut self, mc: McId, child: &Unit) {
+    fn merge_unit(&mut self, mc: McId, child: &Arc<Unit>) {
         let mut fields = Vec::new();
         set(&mut fields, "enabled", child.enabled.is_some());
         set(&mut fields, "mask", child.mask.is_some());
@@ -214,7 +218,7 @@ impl Merger {
         set(&mut fields, "dropins", !child.dropins.is_empty());
         let name = child.name.value.clone();
         let units = &mut self.config.systemd.units;
-        match self.index.unit_position(&name).map(|i| &mut units[i]) {
+        match self.index.unit_position(&name).map(|i| Arc::make_mut(&mut units[i])) {
             Some(parent) => {
                 over(&mut parent.enabled, &child.enabled);
                 over(&mut parent.mask, &child.mask);
@@ -228,7 +232,7 @@ impl Merger {
             }
             None => {
                 self.index.appended_unit(&name, units.len());
-                units.push(child.clone());
+                units.push(Arc::clone(child));
             }
         }
         for dropin in &child.dropins {
@@ -273,11 +277,17 @@ impl Merger {
     /// while merging, so it is not built again).
     pub fn finish(mut self) -> (Ignition, Provenance, EntryIndex) {
         for file in &mut self.config.storage.files {
-            if file.node.overwrite.is_none() {
-                file.node.overwrite = Some(Spanned::new(true, file.node.span));
-            }
-            if file.contents.compression.as_ref().is_some_and(|c| c.value.is_empty()) {
-                file.contents.compression = None;
+            let unset_overwrite = file.node.overwrite.is_none();
+            let empty_compression = file.contents.compression.as_ref().is_some_and(|c| c.value.is_empty());
+            // Only a file these defaults change is copied out of its MachineConfig.
+            if unset_overwrite || empty_compression {
+                let file = Arc::make_mut(file);
+                if unset_overwrite {
+                    file.node.overwrite = Some(Spanned::new(true, file.node.span));
+                }
+                if empty_compression {
+                    file.contents.compression = None;
+                }
             }
         }
         // The rendered config is always written as 3.5.0 (`InternalMCOIgnitionVersion`).

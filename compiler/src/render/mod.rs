@@ -9,6 +9,8 @@ pub mod merge;
 mod tests;
 pub mod validity;
 
+use rayon::prelude::*;
+
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::Ignition;
@@ -108,7 +110,10 @@ pub fn render(
     diagnostics: &mut Diagnostics,
 ) -> Vec<RenderedPool> {
     let mut selected_by_any = vec![false; inputs.machine_configs.len()];
-    let mut rendered = Vec::new();
+    // Selection first, in pool order; then the pools that select anything are merged on every
+    // core (on the worker threads, whose memory the parsed YAML left free), and their results
+    // and diagnostics joined in pool order, so the output does not depend on the thread count.
+    let mut jobs = Vec::new();
     for pool in pools {
         let Some(selector) = &pool.machine_config_selector else {
             continue;
@@ -141,10 +146,24 @@ pub fn render(
             continue;
         }
         merge_order(&mut members, &inputs.machine_configs);
-        if let Some(pool) = render_pool(inputs, pool, members, options, diagnostics) {
-            rendered.push(pool);
-        }
+        jobs.push((pool, members, std::mem::take(diagnostics)));
     }
+    let merged: Vec<(Option<RenderedPool>, Diagnostics)> = jobs
+        .par_iter_mut()
+        .map(|(pool, members, _)| {
+            let mut found = Vec::new();
+            (render_pool(inputs, pool, std::mem::take(members), options, &mut found), found)
+        })
+        .collect();
+    let mut rendered = Vec::with_capacity(merged.len());
+    let mut before = Vec::new();
+    for ((_, _, mut earlier), (pool, mut found)) in jobs.into_iter().zip(merged) {
+        before.append(&mut earlier);
+        before.append(&mut found);
+        rendered.extend(pool);
+    }
+    before.append(diagnostics);
+    *diagnostics = before;
     for (i, mc) in inputs.machine_configs.iter().enumerate() {
         // A nameless MachineConfig was already reported (MCC0010).
         if let Some(pool) = &mc.rendered_for {

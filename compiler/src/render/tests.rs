@@ -373,3 +373,37 @@ fn a_rendered_data_url_is_the_input_text_itself_and_equal_contents_are_held_once
     assert_eq!(&*bytes(0), b"hello");
     assert!(std::sync::Arc::ptr_eq(&bytes(0), &bytes(1)), "two files, one copy of their contents");
 }
+
+#[test]
+fn an_entry_one_machine_config_defines_is_shared_and_a_merged_one_copied() {
+    // Memory at fleet scale: the rendered pool holds the MachineConfig's own file and unit
+    // where the merge takes them unchanged; an entry the merge changes is a copy, so the
+    // MachineConfigs themselves stay as read.
+    let a = mc(
+        "a",
+        Some("worker"),
+        "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - {path: /etc/kept, overwrite: true, contents: {source: 'data:,k'}}\n      - {path: /etc/a, mode: 384, overwrite: true, contents: {source: 'data:,a'}}\n      - {path: /etc/default, contents: {source: 'data:,d'}}\n    systemd:\n      units:\n      - {name: a.service, enabled: true, contents: '[Unit]'}",
+    );
+    let b = mc(
+        "b",
+        Some("worker"),
+        "  config:\n    ignition: {version: 3.2.0}\n    storage:\n      files:\n      - {path: /etc/a, contents: {source: 'data:,b'}}",
+    );
+    let mut loaded = load(&[&a, &b]);
+    let worker = loaded.pool("worker");
+    let own = |mc: usize, path: &str| {
+        let config = loaded.inputs.machine_configs[mc].spec.config.as_ref().unwrap();
+        std::sync::Arc::clone(config.storage.files.iter().find(|f| f.node.path.value == path).unwrap())
+    };
+    let rendered = |path: &str| worker.config.storage.files.iter().find(|f| f.node.path.value == path).unwrap();
+    assert!(std::sync::Arc::ptr_eq(rendered("/etc/kept"), &own(0, "/etc/kept")));
+    let a_units = &loaded.inputs.machine_configs[0].spec.config.as_ref().unwrap().systemd.units;
+    assert!(std::sync::Arc::ptr_eq(&worker.config.systemd.units[0], &a_units[0]));
+    // Merged: a copy with b's contents over a's mode; a's own file keeps its contents.
+    assert!(!std::sync::Arc::ptr_eq(rendered("/etc/a"), &own(0, "/etc/a")));
+    assert_eq!(rendered("/etc/a").contents.source.as_ref().unwrap().value, "data:,b");
+    assert_eq!(own(0, "/etc/a").contents.source.as_ref().unwrap().value, "data:,a");
+    // The merge's default `overwrite: true` is the rendered copy's, not the MachineConfig's.
+    assert!(rendered("/etc/default").node.overwrite.as_ref().unwrap().value);
+    assert!(own(0, "/etc/default").node.overwrite.is_none());
+}

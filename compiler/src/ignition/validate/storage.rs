@@ -2,6 +2,7 @@
 //! extra rule on file modes), overwrite, and links.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{Validator, clean, is_strictly_under};
 use crate::codes;
@@ -43,8 +44,9 @@ impl Validator<'_> {
                 seen.insert(&node.path.value, node.path.span);
             }
         }
+        // Each file is still the MachineConfig's own while it is read: no copy is made.
         for file in &mut storage.files {
-            self.file(file);
+            self.file(Arc::make_mut(file));
         }
         for directory in &storage.directories {
             if let Some(mode) = &directory.mode {

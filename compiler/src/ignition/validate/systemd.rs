@@ -2,6 +2,7 @@
 //! storage entries that would overwrite a unit.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{Validator, duplicate};
 use crate::codes;
@@ -29,7 +30,7 @@ pub const UNIT_SUFFIXES: &[&str] = &[
 ];
 
 impl Validator<'_> {
-    pub(super) fn units(&mut self, units: &[Unit]) {
+    pub(super) fn units(&mut self, units: &[Arc<Unit>]) {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for unit in units {
             let name = unit.name.value.as_str();
