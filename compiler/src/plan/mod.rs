@@ -221,6 +221,7 @@ pub mod reconcile;
 pub mod registries;
 mod relocated;
 pub mod rollout;
+mod same;
 pub mod shadowed;
 pub mod sides;
 pub mod state;

@@ -8,16 +8,57 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use crate::ignition::types::{Directory, File, Link, Unit};
 use crate::model::MachineConfig;
 use crate::plan::diff::{self, Diff};
+use crate::plan::same::same;
 use crate::plan::{Change, ChangeKind, Op, PoolState};
 
-/// One MachineConfig's own definition of an entry, as the MCO would store it (spans dropped).
+/// One MachineConfig's own definition of an entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OwnDefinition {
     pub machine_config: String,
     pub kind: ChangeKind,
-    pub json: Value,
+    pub entry: Entry,
+}
+
+/// A definition as the MachineConfig wrote it: its JSON, as the MCO would store it, is built
+/// only to compare two definitions whose values differ (most of a fleet's are equal).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    File(File),
+    Directory(Directory),
+    Link(Link),
+    Unit(Unit),
+    /// `kernelType` or `osImageURL`.
+    Field(String),
+}
+
+impl Entry {
+    /// The JSON the MCO would store (spans dropped).
+    fn json(&self) -> Value {
+        match self {
+            Entry::File(file) => diff::file_json(file),
+            Entry::Directory(directory) => diff::directory_json(directory),
+            Entry::Link(link) => diff::link_json(link),
+            Entry::Unit(unit) => diff::unit_json(unit),
+            Entry::Field(value) => Value::String(value.clone()),
+        }
+    }
+
+    /// Equal JSON, built only for definitions whose values differ.
+    fn same(&self, other: &Entry) -> bool {
+        match (self, other) {
+            (Entry::File(a), Entry::File(b)) => same(a, b, diff::file_json),
+            (Entry::Directory(a), Entry::Directory(b)) => same(a, b, diff::directory_json),
+            (Entry::Link(a), Entry::Link(b)) => same(a, b, diff::link_json),
+            (Entry::Unit(a), Entry::Unit(b)) => same(a, b, diff::unit_json),
+            (Entry::Field(a), Entry::Field(b)) => a == b,
+            // A path defined as another kind of entry: its JSON may still be equal (a file and
+            // a directory with nothing but a path).
+            (a, b) => a.json() == b.json(),
+        }
+    }
 }
 
 /// Every MachineConfig's own definition of each path, unit and overriding spec field, in merge
@@ -34,34 +75,34 @@ pub struct Definitions {
 impl Definitions {
     /// Adds one MachineConfig, merged after the ones added before.
     pub fn add(&mut self, mc: &MachineConfig) {
-        let own = |kind, json| OwnDefinition { machine_config: mc.name().to_string(), kind, json };
+        let own = |kind, entry| OwnDefinition { machine_config: mc.name().to_string(), kind, entry };
         let spec = &mc.spec;
         if let Some(kernel_type) =
             spec.kernel_type.as_ref().filter(|k| matches!(k.value.as_str(), "realtime" | "64k-pages"))
         {
-            let entry = own(ChangeKind::KernelType, Value::String(kernel_type.value.clone()));
+            let entry = own(ChangeKind::KernelType, Entry::Field(kernel_type.value.clone()));
             self.fields.entry(ChangeKind::KernelType.name().to_string()).or_default().push(entry);
         }
         if let Some(url) = spec.os_image_url.as_ref().filter(|u| !u.value.is_empty() && !mc.is_generated()) {
-            let entry = own(ChangeKind::OsImageUrl, Value::String(url.value.clone()));
+            let entry = own(ChangeKind::OsImageUrl, Entry::Field(url.value.clone()));
             self.fields.entry(ChangeKind::OsImageUrl.name().to_string()).or_default().push(entry);
         }
         let Some(config) = &spec.config else { return };
         let storage = &config.storage;
         for file in &storage.files {
-            let entry = own(ChangeKind::File, diff::file_json(file));
+            let entry = own(ChangeKind::File, Entry::File(file.clone()));
             self.paths.entry(file.node.path.value.clone()).or_default().push(entry);
         }
         for directory in &storage.directories {
-            let entry = own(ChangeKind::Directory, diff::directory_json(directory));
+            let entry = own(ChangeKind::Directory, Entry::Directory(directory.clone()));
             self.paths.entry(directory.node.path.value.clone()).or_default().push(entry);
         }
         for link in &storage.links {
-            let entry = own(ChangeKind::Link, diff::link_json(link));
+            let entry = own(ChangeKind::Link, Entry::Link(link.clone()));
             self.paths.entry(link.node.path.value.clone()).or_default().push(entry);
         }
         for unit in &config.systemd.units {
-            let entry = own(ChangeKind::Unit, diff::unit_json(unit));
+            let entry = own(ChangeKind::Unit, Entry::Unit(unit.clone()));
             self.units.entry(unit.name.value.clone()).or_default().push(entry);
         }
     }
@@ -125,7 +166,7 @@ fn entry_changes(name: &str, before: &[OwnDefinition], after: &[OwnDefinition]) 
         let op = match (was, is) {
             (None, Some(_)) => Op::Add,
             (Some(_), None) => Op::Remove,
-            (Some(w), Some(i)) if before[w].json != after[i].json => Op::Change,
+            (Some(w), Some(i)) if !before[w].entry.same(&after[i].entry) => Op::Change,
             _ => continue,
         };
         // The winner is the last definition merged after this one, on the side it is on.

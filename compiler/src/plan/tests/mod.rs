@@ -21,6 +21,7 @@ mod diff;
 mod image_mode;
 mod reconcile;
 mod registries;
+mod same;
 mod scaling;
 mod shadowed;
 
