@@ -8,7 +8,7 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::ignition::types::{Directory, File, Ignition, Link, Passwd, Unit};
+use crate::ignition::types::{Directory, File, Ignition, Link, Passwd, Storage, Systemd, Unit};
 use crate::plan::same::{SameValues, same};
 use crate::plan::{ChangeKind, Op, PoolState};
 use crate::render::emit;
@@ -54,7 +54,7 @@ impl Diff {
 /// `newMachineConfigDiff` plus the changed-file and changed-unit sets.
 pub fn diff(old: &PoolState, new: &PoolState) -> Diff {
     let lists_differ = |a: &[String], b: &[String]| !(a.is_empty() && b.is_empty()) && a != b;
-    let (o, n) = (&old.config, &new.config);
+    let (o, n): (&Ignition, &Ignition) = (&old.config, &new.config);
     let mut files = Vec::new();
     let (file_set, files_reordered_only) =
         keyed(&o.storage.files, &n.storage.files, |f| f.node.path.value.as_str(), file_json);
@@ -177,9 +177,40 @@ fn is_empty(value: &Value) -> bool {
     }
 }
 
+/// Two configs as the MCO compares them (equal JSON). The keyed lists, most of a config, are
+/// compared entry by entry, each entry's JSON built only where its values differ; the rest of
+/// the config (passwd, disks, kernel arguments: small) by its JSON.
+pub fn same_config(a: &Ignition, b: &Ignition) -> bool {
+    // JSON lists are equal when they are as long and equal item by item (an item's JSON is the
+    // list item the whole config's JSON holds).
+    fn each<T: SameValues>(a: &[T], b: &[T], json: impl Fn(&T) -> Value + Copy) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y, json))
+    }
+    let rest = |c: &Ignition| Ignition {
+        version: None,
+        ignition_extra: c.ignition_extra.clone(),
+        kernel_arguments: c.kernel_arguments.clone(),
+        passwd: c.passwd.clone(),
+        storage: Storage {
+            disks: c.storage.disks.clone(),
+            raid: c.storage.raid.clone(),
+            filesystems: c.storage.filesystems.clone(),
+            luks: c.storage.luks.clone(),
+            ..Storage::default()
+        },
+        systemd: Systemd::default(),
+    };
+    a.same_values(b)
+        || (each(&a.storage.files, &b.storage.files, file_json)
+            && each(&a.storage.directories, &b.storage.directories, directory_json)
+            && each(&a.storage.links, &b.storage.links, link_json)
+            && each(&a.systemd.units, &b.systemd.units, unit_json)
+            && config_json(&rest(a)) == config_json(&rest(b)))
+}
+
 /// The two states are the same rendered config: same Ignition content, same spec fields.
-pub fn same_content(old: &PoolState, new: &PoolState) -> bool {
-    same(&old.config, &new.config, config_json)
+pub fn same_content(old: &PoolState<'_>, new: &PoolState<'_>) -> bool {
+    same_config(&old.config, &new.config)
         && old.kernel_arguments == new.kernel_arguments
         && old.extensions == new.extensions
         && canonical_kernel_type(&old.kernel_type) == canonical_kernel_type(&new.kernel_type)

@@ -34,7 +34,7 @@ pub fn reconcile(old: &PoolState, new: &PoolState, overrides: &[String]) -> Vec<
     }
     let mut errors = Vec::new();
     let mut fail = |code: &CodeInfo, message: String| errors.push(PlanError { code: code.code, message });
-    let (o, n) = (&old.config, &new.config);
+    let (o, n): (&crate::ignition::types::Ignition, &crate::ignition::types::Ignition) = (&old.config, &new.config);
 
     // passwd: only when it differs at all.
     if !same(&o.passwd, &n.passwd, passwd_json) {

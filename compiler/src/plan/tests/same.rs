@@ -3,7 +3,7 @@
 //! only where the MCO's round trip drops them.
 
 use super::*;
-use crate::plan::diff::{config_json, file_json, unit_json};
+use crate::plan::diff::{config_json, file_json, same_config, unit_json};
 use crate::plan::same::{SameValues, same};
 
 /// One MachineConfig's entries, spelled as a flow mapping or as a block one.
@@ -63,6 +63,40 @@ fn values_the_json_round_trip_drops_are_left_to_the_json() {
     let (a, b) = (state(&[base(), with_null]), state(&[base(), files("50-worker-a", &[("/etc/x", "x")])]));
     assert!(a.config.ignition_extra.is_some() && b.config.ignition_extra.is_none());
     assert!(!a.config.same_values(&b.config));
-    assert!(same(&a.config, &b.config, config_json));
+    assert!(same(&*a.config, &*b.config, config_json));
     assert!(plan(&a, &b, Target::Bootc).changes.is_empty());
+}
+
+#[test]
+fn whole_configs_are_the_same_exactly_when_their_json_is() {
+    let two = |first: (&str, &str), second: (&str, &str)| files("50-worker-a", &[first, second]);
+    let x = ("/etc/x", "x");
+    let config = state(&[base(), two(x, ("/etc/y", "y"))]);
+    let with_null = two(x, ("/etc/y", "y"))
+        .replace("ignition: {version: 3.3.0}", "ignition: {version: 3.3.0, timeouts: {httpTotal: null}}");
+    let others = [
+        state(&[base(), spec("10-worker-first", "  kernelArguments: [quiet]"), two(x, ("/etc/y", "y"))]),
+        state(&[base(), with_null]),
+        state(&[base(), two(("/etc/y", "y"), x)]),
+        state(&[base(), two(x, ("/etc/y", "z"))]),
+        state(&[base(), files("50-worker-a", &[x])]),
+        state(&[base(), two(x, ("/etc/y", "y")), ign("60-worker-disk", DISK)]),
+        state(&[
+            base(),
+            two(x, ("/etc/y", "y")),
+            units("60-worker-unit", "      - {name: a.service, enabled: true}\n"),
+        ]),
+    ];
+    let verdicts: Vec<(bool, bool)> = others
+        .iter()
+        .map(|other| {
+            (same_config(&config.config, &other.config), config_json(&config.config) == config_json(&other.config))
+        })
+        .collect();
+    assert!(verdicts.iter().all(|(fast, json)| fast == json), "{verdicts:?}");
+    assert_eq!(
+        verdicts.iter().filter(|(_, json)| *json).count(),
+        2,
+        "written elsewhere, and a dropped null: {verdicts:?}"
+    );
 }
