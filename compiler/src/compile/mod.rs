@@ -152,6 +152,6 @@ pub struct Context<'a> {
     pub layout: &'a Layout,
     pub policy: &'a DisruptionPolicy,
     /// The pool's state in `--from`.
-    pub old: Option<&'a PoolState>,
+    pub old: Option<&'a PoolState<'a>>,
     pub options: &'a CompileOptions,
 }

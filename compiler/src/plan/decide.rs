@@ -23,9 +23,9 @@ pub const SPECIAL_SERVICE: &str = "crio.service";
 pub struct Inputs<'a> {
     pub pool: &'a str,
     /// `None`: a first install (a diff against an empty config; reconcilability skipped).
-    pub old: Option<&'a PoolState>,
+    pub old: Option<&'a PoolState<'a>>,
     /// `None`: the pool was removed (an empty plan).
-    pub new: Option<&'a PoolState>,
+    pub new: Option<&'a PoolState<'a>>,
     pub layout: &'a Layout,
     /// The merged policy: the release's defaults, site policies, the `MachineConfiguration`.
     pub policy: &'a DisruptionPolicy,
@@ -146,7 +146,7 @@ fn refused(mut plan: PoolPlan) -> PoolPlan {
 }
 
 /// The state before a first install: nothing at all.
-fn empty_state() -> PoolState {
+fn empty_state() -> PoolState<'static> {
     PoolState {
         name: String::new(),
         config: Default::default(),

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::ignition::types::{Directory, File, Ignition, Link, Passwd, Unit};
+use crate::ignition::types::{Directory, File, Ignition, Link, Passwd, Storage, Systemd, Unit};
+use crate::plan::same::{SameValues, same};
 use crate::plan::{ChangeKind, Op, PoolState};
 use crate::render::emit;
 
@@ -55,25 +56,25 @@ impl Diff {
 /// `newMachineConfigDiff` plus the changed-file and changed-unit sets.
 pub fn diff(old: &PoolState, new: &PoolState) -> Diff {
     let lists_differ = |a: &[String], b: &[String]| !(a.is_empty() && b.is_empty()) && a != b;
-    let (o, n) = (&old.config, &new.config);
+    let (o, n): (&Ignition, &Ignition) = (&old.config, &new.config);
     let mut files = Vec::new();
     let (file_set, files_reordered_only) =
-        keyed(&o.storage.files, &n.storage.files, |f| f.node.path.value.clone(), file_json);
+        keyed(&o.storage.files, &n.storage.files, |f| f.node.path.value.as_str(), file_json);
     files.extend(file_set.into_iter().map(|(p, op)| (p, op, ChangeKind::File)));
     let (dirs, _) =
-        keyed(&o.storage.directories, &n.storage.directories, |d| d.node.path.value.clone(), directory_json);
+        keyed(&o.storage.directories, &n.storage.directories, |d| d.node.path.value.as_str(), directory_json);
     files.extend(dirs.into_iter().map(|(p, op)| (p, op, ChangeKind::Directory)));
-    let (links, _) = keyed(&o.storage.links, &n.storage.links, |l| l.node.path.value.clone(), link_json);
+    let (links, _) = keyed(&o.storage.links, &n.storage.links, |l| l.node.path.value.as_str(), link_json);
     files.extend(links.into_iter().map(|(p, op)| (p, op, ChangeKind::Link)));
     files.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
-    let (units, units_reordered_only) = keyed(&o.systemd.units, &n.systemd.units, |u| u.name.value.clone(), unit_json);
+    let (units, units_reordered_only) = keyed(&o.systemd.units, &n.systemd.units, |u| u.name.value.as_str(), unit_json);
     Diff {
         os_update: old.os_image_url != new.os_image_url,
         kargs: lists_differ(&old.kernel_arguments, &new.kernel_arguments),
         extensions: lists_differ(&old.extensions, &new.extensions),
         fips: old.fips != new.fips,
         kernel_type: canonical_kernel_type(&old.kernel_type) != canonical_kernel_type(&new.kernel_type),
-        passwd: passwd_json(&o.passwd) != passwd_json(&n.passwd),
+        passwd: !same(&o.passwd, &n.passwd, passwd_json),
         files,
         units,
         files_reordered_only,
@@ -91,25 +92,31 @@ pub fn canonical_kernel_type(kernel_type: &str) -> &str {
 
 /// The changed keys of two keyed lists (removed, added, or different), sorted by key; and
 /// whether the lists differ only by order.
-fn keyed<T>(old: &[T], new: &[T], key: impl Fn(&T) -> String, json: impl Fn(&T) -> Value) -> (Vec<(String, Op)>, bool) {
+fn keyed<T: SameValues>(
+    old: &[T],
+    new: &[T],
+    key: impl Fn(&T) -> &str,
+    json: impl Fn(&T) -> Value + Copy,
+) -> (Vec<(String, Op)>, bool) {
     // Later entries win on a repeated key, as in the MCO's map.
-    let map = |items: &[T]| -> IndexMap<String, Value> { items.iter().map(|i| (key(i), json(i))).collect() };
-    let (old_map, new_map) = (map(old), map(new));
+    // Entries by key, their JSON built only for the keys whose entries' values differ.
+    let old_map: IndexMap<&str, &T> = old.iter().map(|i| (key(i), i)).collect();
+    let new_map: IndexMap<&str, &T> = new.iter().map(|i| (key(i), i)).collect();
     let mut changed: Vec<(String, Op)> = Vec::new();
     for k in old_map.keys() {
         if !new_map.contains_key(k) {
-            changed.push((k.clone(), Op::Remove));
+            changed.push(((*k).to_string(), Op::Remove));
         }
     }
     for (k, v) in &new_map {
         match old_map.get(k) {
-            None => changed.push((k.clone(), Op::Add)),
-            Some(old) if old != v => changed.push((k.clone(), Op::Change)),
+            None => changed.push(((*k).to_string(), Op::Add)),
+            Some(old) if !same(*old, *v, json) => changed.push(((*k).to_string(), Op::Change)),
             Some(_) => {}
         }
     }
     changed.sort();
-    let lists_differ = old.len() != new.len() || old.iter().zip(new).any(|(a, b)| json(a) != json(b));
+    let lists_differ = old.len() != new.len() || old.iter().zip(new).any(|(a, b)| !same(a, b, json));
     let reordered_only = changed.is_empty() && lists_differ;
     (changed, reordered_only)
 }
@@ -172,9 +179,40 @@ fn is_empty(value: &Value) -> bool {
     }
 }
 
+/// Two configs as the MCO compares them (equal JSON). The keyed lists, most of a config, are
+/// compared entry by entry, each entry's JSON built only where its values differ; the rest of
+/// the config (passwd, disks, kernel arguments: small) by its JSON.
+pub fn same_config(a: &Ignition, b: &Ignition) -> bool {
+    // JSON lists are equal when they are as long and equal item by item (an item's JSON is the
+    // list item the whole config's JSON holds).
+    fn each<T: SameValues>(a: &[T], b: &[T], json: impl Fn(&T) -> Value + Copy) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y, json))
+    }
+    let rest = |c: &Ignition| Ignition {
+        version: None,
+        ignition_extra: c.ignition_extra.clone(),
+        kernel_arguments: c.kernel_arguments.clone(),
+        passwd: c.passwd.clone(),
+        storage: Storage {
+            disks: c.storage.disks.clone(),
+            raid: c.storage.raid.clone(),
+            filesystems: c.storage.filesystems.clone(),
+            luks: c.storage.luks.clone(),
+            ..Storage::default()
+        },
+        systemd: Systemd::default(),
+    };
+    a.same_values(b)
+        || (each(&a.storage.files, &b.storage.files, file_json)
+            && each(&a.storage.directories, &b.storage.directories, directory_json)
+            && each(&a.storage.links, &b.storage.links, link_json)
+            && each(&a.systemd.units, &b.systemd.units, unit_json)
+            && config_json(&rest(a)) == config_json(&rest(b)))
+}
+
 /// The two states are the same rendered config: same Ignition content, same spec fields.
-pub fn same_content(old: &PoolState, new: &PoolState) -> bool {
-    config_json(&old.config) == config_json(&new.config)
+pub fn same_content(old: &PoolState<'_>, new: &PoolState<'_>) -> bool {
+    same_config(&old.config, &new.config)
         && old.kernel_arguments == new.kernel_arguments
         && old.extensions == new.extensions
         && canonical_kernel_type(&old.kernel_type) == canonical_kernel_type(&new.kernel_type)

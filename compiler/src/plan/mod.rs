@@ -4,16 +4,19 @@
 //! A side of the plan is a [`PoolState`]: a pool's rendered config, whether mcc rendered it from
 //! MachineConfigs or read it from a cluster export (`oc get mc rendered-worker-… -o yaml`).
 
+use std::borrow::Cow;
+
 use crate::ignition::types::Ignition;
 use crate::policy::disruption::Action;
 use crate::policy::placement::Placement;
 
-/// One side of a plan for one pool.
+/// One side of a plan for one pool, borrowing the rendering or the export it was made from: a
+/// fleet's configs and MachineConfigs are not copied to be compared.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PoolState {
+pub struct PoolState<'a> {
     /// `rendered-<pool>-<hash>`, or the exported object's name.
     pub name: String,
-    pub config: Ignition,
+    pub config: Cow<'a, Ignition>,
     pub kernel_arguments: Vec<String>,
     pub extensions: Vec<String>,
     /// Canonical: `default`, `realtime` or `64k-pages`.
@@ -26,7 +29,7 @@ pub struct PoolState {
     /// Each MachineConfig's own definition of every path and unit, in merge order, to find
     /// shadowed changes; `None` for a cluster export (and before a first install), which does
     /// not say.
-    pub definitions: Option<shadowed::Definitions>,
+    pub definitions: Option<shadowed::Definitions<'a>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -221,6 +224,7 @@ pub mod reconcile;
 pub mod registries;
 mod relocated;
 pub mod rollout;
+mod same;
 pub mod shadowed;
 pub mod sides;
 pub mod state;

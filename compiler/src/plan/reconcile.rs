@@ -6,13 +6,16 @@
 //! the first error is the one the MCO shows (in `new machineconfig A is not reconcilable
 //! against B: <message>`, and on the pool as RenderDegraded).
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::codes::{self, CodeInfo};
-use crate::ignition::types::User;
+use crate::ignition::types::{Directory, Link, User};
 use crate::plan::PlanError;
 use crate::plan::PoolState;
 use crate::plan::diff::{config_json, directory_json, link_json, normalize, passwd_json};
+use crate::plan::same::same;
 use crate::render::validity;
 
 /// The file whose presence makes the daemon reboot whatever the diff (`MachineConfigDaemonForceFile`).
@@ -33,10 +36,10 @@ pub fn reconcile(old: &PoolState, new: &PoolState, overrides: &[String]) -> Vec<
     }
     let mut errors = Vec::new();
     let mut fail = |code: &CodeInfo, message: String| errors.push(PlanError { code: code.code, message });
-    let (o, n) = (&old.config, &new.config);
+    let (o, n): (&crate::ignition::types::Ignition, &crate::ignition::types::Ignition) = (&old.config, &new.config);
 
     // passwd: only when it differs at all.
-    if passwd_json(&o.passwd) != passwd_json(&n.passwd) {
+    if !same(&o.passwd, &n.passwd, passwd_json) {
         let passwd = |message: &str| format!("invalid passwd change(s): {message}");
         let groups = |c: &crate::ignition::types::Ignition| section(config_json(c), &["passwd", "groups"]);
         if groups(o) != groups(n) {
@@ -86,14 +89,13 @@ pub fn reconcile(old: &PoolState, new: &PoolState, overrides: &[String]) -> Vec<
         fail(&codes::IRRECONCILABLE_RAID, "ignition raid section contains changes".into());
     }
 
-    let dirs =
-        |c: &crate::ignition::types::Ignition| c.storage.directories.iter().map(directory_json).collect::<Vec<_>>();
-    if dirs(o) != dirs(n) {
+    let dirs = |d: &[Arc<Directory>]| Value::Array(d.iter().map(directory_json).collect());
+    if !same(o.storage.directories.as_slice(), n.storage.directories.as_slice(), dirs) {
         fail(&codes::IRRECONCILABLE_DIRECTORIES, "ignition directories section contains changes".into());
     }
-    let links = |c: &crate::ignition::types::Ignition| c.storage.links.iter().map(link_json).collect::<Vec<_>>();
+    let links = |l: &[Arc<Link>]| Value::Array(l.iter().map(link_json).collect());
     // Removing every link is allowed (an old bug's configs had links that had to go).
-    if links(o) != links(n) && !n.storage.links.is_empty() {
+    if !same(o.storage.links.as_slice(), n.storage.links.as_slice(), links) && !n.storage.links.is_empty() {
         fail(&codes::IRRECONCILABLE_LINKS, "ignition links section contains changes".into());
     }
 

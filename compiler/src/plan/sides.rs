@@ -22,8 +22,8 @@ pub struct Side<'a> {
 /// The pool states of a side: mcc's own renderings, then rendered configs exported from a
 /// cluster (`oc get mc rendered-…`) for pools mcc did not render (over a `--cluster` dump: for
 /// every pool).
-pub fn states(side: &Side<'_>) -> Vec<(String, PoolState)> {
-    let mut states: Vec<(String, PoolState)> = side
+pub fn states<'a>(side: &Side<'a>) -> Vec<(String, PoolState<'a>)> {
+    let mut states: Vec<(String, PoolState<'a>)> = side
         .analysis
         .rendered
         .par_iter()
@@ -105,7 +105,7 @@ pub fn plan_under(
         .collect()
 }
 
-fn state_of<'a>(states: &'a [(String, PoolState)], pool: &str) -> Option<&'a PoolState> {
+fn state_of<'a>(states: &'a [(String, PoolState<'a>)], pool: &str) -> Option<&'a PoolState<'a>> {
     states.iter().find(|(name, _)| name == pool).map(|(_, state)| state)
 }
 

@@ -1,15 +1,18 @@
 //! The two sides of a plan: from mcc's own rendering, or from a cluster's rendered config.
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 
+use crate::ignition::types::Ignition;
 use crate::model::{Inputs, MachineConfig};
 use crate::plan::PoolState;
 use crate::plan::shadowed::Definitions;
 use crate::render::{EntryKey, RenderedPool};
 
-impl PoolState {
+impl<'a> PoolState<'a> {
     /// The state mcc rendered for a pool, with each entry's MachineConfigs.
-    pub fn from_rendered(pool: &RenderedPool, inputs: &Inputs) -> PoolState {
+    pub fn from_rendered(pool: &'a RenderedPool, inputs: &'a Inputs) -> PoolState<'a> {
         let name = |id: usize| inputs.machine_configs[id].name().to_string();
         let mut sources: IndexMap<String, Vec<String>> = IndexMap::new();
         for (key, definitions) in &pool.provenance {
@@ -43,7 +46,7 @@ impl PoolState {
         }
         PoolState {
             name: pool.name.clone(),
-            config: pool.config.clone(),
+            config: Cow::Borrowed(&pool.config),
             kernel_arguments: pool.kernel_arguments.iter().map(|k| k.value.value.clone()).collect(),
             extensions: pool.extensions.iter().map(|k| k.value.value.clone()).collect(),
             kernel_type: pool.kernel_type_name().to_string(),
@@ -55,7 +58,7 @@ impl PoolState {
     }
 
     /// A rendered config exported from a cluster: taken as it is, not merged again.
-    pub fn from_export(mc: &MachineConfig) -> PoolState {
+    pub fn from_export(mc: &'a MachineConfig) -> PoolState<'a> {
         let spec = &mc.spec;
         let canonical = match spec.kernel_type.as_ref().map(|k| k.value.as_str()) {
             Some(k @ ("realtime" | "64k-pages")) => k.to_string(),
@@ -63,7 +66,7 @@ impl PoolState {
         };
         PoolState {
             name: mc.name().to_string(),
-            config: spec.config.clone().unwrap_or_default(),
+            config: spec.config.as_ref().map_or_else(|| Cow::Owned(Ignition::default()), Cow::Borrowed),
             kernel_arguments: spec.kernel_arguments.iter().map(|k| k.value.clone()).collect(),
             extensions: spec.extensions.iter().map(|k| k.value.clone()).collect(),
             kernel_type: canonical,

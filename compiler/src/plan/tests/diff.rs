@@ -110,8 +110,8 @@ fn diff_files_or_units_differing_only_by_order_give_no_actions() {
         "    storage:\n      files:\n      - {path: /etc/a, contents: {source: 'data:,a'}}\n      - {path: /etc/b, contents: {source: 'data:,b'}}\n    systemd:\n      units:\n      - {name: a.service, mask: true}\n      - {name: b.service, mask: true}\n",
     )]);
     let mut new = old.clone();
-    new.config.storage.files.reverse();
-    new.config.systemd.units.reverse();
+    new.config.to_mut().storage.files.reverse();
+    new.config.to_mut().systemd.units.reverse();
     let d = diff(&old, &new);
     assert!(d.files.is_empty() && d.units.is_empty());
     assert!(d.files_reordered_only && d.units_reordered_only);

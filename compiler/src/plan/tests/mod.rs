@@ -21,6 +21,7 @@ mod diff;
 mod image_mode;
 mod reconcile;
 mod registries;
+mod same;
 mod scaling;
 mod shadowed;
 
@@ -36,11 +37,12 @@ fn policies(ocp: &str) -> Policies {
     policies_for(Profile::Rhcos, ocp).0
 }
 
-/// The worker pool rendered from these MachineConfigs.
-fn state(mcs: &[String]) -> PoolState {
+/// The worker pool rendered from these MachineConfigs (the state borrows them: they are kept
+/// to the end of the test run).
+fn state(mcs: &[String]) -> PoolState<'static> {
     let docs: Vec<&str> = mcs.iter().map(String::as_str).collect();
-    let mut loaded = load(&docs);
-    let pool = loaded.pool("worker");
+    let loaded = Box::leak(Box::new(load(&docs)));
+    let pool = Box::leak(Box::new(loaded.pool("worker")));
     let errors: Vec<_> = loaded
         .diagnostics
         .iter()
@@ -48,7 +50,8 @@ fn state(mcs: &[String]) -> PoolState {
         .map(|d| d.message.clone())
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
-    PoolState::from_rendered(&pool, &loaded.inputs)
+    let loaded: &'static _ = loaded;
+    PoolState::from_rendered(pool, &loaded.inputs)
 }
 
 /// A worker MachineConfig whose Ignition config (3.3.0) has `body`, indented at four spaces.

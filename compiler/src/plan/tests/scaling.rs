@@ -11,7 +11,7 @@ use crate::testing::assert_linear;
 
 /// The worker pool's two states: `machine_configs` MachineConfigs of 20 files each, and every
 /// tenth of them with one file changed and one added on the new side.
-fn states(machine_configs: usize) -> (PoolState, PoolState) {
+fn states(machine_configs: usize) -> (PoolState<'static>, PoolState<'static>) {
     let side = |changed: bool| -> Vec<String> {
         (0..machine_configs)
             .map(|m| {
