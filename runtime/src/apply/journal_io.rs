@@ -77,13 +77,18 @@ impl Applier<'_> {
                 let resolved =
                     self.root.resolve_creating(LOG_PATH, false).map_err(|e| resolve_diagnostic("the journal", e))?;
                 let dir = resolved.parent.fd.as_fd();
-                // The log starts afresh under a temporary name, synced, then renamed over the old
-                // one: truncating the old log in place lost, to a kill right after, the records of
-                // an interrupted run it held (what its files were before it replaced them).
-                let temporary = temp_name(&resolved.name);
+                // An old log (an interrupted run's) is replaced only once the fresh one, holding
+                // its records too, is whole: the fresh log is written under a temporary name,
+                // synced, then renamed over it (truncating it in place lost, to a kill right
+                // after, the records of what the interrupted run replaced). With no old log there
+                // is nothing to lose: the log is made in place, and a kill leaves a partial log,
+                // read as far as it is whole as an append cut short is, not a temporary file that
+                // nothing would ever remove.
+                let old_log = rustix::fs::statat(dir, resolved.name.as_str(), AtFlags::SYMLINK_NOFOLLOW).is_ok();
+                let name = if old_log { temp_name(&resolved.name) } else { resolved.name.clone() };
                 let fd = rustix::fs::openat(
                     dir,
-                    temporary.as_str(),
+                    name.as_str(),
                     OFlags::WRONLY
                         | OFlags::CREATE
                         | OFlags::TRUNC
@@ -100,7 +105,9 @@ impl Applier<'_> {
                 // The journal in memory already holds this line's record.
                 file.write_all(&self.journal.borrow().log_lines()).map_err(io)?;
                 file.sync_data().map_err(io)?;
-                rustix::fs::renameat(dir, temporary.as_str(), dir, resolved.name.as_str()).map_err(|e| io(e.into()))?;
+                if old_log {
+                    rustix::fs::renameat(dir, name.as_str(), dir, resolved.name.as_str()).map_err(|e| io(e.into()))?;
+                }
                 rustix::fs::fsync(dir).map_err(|e| io(e.into()))?;
                 log.pending = true;
                 log.file.insert(file)

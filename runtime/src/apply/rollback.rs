@@ -27,7 +27,7 @@ use mcc_contract::codes;
 use mcc_contract::node_actions::rollback_command;
 
 use super::diagnostic::{failed, resolve_diagnostic};
-use super::fs::write_atomically;
+use super::fs::{temp_name, write_atomically};
 use super::journal::{JOURNAL_PATH, JOURNAL_SCHEMA, Journal, LOG_PATH, Replaced, State, StepResult};
 use super::resolve;
 use super::validate::parse_mode;
@@ -412,9 +412,13 @@ impl Applier<'_> {
         let tidy = || -> Result<(), Box<Diagnostic>> {
             for path in [JOURNAL_PATH, LOG_PATH, ROLLBACK_LOG] {
                 let resolved = self.root.resolve_creating(path, false).map_err(|e| resolve_diagnostic(path, e))?;
-                match rustix::fs::unlinkat(resolved.parent.fd.as_fd(), resolved.name.as_str(), AtFlags::empty()) {
-                    Ok(()) | Err(rustix::io::Errno::NOENT) => {}
-                    Err(e) => return Err(failed(format!("cannot remove {path}: {e}"))),
+                // With the temporary a killed run may have left for it (a fresh log or journal
+                // not yet renamed into place): the next apply starts from its first step.
+                for name in [resolved.name.clone(), temp_name(&resolved.name)] {
+                    match rustix::fs::unlinkat(resolved.parent.fd.as_fd(), name.as_str(), AtFlags::empty()) {
+                        Ok(()) | Err(rustix::io::Errno::NOENT) => {}
+                        Err(e) => return Err(failed(format!("cannot remove {path}: {e}"))),
+                    }
                 }
                 rustix::fs::fsync(resolved.parent.fd.as_fd())
                     .map_err(|e| failed(format!("cannot remove {path}: {e}")))?;
