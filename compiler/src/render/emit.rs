@@ -37,9 +37,6 @@ pub fn rendered_machine_config(pool: &RenderedPool, names: &dyn Fn(usize) -> Str
 /// The rendered spec, in `MachineConfigSpec` field order. kernelArguments and extensions are
 /// empty lists rather than null, and kernelType is always explicit, as the MCO writes them.
 pub fn spec(pool: &RenderedPool) -> Value {
-    let strings = |items: &[super::Sourced<String>]| -> Value {
-        items.iter().map(|s| Value::from(s.value.value.clone())).collect()
-    };
     let mut spec = Map::new();
     spec.insert("osImageURL".into(), pool.os_image_url.url.clone().into());
     if !pool.base_os_extensions_container_image.url.is_empty() {
@@ -49,66 +46,104 @@ pub fn spec(pool: &RenderedPool) -> Value {
         );
     }
     spec.insert("config".into(), ignition(&pool.config));
-    spec.insert("kernelArguments".into(), strings(&pool.kernel_arguments));
-    spec.insert("extensions".into(), strings(&pool.extensions));
+    spec.insert("kernelArguments".into(), sourced_strings(&pool.kernel_arguments));
+    spec.insert("extensions".into(), sourced_strings(&pool.extensions));
     spec.insert("fips".into(), (!pool.fips.is_empty()).into());
     spec.insert("kernelType".into(), pool.kernel_type_name().into());
     spec.into()
+}
+
+pub(super) fn sourced_strings(items: &[super::Sourced<String>]) -> Value {
+    items.iter().map(|s| Value::from(s.value.value.clone())).collect()
 }
 
 /// The hex SHA-256 of the canonical JSON spec. Its first 32 digits are mcc's own stable name
 /// hash (the MCO's MD5 over Go's YAML is not reproduced; `spec/mco.md` §2.5); the whole of it is
 /// the source digest `mcc compile` labels the image with.
 pub fn spec_sha256(pool: &RenderedPool) -> String {
-    // Streamed into the digest: a pool's JSON (much of the input's size) is never one buffer.
+    // Streamed into the digest from the pool itself (`spec_json`): a pool's JSON (much of the
+    // input's size) is never one buffer, nor its file contents copied into a `Value` tree.
     let mut digest = Sha256::new();
-    serde_json::to_writer(&mut digest, &spec(pool)).expect("JSON values serialize, and a digest takes any bytes");
+    serde_json::to_writer(&mut digest, &super::spec_json::SpecJson(pool))
+        .expect("JSON values serialize, and a digest takes any bytes");
     hex::encode(digest.finalize())
 }
 
 /// An Ignition config as 3.5.0 JSON.
 pub fn ignition(config: &Ignition) -> Value {
     let mut root = Map::new();
+    root.insert("ignition".into(), ignition_meta(config));
+    put(&mut root, "kernelArguments", kernel_arguments(config));
+    put(&mut root, "passwd", passwd(config));
+    let s = &config.storage;
+    let mut storage = Map::new();
+    put(&mut storage, "directories", directories(s));
+    put(&mut storage, "disks", raw(&s.disks));
+    put(&mut storage, "files", s.files.iter().map(|f| file(f)).collect());
+    put(&mut storage, "filesystems", raw(&s.filesystems));
+    put(&mut storage, "links", links(s));
+    put(&mut storage, "luks", raw(&s.luks));
+    put(&mut storage, "raid", raw(&s.raid));
+    put(&mut root, "storage", storage.into());
+    put(&mut root, "systemd", systemd(config));
+    root.into()
+}
+
+// The parts of an Ignition config that `spec_json` writes from these same values: only files,
+// nearly all of a config's bytes, it streams.
+
+/// The `ignition` section: the inputs' extra fields, version set to the rendered one.
+pub(super) fn ignition_meta(config: &Ignition) -> Value {
     let mut meta = match config.ignition_extra.as_ref().map(|e| e.value.clone()) {
         Some(Value::Object(extra)) => extra,
         _ => Map::new(),
     };
     meta.insert("version".into(), RENDERED_VERSION.into());
-    root.insert("ignition".into(), meta.into());
+    meta.into()
+}
+
+pub(super) fn kernel_arguments(config: &Ignition) -> Value {
     let mut kargs = Map::new();
     put(&mut kargs, "shouldExist", strings(&config.kernel_arguments.should_exist));
     put(&mut kargs, "shouldNotExist", strings(&config.kernel_arguments.should_not_exist));
-    put(&mut root, "kernelArguments", kargs.into());
+    kargs.into()
+}
+
+pub(super) fn passwd(config: &Ignition) -> Value {
     let mut passwd = Map::new();
     put(&mut passwd, "groups", config.passwd.groups.iter().map(group).collect());
     put(&mut passwd, "users", config.passwd.users.iter().map(user).collect());
-    put(&mut root, "passwd", passwd.into());
-    let s = &config.storage;
-    let mut storage = Map::new();
-    put(&mut storage, "directories", s.directories.iter().map(|d| directory(d)).collect());
-    put(&mut storage, "disks", raw(&s.disks));
-    put(&mut storage, "files", s.files.iter().map(|f| file(f)).collect());
-    put(&mut storage, "filesystems", raw(&s.filesystems));
-    put(&mut storage, "links", s.links.iter().map(|l| link(l)).collect());
-    put(&mut storage, "luks", raw(&s.luks));
-    put(&mut storage, "raid", raw(&s.raid));
-    put(&mut root, "storage", storage.into());
-    let mut systemd = Map::new();
-    put(&mut systemd, "units", config.systemd.units.iter().map(|u| unit(u)).collect());
-    put(&mut root, "systemd", systemd.into());
-    root.into()
+    passwd.into()
 }
 
-/// Inserts unless the value is empty (null, "", [], {}), as `omitempty` does.
+pub(super) fn directories(storage: &Storage) -> Value {
+    storage.directories.iter().map(|d| directory(d)).collect()
+}
+
+pub(super) fn links(storage: &Storage) -> Value {
+    storage.links.iter().map(|l| link(l)).collect()
+}
+
+pub(super) fn systemd(config: &Ignition) -> Value {
+    let mut systemd = Map::new();
+    put(&mut systemd, "units", config.systemd.units.iter().map(|u| unit(u)).collect());
+    systemd.into()
+}
+
+/// Inserts unless the value is empty (null, [], {}), as `omitempty` does.
 fn put(map: &mut Map<String, Value>, key: &str, value: Value) {
-    let empty = match &value {
+    if !is_empty(&value) {
+        map.insert(key.into(), value);
+    }
+}
+
+/// What `omitempty` leaves out: null, an empty list, an empty object.
+pub(super) fn is_empty(value: &Value) -> bool {
+    match value {
         Value::Null => true,
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),
         _ => false,
-    };
-    if !empty {
-        map.insert(key.into(), value);
     }
 }
 
@@ -116,7 +151,7 @@ fn opt<T: Clone + Into<Value>>(value: &Option<Spanned<T>>) -> Value {
     value.as_ref().map_or(Value::Null, |v| v.value.clone().into())
 }
 
-fn strings(items: &[Spanned<String>]) -> Value {
+pub(super) fn strings(items: &[Spanned<String>]) -> Value {
     items.iter().map(|s| Value::from(s.value.clone())).collect()
 }
 
@@ -131,7 +166,7 @@ fn node_fields(map: &mut Map<String, Value>, node: &NodeCommon) {
     put(map, "user", owner(&node.user));
 }
 
-fn owner(owner: &Owner) -> Value {
+pub(super) fn owner(owner: &Owner) -> Value {
     let mut map = Map::new();
     put(&mut map, "id", opt(&owner.id));
     put(&mut map, "name", opt(&owner.name));

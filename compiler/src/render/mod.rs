@@ -5,6 +5,7 @@ pub mod emit;
 pub mod index;
 mod json_merge;
 pub mod merge;
+mod spec_json;
 #[cfg(test)]
 mod tests;
 pub mod validity;
