@@ -29,20 +29,8 @@ impl Emitter for Human {
     /// Repeated findings of one code in one file are grouped (`group.rs`); the summary line
     /// counts them all.
     fn emit(&self, out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
-        let sources = &report.compilation.sources;
-        let items = grouped(&report.compilation.diagnostics, sources);
-        let shown = items.iter().filter_map(|item| if let Item::Finding(d) = item { Some(*d) } else { None });
-        let writer = ReportWriter::new(sources, self.colour, shown);
-        for chunk in items.chunks(CHUNK) {
-            let drawn: Vec<String> = chunk
-                .par_iter()
-                .map(|item| match item {
-                    Item::Finding(diagnostic) => writer.draw(diagnostic),
-                    Item::More(more) => format!("{}\n", more.line(&more.file)),
-                })
-                .collect();
-            drawn.iter().try_for_each(|text| out.write_all(text.as_bytes()))?;
-        }
+        let compilation = &report.compilation;
+        write_grouped(out, &compilation.diagnostics, &compilation.sources, self.colour, "--format json")?;
         writeln!(out, "{}", report.summary())
     }
 }
@@ -58,6 +46,18 @@ pub fn write_diagnostics(
     sources: &Sources,
     colour: bool,
 ) -> io::Result<()> {
+    write_grouped(out, diagnostics, sources, colour, "mcc check --format json")
+}
+
+/// The reports of `diagnostics`, grouped, each group's count naming `lister` as what lists
+/// them all.
+fn write_grouped(
+    out: &mut dyn Write,
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    colour: bool,
+    lister: &str,
+) -> io::Result<()> {
     let items = grouped(diagnostics, sources);
     let shown = items.iter().filter_map(|item| if let Item::Finding(d) = item { Some(*d) } else { None });
     let writer = ReportWriter::new(sources, colour, shown);
@@ -66,7 +66,7 @@ pub fn write_diagnostics(
             .par_iter()
             .map(|item| match item {
                 Item::Finding(diagnostic) => writer.draw(diagnostic),
-                Item::More(more) => format!("{}\n", more.line_listed_by(&more.file, "mcc check --format json")),
+                Item::More(more) => format!("{}\n", more.line_listed_by(&more.file, lister)),
             })
             .collect();
         drawn.iter().try_for_each(|text| out.write_all(text.as_bytes()))?;
