@@ -33,6 +33,7 @@ mod plan_machine_os_config;
 mod plan_review;
 mod project_config;
 mod read_bounds;
+mod read_bounds_inputs;
 mod registry;
 mod registry_support;
 mod relocate_cli;

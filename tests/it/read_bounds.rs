@@ -23,7 +23,7 @@ use crate::oci::{BASE, FIXTURE, base_image, blob, compile, json};
 use crate::support::{Run, root};
 
 /// `mcc ARGS`, killed when it runs longer than 20 s (then its code is `None`).
-fn mcc_bounded(args: &[&str]) -> Run {
+pub(crate) fn mcc_bounded(args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mcc"))
         .args(args)
         .current_dir(root())
@@ -59,26 +59,26 @@ fn mcc_bounded(args: &[&str]) -> Run {
 
 /// Asserts that `run` ended (did not hang) with `exit` and printed `code` and `message`.
 #[track_caller]
-fn assert_refused(case: &str, run: &Run, exit: i32, code: &str, message: &str) {
+pub(crate) fn assert_refused(case: &str, run: &Run, exit: i32, code: &str, message: &str) {
     assert!(run.code.is_some(), "{case}: mcc hangs\n{run}");
     assert_eq!(run.code, Some(exit), "{case}\n{run}");
     assert!(run.stderr.contains(code) && run.stderr.contains(message), "{case}: {code}, `{message}`\n{run}");
 }
 
-fn mkfifo(path: &Path) {
+pub(crate) fn mkfifo(path: &Path) {
     let _ = fs::remove_file(path);
     let status = Command::new("mkfifo").arg(path).status().unwrap();
     assert!(status.success(), "mkfifo {}", path.display());
 }
 
-fn link_to_dev_zero(path: &Path) {
+pub(crate) fn link_to_dev_zero(path: &Path) {
     let _ = fs::remove_file(path);
     symlink("/dev/zero", path).unwrap();
 }
 
 /// Makes `path` a sparse file of `size` bytes: as large as a real one to `fstat`, without
 /// writing anything.
-fn sparse(path: &Path, size: u64) {
+pub(crate) fn sparse(path: &Path, size: u64) {
     let _ = fs::remove_file(path);
     fs::File::create(path).unwrap().set_len(size).unwrap();
 }

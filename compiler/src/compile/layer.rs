@@ -20,7 +20,7 @@ pub const LABEL_MACHINE_OS_CONFIG: &str = "io.openshift.mcc.machine-os-config";
 
 /// `sha256:` of the rendered spec's canonical JSON (hashed once, when the pool was rendered).
 pub fn source_digest(pool: &RenderedPool) -> String {
-    format!("sha256:{}", pool.spec_sha256)
+    format!("sha256:{}", pool.spec_sha256())
 }
 
 /// The placement of a generated entry (a parent, a link `systemctl enable` makes), by its path.

@@ -153,7 +153,7 @@ pub(super) fn finish(gathered: Gathered<'_, '_>, plan: Option<&PoolPlan>) -> Res
     let source_digest = source_digest(pool);
     let (machine_os_config, custom) = custom_content(cx, &name);
     let labels: BTreeMap<String, String> = [
-        (LABEL_RENDERED, pool.name.clone()),
+        (LABEL_RENDERED, pool.name().to_string()),
         (LABEL_POOL, name.clone()),
         (LABEL_BASE, base_image.clone()),
         (LABEL_SOURCE_DIGEST, source_digest.clone()),
@@ -165,7 +165,7 @@ pub(super) fn finish(gathered: Gathered<'_, '_>, plan: Option<&PoolPlan>) -> Res
     let layer_plan = LayerPlan {
         schema: LAYER_PLAN_SCHEMA.into(),
         pool: name.clone(),
-        rendered_config: pool.name.clone(),
+        rendered_config: pool.name().to_string(),
         target: target.name().into(),
         profile: cx.options.policy.profile.name().into(),
         base_image,
@@ -216,7 +216,7 @@ pub(super) fn finish(gathered: Gathered<'_, '_>, plan: Option<&PoolPlan>) -> Res
     let node_actions = NodeActions {
         schema: NODE_ACTIONS_SCHEMA.into(),
         pool: name.clone(),
-        rendered_config: pool.name.clone(),
+        rendered_config: pool.name().to_string(),
         from: plan.and_then(|p| p.from.clone()),
         target: target.name().into(),
         var_strategy: cx.options.var_strategy.name().into(),

@@ -20,8 +20,14 @@ pub const MAX_INPUT_SIZE: u64 = 64 << 20;
 /// Where a file was found: named on the command line, or while walking a directory input.
 pub enum Found<'a> {
     Named,
-    /// Under this directory input, canonical (symlinks resolved).
+    /// Under this directory input, canonical (symlinks resolved): a symlink, or a file the walk
+    /// cannot vouch for, resolved and checked to stay inside it.
     Under(&'a Utf8Path),
+    /// Under a directory input, reached by the walk through real directories only (it never
+    /// follows a symlinked directory) and not a symlink itself: inside the input by
+    /// construction, so not resolved again (a `realpath` of every file cost as much as reading
+    /// it). Still read only when it is a regular file.
+    Inside,
 }
 
 /// The text of the file at `path`, or the diagnostic that says why it is not read.
@@ -41,23 +47,20 @@ pub fn read(path: &Utf8Path, metadata: &std::fs::Metadata, found: Found<'_>) -> 
         }
         // A FIFO would block the open, a device would never end: only regular files are read.
         if !metadata.is_file() {
-            return Err(Box::new(
-                Diagnostic::about_path(
-                    &codes::NOT_A_REGULAR_FILE,
-                    path.as_str(),
-                    format!("this is a {}, not a regular file; it is not read", file_kind(metadata)),
-                )
-                .with_help(
-                    "only regular files are read from a directory input; name it on the command line to read it",
-                ),
-            ));
+            return Err(Box::new(not_regular(path, metadata)));
         }
+    }
+    if matches!(found, Found::Inside) && !metadata.is_file() {
+        return Err(Box::new(not_regular(path, metadata)));
     }
     if metadata.is_file() && metadata.len() > MAX_INPUT_SIZE {
         return Err(Box::new(too_large(path)));
     }
     // A file named on the command line may be a pipe (`<(…)`): read it, but never past the limit.
-    let mut bytes = Vec::new();
+    // A regular file's buffer is made to its size (and the byte that tells it has not grown)
+    // at once, not grown by doubling from empty through copies.
+    let expected = if metadata.is_file() { usize::try_from(metadata.len()).map_or(0, |len| len + 1) } else { 0 };
+    let mut bytes = Vec::with_capacity(expected);
     std::fs::File::open(path)
         .and_then(|file| file.take(MAX_INPUT_SIZE + 1).read_to_end(&mut bytes))
         .map_err(|error| Box::new(super::unreadable(path.as_str(), &error)))?;
@@ -70,6 +73,15 @@ pub fn read(path: &Utf8Path, metadata: &std::fs::Metadata, found: Found<'_>) -> 
                 .with_help("MachineConfigs are YAML or JSON, which must be UTF-8"),
         )
     })
+}
+
+fn not_regular(path: &Utf8Path, metadata: &std::fs::Metadata) -> Diagnostic {
+    Diagnostic::about_path(
+        &codes::NOT_A_REGULAR_FILE,
+        path.as_str(),
+        format!("this is a {}, not a regular file; it is not read", file_kind(metadata)),
+    )
+    .with_help("only regular files are read from a directory input; name it on the command line to read it")
 }
 
 fn too_large(path: &Utf8Path) -> Diagnostic {

@@ -126,7 +126,8 @@ fn read_named(path: &Utf8Path, filter: &InputFilter, sources: &mut Sources, diag
 
 /// What walking a directory input finds, in the order it is read.
 enum Walked {
-    File(Utf8PathBuf, std::fs::Metadata),
+    /// A file, its metadata (symlinks followed), and whether it is a symlink itself.
+    File(Utf8PathBuf, std::fs::Metadata, bool),
     Unreadable(Diagnostic),
 }
 
@@ -151,7 +152,7 @@ impl Walk<'_> {
             Err(error) => return found.push(Walked::Unreadable(unreadable(dir.as_str(), &error))),
         };
         children.sort();
-        for child in children {
+        for (child, link) in children {
             let metadata = match std::fs::metadata(&child) {
                 Ok(metadata) => metadata,
                 Err(error) => {
@@ -162,7 +163,7 @@ impl Walk<'_> {
             if metadata.is_dir() {
                 self.dir(&child, found);
             } else if child.extension().is_some_and(|e| EXTENSIONS.contains(&e)) {
-                found.push(Walked::File(child, metadata));
+                found.push(Walked::File(child, metadata, link));
             }
         }
     }
@@ -173,13 +174,16 @@ impl Walk<'_> {
             let read: Vec<Result<String, Box<Diagnostic>>> = chunk
                 .par_iter()
                 .map(|walked| match walked {
-                    Walked::File(path, metadata) => file::read(path, metadata, file::Found::Under(self.canonical)),
+                    Walked::File(path, metadata, link) => {
+                        let found = if *link { file::Found::Under(self.canonical) } else { file::Found::Inside };
+                        file::read(path, metadata, found)
+                    }
                     Walked::Unreadable(diagnostic) => Err(Box::new(diagnostic.clone())),
                 })
                 .collect();
             for (walked, read) in chunk.iter().zip(read) {
                 match (walked, read) {
-                    (Walked::File(path, _), Ok(text)) if !file::is_mcc_output(&text) => {
+                    (Walked::File(path, ..), Ok(text)) if !file::is_mcc_output(&text) => {
                         sources.add(path.as_path(), &text);
                     }
                     (_, Ok(_)) => {}
@@ -189,7 +193,8 @@ impl Walk<'_> {
         }
     }
 
-    fn list(&self, dir: &Utf8Path) -> io::Result<Vec<Utf8PathBuf>> {
+    /// The entries of `dir` the filter keeps, each with whether it is a symlink.
+    fn list(&self, dir: &Utf8Path) -> io::Result<Vec<(Utf8PathBuf, bool)>> {
         let mut children = Vec::new();
         for entry in dir.read_dir_utf8()? {
             let entry = entry?;
@@ -197,11 +202,13 @@ impl Walk<'_> {
             if self.filter.skips(relative) {
                 continue;
             }
-            // Symlinked directories are not followed, so a link cycle cannot loop forever.
-            if entry.file_type()?.is_symlink() && entry.path().is_dir() {
+            // Symlinked directories are not followed, so a link cycle cannot loop forever (and
+            // every directory walked is inside the input: see `file::Found::Inside`).
+            let link = entry.file_type()?.is_symlink();
+            if link && entry.path().is_dir() {
                 continue;
             }
-            children.push(entry.into_path());
+            children.push((entry.into_path(), link));
         }
         Ok(children)
     }

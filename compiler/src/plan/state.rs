@@ -45,7 +45,7 @@ impl<'a> PoolState<'a> {
             definitions.add(&inputs.machine_configs[id]);
         }
         PoolState {
-            name: pool.name.clone(),
+            name: pool.name().to_string(),
             config: Cow::Borrowed(&pool.config),
             kernel_arguments: pool.kernel_arguments.iter().map(|k| k.value.value.clone()).collect(),
             extensions: pool.extensions.iter().map(|k| k.value.value.clone()).collect(),

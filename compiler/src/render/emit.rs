@@ -23,7 +23,7 @@ pub fn rendered_machine_config(pool: &RenderedPool, names: &dyn Fn(usize) -> Str
         annotations.insert("machineconfiguration.openshift.io/os-image-url-overridden".into(), "true".into());
     }
     let mut metadata = Map::new();
-    metadata.insert("name".into(), pool.name.clone().into());
+    metadata.insert("name".into(), pool.name().into());
     metadata.insert("labels".into(), labels.into());
     metadata.insert("annotations".into(), annotations.into());
     let mut object = Map::new();

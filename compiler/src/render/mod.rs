@@ -10,6 +10,8 @@ mod spec_json;
 mod tests;
 pub mod validity;
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 use crate::codes;
@@ -45,8 +47,6 @@ pub struct Sourced<T> {
 #[derive(Debug, Clone)]
 pub struct RenderedPool {
     pub pool: MachineConfigPool,
-    /// `rendered-<pool>-<hash>`.
-    pub name: String,
     /// The selected MachineConfigs in merge order.
     pub machine_configs: Vec<McId>,
     pub config: Ignition,
@@ -61,9 +61,32 @@ pub struct RenderedPool {
     pub base_os_extensions_container_image: Image,
     /// The rendered config's entries by path and by unit name.
     pub index: EntryIndex,
-    /// The hex SHA-256 of the rendered spec's canonical JSON (`emit::spec_sha256`), computed
-    /// once: the name carries its first 32 digits and `mcc compile`'s source digest all of it.
-    pub spec_sha256: String,
+    /// The hex SHA-256 of the rendered spec's canonical JSON (`emit::spec_sha256`), and the
+    /// name `rendered-<pool>-<its first 32 digits>`: computed once, when first asked for. Only
+    /// what shows or compares the rendered config's name asks (`mcc render`, `compile`, `plan`,
+    /// a cluster dump's check); `mcc check` alone never pays for serialising and hashing every
+    /// pool's spec.
+    identity: OnceLock<(String, String)>,
+}
+
+impl RenderedPool {
+    /// `rendered-<pool>-<hash>`.
+    pub fn name(&self) -> &str {
+        &self.identity().1
+    }
+
+    /// The hex SHA-256 of the rendered spec's canonical JSON: `mcc compile`'s source digest.
+    pub fn spec_sha256(&self) -> &str {
+        &self.identity().0
+    }
+
+    fn identity(&self) -> &(String, String) {
+        self.identity.get_or_init(|| {
+            let sha = emit::spec_sha256(self);
+            let name = format!("rendered-{}-{}", self.pool.name(), &sha[..32]);
+            (sha, name)
+        })
+    }
 }
 
 /// An OS or extensions image: the cluster default unless a MachineConfig overrides it.
@@ -340,9 +363,8 @@ pub(crate) fn render_pool(
         }
         diagnostics.push(diagnostic);
     }
-    let mut rendered = RenderedPool {
+    let rendered = RenderedPool {
         pool: pool.clone(),
-        name: String::new(),
         machine_configs: members,
         config,
         provenance,
@@ -353,9 +375,7 @@ pub(crate) fn render_pool(
         os_image_url,
         base_os_extensions_container_image: extensions_image,
         index,
-        spec_sha256: String::new(),
+        identity: OnceLock::new(),
     };
-    rendered.spec_sha256 = emit::spec_sha256(&rendered);
-    rendered.name = format!("rendered-{}-{}", pool.name(), &rendered.spec_sha256[..32]);
     Some(rendered)
 }
