@@ -151,7 +151,10 @@ impl Walk<'_> {
             Ok(children) => children,
             Err(error) => return found.push(Walked::Unreadable(unreadable(dir.as_str(), &error))),
         };
-        children.sort();
+        // The children of one directory differ in their last component only, so the byte order
+        // of their paths is the order of their names: compared as strings, not component by
+        // component as `Path`'s order does (which took most of the walk's time).
+        children.sort_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
         for (child, link) in children {
             let metadata = match std::fs::metadata(&child) {
                 Ok(metadata) => metadata,

@@ -115,9 +115,10 @@ impl DisruptionPolicy {
     /// lies under it as a directory (`/etc/mco/f1` matches `/etc/mco/f1/f2` but not
     /// `/etc/mco/f1x`); the longest rule path wins, the first in list order on a tie.
     pub fn match_file(&self, path: &str) -> Option<&FileRule> {
+        let path_is_clean = is_clean_absolute(path);
         let mut best: Option<&FileRule> = None;
         for rule in &self.files {
-            if file_rule_matches(&rule.path.value, path)
+            if rule_matches(&rule.path.value, path, path_is_clean)
                 && best.is_none_or(|b| rule.path.value.len() > b.path.value.len())
             {
                 best = Some(rule);
@@ -158,14 +159,27 @@ impl DisruptionPolicy {
 /// path is never cleaned for the exact test, so `/etc/chrony.conf/` or `/etc//chrony.conf`
 /// never matches `/etc/chrony.conf`, and `/` (whose prefix becomes `//`) matches nothing.
 pub fn file_rule_matches(rule_path: &str, path: &str) -> bool {
+    rule_matches(rule_path, path, is_clean_absolute(path))
+}
+
+/// [`file_rule_matches`], told whether `path` is clean: every file meets every rule here, so
+/// the file's cleanliness is decided once, not once a rule.
+fn rule_matches(rule_path: &str, path: &str, path_is_clean: bool) -> bool {
     use crate::ignition::validate::clean;
     if path == rule_path {
         return true;
     }
-    // Every file against every rule runs through here: paths already clean (nearly all of
-    // them) are compared in place, without cleaning copies of both first.
-    if is_clean_absolute(rule_path) && is_clean_absolute(path) {
-        return path.starts_with(rule_path) && path.as_bytes().get(rule_path.len()) == Some(&b'/');
+    // Paths already clean (nearly all of them) are compared in place, without cleaning copies
+    // of both first.
+    if path_is_clean {
+        // A non-empty byte prefix of a clean path that ends before one of its `/` is a clean
+        // path itself, so this is the answer the cleaned comparison gives.
+        if !rule_path.is_empty() && path.starts_with(rule_path) && path.as_bytes().get(rule_path.len()) == Some(&b'/') {
+            return true;
+        }
+        if is_clean_absolute(rule_path) {
+            return false;
+        }
     }
     clean(path).starts_with(&format!("{}/", clean(rule_path)))
 }
@@ -227,6 +241,17 @@ mod tests {
                 assert_eq!(file_rule_matches(rule, path), cleaned, "rule `{rule}`, path `{path}`");
                 assert_eq!(is_clean_absolute(path), path.starts_with('/') && clean(path) == path, "`{path}`");
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Random spellings over `/`, `.` and a name byte: the in-place comparison agrees with
+        /// the MCO's cleaned one, for a path's cleanliness decided once (`match_file`) or not.
+        #[test]
+        fn matching_in_place_agrees_with_cleaning(rule in "[/.a]{0,9}", path in "[/.a]{0,9}") {
+            use crate::ignition::validate::clean;
+            let cleaned = path == rule || clean(&path).starts_with(&format!("{}/", clean(&rule)));
+            proptest::prop_assert_eq!(file_rule_matches(&rule, &path), cleaned);
         }
     }
 
