@@ -187,7 +187,19 @@ fn rule_matches(rule_path: &str, path: &str, path_is_clean: bool) -> bool {
 /// Whether `clean` would return `path` as it is: `/`, or rooted with no empty, `.` or `..`
 /// component (so no `//` and no trailing `/`).
 fn is_clean_absolute(path: &str) -> bool {
-    path == "/" || path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(|c| !matches!(c, "" | "." | "..")))
+    let bytes = path.as_bytes();
+    if bytes == b"/" {
+        return true;
+    }
+    if bytes.first() != Some(&b'/') || bytes.last() == Some(&b'/') {
+        return false;
+    }
+    // Each component starts after a `/`: none may be empty, `.` or `..`. A byte loop, not a
+    // split into strings: every file meets every rule's path here.
+    bytes.iter().enumerate().filter(|&(_, &b)| b == b'/').all(|(at, _)| match &bytes[at + 1..] {
+        [] | [b'/', ..] | [b'.'] | [b'.', b'/', ..] | [b'.', b'.'] | [b'.', b'.', b'/', ..] => false,
+        _ => true,
+    })
 }
 
 #[cfg(test)]
@@ -252,6 +264,7 @@ mod tests {
             use crate::ignition::validate::clean;
             let cleaned = path == rule || clean(&path).starts_with(&format!("{}/", clean(&rule)));
             proptest::prop_assert_eq!(file_rule_matches(&rule, &path), cleaned);
+            proptest::prop_assert_eq!(is_clean_absolute(&path), path.starts_with('/') && clean(&path) == path);
         }
     }
 
