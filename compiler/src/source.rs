@@ -71,7 +71,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    fn new(name: Utf8PathBuf, text: &str) -> Self {
+    pub(crate) fn new(name: Utf8PathBuf, text: &str) -> Self {
         let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| offset(i + 1))).collect();
         SourceFile { name, text: Arc::from(text), line_starts }
@@ -223,7 +223,12 @@ impl Sources {
     pub fn add(&mut self, name: impl Into<Utf8PathBuf>, text: &str) -> SourceId {
         // A UTF-8 BOM stays in the text, so spans are byte offsets into the file as it is; the
         // YAML parser skips it.
-        self.files.push(SourceFile::new(name.into(), text));
+        self.push(SourceFile::new(name.into(), text))
+    }
+
+    /// Adds a file made beforehand (on another thread: its line index is a pass over its text).
+    pub(crate) fn push(&mut self, file: SourceFile) -> SourceId {
+        self.files.push(file);
         SourceId::of_index(self.files.len() - 1)
     }
 

@@ -84,7 +84,9 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, CliError> {
     out.flush()?;
     session::print_stage("report", report_start);
     let deny_warnings = args.report.deny_warnings || args.report.fail_level == FailLevel::Warning;
-    match (Outcome::of(&compilation, deny_warnings), summary) {
+    let outcome = Outcome::of(&compilation, deny_warnings);
+    session::leave_to_exit((compilation, analysis));
+    match (outcome, summary) {
         (outcome, Ok(())) => Ok(outcome),
         (Outcome::Clean, Err(error)) => Err(error),
         // The run fails anyway: say why the summary is missing, and exit as the run says.

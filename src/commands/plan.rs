@@ -97,6 +97,7 @@ pub fn run(args: &PlanArgs) -> Result<Outcome, CliError> {
     let unreadable = new.compilation.unreadable_input || old.as_ref().is_some_and(|o| o.compilation.unreadable_input);
     let failed = plans.iter().any(|p| !p.reconcilable) || new.compilation.count(Severity::Error) > 0;
     let changed = plans.iter().any(|p| p.effective_changes().next().is_some());
+    session::leave_to_exit((plans, order.risks, suggestions, new, old));
     Ok(if unreadable {
         Outcome::UnreadableInput
     } else if failed {

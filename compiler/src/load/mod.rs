@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::filter::InputFilter;
-use crate::source::Sources;
+use crate::source::{SourceFile, Sources};
 
 /// The file extensions read from a directory.
 pub const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -126,9 +126,16 @@ fn read_named(path: &Utf8Path, filter: &InputFilter, sources: &mut Sources, diag
 
 /// What walking a directory input finds, in the order it is read.
 enum Walked {
-    /// A file, its metadata (symlinks followed), and whether it is a symlink itself.
-    File(Utf8PathBuf, std::fs::Metadata, bool),
+    /// A file, and whether it is a symlink itself.
+    File(Utf8PathBuf, bool),
     Unreadable(Diagnostic),
+}
+
+/// An entry of a directory, as its listing tells it (the file type the directory records, with
+/// no `stat` of the entry unless it is a symlink).
+enum Entry {
+    Directory,
+    File { link: bool },
 }
 
 /// How many files of a directory input are read at once, on every core: enough to keep the
@@ -155,49 +162,48 @@ impl Walk<'_> {
         // of their paths is the order of their names: compared as strings, not component by
         // component as `Path`'s order does (which took most of the walk's time).
         children.sort_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
-        for (child, link) in children {
-            let metadata = match std::fs::metadata(&child) {
-                Ok(metadata) => metadata,
-                Err(error) => {
-                    found.push(Walked::Unreadable(unreadable(child.as_str(), &error)));
-                    continue;
+        for (child, entry) in children {
+            match entry {
+                Entry::Directory => self.dir(&child, found),
+                Entry::File { link } if child.extension().is_some_and(|e| EXTENSIONS.contains(&e)) => {
+                    found.push(Walked::File(child, link));
                 }
-            };
-            if metadata.is_dir() {
-                self.dir(&child, found);
-            } else if child.extension().is_some_and(|e| EXTENSIONS.contains(&e)) {
-                found.push(Walked::File(child, metadata, link));
+                Entry::File { .. } => {}
             }
         }
     }
 
-    /// Reads what [`Walk::dir`] found, on every core, into `sources` in its order.
+    /// Reads what [`Walk::dir`] found, on every core, into `sources` in its order: each file's
+    /// `stat`, read and line index are made on the worker threads; only the appends are in turn.
     fn read(&self, found: Vec<Walked>, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
         for chunk in found.chunks(READ_CHUNK) {
-            let read: Vec<Result<String, Box<Diagnostic>>> = chunk
+            let read: Vec<Result<Option<SourceFile>, Box<Diagnostic>>> = chunk
                 .par_iter()
                 .map(|walked| match walked {
-                    Walked::File(path, metadata, link) => {
+                    Walked::File(path, link) => {
                         let found = if *link { file::Found::Under(self.canonical) } else { file::Found::Inside };
-                        file::read(path, metadata, found)
+                        let text = std::fs::metadata(path)
+                            .map_err(|error| Box::new(unreadable(path.as_str(), &error)))
+                            .and_then(|metadata| file::read(path, &metadata, found))?;
+                        Ok((!file::is_mcc_output(&text)).then(|| SourceFile::new(path.clone(), &text)))
                     }
                     Walked::Unreadable(diagnostic) => Err(Box::new(diagnostic.clone())),
                 })
                 .collect();
-            for (walked, read) in chunk.iter().zip(read) {
-                match (walked, read) {
-                    (Walked::File(path, ..), Ok(text)) if !file::is_mcc_output(&text) => {
-                        sources.add(path.as_path(), &text);
+            for read in read {
+                match read {
+                    Ok(Some(file)) => {
+                        sources.push(file);
                     }
-                    (_, Ok(_)) => {}
-                    (_, Err(diagnostic)) => diagnostics.push(*diagnostic),
+                    Ok(None) => {}
+                    Err(diagnostic) => diagnostics.push(*diagnostic),
                 }
             }
         }
     }
 
-    /// The entries of `dir` the filter keeps, each with whether it is a symlink.
-    fn list(&self, dir: &Utf8Path) -> io::Result<Vec<(Utf8PathBuf, bool)>> {
+    /// The entries of `dir` the filter keeps, each with what it is.
+    fn list(&self, dir: &Utf8Path) -> io::Result<Vec<(Utf8PathBuf, Entry)>> {
         let mut children = Vec::new();
         for entry in dir.read_dir_utf8()? {
             let entry = entry?;
@@ -207,11 +213,13 @@ impl Walk<'_> {
             }
             // Symlinked directories are not followed, so a link cycle cannot loop forever (and
             // every directory walked is inside the input: see `file::Found::Inside`).
-            let link = entry.file_type()?.is_symlink();
+            let kind = entry.file_type()?;
+            let link = kind.is_symlink();
             if link && entry.path().is_dir() {
                 continue;
             }
-            children.push((entry.into_path(), link));
+            let what = if kind.is_dir() { Entry::Directory } else { Entry::File { link } };
+            children.push((entry.into_path(), what));
         }
         Ok(children)
     }

@@ -196,9 +196,8 @@ fn is_clean_absolute(path: &str) -> bool {
     }
     // Each component starts after a `/`: none may be empty, `.` or `..`. A byte loop, not a
     // split into strings: every file meets every rule's path here.
-    bytes.iter().enumerate().filter(|&(_, &b)| b == b'/').all(|(at, _)| match &bytes[at + 1..] {
-        [] | [b'/', ..] | [b'.'] | [b'.', b'/', ..] | [b'.', b'.'] | [b'.', b'.', b'/', ..] => false,
-        _ => true,
+    bytes.iter().enumerate().filter(|&(_, &b)| b == b'/').all(|(at, _)| {
+        !matches!(&bytes[at + 1..], [] | [b'/', ..] | [b'.'] | [b'.', b'/', ..] | [b'.', b'.'] | [b'.', b'.', b'/', ..])
     })
 }
 
