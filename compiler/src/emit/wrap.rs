@@ -48,6 +48,10 @@ impl<'h> Drawer<'h> {
 
     /// Draws `report` as miette's wrapping handler does.
     pub fn render(&self, text: &mut String, report: &dyn miette::Diagnostic) -> fmt::Result {
+        // Causes and related reports are wrapped too: such a report is left to miette whole.
+        if report.source().is_some() || report.diagnostic_source().is_some() || report.related().is_some() {
+            return self.wrapping.render_report(text, report);
+        }
         let message = report.to_string();
         let help = report.help().map(|help| help.to_string());
         let help_lines = match help.as_deref() {
@@ -105,7 +109,7 @@ fn lines<'t>(text: &'t str, first: &str, rest: &str) -> Option<Cow<'t, str>> {
     let width = WIDTH - 2;
     let room = width.saturating_sub(display_width(first).max(display_width(rest)));
     // textwrap keeps a line that fits whole but trims its trailing spaces; a line with a control
-    // character (a tab, an escape sequence, which textwrap measures as it alone does) is left to it.
+    // character (a tab, an escape sequence) is left to textwrap, which has its own measure of it.
     let fits = |line: &str| {
         !line.trim().is_empty()
             && !line.ends_with(' ')
@@ -132,9 +136,8 @@ fn lines<'t>(text: &'t str, first: &str, rest: &str) -> Option<Cow<'t, str>> {
     Some(Cow::Owned(unindented))
 }
 
-/// A report whose message and help are already wrapped, for a handler with wrapping off.
-/// The reports of `mcc check` have no cause chain and no related reports (other places are
-/// labels or notes), which that handler would not wrap.
+/// A report without causes or related reports whose message and help are already wrapped, for
+/// a handler with wrapping off.
 #[derive(Debug)]
 struct Wrapped<'r> {
     report: &'r dyn miette::Diagnostic,
@@ -295,6 +298,58 @@ mod tests {
                 prop_assert_eq!(rendered, wrapped_by_miette);
             }
         }
+    }
+
+    /// A report with a cause, which miette draws (and wraps) under the message.
+    #[derive(Debug)]
+    struct Caused {
+        report: Report,
+        cause: std::io::Error,
+    }
+
+    impl fmt::Display for Caused {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.report.fmt(f)
+        }
+    }
+
+    impl std::error::Error for Caused {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.cause)
+        }
+    }
+
+    impl miette::Diagnostic for Caused {
+        fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+            self.report.code()
+        }
+
+        fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+            self.report.help()
+        }
+
+        fn source_code(&self) -> Option<&dyn SourceCode> {
+            self.report.source_code()
+        }
+
+        fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+            self.report.labels()
+        }
+    }
+
+    #[test]
+    fn a_report_with_a_cause_is_drawn_as_miette_wraps_it() {
+        let mut sources = Sources::default();
+        let id = sources.add("f.yaml", "key: value\n");
+        let diagnostic = Diagnostic::new(&codes::UNKNOWN_FIELD, Span::new(id, 0, 3), "short").with_help("short");
+        let cause = std::io::Error::other("a cause ".repeat(20));
+        let report = Caused { report: Report::new(&diagnostic, &sources), cause };
+        let drawer = Drawer::new(false, std::iter::once("short"));
+        let (mut rendered, mut wrapped_by_miette) = (String::new(), String::new());
+        drawer.render(&mut rendered, &report).expect("drawn");
+        drawer.wrapping.render_report(&mut wrapped_by_miette, &report).expect("drawn");
+        assert!(wrapped_by_miette.contains("a cause"), "{wrapped_by_miette}");
+        assert_eq!(rendered, wrapped_by_miette);
     }
 
     #[test]
