@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use rayon::prelude::*;
 
 use super::group::{Item, grouped};
 use super::window::{self, CutReport, WindowReport};
+use super::wrap::Drawer;
 use super::{CheckReport, Emitter};
 use crate::diagnostic::{Diagnostic, Report};
 use crate::source::{SourceId, Sources};
@@ -74,10 +74,11 @@ fn write_grouped(
     Ok(())
 }
 
-/// Draws diagnostics as miette reports, knowing the shape of each file (see `window.rs`).
+/// Draws diagnostics as miette reports, knowing the shape of each file (see `window.rs`) and
+/// the wrapped lines of each help (see `wrap.rs`).
 struct ReportWriter<'a> {
     sources: &'a Sources,
-    handler: GraphicalReportHandler,
+    drawer: Drawer<'a>,
     shapes: HashMap<SourceId, Shape>,
 }
 
@@ -91,11 +92,11 @@ struct Shape {
 }
 
 impl<'a> ReportWriter<'a> {
-    /// Ready to draw `diagnostics`: each of their files is looked at once for its shape.
-    fn new<'d>(sources: &'a Sources, colour: bool, diagnostics: impl Iterator<Item = &'d Diagnostic>) -> Self {
-        let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
-        let mut files: Vec<SourceId> = diagnostics.filter_map(|d| d.span.map(|span| span.source)).collect();
+    /// Ready to draw `diagnostics`: each of their files is looked at once for its shape, each of
+    /// their helps wrapped once.
+    fn new(sources: &'a Sources, colour: bool, diagnostics: impl Iterator<Item = &'a Diagnostic>) -> Self {
+        let diagnostics: Vec<&Diagnostic> = diagnostics.collect();
+        let mut files: Vec<SourceId> = diagnostics.iter().filter_map(|d| d.span.map(|span| span.source)).collect();
         files.sort_unstable();
         files.dedup();
         let shapes = files
@@ -109,7 +110,8 @@ impl<'a> ReportWriter<'a> {
                 (source, shape)
             })
             .collect();
-        ReportWriter { sources, handler, shapes }
+        let drawer = Drawer::new(colour, diagnostics.iter().filter_map(|d| d.help.as_deref()));
+        ReportWriter { sources, drawer, shapes }
     }
 
     /// The report of one diagnostic, its notes included; empty if miette cannot draw it.
@@ -119,12 +121,12 @@ impl<'a> ReportWriter<'a> {
         let shape = diagnostic.span.map(|span| (span, self.shapes.get(&span.source).copied().unwrap_or_default()));
         let rendered = match shape {
             Some((span, Shape { long_lines: true, carriage_returns })) => {
-                self.handler.render_report(&mut text, &CutReport::new(diagnostic, span, sources, carriage_returns))
+                self.drawer.render(&mut text, &CutReport::new(diagnostic, span, sources, carriage_returns))
             }
             Some((span, Shape { long_lines: false, carriage_returns: false })) => {
-                self.handler.render_report(&mut text, &WindowReport::new(diagnostic, span, sources))
+                self.drawer.render(&mut text, &WindowReport::new(diagnostic, span, sources))
             }
-            _ => self.handler.render_report(&mut text, &Report::new(diagnostic, sources)),
+            _ => self.drawer.render(&mut text, &Report::new(diagnostic, sources)),
         };
         if rendered.is_err() {
             return String::new();

@@ -19,6 +19,7 @@ mod short;
 #[cfg(test)]
 mod testing;
 mod window;
+mod wrap;
 
 use std::io::{self, Write};
 

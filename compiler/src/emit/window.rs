@@ -177,30 +177,16 @@ const LINES_AROUND: usize = 3;
 /// miette reads of a report, with its default of one line of context. Only for a file without
 /// `\r`, which miette counts as a line break and `line_col` does not.
 fn lines_around(file: &SourceFile, spans: &[Span]) -> Lines {
-    let text = file.text.as_bytes();
-    let first = spans.iter().map(|s| s.start as usize).min().unwrap_or(0).min(text.len());
-    let last = spans.iter().map(|s| s.end as usize).max().unwrap_or(0).min(text.len());
-    let (mut before, mut start) = (first, 0);
-    for _ in 0..=LINES_AROUND {
-        match text[..before].iter().rposition(|&b| b == b'\n') {
-            Some(newline) => (before, start) = (newline, newline + 1),
-            None => {
-                start = 0;
-                break;
-            }
-        }
+    let len = file.text.len();
+    let first = spans.iter().map(|s| s.start as usize).min().unwrap_or(0).min(len);
+    let last = spans.iter().map(|s| s.end as usize).max().unwrap_or(0).min(len);
+    // The file's line index, not a scan: the lines of a minified file are long.
+    let first_line = file.line_index(first).saturating_sub(LINES_AROUND);
+    Lines {
+        start: file.line_start(first_line),
+        end: file.line_start(file.line_index(last) + LINES_AROUND),
+        lines_before: first_line,
     }
-    let mut end = last;
-    for _ in 0..LINES_AROUND {
-        match text[end..].iter().position(|&b| b == b'\n') {
-            Some(newline) => end += newline + 1,
-            None => {
-                end = text.len();
-                break;
-            }
-        }
-    }
-    Lines { start, end, lines_before: file.line_col(start).0 - 1 }
 }
 
 /// True when the file has a `\r`: its reports are drawn from the whole file.
@@ -418,6 +404,37 @@ mod tests {
         for diagnostic in &cases {
             let window = WindowReport::new(diagnostic, diagnostic.span.unwrap(), &sources);
             assert_eq!(drawn(&window), drawn(&Report::new(diagnostic, &sources)), "{}", diagnostic.message);
+        }
+    }
+
+    #[test]
+    fn a_cut_report_drawn_from_the_lines_around_its_labels_is_the_one_drawn_from_the_whole_file() {
+        // Long lines (cut) between short ones, at the start and the end of the file.
+        let long = |i: usize| format!("long{i}: {}", "x".repeat(300 + 40 * i));
+        let lines: Vec<String> =
+            (0..24).map(|i| if i % 3 == 0 || i == 23 { long(i) } else { format!("short{i}: v") }).collect();
+        let text = lines.join("\n") + "\n";
+        let mut sources = Sources::default();
+        let id = sources.add("f.yaml", &text);
+        let at = |line: usize, column: usize| lines[..line].iter().map(|l| l.len() + 1).sum::<usize>() + column;
+        let code = &crate::codes::UNKNOWN_FIELD;
+        let cases = [
+            Diagnostic::new(code, Span::new(id, 0, 4), "first line"),
+            Diagnostic::new(code, Span::new(id, at(1, 0), at(1, 5)), "second line"),
+            Diagnostic::new(code, Span::new(id, at(3, 200), at(3, 204)), "inside a long line"),
+            Diagnostic::new(code, Span::new(id, at(12, 280), at(13, 3)), "over lines"),
+            Diagnostic::new(code, Span::new(id, at(10, 0), at(10, 5)), "related far before")
+                .with_related(Span::new(id, at(6, 100), at(6, 104)), "there"),
+            Diagnostic::new(code, Span::new(id, at(22, 7), at(22, 8)), "before the last line"),
+            Diagnostic::new(code, Span::new(id, at(23, 900), at(23, 904)), "last line"),
+            Diagnostic::new(code, Span::new(id, text.len() - 1, text.len()), "the final newline"),
+            Diagnostic::new(code, Span::new(id, text.len(), text.len()), "end of file"),
+        ];
+        for diagnostic in &cases {
+            let span = diagnostic.span.unwrap();
+            let around = CutReport::new(diagnostic, span, &sources, false);
+            let whole = CutReport::new(diagnostic, span, &sources, true);
+            assert_eq!(drawn(&around), drawn(&whole), "{}", diagnostic.message);
         }
     }
 }
