@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use crate::ignition::validate::is_clean_absolute;
 use crate::load::reader::Spanned;
 use crate::source::Span;
 
@@ -168,12 +169,6 @@ pub fn file_rule_matches(rule_path: &str, path: &str) -> bool {
         return path.starts_with(rule_path) && path.as_bytes().get(rule_path.len()) == Some(&b'/');
     }
     clean(path).starts_with(&format!("{}/", clean(rule_path)))
-}
-
-/// Whether `clean` would return `path` as it is: `/`, or rooted with no empty, `.` or `..`
-/// component (so no `//` and no trailing `/`).
-fn is_clean_absolute(path: &str) -> bool {
-    path == "/" || path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(|c| !matches!(c, "" | "." | "..")))
 }
 
 #[cfg(test)]

@@ -67,6 +67,13 @@ pub fn is_strictly_under(path: &str, dir: &str) -> bool {
     path.len() > dir.len() + 1 && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
 }
 
+/// Whether `clean` would return `path` as it is: `/`, or rooted with no empty, `.` or `..`
+/// component (so no `//` and no trailing `/`). Nearly every path is, and this tells so without
+/// making the cleaned copy.
+pub fn is_clean_absolute(path: &str) -> bool {
+    path == "/" || path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(|c| !matches!(c, "" | "." | "..")))
+}
+
 /// Go's `path.Clean`: the shortest equivalent path by purely lexical processing.
 pub fn clean(path: &str) -> String {
     let rooted = path.starts_with('/');
