@@ -127,6 +127,7 @@ static SCANNER: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// occurrences are taken without overlap (as `str::match_indices` takes them: `"auth"auth"` is
 /// one `"auth"`), the definition this was derived from (kept in the tests, which compare the two).
 fn secret_in(bytes: &[u8]) -> Option<&'static str> {
+    // Which of `SECRETS` (by index) the bytes hold.
     let mut found = [false; SECRETS.len()];
     let (mut auths, mut auth_value) = (false, false);
     // Where each keyword's next occurrence may start.

@@ -120,8 +120,8 @@ const GO_STD_BASE64: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
 );
 
-/// A `;base64` payload: newlines dropped (Go's decoder skips them; payloads seldom have any, and
-/// then are decoded as they are) and a padded standard decode. The decoder accepts nothing but
+/// A `;base64` payload: newlines dropped (Go's decoder skips them; a payload without any, the
+/// usual case, is decoded without a copy) and a padded standard decode. The decoder accepts nothing but
 /// the alphabet and padding, so a payload that decodes passed the lexer's character check too;
 /// only one that does not is checked again, to report what the lexer would.
 pub(super) fn decode_base64_payload(payload: &[u8], base: usize) -> Result<Vec<u8>, DataUrlError> {
