@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use crate::ignition::validate::is_clean_absolute;
 use crate::load::reader::Spanned;
 use crate::source::Span;
 
@@ -182,23 +183,6 @@ fn rule_matches(rule_path: &str, path: &str, path_is_clean: bool) -> bool {
         }
     }
     clean(path).starts_with(&format!("{}/", clean(rule_path)))
-}
-
-/// Whether `clean` would return `path` as it is: `/`, or rooted with no empty, `.` or `..`
-/// component (so no `//` and no trailing `/`).
-fn is_clean_absolute(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    if bytes == b"/" {
-        return true;
-    }
-    if bytes.first() != Some(&b'/') || bytes.last() == Some(&b'/') {
-        return false;
-    }
-    // Each component starts after a `/`: none may be empty, `.` or `..`. A byte loop, not a
-    // split into strings: every file meets every rule's path here.
-    bytes.iter().enumerate().filter(|&(_, &b)| b == b'/').all(|(at, _)| {
-        !matches!(&bytes[at + 1..], [] | [b'/', ..] | [b'.'] | [b'.', b'/', ..] | [b'.', b'.'] | [b'.', b'.', b'/', ..])
-    })
 }
 
 #[cfg(test)]

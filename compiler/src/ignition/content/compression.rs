@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::Read;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 
 /// Largest decompressed file accepted; guards the compiler against gzip bombs.
 pub const MAX_DECOMPRESSED_SIZE: usize = 64 * 1024 * 1024;
@@ -73,9 +73,10 @@ pub fn decompress_within(bytes: Vec<u8>, compression: Option<&str>, limit: usize
 /// (multistream is Go's default), CRC and length trailers are checked, and
 /// empty, truncated or trailing-garbage input is an error.
 fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, CompressionError> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(size_hint(bytes).min(limit.saturating_add(1)));
     // Reading one byte past the limit tells "exactly at the limit" from "over it".
     let cap = u64::try_from(limit).map_or(u64::MAX, |l| l.saturating_add(1));
+    // Read straight from the bytes (they are a `BufRead`), not through a copying buffer.
     MultiGzDecoder::new(bytes)
         .take(cap)
         .read_to_end(&mut out)
@@ -84,6 +85,14 @@ fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, CompressionError> {
         return Err(CompressionError::TooLarge);
     }
     Ok(out)
+}
+
+/// The decompressed size the stream's last trailer gives (ISIZE, the size of its last member
+/// modulo 2³²), so that the output is allocated once; never more than deflate can expand the
+/// input to (1032:1), whatever a hostile trailer says.
+fn size_hint(bytes: &[u8]) -> usize {
+    let last_member = bytes.last_chunk::<4>().map_or(0, |trailer| u32::from_le_bytes(*trailer));
+    usize::try_from(last_member).unwrap_or(usize::MAX).min(bytes.len().saturating_mul(1032))
 }
 #[cfg(test)]
 mod tests {
@@ -136,6 +145,57 @@ mod tests {
         let mut stream = gzip(b"first\n");
         stream.extend(gzip(b"second\n"));
         assert_eq!(decompress(&stream, Some("gzip")).expect("valid"), b"first\nsecond\n");
+    }
+
+    /// Gunzip as first written: through `read::MultiGzDecoder`'s own buffer, into a growing Vec.
+    fn gunzip_through_a_buffer(bytes: &[u8], limit: usize) -> Result<Vec<u8>, CompressionError> {
+        let mut out = Vec::new();
+        let cap = u64::try_from(limit).map_or(u64::MAX, |l| l.saturating_add(1));
+        flate2::read::MultiGzDecoder::new(bytes)
+            .take(cap)
+            .read_to_end(&mut out)
+            .map_err(|err| CompressionError::InvalidGzip(err.to_string()))?;
+        if out.len() > limit {
+            return Err(CompressionError::TooLarge);
+        }
+        Ok(out)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// The same bytes and the same errors (their messages reach the diagnostics) on streams
+        /// cut short, with a byte changed, with a lying size trailer, and under limits.
+        #[test]
+        fn gunzip_agrees_with_the_buffered_reader(
+            data in proptest::collection::vec(0u8..4, 0..3000),
+            members in 1usize..3,
+            cut in proptest::option::of(0usize..2000),
+            flip in proptest::option::of((0usize..2000, 1u8..=255)),
+            limit in 0usize..7000,
+        ) {
+            let mut stream = gzip(&data).repeat(members);
+            if let Some((at, bits)) = flip && let Some(b) = stream.get_mut(at) {
+                *b ^= bits;
+            }
+            if let Some(cut) = cut {
+                stream.truncate(cut);
+            }
+            proptest::prop_assert_eq!(gunzip(&stream, limit), gunzip_through_a_buffer(&stream, limit));
+        }
+    }
+
+    #[test]
+    fn a_lying_size_trailer_changes_nothing() {
+        let mut stream = gzip(b"some file contents");
+        let size_at = stream.len() - 4;
+        stream[size_at..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(gunzip(&stream, 1 << 20), Err(CompressionError::InvalidGzip(_))));
+        stream[size_at..].copy_from_slice(&2u32.to_le_bytes());
+        assert!(matches!(gunzip(&stream, 1 << 20), Err(CompressionError::InvalidGzip(_))));
+        assert_eq!(size_hint(&stream), 2);
+        assert_eq!(size_hint(&gzip(&[0; 1 << 16])), 1 << 16);
+        assert_eq!(size_hint(b"\xff\xff\xff\xff"), 4 * 1032, "no more than deflate expands to");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Validator, clean, is_strictly_under};
+use super::{Validator, clean, is_clean_absolute, is_strictly_under};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::*;
@@ -63,7 +63,7 @@ impl Validator<'_> {
             Some(("path not specified", "give the absolute path of the entry".to_string()))
         } else if !p.starts_with('/') {
             Some(("path not absolute", format!("write `/{p}`")))
-        } else if clean(p) != p {
+        } else if !is_clean_absolute(p) {
             Some(("path is not fully simplified", format!("write `{}`", clean(p))))
         } else {
             None

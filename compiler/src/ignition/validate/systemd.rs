@@ -44,9 +44,9 @@ impl Validator<'_> {
                 self.push(duplicate(unit.name.span, first, &format!("unit `{name}`")));
             }
             if let Some(contents) = &unit.contents {
-                self.unit_contents(contents, name);
+                let parsed = self.unit_contents(contents, name);
                 let enabled = unit.enabled.as_ref().is_some_and(|e| e.value);
-                if unit_syntax::install_section_warning(enabled, &contents.value) {
+                if unit_syntax::install_section_warning(enabled, &contents.value, parsed.as_ref()) {
                     self.push(
                         Diagnostic::new(
                             &codes::UNIT_ENABLED_NO_INSTALL,
@@ -75,14 +75,22 @@ impl Validator<'_> {
                     self.push(duplicate(dropin.name.span, first, &format!("dropin `{}`", dropin.name.value)));
                 }
                 if let Some(contents) = &dropin.contents {
-                    self.unit_contents(contents, &dropin.name.value);
+                    // Only its syntax is checked.
+                    let _ = self.unit_contents(contents, &dropin.name.value);
                 }
             }
         }
     }
 
-    fn unit_contents(&mut self, contents: &Spanned<String>, name: &str) {
-        if let Err(error) = unit_syntax::parse_unit(&contents.value) {
+    /// Parses unit or dropin contents, reporting what does not parse; the parse is returned for
+    /// the checks that read the unit.
+    fn unit_contents(
+        &mut self,
+        contents: &Spanned<String>,
+        name: &str,
+    ) -> Result<unit_syntax::UnitFile, unit_syntax::UnitSyntaxError> {
+        let parsed = unit_syntax::parse_unit(&contents.value);
+        if let Err(error) = &parsed {
             self.push(
                 Diagnostic::new(
                     &codes::UNIT_CONTENTS_INVALID,
@@ -92,6 +100,7 @@ impl Validator<'_> {
                 .with_help("systemd unit files are `[Section]` headers followed by `Key=value` lines"),
             );
         }
+        parsed
     }
 
     /// A storage entry may not write where a unit or dropin with contents goes (`types/config.go`).

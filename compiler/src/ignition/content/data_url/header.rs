@@ -1,7 +1,7 @@
 //! The header of a data URL, up to its comma: the media type and the parameters, checked as
 //! the library's lexer and parser check them.
 
-use super::payload::{percent_decode, radix_run};
+use super::payload::{check_percent_escapes, radix_run};
 use super::{DataUrlError, DataUrlErrorKind, error_at};
 
 /// What the header (everything up to the comma) says about the payload.
@@ -126,7 +126,7 @@ fn parse_parameter_value(cur: &mut Cursor<'_>) -> Result<(), DataUrlError> {
             // Unquoted values go through the library's percent-unescaping,
             // which fails on a malformed escape.
             let value = cur.bytes.get(start..cur.pos).unwrap_or_default();
-            percent_decode(value, start)?;
+            check_percent_escapes(value, start)?;
         }
         None => return Err(cur.error(DataUrlErrorKind::MissingComma)),
         Some(_) => return Err(cur.error(DataUrlErrorKind::InvalidParameterCharacter)),
