@@ -188,8 +188,10 @@ fn template_of(name: &str) -> Option<String> {
 /// Whether a unit is one every node has (`stdlib/base-units.txt`), directly or as an instance
 /// of a listed template.
 pub(crate) fn is_base_unit(name: &str) -> bool {
-    let template = template_of(name);
-    list_entries(BASE_UNITS).any(|(unit, _)| unit == name || template.as_deref() == Some(unit))
+    // The list read once: every unit and dropin of every pool asks (it was parsed at each ask).
+    static BASE: std::sync::LazyLock<std::collections::HashSet<&str>> =
+        std::sync::LazyLock::new(|| list_entries(BASE_UNITS).map(|(unit, _)| unit).collect());
+    BASE.contains(name) || template_of(name).is_some_and(|template| BASE.contains(template.as_str()))
 }
 
 /// Who writes an `/etc` path on the node, when `stdlib/node-written.txt` lists it.

@@ -54,7 +54,8 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static str, String)> {
     let storage = &pool.config.storage;
     let owners = |node: &NodeCommon| resolve_owner(&node.user).zip(resolve_owner(&node.group));
-    if let Some(file) = storage.files.iter().find(|f| f.node.path.value == path) {
+    // By the pool's entry index: a scan of the pool's files for each /var entry was quadratic.
+    if let Some(file) = pool.index.file(&pool.config, path) {
         let (uid, gid) = owners(&file.node)?;
         let bytes = decoded(&file.contents)?;
         if !file.append.is_empty() || !tmpfiles::fits(bytes) {
@@ -62,11 +63,11 @@ fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static
         }
         return Some(("file", tmpfiles::file(resolved, file.applied_mode(), uid, gid, bytes)?));
     }
-    if let Some(directory) = storage.directories.iter().find(|d| d.node.path.value == path) {
+    if let Some(directory) = pool.index.directory_position(path).map(|at| &storage.directories[at]) {
         let (uid, gid) = owners(&directory.node)?;
         return Some(("directory", tmpfiles::directory(resolved, directory.applied_mode(), uid, gid)?));
     }
-    let link = storage.links.iter().find(|l| l.node.path.value == path)?;
+    let link = &storage.links[pool.index.link_position(path)?];
     if link.hard.as_ref().is_some_and(|h| h.value) {
         return None;
     }
