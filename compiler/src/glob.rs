@@ -5,23 +5,21 @@
 
 /// Whether `path` matches `pattern`, by the rules above.
 pub fn glob_matches(pattern: &str, path: &str) -> bool {
-    // Bytes, not chars: a wildcard is ASCII, and a byte scan costs a fraction of a search for
-    // a set of chars (every path entry of a fleet meets every layout rule here).
-    let wildcard = |b: &u8| matches!(b, b'*' | b'?');
-    let bytes = pattern.as_bytes();
-    // The bytes before the first wildcard match only themselves: most paths are told apart
-    // there, without building the pattern's tokens.
-    let literal_len = bytes.iter().position(wildcard).unwrap_or(bytes.len());
-    // `dir/**` with a literal `dir` also matches the directory itself.
-    if pattern.ends_with("/**") && literal_len == pattern.len() - 2 && path == &pattern[..pattern.len() - 3] {
-        return true;
-    }
-    let literal = &pattern[..literal_len];
-    if !path.starts_with(literal) {
-        return false;
+    let (pattern_bytes, path_bytes) = (pattern.as_bytes(), path.as_bytes());
+    // The bytes before the first wildcard match only themselves: pattern and path are walked
+    // together up to it, so most paths are told apart at their first differing byte, without
+    // a scan of the pattern or its tokens (every path entry of a fleet meets every layout rule
+    // here). Bytes, not chars: a wildcard is ASCII.
+    let mut literal_len = 0;
+    while let Some(&byte) = pattern_bytes.get(literal_len).filter(|&&b| !matches!(b, b'*' | b'?')) {
+        if path_bytes.get(literal_len) != Some(&byte) {
+            // `dir/**` with a literal `dir` also matches the directory itself.
+            return literal_len == path_bytes.len() && &pattern_bytes[literal_len..] == b"/**";
+        }
+        literal_len += 1;
     }
     if literal_len == pattern.len() {
-        return path == pattern;
+        return path.len() == literal_len;
     }
     let (rest, path_rest) = (&pattern[literal_len..], &path[literal_len..]);
     // `dir/**`, the commonest shape: `**` alone matches whatever follows.
@@ -30,7 +28,7 @@ pub fn glob_matches(pattern: &str, path: &str) -> bool {
     }
     // The bytes after the last wildcard match only themselves, at the path's end: `*.conf`
     // tells most paths apart there, again without the table.
-    let tail = &rest[rest.bytes().rposition(|b| wildcard(&b)).map_or(0, |i| i + 1)..];
+    let tail = &rest[rest.bytes().rposition(|b| matches!(b, b'*' | b'?')).map_or(0, |i| i + 1)..];
     if !path_rest.ends_with(tail) {
         return false;
     }
