@@ -3,6 +3,7 @@
 //! unified diff of the two when both are text.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::ignition::content;
 use crate::ignition::types::{File, Ignition};
@@ -13,11 +14,13 @@ pub struct Blob {
     /// Lower-case hex.
     pub sha256: String,
     pub size: u64,
-    pub bytes: Vec<u8>,
+    /// Shared with the decoded contents when the file has no appends: not a copy of every file.
+    pub bytes: Arc<[u8]>,
 }
 
 impl Blob {
-    pub fn new(bytes: Vec<u8>) -> Blob {
+    pub fn new(bytes: impl Into<Arc<[u8]>>) -> Blob {
+        let bytes = bytes.into();
         Blob { sha256: mcc_contract::sha256_hex(&bytes), size: bytes.len() as u64, bytes }
     }
 
@@ -52,6 +55,9 @@ impl<'a> FileIndex<'a> {
     /// The contents a node gets at `path`: the source, then each append.
     pub fn blob(&self, path: &str) -> Option<Blob> {
         let file = self.files.get(path)?;
+        if file.append.is_empty() {
+            return Some(Blob::new(content::shared(&file.contents)?));
+        }
         let mut bytes = content::decoded(&file.contents)?;
         for append in &file.append {
             bytes.extend(content::decoded(append)?);

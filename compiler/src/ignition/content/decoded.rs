@@ -39,6 +39,18 @@ pub fn bytes(resource: &Resource) -> Option<&[u8]> {
     }
 }
 
+/// [`bytes`], shared rather than borrowed: the same allocation validation made (a plan's and
+/// compile's copies of every file were most of their memory traffic).
+pub fn shared(resource: &Resource) -> Option<Arc<[u8]>> {
+    if resource.source.is_none() {
+        return Some(Arc::from(&[][..]));
+    }
+    match &resource.decoded {
+        Decoded::Bytes(bytes) => Some(Arc::clone(bytes)),
+        Decoded::Unknown | Decoded::Failed(_) | Decoded::OverBudget => None,
+    }
+}
+
 /// The default total of decoded and decompressed data-URL bytes one run holds: far beyond any
 /// real fleet (the API server caps an object near 1.5 MiB), small enough to fit in memory.
 pub const DEFAULT_BUDGET: u64 = 1 << 30;

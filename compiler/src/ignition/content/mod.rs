@@ -15,7 +15,7 @@ mod hash;
 
 pub use compression::{CompressionError, MAX_DECOMPRESSED_SIZE, decompress, decompress_within};
 pub use data_url::decode_data_url;
-pub use decoded::{DecodeBudget, Decoded, budget_size, bytes};
+pub use decoded::{DecodeBudget, Decoded, budget_size, bytes, shared};
 pub use hash::{HashSpec, parse_hash, verify_hash};
 
 /// A file's contents as the node gets them, copied out of what validation decoded (see
