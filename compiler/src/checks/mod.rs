@@ -167,17 +167,6 @@ pub(crate) fn decoded(resource: &Resource) -> Option<&[u8]> {
     content::bytes(resource)
 }
 
-/// The names of a list file: the first word of each line, comments and blank lines skipped.
-fn list_entries(text: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
-    text.lines().filter_map(|line| {
-        let line = line.split_once('#').map_or(line, |(before, _)| before).trim();
-        if line.is_empty() {
-            return None;
-        }
-        Some(line.split_once(char::is_whitespace).map_or((line, ""), |(name, rest)| (name, rest.trim())))
-    })
-}
-
 /// The template of a unit instance: `getty@tty1.service` → `getty@.service`.
 fn template_of(name: &str) -> Option<String> {
     let (prefix, rest) = name.split_once('@')?;
@@ -190,7 +179,7 @@ fn template_of(name: &str) -> Option<String> {
 pub(crate) fn is_base_unit(name: &str) -> bool {
     // The list read once: every unit and dropin of every pool asks (it was parsed at each ask).
     static BASE: std::sync::LazyLock<std::collections::HashSet<&str>> =
-        std::sync::LazyLock::new(|| list_entries(BASE_UNITS).map(|(unit, _)| unit).collect());
+        std::sync::LazyLock::new(|| crate::policy::stdlib::list_entries(BASE_UNITS).map(|(unit, _)| unit).collect());
     BASE.contains(name) || template_of(name).is_some_and(|template| BASE.contains(template.as_str()))
 }
 

@@ -9,15 +9,7 @@ const NODE_WRITTEN: &str = include_str!("../../../stdlib/node-written.txt");
 
 /// The list's `(pattern, writer)` lines, read once: every path entry of every pool is looked up
 /// (by classification, relocation and MCC7004), hundreds of thousands of times in a fleet.
-static LIST: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| {
-    NODE_WRITTEN
-        .lines()
-        .filter_map(|line| {
-            let line = line.split_once('#').map_or(line, |(before, _)| before).trim();
-            (!line.is_empty()).then(|| line.split_once(char::is_whitespace).map_or((line, ""), |(p, w)| (p, w.trim())))
-        })
-        .collect()
-});
+static LIST: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| super::stdlib::list_entries(NODE_WRITTEN).collect());
 
 /// Who writes `path` on the node, when the list names it.
 pub fn writer(path: &str) -> Option<&'static str> {

@@ -37,6 +37,18 @@ use crate::policy::lower::Program;
 use crate::policy::parse;
 use crate::source::{SourceId, Sources};
 
+/// The entries of a stdlib list file (`base-units.txt`, `node-written.txt`): each line's first
+/// word and the rest of it, comments and blank lines skipped.
+pub(crate) fn list_entries(text: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    text.lines().filter_map(|line| {
+        let line = line.split_once('#').map_or(line, |(before, _)| before).trim();
+        if line.is_empty() {
+            return None;
+        }
+        Some(line.split_once(char::is_whitespace).map_or((line, ""), |(name, rest)| (name, rest.trim())))
+    })
+}
+
 const RHCOS: &str = include_str!("../../../stdlib/layout/rhcos.mcc");
 const FCOS: &str = include_str!("../../../stdlib/layout/fcos.mcc");
 const FEDORA_BOOTC: &str = include_str!("../../../stdlib/layout/fedora-bootc.mcc");

@@ -94,6 +94,7 @@ fn size_hint(bytes: &[u8]) -> usize {
     let last_member = bytes.last_chunk::<4>().map_or(0, |trailer| u32::from_le_bytes(*trailer));
     usize::try_from(last_member).unwrap_or(usize::MAX).min(bytes.len().saturating_mul(1032))
 }
+
 #[cfg(test)]
 mod tests {
     use base64::Engine as _;
