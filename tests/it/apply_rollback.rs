@@ -171,6 +171,54 @@ fn a_rollback_after_a_killed_apply_restores_the_tree_from_before() {
     }
 }
 
+/// An apply killed in any directory it creates, between the directory's creation under its
+/// temporary name and its rename into place (`MCC_APPLY_CRASH_IN_MKDIR`), then rolled back: the
+/// tree is the one from before, and no temporary is left anywhere, mcc's own state included. A
+/// kill as the apply made the directory of the kept contents (`/var/lib/mcc/backup`), before its
+/// first record, left `.backup.mcc-tmp` behind (and one as it made `/var/lib/mcc`, left
+/// `/var/lib/.mcc.mcc-tmp`): the rollback found nothing to roll back and tidied nothing.
+#[test]
+fn a_rollback_after_a_kill_in_a_directory_creation_leaves_no_temporary() {
+    if !require_root("a_rollback_after_a_kill_in_a_directory_creation_leaves_no_temporary") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (plan, _) = compiled_plan(tmp.path());
+    let mut killed = 0;
+    for n in 1.. {
+        let root = tmp.path().join(format!("crash-{n}"));
+        lived_in(&root);
+        let before = tree(&root);
+        let crashed = apply(&plan, &root, &[], &[("MCC_APPLY_CRASH_IN_MKDIR", n.to_string())]);
+        if crashed.code == Some(0) {
+            break; // fewer than n directories are created
+        }
+        assert_eq!(crashed.code, None, "the hook aborts the apply at directory {n}\n{crashed}");
+        killed += 1;
+        let run = rollback(&plan, &root, &[]);
+        assert!(run.code == Some(0) || run.stderr.contains("MCC5110"), "{run}");
+        let diff = differences(&before, &tree(&root));
+        assert!(diff.is_empty(), "killed at directory {n}, then rolled back:\n{}", diff.join("\n"));
+        let temporaries: Vec<String> =
+            snapshot(&root, false).into_keys().filter(|path| path.contains(".mcc-tmp")).collect();
+        assert_eq!(temporaries, Vec::<String>::new(), "killed at directory {n}, then rolled back");
+    }
+    assert!(killed >= 3, "the apply creates /var/lib/mcc, its backups, /var/lib/app, …; killed {killed} times");
+    // A kill as a kept content was written, before its record: only the temporary goes, not
+    // the kept contents (they may be another plan's journal's).
+    let root = tmp.path().join("kept");
+    lived_in(&root);
+    let backups = root.join("var/lib/mcc/backup");
+    fs::create_dir_all(&backups).unwrap();
+    fs::write(backups.join(".0123abcd.mcc-tmp"), "half").unwrap();
+    fs::write(backups.join("0123abcd"), "another plan's\n").unwrap();
+    let run = rollback(&plan, &root, &[]);
+    assert!(run.stderr.contains("MCC5110"), "{run}");
+    let left: Vec<String> =
+        fs::read_dir(&backups).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert_eq!(left, ["0123abcd"]);
+}
+
 /// A kill right after a resumed run starts its journal log afresh (the
 /// `MCC_APPLY_CRASH_IN_LOG_RESTART` hook aborts there, before a record is written): the log of the
 /// interrupted run before it survives, so the next run resumes from it and ends in the

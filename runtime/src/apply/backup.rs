@@ -12,7 +12,7 @@ use rustix::fs::{AtFlags, FileType};
 use mcc_contract::sha256_hex;
 
 use super::diagnostic::{failed, resolve_diagnostic};
-use super::fs::{list_dir, read_at, replace_file, write_atomically};
+use super::fs::{is_temp_name, list_dir, read_at, remove_stale_temp, replace_file, write_atomically};
 use super::journal::{BACKUP_DIR, LogLine, Replaced, State};
 use super::overlay::Node;
 use super::resolve::{self, Walk, file_type, lstat, read_link};
@@ -155,6 +155,40 @@ impl Applier<'_> {
             }
         }
         rustix::fs::fsync(dir.as_fd()).map_err(|e| io(e.into()))
+    }
+
+    /// Removes the temporaries a killed run left while it made the directories of mcc's own
+    /// state (`/var/lib/mcc`, [`BACKUP_DIR`], and `/var/lib` or `/var` on a root without them),
+    /// each an empty directory under its fixed temporary name (`create_dir`). No record names
+    /// them: an apply killed there, before its first record, leaves nothing for a rollback to
+    /// restore, and without this its temporaries stayed for good.
+    pub(super) fn sweep_state_temporaries(&self) -> Result<(), Box<Diagnostic>> {
+        let mut dir = String::new();
+        for part in BACKUP_DIR.split('/').skip(1) {
+            dir = format!("{dir}/{part}");
+            // `Found` when the parent is there, whether or not the directory itself is; a root
+            // where it cannot be walked to has no temporary of it either.
+            let Ok(Walk::Found(resolved)) = self.root.resolve(&dir, false, None) else { return Ok(()) };
+            remove_stale_temp(resolved.parent.fd.as_fd(), &resolved.name)
+                .map_err(|e| failed(format!("cannot remove the temporary of {dir}: {e}")))?;
+        }
+        // And a kept content's temporary (a kill as it was written, before its record). The kept
+        // contents themselves stay: they may be another plan's journal's.
+        let io = |e: io::Error| failed(format!("cannot tidy {BACKUP_DIR}: {e}"));
+        let Ok(Walk::Found(resolved)) = self.root.resolve(BACKUP_DIR, false, None) else { return Ok(()) };
+        if !lstat(resolved.parent.fd.as_fd(), &resolved.name)
+            .map_err(io)?
+            .is_some_and(|s| file_type(&s) == FileType::Directory)
+        {
+            return Ok(());
+        }
+        let backups = resolve::open_dir(resolved.parent.fd.as_fd(), &resolved.name).map_err(io)?;
+        for (name, _) in list_dir(backups.as_fd()).map_err(io)? {
+            if is_temp_name(&name) {
+                rustix::fs::unlinkat(backups.as_fd(), name.as_str(), AtFlags::empty()).map_err(|e| io(e.into()))?;
+            }
+        }
+        Ok(())
     }
 
     /// The previous contents of a file, as kept, checked against their digest.

@@ -289,9 +289,14 @@ pub(super) fn temp_name(name: &str) -> String {
     }
 }
 
+/// Whether `name` is one [`temp_name`] gives.
+pub(super) fn is_temp_name(name: &str) -> bool {
+    (name.starts_with('.') && name.ends_with(".mcc-tmp")) || name.starts_with(".mcc-tmp-")
+}
+
 /// Removes the leftover temporary of `name` in `dir`, if any: a file or link, or the empty
 /// directory `create_dir` was making.
-fn remove_stale_temp(dir: BorrowedFd<'_>, name: &str) -> io::Result<()> {
+pub(super) fn remove_stale_temp(dir: BorrowedFd<'_>, name: &str) -> io::Result<()> {
     let temp = temp_name(name);
     match rustix::fs::unlinkat(dir, temp.as_str(), AtFlags::empty()) {
         Ok(()) | Err(rustix::io::Errno::NOENT) => Ok(()),
@@ -389,6 +394,10 @@ mod tests {
     #[test]
     fn temporary_names_fit_and_are_fixed() {
         assert_eq!(temp_name("x.conf"), ".x.conf.mcc-tmp");
+        for name in ["x.conf", "abc", &"n".repeat(300)] {
+            assert!(is_temp_name(&temp_name(name)), "{name}");
+            assert!(!is_temp_name(name), "{name}");
+        }
         let long = "n".repeat(250);
         assert!(temp_name(&long).len() < 60);
         assert_eq!(temp_name(&long), temp_name(&long));

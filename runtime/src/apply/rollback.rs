@@ -4,7 +4,8 @@
 //!
 //! - Refused, changing nothing, when the root's journal is not of this plan (MCC5110), or when a
 //!   path the apply changed is no longer as the apply left it (MCC5111): restoring it would throw
-//!   that later change away.
+//!   that later change away. (What a killed run left half made of mcc's own state directories,
+//!   which no record names, is removed first in any case: `sweep_state_temporaries`.)
 //! - Each path is restored with the apply's own converging primitives (temporary file, fsync,
 //!   rename), last changed first, and the restoration recorded in [`ROLLBACK_LOG`] (one fdatasynced
 //!   line a path) before the next starts: a rollback killed at any point and run again goes on
@@ -132,6 +133,10 @@ impl Applier<'_> {
             actions.rendered_config,
             self.root.host_path().display(),
         );
+        if !dry && let Err(diagnostic) = self.sweep_state_temporaries() {
+            report.diagnostics.push(*diagnostic);
+            return;
+        }
         let journal = match self.find_apply() {
             Found::Journal(journal) => journal,
             Found::RolledBack(mut record) => {
