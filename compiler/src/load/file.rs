@@ -5,6 +5,7 @@
 //! diagnostic and never an open that blocks or a read without end.
 
 use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt as _;
 
 use camino::Utf8Path;
 use mcc_contract::layer_plan::LAYER_PLAN_SCHEMA;
@@ -57,12 +58,37 @@ pub fn read(path: &Utf8Path, metadata: &std::fs::Metadata, found: Found<'_>) -> 
         return Err(Box::new(too_large(path)));
     }
     // A file named on the command line may be a pipe (`<(…)`): read it, but never past the limit.
+    let file = std::fs::File::open(path).map_err(|error| Box::new(super::unreadable(path.as_str(), &error)))?;
+    read_open(path, file, metadata)
+}
+
+/// The text of a file a directory's listing says is regular and not a symlink. It is opened
+/// without following a symlink and without blocking (`O_NOFOLLOW | O_NONBLOCK`: a FIFO or a
+/// symlink put in its place since the listing is refused, never waited on or followed), then
+/// checked by the open file's own `stat`, so its path is looked up once, not for a `stat` and
+/// again for the open (a quarter of the time of reading a fleet's files).
+pub fn read_listed_regular(path: &Utf8Path) -> Result<String, Box<Diagnostic>> {
+    let unreadable = |error: io::Error| Box::new(super::unreadable(path.as_str(), &error));
+    let flags = (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits().cast_signed();
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(flags).open(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
+    if !metadata.is_file() {
+        return Err(Box::new(not_regular(path, &metadata)));
+    }
+    if metadata.len() > MAX_INPUT_SIZE {
+        return Err(Box::new(too_large(path)));
+    }
+    read_open(path, file, &metadata)
+}
+
+/// Reads an open file, never past [`MAX_INPUT_SIZE`], as UTF-8 text.
+fn read_open(path: &Utf8Path, file: std::fs::File, metadata: &std::fs::Metadata) -> Result<String, Box<Diagnostic>> {
     // A regular file's buffer is made to its size (and the byte that tells it has not grown)
     // at once, not grown by doubling from empty through copies.
     let expected = if metadata.is_file() { usize::try_from(metadata.len()).map_or(0, |len| len + 1) } else { 0 };
     let mut bytes = Vec::with_capacity(expected);
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_INPUT_SIZE + 1).read_to_end(&mut bytes))
+    file.take(MAX_INPUT_SIZE + 1)
+        .read_to_end(&mut bytes)
         .map_err(|error| Box::new(super::unreadable(path.as_str(), &error)))?;
     if bytes.len() as u64 > MAX_INPUT_SIZE {
         return Err(Box::new(too_large(path)));

@@ -126,8 +126,7 @@ fn read_named(path: &Utf8Path, filter: &InputFilter, sources: &mut Sources, diag
 
 /// What walking a directory input finds, in the order it is read.
 enum Walked {
-    /// A file, and whether it is a symlink itself.
-    File(Utf8PathBuf, bool),
+    File(Utf8PathBuf, FileKind),
     Unreadable(Diagnostic),
 }
 
@@ -135,12 +134,20 @@ enum Walked {
 /// no `stat` of the entry unless it is a symlink).
 enum Entry {
     Directory,
-    File { link: bool },
+    File(FileKind),
 }
 
-/// How many files of a directory input are read at once, on every core: enough to keep the
-/// cores busy, few enough that their texts are not held twice for long.
-const READ_CHUNK: usize = 64;
+/// What the listing says an entry that is not a directory is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// Opened at once, without following a symlink or blocking, and checked again by its own
+    /// `stat` ([`file::read_listed_regular`]): one path look-up, not two.
+    Regular,
+    /// Resolved, and read only when its target is a regular file inside the input.
+    Symlink,
+    /// A FIFO, a device or a socket: never opened, only reported.
+    Special,
+}
 
 /// A directory input being read.
 struct Walk<'a> {
@@ -165,39 +172,48 @@ impl Walk<'_> {
         for (child, entry) in children {
             match entry {
                 Entry::Directory => self.dir(&child, found),
-                Entry::File { link } if child.extension().is_some_and(|e| EXTENSIONS.contains(&e)) => {
-                    found.push(Walked::File(child, link));
+                Entry::File(kind) if child.extension().is_some_and(|e| EXTENSIONS.contains(&e)) => {
+                    found.push(Walked::File(child, kind));
                 }
-                Entry::File { .. } => {}
+                Entry::File(_) => {}
             }
         }
     }
 
     /// Reads what [`Walk::dir`] found, on every core, into `sources` in its order: each file's
-    /// `stat`, read and line index are made on the worker threads; only the appends are in turn.
+    /// open, `stat`, read and line index are made on the worker threads (all files at once:
+    /// batches cost a barrier each, where a core waited for the other's last file); only the
+    /// appends are in turn.
     fn read(&self, found: Vec<Walked>, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
-        for chunk in found.chunks(READ_CHUNK) {
-            let read: Vec<Result<Option<SourceFile>, Box<Diagnostic>>> = chunk
-                .par_iter()
-                .map(|walked| match walked {
-                    Walked::File(path, link) => {
-                        let found = if *link { file::Found::Under(self.canonical) } else { file::Found::Inside };
-                        let text = std::fs::metadata(path)
-                            .map_err(|error| Box::new(unreadable(path.as_str(), &error)))
-                            .and_then(|metadata| file::read(path, &metadata, found))?;
-                        Ok((!file::is_mcc_output(&text)).then(|| SourceFile::new(path.clone(), &text)))
-                    }
-                    Walked::Unreadable(diagnostic) => Err(Box::new(diagnostic.clone())),
-                })
-                .collect();
-            for read in read {
-                match read {
-                    Ok(Some(file)) => {
-                        sources.push(file);
-                    }
-                    Ok(None) => {}
-                    Err(diagnostic) => diagnostics.push(*diagnostic),
+        let read: Vec<Result<Option<SourceFile>, Box<Diagnostic>>> = found
+            .par_iter()
+            .map(|walked| match walked {
+                Walked::File(path, kind) => {
+                    let text = match kind {
+                        FileKind::Regular => file::read_listed_regular(path),
+                        FileKind::Symlink | FileKind::Special => {
+                            let found = if *kind == FileKind::Symlink {
+                                file::Found::Under(self.canonical)
+                            } else {
+                                file::Found::Inside
+                            };
+                            std::fs::metadata(path)
+                                .map_err(|error| Box::new(unreadable(path.as_str(), &error)))
+                                .and_then(|metadata| file::read(path, &metadata, found))
+                        }
+                    }?;
+                    Ok((!file::is_mcc_output(&text)).then(|| SourceFile::new(path.clone(), &text)))
                 }
+                Walked::Unreadable(diagnostic) => Err(Box::new(diagnostic.clone())),
+            })
+            .collect();
+        for read in read {
+            match read {
+                Ok(Some(file)) => {
+                    sources.push(file);
+                }
+                Ok(None) => {}
+                Err(diagnostic) => diagnostics.push(*diagnostic),
             }
         }
     }
@@ -214,11 +230,18 @@ impl Walk<'_> {
             // Symlinked directories are not followed, so a link cycle cannot loop forever (and
             // every directory walked is inside the input: see `file::Found::Inside`).
             let kind = entry.file_type()?;
-            let link = kind.is_symlink();
-            if link && entry.path().is_dir() {
+            if kind.is_symlink() && entry.path().is_dir() {
                 continue;
             }
-            let what = if kind.is_dir() { Entry::Directory } else { Entry::File { link } };
+            let what = if kind.is_dir() {
+                Entry::Directory
+            } else if kind.is_symlink() {
+                Entry::File(FileKind::Symlink)
+            } else if kind.is_file() {
+                Entry::File(FileKind::Regular)
+            } else {
+                Entry::File(FileKind::Special)
+            };
             children.push((entry.into_path(), what));
         }
         Ok(children)
