@@ -9,6 +9,7 @@ pub mod parallel;
 pub(crate) mod reader;
 pub mod site;
 pub mod yaml;
+mod yaml_keys;
 
 use std::io;
 

@@ -13,6 +13,7 @@ use granit_parser::{Event, Parser, ScalarStyle, ScanError};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::load::node::{Entry, Node, Value};
+use crate::load::yaml_keys::MapEntries;
 use crate::source::{SourceId, Span};
 
 /// More nodes than this in one document (after alias expansion) is refused: a "billion laughs"
@@ -91,7 +92,7 @@ fn offset(text: &str, marker: &granit_parser::Marker) -> usize {
 
 enum Frame {
     Seq { start: Span, anchor: usize, items: Vec<Node> },
-    Map { start: Span, anchor: usize, entries: Vec<Entry>, key: Option<(String, Span)> },
+    Map { start: Span, anchor: usize, entries: MapEntries, key: Option<(String, Span)> },
 }
 
 struct Builder<'t> {
@@ -133,7 +134,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Seq { start: span, anchor, items: Vec::new() })
             }
             Event::MappingStart(_, anchor, _) => {
-                self.stack.push(Frame::Map { start: span, anchor, entries: Vec::new(), key: None })
+                self.stack.push(Frame::Map { start: span, anchor, entries: MapEntries::default(), key: None })
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq { start, anchor, items }) = self.stack.pop() {
@@ -144,7 +145,7 @@ impl Builder<'_> {
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map { start, anchor, entries, .. }) = self.stack.pop() {
-                    let node = Node { span: start.to(span), value: Value::Map(entries) };
+                    let node = Node { span: start.to(span), value: Value::Map(entries.finish()) };
                     self.remember(anchor, &node);
                     self.push(node)?;
                 }
@@ -183,19 +184,18 @@ impl Builder<'_> {
             None => self.documents.push(Document { root: node }),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some((key_text(self.text, &node)?, node.span)),
+                None => *key = Some(key_text(self.text, node)?),
                 Some((key, key_span)) => {
-                    if let Some(earlier) = entries.iter().position(|e| e.key == key) {
-                        // Keep the later value so the rest of the document can still be checked,
-                        // but say so: Kubernetes' decoders refuse the document.
-                        let first = entries.remove(earlier);
-                        let diagnostic = Diagnostic::new(&codes::DUPLICATE_KEY, key_span, format!("key `{key}` is defined twice in this mapping"))
+                    // The later value is kept so the rest of the document can still be checked,
+                    // but said: Kubernetes' decoders refuse the document.
+                    let message = format!("key `{key}` is defined twice in this mapping");
+                    if let Some(first) = entries.push(Entry { key, key_span, value: node }) {
+                        let diagnostic = Diagnostic::new(&codes::DUPLICATE_KEY, key_span, message)
                             .with_label("defined again here")
-                            .with_related(first.key_span, "first defined here")
+                            .with_related(first, "first defined here")
                             .with_help("kubectl and the API server refuse duplicate keys (\"mapping key already defined\"); merge the two values under one key");
                         self.notes.push(diagnostic);
                     }
-                    entries.push(Entry { key, key_span, value: node });
                 }
             },
         }
@@ -212,9 +212,9 @@ fn count(node: &Node) -> usize {
 }
 
 /// Mapping keys are strings in Kubernetes objects; a scalar key is taken as written.
-fn key_text(text: &str, node: &Node) -> Result<String, Box<Diagnostic>> {
-    match &node.value {
-        Value::Str(s) => Ok(s.clone()),
+fn key_text(text: &str, node: Node) -> Result<(String, Span), Box<Diagnostic>> {
+    let key = match node.value {
+        Value::Str(s) => s,
         Value::Seq(_) | Value::Map(_) => Err(Box::new(
             Diagnostic::new(
                 &codes::YAML_SYNTAX,
@@ -222,9 +222,10 @@ fn key_text(text: &str, node: &Node) -> Result<String, Box<Diagnostic>> {
                 "a mapping key must be a plain value, not a list or mapping",
             )
             .with_help("Kubernetes objects only have string keys"),
-        )),
-        _ => Ok(text.get(node.span.start as usize..node.span.end as usize).unwrap_or_default().to_string()),
-    }
+        ))?,
+        _ => text.get(node.span.start as usize..node.span.end as usize).unwrap_or_default().to_string(),
+    };
+    Ok((key, node.span))
 }
 
 /// Resolves a plain scalar as go-yaml v2 does for Kubernetes (YAML 1.1 core types).
