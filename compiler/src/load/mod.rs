@@ -11,6 +11,9 @@ pub mod site;
 pub mod yaml;
 mod yaml_keys;
 
+#[cfg(test)]
+mod scaling_tests;
+
 use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
