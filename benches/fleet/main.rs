@@ -22,7 +22,9 @@ use mcc_compiler::{PolicyOptions, RenderOptions};
 const CORPUS: &str = "/work/shared/corpus/real";
 /// Real fleets have few pools and many MachineConfigs in each.
 const POOLS: usize = 10;
-const RUNS: usize = 3;
+/// Runs of each measurement, the two of a row interleaved (floor, check, floor, check, …) so that
+/// a slow spell of the machine slows both, not one.
+const RUNS: usize = 7;
 
 fn main() {
     let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -32,7 +34,7 @@ fn main() {
     let templates = generate::templates(Utf8Path::new(&corpus), &scratch);
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10] } else { sizes };
-    println!("{} templates from {corpus}, {POOLS} pools, best of {RUNS} runs", templates.len());
+    println!("{} templates from {corpus}, {POOLS} pools, best of {RUNS} interleaved runs", templates.len());
     if std::env::args().any(|a| a == "--plan") {
         for mb in sizes {
             plan_row(&templates, &scratch, mb);
@@ -44,11 +46,10 @@ fn main() {
         let dir = scratch.join(format!("{mb}mb"));
         let count = generate::write_fleet(&templates, &dir, mb << 20, POOLS);
         let files = fleet_files(&dir);
-        let floor = best_of(|| parse_only(&files));
-        let check = best_of(|| check(&dir));
+        let (floor, check, median) = interleaved(|| parse_only(&files), || check(&dir));
         let rate = f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / check.as_secs_f64();
         println!(
-            "{mb} MB, {count} MachineConfigs: parse-only {:.3} s, check {:.3} s = {:.2}× the floor, {rate:.0} MCs/s{}",
+            "{mb} MB, {count} MachineConfigs: parse-only {:.3} s, check {:.3} s = {:.2}× the floor (median of the paired runs {median:.2}×), {rate:.0} MCs/s{}",
             floor.as_secs_f64(),
             check.as_secs_f64(),
             check.as_secs_f64() / floor.as_secs_f64(),
@@ -68,10 +69,12 @@ fn plan_row(templates: &[serde_json::Value], scratch: &Utf8Path, mb: usize) {
     let count = generate::write_fleet(templates, &old, mb << 20, POOLS);
     let changed = generate::write_changed(templates, &old, &new, POOLS, CHANGE_EVERY);
     let mcc = env!("CARGO_BIN_EXE_mcc");
-    let check = best_of(|| run(mcc, &["check", new.as_str()]));
-    let plan = best_of(|| run(mcc, &["plan", "--from", old.as_str(), "--to", new.as_str()]));
+    let (check, plan, median) = interleaved(
+        || run(mcc, &["check", new.as_str()]),
+        || run(mcc, &["plan", "--from", old.as_str(), "--to", new.as_str()]),
+    );
     println!(
-        "{mb} MB, {count} MachineConfigs, {changed} changed: check {:.3} s, plan {:.3} s = {:.2}× the check",
+        "{mb} MB, {count} MachineConfigs, {changed} changed: check {:.3} s, plan {:.3} s = {:.2}× the check (median of the paired runs {median:.2}×)",
         check.as_secs_f64(),
         plan.as_secs_f64(),
         plan.as_secs_f64() / check.as_secs_f64(),
@@ -92,15 +95,19 @@ fn fleet_files(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
     files
 }
 
-fn best_of(mut run: impl FnMut() -> usize) -> Duration {
-    (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            std::hint::black_box(run());
-            start.elapsed()
-        })
-        .min()
-        .expect("at least one run")
+/// The best time of each of two measurements over [`RUNS`] interleaved runs, and the median of
+/// the ratios `second / first` of the runs made one after the other.
+fn interleaved(mut first: impl FnMut() -> usize, mut second: impl FnMut() -> usize) -> (Duration, Duration, f64) {
+    let time = |run: &mut dyn FnMut() -> usize| {
+        let start = Instant::now();
+        std::hint::black_box(run());
+        start.elapsed()
+    };
+    let pairs: Vec<(Duration, Duration)> = (0..RUNS).map(|_| (time(&mut first), time(&mut second))).collect();
+    let mut ratios: Vec<f64> = pairs.iter().map(|(a, b)| b.as_secs_f64() / a.as_secs_f64()).collect();
+    ratios.sort_by(f64::total_cmp);
+    let best = |pick: fn(&(Duration, Duration)) -> Duration| pairs.iter().map(pick).min().expect("at least one run");
+    (best(|p| p.0), best(|p| p.1), ratios[RUNS / 2])
 }
 
 /// The floor: read every file and parse it into the generic tree, nothing more.
