@@ -30,11 +30,13 @@ pub fn of(pool: &RenderedPool, graph: &PoolGraph, subject: &Subject, node: NodeI
     facts
 }
 
+/// The kind of entry a subject names. A path is looked up in the pool's index, not in its lists:
+/// every entry of a pool asks, and a scan per entry made a pool of n paths cost n².
 pub fn kind_of(pool: &RenderedPool, subject: &Subject) -> EntryKind {
-    let storage = &pool.config.storage;
+    let index = &pool.index;
     match subject {
-        Subject::Path(p) if storage.directories.iter().any(|d| &d.node.path.value == p) => EntryKind::Directory,
-        Subject::Path(p) if storage.links.iter().any(|l| &l.node.path.value == p) => EntryKind::Link,
+        Subject::Path(p) if index.directory_position(p).is_some() => EntryKind::Directory,
+        Subject::Path(p) if index.link_position(p).is_some() => EntryKind::Link,
         Subject::Path(_) => EntryKind::File,
         Subject::Unit(_) => EntryKind::Unit,
         Subject::Dropin { .. } => EntryKind::Dropin,
@@ -81,3 +83,7 @@ fn size_of(file: &File) -> Option<u64> {
     file.contents.source.as_ref()?;
     content::bytes(&file.contents).map(|b| b.len() as u64)
 }
+
+#[cfg(test)]
+#[path = "facts_scaling_tests.rs"]
+mod scaling_tests;
