@@ -269,3 +269,27 @@ fn ids_outside_32_bits_and_hashes_that_break_shadow_are_refused() {
     assert_eq!(codes(&groups("gid: 4294967296")), ["MCC1034"]);
     assert_eq!(codes(&groups("passwordHash: 'a:b'")), ["MCC1035"]);
 }
+
+#[test]
+fn an_entry_through_links_names_the_first_link_of_the_config_it_lies_under() {
+    let labels = |links: &[&str], path: &str| {
+        let links: String = links.iter().map(|l| format!("      - {{path: '{l}', target: /t}}\n")).collect();
+        let text =
+            config("3.4.0", &format!("    storage:\n      links:\n{links}      files:\n      - {{path: '{path}'}}"));
+        let loaded = load(&[&text]);
+        // The file's, not those of links under links.
+        let through = loaded.diagnostics.iter().filter(|d| d.code.code == crate::codes::PATH_THROUGH_LINK.code);
+        let through = through.filter(|d| d.message.starts_with("file"));
+        through.map(|d| format!("{}: {}", d.message, d.label.clone().unwrap_or_default())).collect::<Vec<_>>()
+    };
+    let file = |link: &str| format!("file path includes link in config: `{link}` is a link of this config");
+    // In the links' order, not the nearest ancestor; `/a/` (trailing `/`) counts as `/a`.
+    assert_eq!(labels(&["/a/b", "/a/", "/a"], "/a/b/c"), [file("/a/b")]);
+    assert_eq!(labels(&["/x", "/a/", "/a/b"], "/a/b/c"), [file("/a/")]);
+    assert_eq!(labels(&["/", "/a"], "/a/b"), [file("/")]);
+    // A link's own path, a sibling sharing its prefix, and a path ending in `/` are not under it.
+    assert!(labels(&["/a/b"], "/a/b").is_empty());
+    assert!(labels(&["/a/b"], "/a/bc/d").is_empty());
+    assert_eq!(labels(&["/a"], "/a/"), Vec::<String>::new());
+    assert_eq!(labels(&["/a"], "/a//"), [file("/a")]);
+}

@@ -3,6 +3,8 @@
 //! Ignition's own messages. The MCO runs Ignition's validator on every MachineConfig
 //! (`ValidateMachineConfig`), so a MachineConfig that breaks one of them stops the pool's render.
 
+use std::collections::HashSet;
+
 use crate::codes::{self, CodeInfo};
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::{Ignition, Json};
@@ -82,18 +84,17 @@ impl Sections<'_> {
     fn disk(&mut self, disk: &Spanned<Json>, at: &str) {
         self.device(disk, at, "disk device is required");
         let partitions = disk.value.get("partitions").and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
-        let mut numbers = Vec::new();
+        let mut numbers = HashSet::new();
         for (i, partition) in partitions.iter().enumerate() {
             let at = format!("{at}.partitions[{i}]");
             self.integers(disk, partition, &at, &["number", "sizeMiB", "startMiB"]);
             if partition.get("label").and_then(Json::as_str).is_some_and(|l| l.chars().count() > MAX_LABEL) {
                 self.storage(disk, &format!("{at}.label"), "partition labels may not exceed 36 characters");
             }
-            if let Some(number) = partition.get("number").and_then(Json::as_i64).filter(|n| *n != 0) {
-                if numbers.contains(&number) {
-                    self.storage(disk, &at, "partition numbers collide");
-                }
-                numbers.push(number);
+            if let Some(number) = partition.get("number").and_then(Json::as_i64).filter(|n| *n != 0)
+                && !numbers.insert(number)
+            {
+                self.storage(disk, &at, "partition numbers collide");
             }
         }
     }

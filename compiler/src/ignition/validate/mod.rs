@@ -3,6 +3,8 @@
 
 mod passwd;
 mod resource;
+#[cfg(test)]
+mod scaling_tests;
 mod storage;
 mod systemd;
 

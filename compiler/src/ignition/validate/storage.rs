@@ -1,10 +1,10 @@
 //! Ignition's rules on storage entries: paths, owners, file and directory modes (with the MCO's
 //! extra rule on file modes), overwrite, and links.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{Validator, clean, is_clean_absolute, is_strictly_under};
+use super::{Validator, clean, is_clean_absolute};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::ignition::types::*;
@@ -143,8 +143,9 @@ impl Validator<'_> {
     }
 
     fn links(&mut self, storage: &Storage) {
-        let directories: Vec<&str> = storage.directories.iter().map(|d| d.node.path.value.as_str()).collect();
-        let link_paths: Vec<&str> = storage.links.iter().map(|l| l.node.path.value.as_str()).collect();
+        // Sets and maps built once, so each entry is one look-up, not a scan of every other.
+        let directories: HashSet<&str> = storage.directories.iter().map(|d| d.node.path.value.as_str()).collect();
+        let links = LinkIndex::new(&storage.links);
         for link in &storage.links {
             // 3.3 made the target optional in the schema but required by validation, empty or not.
             match link.target.as_ref().filter(|t| !t.value.is_empty()) {
@@ -153,7 +154,7 @@ impl Validator<'_> {
                         .with_help("add `target:` with the path the link points to"),
                 ),
                 Some(target)
-                    if link.hard.as_ref().is_some_and(|h| h.value) && directories.contains(&target.value.as_str()) =>
+                    if link.hard.as_ref().is_some_and(|h| h.value) && directories.contains(target.value.as_str()) =>
                 {
                     self.push(Diagnostic::new(
                         &codes::HARD_LINK_TO_DIRECTORY,
@@ -164,6 +165,9 @@ impl Validator<'_> {
                 _ => {}
             }
         }
+        if links.is_empty() {
+            return;
+        }
         // No entry may be written through a link of the same config (`types/storage.go`).
         let entries = storage
             .files
@@ -172,7 +176,7 @@ impl Validator<'_> {
             .chain(storage.directories.iter().map(|d| (&d.node, "directory")))
             .chain(storage.links.iter().map(|l| (&l.node, "link")));
         for (node, kind) in entries {
-            if let Some(link) = link_paths.iter().find(|l| is_strictly_under(&node.path.value, l)) {
+            if let Some(link) = links.first_above(&node.path.value) {
                 self.push(
                     Diagnostic::new(
                         &codes::PATH_THROUGH_LINK,
@@ -184,6 +188,63 @@ impl Validator<'_> {
                 );
             }
         }
+    }
+}
+
+/// The links of a config by their path less its trailing `/`s (what
+/// [`is_strictly_under`](super::is_strictly_under) compares), as a tree of path components: a
+/// path's every ancestor is then found in one walk down its components, costing its length
+/// however many links or `/`s there are (a look-up per ancestor would hash each prefix again).
+struct LinkIndex<'s> {
+    /// A node's child by component; node 0 is the root, before the first component.
+    children: HashMap<(usize, &'s str), usize>,
+    /// By node: the first link in the config's order whose path ends there, its order and path.
+    links: Vec<Option<(usize, &'s str)>>,
+}
+
+impl<'s> LinkIndex<'s> {
+    fn new(links: &'s [Arc<Link>]) -> Self {
+        let mut index = LinkIndex { children: HashMap::new(), links: vec![None] };
+        for (order, link) in links.iter().enumerate() {
+            let path = link.node.path.value.as_str();
+            let mut node = 0;
+            for component in path.trim_end_matches('/').split('/') {
+                let next = index.links.len();
+                node = *index.children.entry((node, component)).or_insert(next);
+                if node == next {
+                    index.links.push(None);
+                }
+            }
+            index.links[node].get_or_insert((order, path));
+        }
+        index
+    }
+
+    fn is_empty(&self) -> bool {
+        self.children.is_empty()
+    }
+
+    /// The first link in the config's order that `path` lies strictly under, as a scan of every
+    /// link with `is_strictly_under` finds it: `path` lies strictly under `dir` exactly when
+    /// `dir` is `path` cut before one of its `/`s that has a byte after it.
+    fn first_above(&self, path: &str) -> Option<&'s str> {
+        let mut node = 0;
+        let mut end = 0;
+        let mut first: Option<(usize, &'s str)> = None;
+        for component in path.split('/') {
+            end += component.len();
+            let Some(&child) = self.children.get(&(node, component)) else { break };
+            node = child;
+            // `path[..end]` is this node's path; a `/` follows it, then at least one byte.
+            if end + 1 < path.len()
+                && let Some(link) = self.links[node]
+                && first.is_none_or(|(order, _)| link.0 < order)
+            {
+                first = Some(link);
+            }
+            end += 1;
+        }
+        first.map(|(_, link)| link)
     }
 }
 
