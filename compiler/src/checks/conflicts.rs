@@ -43,6 +43,9 @@ enum Field {
     Mask,
 }
 
+/// How many fields there are (`Mask` is the last): the size of an array indexed by field.
+const FIELDS: usize = Field::Mask as usize + 1;
+
 impl Field {
     fn name(self) -> &'static str {
         match self {
@@ -81,27 +84,29 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for (key, definitions) in &pool.provenance {
             let values: Vec<Option<Vec<(Field, Value)>>> =
                 definitions.iter().map(|d| fields_of(cx, &mut entries, key, d)).collect();
-            // The last definition that set each field, and its value.
-            let mut last: HashMap<Field, (usize, Value)> = HashMap::new();
+            // The last definition that set each field, and its value, by field: an array, not a
+            // map, as every entry of every pool makes one.
+            let mut last: [Option<(usize, &Value)>; FIELDS] = [None; FIELDS];
             for (i, current) in values.iter().enumerate() {
                 let Some(current) = current else { continue };
                 let mut conflicts: Vec<(usize, Field)> = Vec::new();
-                let kind_changed =
-                    current.iter().any(|(f, v)| *f == Field::Kind && last.get(f).is_some_and(|(_, old)| old != v));
-                if kind_changed {
+                let kind = current.iter().find(|(f, _)| *f == Field::Kind);
+                if let (Some((_, new)), Some((j, old))) = (kind, last[Field::Kind as usize])
+                    && old != new
+                {
                     // Another kind at the same path: the earlier entry is removed, every field with it.
-                    let (j, _) = last[&Field::Kind];
                     conflicts.push((j, Field::Kind));
-                    last.clear();
+                    last = [None; FIELDS];
                 }
                 for (field, value) in current {
-                    if let Some((j, old)) = last.get(field)
+                    let slot = &mut last[*field as usize];
+                    if let Some((j, old)) = *slot
                         && old != value
-                        && definitions[*j].machine_config != definitions[i].machine_config
+                        && definitions[j].machine_config != definitions[i].machine_config
                     {
-                        conflicts.push((*j, *field));
+                        conflicts.push((j, *field));
                     }
-                    last.insert(*field, (i, value.clone()));
+                    *slot = Some((i, value));
                 }
                 for (j, field) in conflicts {
                     let (winner, loser) = (&definitions[i], &definitions[j]);
@@ -115,9 +120,9 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     if !finding.fields.contains(&field) {
                         finding.fields.push(field);
                     }
-                    let name = pool.pool.name().to_string();
-                    if !finding.pools.contains(&name) {
-                        finding.pools.push(name);
+                    let name = pool.pool.name();
+                    if !finding.pools.iter().any(|p| p == name) {
+                        finding.pools.push(name.to_string());
                     }
                 }
             }
@@ -158,7 +163,6 @@ fn describe(key: &EntryKey) -> String {
 /// One MachineConfig's files, directories, links, units and dropins by path or name. A name
 /// given twice in one MachineConfig (a duplicate, which validation reports) finds the first, as a
 /// scan of the list did.
-#[derive(Default)]
 struct Entries<'a> {
     files: HashMap<&'a str, &'a File>,
     directories: HashMap<&'a str, &'a Directory>,
@@ -170,8 +174,15 @@ struct Entries<'a> {
 
 impl<'a> Entries<'a> {
     fn of(config: &'a Ignition) -> Self {
-        let mut entries = Entries::default();
-        let storage = &config.storage;
+        let (storage, units) = (&config.storage, &config.systemd.units);
+        // Sized at once: most MachineConfigs have a few entries, and rehashing would double the cost.
+        let mut entries = Entries {
+            files: HashMap::with_capacity(storage.files.len()),
+            directories: HashMap::with_capacity(storage.directories.len()),
+            links: HashMap::with_capacity(storage.links.len()),
+            units: HashMap::with_capacity(units.len()),
+            dropins: HashMap::with_capacity(units.iter().map(|u| u.dropins.len()).sum()),
+        };
         for file in &storage.files {
             entries.files.entry(file.node.path.value.as_str()).or_insert(file);
         }
@@ -181,7 +192,7 @@ impl<'a> Entries<'a> {
         for link in &storage.links {
             entries.links.entry(link.node.path.value.as_str()).or_insert(link);
         }
-        for unit in &config.systemd.units {
+        for unit in units {
             let name = unit.name.value.as_str();
             // A later unit of the same name is never looked at, nor are its dropins.
             if let hash_map::Entry::Vacant(vacant) = entries.units.entry(name) {
