@@ -11,15 +11,20 @@
 //! keeps the earlier value, which is no conflict. Contents are compared as the node gets them
 //! (decoded and decompressed). A file replacing a directory (or a link) at the same path is a
 //! conflict of kind: the earlier entry is dropped whole.
+//!
+//! Each definition's entry is found through its MachineConfig's [`Entries`], built once per
+//! MachineConfig: scanning the MachineConfig's lists for each of its entries cost O(n²) in the
+//! entries of one MachineConfig.
 
 use std::collections::HashMap;
+use std::collections::hash_map;
 
 use indexmap::IndexMap;
 
 use super::{Context, and_list, decoded, pools_phrase};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::ignition::types::{Ignition, NodeCommon};
+use crate::ignition::types::{Directory, Dropin, File, Ignition, Link, NodeCommon, Unit};
 use crate::render::{Definition, EntryKey, McId};
 use crate::source::Span;
 
@@ -37,6 +42,9 @@ enum Field {
     Enabled,
     Mask,
 }
+
+/// How many fields there are (`Mask` is the last): the size of an array indexed by field.
+const FIELDS: usize = Field::Mask as usize + 1;
 
 impl Field {
     fn name(self) -> &'static str {
@@ -69,30 +77,36 @@ struct Finding {
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut found: IndexMap<(Span, Span), Finding> = IndexMap::new();
+    // Each MachineConfig's entries, built when one of its definitions is first compared.
+    let mut entries: Vec<Option<Entries<'_>>> = Vec::new();
+    entries.resize_with(cx.c.inputs.machine_configs.len(), || None);
     for (pool, _) in cx.pools() {
         for (key, definitions) in &pool.provenance {
-            let values: Vec<Option<Vec<(Field, Value)>>> = definitions.iter().map(|d| fields_of(cx, key, d)).collect();
-            // The last definition that set each field, and its value.
-            let mut last: HashMap<Field, (usize, Value)> = HashMap::new();
+            let values: Vec<Option<Vec<(Field, Value)>>> =
+                definitions.iter().map(|d| fields_of(cx, &mut entries, key, d)).collect();
+            // The last definition that set each field, and its value, by field: an array, not a
+            // map, as every entry of every pool makes one.
+            let mut last: [Option<(usize, &Value)>; FIELDS] = [None; FIELDS];
             for (i, current) in values.iter().enumerate() {
                 let Some(current) = current else { continue };
                 let mut conflicts: Vec<(usize, Field)> = Vec::new();
-                let kind_changed =
-                    current.iter().any(|(f, v)| *f == Field::Kind && last.get(f).is_some_and(|(_, old)| old != v));
-                if kind_changed {
+                let kind = current.iter().find(|(f, _)| *f == Field::Kind);
+                if let (Some((_, new)), Some((j, old))) = (kind, last[Field::Kind as usize])
+                    && old != new
+                {
                     // Another kind at the same path: the earlier entry is removed, every field with it.
-                    let (j, _) = last[&Field::Kind];
                     conflicts.push((j, Field::Kind));
-                    last.clear();
+                    last = [None; FIELDS];
                 }
                 for (field, value) in current {
-                    if let Some((j, old)) = last.get(field)
+                    let slot = &mut last[*field as usize];
+                    if let Some((j, old)) = *slot
                         && old != value
-                        && definitions[*j].machine_config != definitions[i].machine_config
+                        && definitions[j].machine_config != definitions[i].machine_config
                     {
-                        conflicts.push((*j, *field));
+                        conflicts.push((j, *field));
                     }
-                    last.insert(*field, (i, value.clone()));
+                    *slot = Some((i, value));
                 }
                 for (j, field) in conflicts {
                     let (winner, loser) = (&definitions[i], &definitions[j]);
@@ -106,9 +120,9 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     if !finding.fields.contains(&field) {
                         finding.fields.push(field);
                     }
-                    let name = pool.pool.name().to_string();
-                    if !finding.pools.contains(&name) {
-                        finding.pools.push(name);
+                    let name = pool.pool.name();
+                    if !finding.pools.iter().any(|p| p == name) {
+                        finding.pools.push(name.to_string());
                     }
                 }
             }
@@ -146,9 +160,62 @@ fn describe(key: &EntryKey) -> String {
     }
 }
 
+/// One MachineConfig's files, directories, links, units and dropins by path or name. A name
+/// given twice in one MachineConfig (a duplicate, which validation reports) finds the first, as a
+/// scan of the list did.
+struct Entries<'a> {
+    files: HashMap<&'a str, &'a File>,
+    directories: HashMap<&'a str, &'a Directory>,
+    links: HashMap<&'a str, &'a Link>,
+    units: HashMap<&'a str, &'a Unit>,
+    /// The dropins of the first unit of each name, by unit and dropin name.
+    dropins: HashMap<(&'a str, &'a str), &'a Dropin>,
+}
+
+impl<'a> Entries<'a> {
+    fn of(config: &'a Ignition) -> Self {
+        let (storage, units) = (&config.storage, &config.systemd.units);
+        // Sized at once: most MachineConfigs have a few entries, and rehashing would double the cost.
+        let mut entries = Entries {
+            files: HashMap::with_capacity(storage.files.len()),
+            directories: HashMap::with_capacity(storage.directories.len()),
+            links: HashMap::with_capacity(storage.links.len()),
+            units: HashMap::with_capacity(units.len()),
+            dropins: HashMap::with_capacity(units.iter().map(|u| u.dropins.len()).sum()),
+        };
+        for file in &storage.files {
+            entries.files.entry(file.node.path.value.as_str()).or_insert(file);
+        }
+        for directory in &storage.directories {
+            entries.directories.entry(directory.node.path.value.as_str()).or_insert(directory);
+        }
+        for link in &storage.links {
+            entries.links.entry(link.node.path.value.as_str()).or_insert(link);
+        }
+        for unit in units {
+            let name = unit.name.value.as_str();
+            // A later unit of the same name is never looked at, nor are its dropins.
+            if let hash_map::Entry::Vacant(vacant) = entries.units.entry(name) {
+                vacant.insert(unit);
+                for dropin in &unit.dropins {
+                    entries.dropins.entry((name, dropin.name.value.as_str())).or_insert(dropin);
+                }
+            }
+        }
+        entries
+    }
+}
+
 /// The fields one definition sets, with their values; `None` when there is nothing to compare.
-fn fields_of(cx: &Context<'_>, key: &EntryKey, definition: &Definition) -> Option<Vec<(Field, Value)>> {
-    let config: &Ignition = cx.c.inputs.machine_configs[definition.machine_config].spec.config.as_ref()?;
+/// `entries` holds each MachineConfig's [`Entries`] once built.
+fn fields_of<'a>(
+    cx: &Context<'a>,
+    entries: &mut [Option<Entries<'a>>],
+    key: &EntryKey,
+    definition: &Definition,
+) -> Option<Vec<(Field, Value)>> {
+    let config: &'a Ignition = cx.c.inputs.machine_configs[definition.machine_config].spec.config.as_ref()?;
+    let entries = entries[definition.machine_config].get_or_insert_with(|| Entries::of(config));
     let mut fields = Vec::new();
     let mut set = |field: Field, value: Option<Value>| {
         if let Some(value) = value {
@@ -157,8 +224,8 @@ fn fields_of(cx: &Context<'_>, key: &EntryKey, definition: &Definition) -> Optio
     };
     match key {
         EntryKey::Path(path) => {
-            let storage = &config.storage;
-            if let Some(file) = storage.files.iter().find(|f| f.node.path.value == **path) {
+            let path: &str = path;
+            if let Some(file) = entries.files.get(path) {
                 set(Field::Kind, Some(b"file".to_vec()));
                 node_fields(&file.node, &mut set);
                 set(Field::Mode, file.mode.as_ref().map(|m| m.value.to_string().into_bytes()));
@@ -168,11 +235,11 @@ fn fields_of(cx: &Context<'_>, key: &EntryKey, definition: &Definition) -> Optio
                         decoded(&file.contents).map_or_else(|| source.value.as_bytes().to_vec(), <[u8]>::to_vec);
                     set(Field::Contents, Some(bytes));
                 }
-            } else if let Some(directory) = storage.directories.iter().find(|d| d.node.path.value == **path) {
+            } else if let Some(directory) = entries.directories.get(path) {
                 set(Field::Kind, Some(b"directory".to_vec()));
                 node_fields(&directory.node, &mut set);
                 set(Field::Mode, directory.mode.as_ref().map(|m| m.value.to_string().into_bytes()));
-            } else if let Some(link) = storage.links.iter().find(|l| l.node.path.value == **path) {
+            } else if let Some(link) = entries.links.get(path) {
                 set(Field::Kind, Some(b"link".to_vec()));
                 node_fields(&link.node, &mut set);
                 set(Field::Target, link.target.as_ref().map(|t| t.value.clone().into_bytes()));
@@ -180,14 +247,13 @@ fn fields_of(cx: &Context<'_>, key: &EntryKey, definition: &Definition) -> Optio
             }
         }
         EntryKey::Unit(name) => {
-            let unit = config.systemd.units.iter().find(|u| &u.name.value == name)?;
+            let unit = entries.units.get(name.as_str())?;
             set(Field::Contents, unit.contents.as_ref().map(|c| c.value.clone().into_bytes()));
             set(Field::Enabled, unit.enabled.as_ref().map(|e| vec![u8::from(e.value)]));
             set(Field::Mask, unit.mask.as_ref().map(|m| vec![u8::from(m.value)]));
         }
         EntryKey::Dropin { unit, name } => {
-            let unit = config.systemd.units.iter().find(|u| &u.name.value == unit)?;
-            let dropin = unit.dropins.iter().find(|d| &d.name.value == name)?;
+            let dropin = entries.dropins.get(&(unit.as_str(), name.as_str()))?;
             set(Field::Contents, dropin.contents.as_ref().map(|c| c.value.clone().into_bytes()));
         }
         // SSH keys are a union; users and groups are not entries a node writes as files.
@@ -291,3 +357,7 @@ mod tests {
         assert!(found[0].help.as_deref().unwrap().contains("pools `worker` and `infra`"));
     }
 }
+
+#[cfg(test)]
+#[path = "conflicts_scaling_tests.rs"]
+mod scaling_tests;
