@@ -65,6 +65,19 @@ impl EntryIndex {
         self.units.insert(name.to_string(), position);
     }
 
+    /// Forgets the file at `path` (replaced by an entry of another kind), returning its position.
+    pub fn remove_file(&mut self, path: &str) -> Option<usize> {
+        self.files.remove(path)
+    }
+
+    pub fn remove_directory(&mut self, path: &str) -> Option<usize> {
+        self.directories.remove(path)
+    }
+
+    pub fn remove_link(&mut self, path: &str) -> Option<usize> {
+        self.links.remove(path)
+    }
+
     /// The file at `path`, if the config has one.
     pub fn file<'c>(&self, config: &'c Ignition, path: &str) -> Option<&'c File> {
         self.file_position(path).map(|i| &*config.storage.files[i])

@@ -8,15 +8,17 @@
 //! another list (a file replacing a directory) the earlier entry is removed and the later one
 //! appended. New keys are appended in order.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 
 use super::index::EntryIndex;
+use super::keyed::{FirstPositions, Removed, union};
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
 use crate::render::json_merge;
-use crate::source::Span;
+use crate::source::{SharedStr, Span};
 
 /// Index of a MachineConfig in `Inputs::machine_configs`.
 pub type McId = usize;
@@ -53,11 +55,39 @@ pub struct Merger {
     pub provenance: Provenance,
     /// Where each path and unit of `config` sits, so merging stays linear in the entries.
     index: EntryIndex,
+    /// The positions of `config`'s users and groups by name, for the same reason.
+    users: HashMap<String, usize>,
+    groups: HashMap<String, usize>,
+    /// The values in `config`'s kernel argument lists, so a union costs its new items only.
+    should_exist: HashSet<String>,
+    should_not_exist: HashSet<String>,
+    /// The lists inside one entry, indexed the first time a later definition merges into that
+    /// entry (most entries are defined once and never need it): SSH keys by user position,
+    /// dropins by unit position (users and units are never removed), appended fragments by the
+    /// file's path (dropped with the file when a path changes kind).
+    ssh_keys: HashMap<usize, HashSet<String>>,
+    dropins: HashMap<usize, FirstPositions<String>>,
+    appends: HashMap<Arc<str>, FirstPositions<Option<SharedStr>>>,
+    /// Entries a same-path entry of another kind replaced: left in their lists (so positions in
+    /// `index` stay right) until `finish` drops them all in one pass.
+    removed: Removed,
 }
 
 impl Merger {
     pub fn new() -> Self {
-        Merger { config: Ignition::default(), provenance: Provenance::new(), index: EntryIndex::default() }
+        Merger {
+            config: Ignition::default(),
+            provenance: Provenance::new(),
+            index: EntryIndex::default(),
+            users: HashMap::new(),
+            groups: HashMap::new(),
+            should_exist: HashSet::new(),
+            should_not_exist: HashSet::new(),
+            ssh_keys: HashMap::new(),
+            dropins: HashMap::new(),
+            appends: HashMap::new(),
+            removed: Removed::default(),
+        }
     }
 
     fn record(&mut self, key: EntryKey, mc: McId, fields: Vec<&'static str>, span: Span) {
@@ -78,8 +108,9 @@ impl Merger {
         if let Some(extra) = &child.ignition_extra {
             self.config.ignition_extra = Some(merge_json_object(self.config.ignition_extra.take(), extra, "ignition"));
         }
-        union(&mut self.config.kernel_arguments.should_exist, &child.kernel_arguments.should_exist);
-        union(&mut self.config.kernel_arguments.should_not_exist, &child.kernel_arguments.should_not_exist);
+        let kargs = &mut self.config.kernel_arguments;
+        union(&mut kargs.should_exist, &mut self.should_exist, &child.kernel_arguments.should_exist);
+        union(&mut kargs.should_not_exist, &mut self.should_not_exist, &child.kernel_arguments.should_not_exist);
         for file in &child.storage.files {
             self.merge_file(mc, file);
         }
@@ -105,27 +136,26 @@ impl Merger {
         }
     }
 
-    /// Removes a same-path entry of another kind (a file replacing a directory, …).
+    /// Removes a same-path entry of another kind (a file replacing a directory, …): out of the
+    /// index now, out of its list at `finish`. A list holds one live entry a path (a later
+    /// entry at an indexed path merges into it), so that entry is all there is to remove.
     fn take_other_kinds(&mut self, path: &str, keep: NodeKind) {
-        let i = &self.index;
-        let elsewhere = (keep != NodeKind::File && i.file_position(path).is_some())
-            || (keep != NodeKind::Directory && i.directory_position(path).is_some())
-            || (keep != NodeKind::Link && i.link_position(path).is_some());
-        if !elsewhere {
-            return;
+        if keep != NodeKind::File
+            && let Some(position) = self.index.remove_file(path)
+        {
+            self.removed.files.insert(position);
+            self.appends.remove(path);
         }
-        let s = &mut self.config.storage;
-        if keep != NodeKind::File {
-            s.files.retain(|f| f.node.path.value != path);
+        if keep != NodeKind::Directory
+            && let Some(position) = self.index.remove_directory(path)
+        {
+            self.removed.directories.insert(position);
         }
-        if keep != NodeKind::Directory {
-            s.directories.retain(|d| d.node.path.value != path);
+        if keep != NodeKind::Link
+            && let Some(position) = self.index.remove_link(path)
+        {
+            self.removed.links.insert(position);
         }
-        if keep != NodeKind::Link {
-            s.links.retain(|l| l.node.path.value != path);
-        }
-        // Rare (a path changing kind): positions after the removed entry moved.
-        self.index = EntryIndex::of(&self.config);
     }
 
     fn merge_file(&mut self, mc: McId, child: &Arc<File>) {
@@ -151,14 +181,19 @@ impl Merger {
                 parent.contents.compression = child.contents.compression.clone();
                 over(&mut parent.contents.hash, &child.contents.hash);
                 merge_raw(&mut parent.contents.http_headers, &child.contents.http_headers, "name", "httpHeaders");
-                for fragment in &child.append {
-                    match parent
-                        .append
-                        .iter_mut()
-                        .find(|a| a.source.as_ref().map(|s| &s.value) == fragment.source.as_ref().map(|s| &s.value))
-                    {
-                        Some(existing) => *existing = fragment.clone(),
-                        None => parent.append.push(fragment.clone()),
+                if !child.append.is_empty() {
+                    // Fragments are keyed by source (an absent source is a key too): the first
+                    // fragment with the key is replaced, a new key appended.
+                    let source = |a: &Resource| a.source.as_ref().map(|s| s.value.clone());
+                    let positions = self
+                        .appends
+                        .entry(Arc::clone(&path))
+                        .or_insert_with(|| FirstPositions::of(parent.append.iter().map(source)));
+                    for fragment in &child.append {
+                        match positions.get_or_append(source(fragment), parent.append.len()) {
+                            Some(i) => parent.append[i] = fragment.clone(),
+                            None => parent.append.push(fragment.clone()),
+                        }
                     }
                 }
             }
@@ -218,15 +253,23 @@ impl Merger {
         set(&mut fields, "dropins", !child.dropins.is_empty());
         let name = child.name.value.clone();
         let units = &mut self.config.systemd.units;
-        match self.index.unit_position(&name).map(|i| Arc::make_mut(&mut units[i])) {
-            Some(parent) => {
+        match self.index.unit_position(&name) {
+            Some(position) => {
+                let parent = Arc::make_mut(&mut units[position]);
                 over(&mut parent.enabled, &child.enabled);
                 over(&mut parent.mask, &child.mask);
                 over(&mut parent.contents, &child.contents);
-                for dropin in &child.dropins {
-                    match parent.dropins.iter_mut().find(|d| d.name.value == dropin.name.value) {
-                        Some(existing) => over(&mut existing.contents, &dropin.contents),
-                        None => parent.dropins.push(dropin.clone()),
+                if !child.dropins.is_empty() {
+                    // Dropins are keyed by name: the first with the name is merged into.
+                    let positions = self
+                        .dropins
+                        .entry(position)
+                        .or_insert_with(|| FirstPositions::of(parent.dropins.iter().map(|d| d.name.value.clone())));
+                    for dropin in &child.dropins {
+                        match positions.get_or_append(dropin.name.value.clone(), parent.dropins.len()) {
+                            Some(i) => over(&mut parent.dropins[i].contents, &dropin.contents),
+                            None => parent.dropins.push(dropin.clone()),
+                        }
                     }
                 }
             }
@@ -249,14 +292,22 @@ impl Merger {
         set(&mut fields, "sshAuthorizedKeys", !child.ssh_authorized_keys.is_empty());
         let name = child.name.value.clone();
         let users = &mut self.config.passwd.users;
-        match users.iter_mut().find(|u| u.name.value == name) {
-            Some(parent) => {
+        match self.users.get(&name) {
+            Some(&position) => {
+                let parent = &mut users[position];
                 over(&mut parent.password_hash, &child.password_hash);
                 // SSH keys are a keyed string list: the union, earlier keys first.
-                union(&mut parent.ssh_authorized_keys, &child.ssh_authorized_keys);
+                let keys = self
+                    .ssh_keys
+                    .entry(position)
+                    .or_insert_with(|| parent.ssh_authorized_keys.iter().map(|k| k.value.clone()).collect());
+                union(&mut parent.ssh_authorized_keys, keys, &child.ssh_authorized_keys);
                 merge_fields(&mut parent.other, &child.other);
             }
-            None => users.push(child.clone()),
+            None => {
+                self.users.insert(name.clone(), users.len());
+                users.push(child.clone());
+            }
         }
         self.record(EntryKey::User(name), mc, fields, child.name.span);
     }
@@ -264,9 +315,12 @@ impl Merger {
     fn merge_group(&mut self, mc: McId, child: &Group) {
         let name = child.name.value.clone();
         let groups = &mut self.config.passwd.groups;
-        match groups.iter_mut().find(|g| g.name.value == name) {
-            Some(parent) => merge_fields(&mut parent.other, &child.other),
-            None => groups.push(child.clone()),
+        match self.groups.get(&name) {
+            Some(&position) => merge_fields(&mut groups[position].other, &child.other),
+            None => {
+                self.groups.insert(name.clone(), groups.len());
+                groups.push(child.clone());
+            }
         }
         self.record(EntryKey::Group(name), mc, Vec::new(), child.name.span);
     }
@@ -276,6 +330,11 @@ impl Merger {
     /// The rendered config, its provenance, and the index of its entries (kept up to date
     /// while merging, so it is not built again).
     pub fn finish(mut self) -> (Ignition, Provenance, EntryIndex) {
+        if !self.removed.is_empty() {
+            self.removed.apply(&mut self.config.storage);
+            // Positions after a removed entry moved.
+            self.index = EntryIndex::of(&self.config);
+        }
         for file in &mut self.config.storage.files {
             let unset_overwrite = file.node.overwrite.is_none();
             let empty_compression = file.contents.compression.as_ref().is_some_and(|c| c.value.is_empty());
@@ -349,15 +408,6 @@ fn merge_node(parent: &mut NodeCommon, child: &NodeCommon) {
     over(&mut parent.group.name, &child.group.name);
     parent.span = child.span;
     parent.path = child.path.clone();
-}
-
-/// A string list keyed by value: earlier entries keep their order, new ones are appended.
-fn union(parent: &mut Vec<Spanned<String>>, child: &[Spanned<String>]) {
-    for item in child {
-        if !parent.iter().any(|p| p.value == item.value) {
-            parent.push(item.clone());
-        }
-    }
 }
 
 /// A user's or group's other fields, merged as Ignition merges them (`groups` is a union).

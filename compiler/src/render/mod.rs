@@ -4,7 +4,10 @@
 pub mod emit;
 pub mod index;
 mod json_merge;
+mod keyed;
 pub mod merge;
+#[cfg(test)]
+mod scaling_tests;
 mod spec_json;
 #[cfg(test)]
 mod tests;
