@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
-use crate::ignition::types::Storage;
+use crate::ignition::types::{Json, Storage};
 use crate::load::reader::Spanned;
 
 /// The position of the first entry with each key in one list (a list taken whole from one
@@ -30,6 +30,56 @@ impl<K: Hash + Eq> FirstPositions<K> {
             std::collections::hash_map::Entry::Vacant(entry) => {
                 entry.insert(next);
                 None
+            }
+        }
+    }
+}
+
+/// The entries of a list Ignition keeps as JSON (disks and filesystems by `device`, RAID and
+/// LUKS by `name`, a file's HTTP headers by `name`) by the value of their key field. A string
+/// value is found by a hash look-up; any other value (which Ignition's validation refuses, but
+/// the merge still meets) by comparing it with the entries whose value is not a string, as the
+/// scan of the whole list did: JSON objects are equal whatever their keys' order, so they are
+/// not hashed. An entry without the key field never matches.
+#[derive(Debug, Default)]
+pub struct RawPositions {
+    strings: HashMap<String, usize>,
+    others: Vec<usize>,
+}
+
+impl RawPositions {
+    /// The index of `list`, keyed by its entries' `key` field.
+    pub fn of(list: &[Spanned<Json>], key: &str) -> Self {
+        let mut positions = RawPositions::default();
+        for (i, entry) in list.iter().enumerate() {
+            positions.find_or_append(list, key, entry.value.get(key), i);
+        }
+        positions
+    }
+
+    /// The position of the first entry of `list` whose `key` field is `id`; or, when there is
+    /// none, `None` after recording that the caller appends it at `next`.
+    pub fn find_or_append(
+        &mut self,
+        list: &[Spanned<Json>],
+        key: &str,
+        id: Option<&Json>,
+        next: usize,
+    ) -> Option<usize> {
+        match id? {
+            Json::String(value) => match self.strings.entry(value.clone()) {
+                std::collections::hash_map::Entry::Occupied(entry) => Some(*entry.get()),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(next);
+                    None
+                }
+            },
+            other => {
+                let found = self.others.iter().copied().find(|&i| list[i].value.get(key) == Some(other));
+                if found.is_none() {
+                    self.others.push(next);
+                }
+                found
             }
         }
     }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::index::EntryIndex;
-use super::keyed::{FirstPositions, Removed, union};
+use super::keyed::{FirstPositions, RawPositions, Removed, union};
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
 use crate::render::json_merge;
@@ -68,6 +68,13 @@ pub struct Merger {
     ssh_keys: HashMap<usize, HashSet<String>>,
     dropins: HashMap<usize, FirstPositions<String>>,
     appends: HashMap<Arc<str>, FirstPositions<Option<SharedStr>>>,
+    /// The JSON-kept storage lists by their key (`device` or `name`), kept as they grow.
+    disks: RawPositions,
+    filesystems: RawPositions,
+    raid: RawPositions,
+    luks: RawPositions,
+    /// A file's HTTP headers by name, indexed like its appended fragments.
+    http_headers: HashMap<Arc<str>, RawPositions>,
     /// Entries a same-path entry of another kind replaced: left in their lists (so positions in
     /// `index` stay right) until `finish` drops them all in one pass.
     removed: Removed,
@@ -86,6 +93,11 @@ impl Merger {
             ssh_keys: HashMap::new(),
             dropins: HashMap::new(),
             appends: HashMap::new(),
+            disks: RawPositions::default(),
+            filesystems: RawPositions::default(),
+            raid: RawPositions::default(),
+            luks: RawPositions::default(),
+            http_headers: HashMap::new(),
             removed: Removed::default(),
         }
     }
@@ -121,10 +133,11 @@ impl Merger {
             self.merge_link(mc, link);
         }
         let storage = &mut self.config.storage;
-        merge_raw(&mut storage.disks, &child.storage.disks, "device", "storage.disks");
-        merge_raw(&mut storage.filesystems, &child.storage.filesystems, "device", "storage.filesystems");
-        merge_raw(&mut storage.raid, &child.storage.raid, "name", "storage.raid");
-        merge_raw(&mut storage.luks, &child.storage.luks, "name", "storage.luks");
+        merge_raw(&mut storage.disks, &mut self.disks, &child.storage.disks, "device", "storage.disks");
+        let filesystems = &child.storage.filesystems;
+        merge_raw(&mut storage.filesystems, &mut self.filesystems, filesystems, "device", "storage.filesystems");
+        merge_raw(&mut storage.raid, &mut self.raid, &child.storage.raid, "name", "storage.raid");
+        merge_raw(&mut storage.luks, &mut self.luks, &child.storage.luks, "name", "storage.luks");
         for unit in &child.systemd.units {
             self.merge_unit(mc, unit);
         }
@@ -145,6 +158,7 @@ impl Merger {
         {
             self.removed.files.insert(position);
             self.appends.remove(path);
+            self.http_headers.remove(path);
         }
         if keep != NodeKind::Directory
             && let Some(position) = self.index.remove_directory(path)
@@ -180,7 +194,12 @@ impl Merger {
                 over(&mut parent.contents.source, &child.contents.source);
                 parent.contents.compression = child.contents.compression.clone();
                 over(&mut parent.contents.hash, &child.contents.hash);
-                merge_raw(&mut parent.contents.http_headers, &child.contents.http_headers, "name", "httpHeaders");
+                if !child.contents.http_headers.is_empty() {
+                    let headers = &mut parent.contents.http_headers;
+                    let positions =
+                        self.http_headers.entry(Arc::clone(&path)).or_insert_with(|| RawPositions::of(headers, "name"));
+                    merge_raw(headers, positions, &child.contents.http_headers, "name", "httpHeaders");
+                }
                 if !child.append.is_empty() {
                     // Fragments are keyed by source (an absent source is a key too): the first
                     // fragment with the key is replaced, a new key appended.
@@ -424,11 +443,17 @@ fn merge_fields(parent: &mut IndexMap<String, Spanned<Json>>, child: &IndexMap<S
 }
 
 /// Sections mcc keeps as JSON (disks, RAID, …): keyed by `key`, merged as Ignition merges them.
-fn merge_raw(parent: &mut Vec<Spanned<Json>>, child: &[Spanned<Json>], key: &str, path: &str) {
+/// `positions` indexes `parent` by `key` and is kept so.
+fn merge_raw(
+    parent: &mut Vec<Spanned<Json>>,
+    positions: &mut RawPositions,
+    child: &[Spanned<Json>],
+    key: &str,
+    path: &str,
+) {
     for item in child {
-        let id = item.value.get(key);
-        match parent.iter_mut().find(|p| id.is_some() && p.value.get(key) == id) {
-            Some(existing) => *existing = merge_json_object(Some(existing.clone()), item, path),
+        match positions.find_or_append(parent, key, item.value.get(key), parent.len()) {
+            Some(i) => parent[i] = merge_json_object(Some(parent[i].clone()), item, path),
             None => parent.push(item.clone()),
         }
     }

@@ -1,6 +1,7 @@
 //! Merging keyed lists must grow linearly with their entries (issue 12): users and groups by
 //! name, kernel arguments and SSH keys by value, a unit's dropins by name, a file's appended
-//! fragments by source, and paths changing kind, timed on a pool and on one four times its size
+//! fragments by source, the lists kept as JSON (disks, filesystems, RAID, LUKS, a file's HTTP
+//! headers) by their key, and paths changing kind, timed on a pool and on one four times its size
 //! in the same run.
 
 use std::time::{Duration, Instant};
@@ -36,11 +37,31 @@ fn spec(m: usize, n: usize) -> String {
     for i in 0..n {
         spec.push_str(&format!("        - {{source: \"data:,{m}x{i}\"}}\n"));
     }
+    spec.push_str(
+        "      - path: /etc/h\n        contents:\n          source: https://example.com/h\n          httpHeaders:\n",
+    );
+    for i in 0..n {
+        spec.push_str(&format!("          - {{name: H{m}x{i}, value: v}}\n"));
+    }
     if m % 2 == 1 {
         spec.push_str("      directories:\n");
     }
     for i in 0..n {
         spec.push_str(&format!("      - {{path: /etc/k/{i}}}\n"));
+    }
+    // Lists kept as JSON: disks and LUKS devices the same in every MachineConfig (merged),
+    // filesystems and RAID arrays their own (appended).
+    for (list, entry) in [
+        ("disks", "{device: /dev/disk/by-id/d{i}}"),
+        ("filesystems", "{device: /dev/f{m}x{i}, format: xfs}"),
+        ("raid", "{name: r{m}x{i}, level: raid1, devices: [/dev/a, /dev/b]}"),
+        ("luks", "{name: l{i}, device: /dev/l{i}}"),
+    ] {
+        spec.push_str(&format!("      {list}:\n"));
+        for i in 0..n {
+            let entry = entry.replace("{m}", &m.to_string()).replace("{i}", &i.to_string());
+            spec.push_str(&format!("      - {entry}\n"));
+        }
     }
     spec
 }
@@ -84,6 +105,14 @@ fn keyed_lists_merge_in_linear_time() {
     assert_eq!(config.systemd.units[0].dropins.len(), 2 * 600);
     assert_eq!(config.storage.files.iter().map(|f| f.append.len()).sum::<usize>(), 2 * 600);
     assert_eq!(config.storage.directories.len(), 600);
+    let headers =
+        config.storage.files.iter().find(|f| f.node.path.value == "/etc/h").map(|f| f.contents.http_headers.len());
+    assert_eq!(headers, Some(2 * 600));
+    let storage = &config.storage;
+    assert_eq!(
+        [storage.disks.len(), storage.filesystems.len(), storage.raid.len(), storage.luks.len()],
+        [600, 1200, 1200, 600]
+    );
     assert_linear("keyed lists merged", |scale| {
         let (loaded, pools) = &loaded[usize::from(scale == 4)];
         render_time(&loaded.inputs, pools)
