@@ -9,6 +9,7 @@
 use crate::glob::glob_matches;
 use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
+use crate::policy::layout_index::{LazyIndexes, PrefixIndex};
 use crate::policy::lint::Condition;
 use crate::source::Span;
 
@@ -131,6 +132,8 @@ pub struct Layout {
     pub places: Vec<PlaceRule>,
     pub rejects: Vec<RejectRule>,
     pub relocations: Vec<RelocateRule>,
+    /// The rules by literal prefix, for [`Layout::place`] and [`Layout::relocations_for`].
+    pub indexes: LazyIndexes,
 }
 
 /// Links are followed at most this many times (a layout with a link cycle stops here).
@@ -161,12 +164,17 @@ impl Layout {
     pub fn place(&self, path: &str) -> Placement<'_> {
         let resolved = self.resolve(path);
         let mut matching: Vec<(usize, usize, Decision<'_>)> = Vec::new();
-        let rules = self
-            .places
-            .iter()
-            .map(Decision::Place)
-            .chain(self.rejects.iter().map(Decision::Reject))
-            .filter(|d| glob_matches(d.pattern(), &resolved.path));
+        let decision = |i: usize| match self.places.get(i) {
+            Some(place) => Decision::Place(place),
+            None => Decision::Reject(&self.rejects[i - self.places.len()]),
+        };
+        let total = self.places.len() + self.rejects.len();
+        let index = self.indexes.decisions.get_or_init(|| {
+            let places = self.places.iter().map(|r| r.pattern.value.as_str());
+            PrefixIndex::new(places.chain(self.rejects.iter().map(|r| r.pattern.value.as_str())))
+        });
+        let candidates = index.candidates(&resolved.path, total).unwrap_or_else(|| (0..total).collect());
+        let rules = candidates.into_iter().map(decision).filter(|d| glob_matches(d.pattern(), &resolved.path));
         for (order, decision) in rules.enumerate() {
             matching.push((specificity(decision.pattern()), order_key(&decision, order), decision));
         }
@@ -180,10 +188,15 @@ impl Layout {
     /// The `relocate` rules whose pattern matches the resolved `path`, the one that decides
     /// first: the most specific pattern, then the later rule (site after stdlib, later line).
     pub fn relocations_for(&self, path: &str) -> Vec<&RelocateRule> {
-        let mut matching: Vec<(usize, usize, &RelocateRule)> = self
+        let total = self.relocations.len();
+        let index = self
+            .indexes
             .relocations
-            .iter()
-            .enumerate()
+            .get_or_init(|| PrefixIndex::new(self.relocations.iter().map(|r| r.pattern.value.as_str())));
+        let candidates = index.candidates(path, total).unwrap_or_else(|| (0..total).collect());
+        let mut matching: Vec<(usize, usize, &RelocateRule)> = candidates
+            .into_iter()
+            .map(|order| (order, &self.relocations[order]))
             .filter(|(_, r)| glob_matches(&r.pattern.value, path))
             .map(|(order, r)| (specificity(&r.pattern.value), (r.origin as usize) << 32 | order, r))
             .collect();

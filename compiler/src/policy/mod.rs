@@ -5,6 +5,7 @@ pub mod ast;
 pub mod depth;
 pub mod disruption;
 pub mod layout;
+pub mod layout_index;
 pub mod lint;
 pub mod lower;
 pub mod ndp;

@@ -13,6 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::policy::ast::{self, LayoutStatement};
 use crate::policy::disruption::Origin;
 use crate::policy::layout::{Layout, LinkRule, PlaceRule, RejectRule, RelocateRule};
+use crate::policy::layout_index::LazyIndexes;
 use crate::source::{Sources, Span};
 
 impl Program {
@@ -241,6 +242,9 @@ fn check_layout_block(block: &ast::LayoutBlock, sources: &Sources, diagnostics: 
 }
 
 fn apply(layout: &mut Layout, statement: &LayoutStatement, origin: Origin, found: &mut Vec<Diagnostic>) {
+    // A relocation's check places its destination in the layout so far: rules added after it
+    // must not be missed by the indexes that made.
+    layout.indexes = LazyIndexes::default();
     match statement {
         LayoutStatement::Link { from, to, span } => {
             if is_absolute(&from.value) && is_absolute(&to.value) {
