@@ -9,7 +9,7 @@
 use crate::glob::glob_matches;
 use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
-use crate::policy::layout_index::{LazyIndexes, PrefixIndex};
+use crate::policy::layout_index::{LazyIndexes, LinkIndex, PrefixIndex};
 use crate::policy::lint::Condition;
 use crate::source::Span;
 
@@ -144,10 +144,13 @@ impl Layout {
     pub fn resolve(&self, path: &str) -> Resolved<'_> {
         let mut current = path.to_string();
         let mut links = Vec::new();
+        let total = self.links.len();
+        let index = self.indexes.links.get_or_init(|| LinkIndex::new(self.links.iter().map(|l| l.from.value.as_str())));
         for _ in 0..MAX_LINK_HOPS {
-            let best = self
-                .links
-                .iter()
+            let candidates = index.candidates(&current, total).unwrap_or_else(|| (0..total).collect());
+            let best = candidates
+                .into_iter()
+                .map(|i| &self.links[i])
                 .filter(|l| {
                     current == l.from.value || crate::ignition::validate::is_strictly_under(&current, &l.from.value)
                 })
