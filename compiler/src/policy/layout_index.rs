@@ -14,91 +14,88 @@ use std::sync::OnceLock;
 
 use crate::policy::layout::specificity;
 
+/// Positions in a list by a key made of each entry, and how long the list was: a list that
+/// grew since is not looked up in it.
+#[derive(Debug, Default)]
+struct Positions {
+    by_key: HashMap<String, Vec<usize>>,
+    len: usize,
+}
+
+impl Positions {
+    fn new(keys: impl Iterator<Item = String>) -> Self {
+        let mut positions = Positions::default();
+        for (position, key) in keys.enumerate() {
+            positions.by_key.entry(key).or_default().push(position);
+            positions.len = position + 1;
+        }
+        positions
+    }
+
+    /// The positions under the keys `lookups` gives, in order and once each; `None` when the
+    /// index is not of a list of `len` entries.
+    fn find(&self, len: usize, lookups: impl FnOnce(&mut dyn FnMut(&str))) -> Option<Vec<usize>> {
+        if len != self.len {
+            return None;
+        }
+        let mut found = Vec::new();
+        lookups(&mut |key| found.extend_from_slice(self.by_key.get(key).map_or(&[][..], Vec::as_slice)));
+        found.sort_unstable();
+        found.dedup();
+        Some(found)
+    }
+}
+
+/// Calls `each` with every prefix of `path` that ends just before (`through_slash` false) or
+/// just after (true) one of its `/`s.
+fn prefixes_at_slashes(path: &str, through_slash: bool, each: &mut dyn FnMut(&str)) {
+    for (at, byte) in path.bytes().enumerate() {
+        if byte == b'/' {
+            each(&path[..at + usize::from(through_slash)]);
+        }
+    }
+}
+
 /// Rules (by position) under the directory part of their literal prefix.
 #[derive(Debug, Default)]
-pub struct PrefixIndex {
-    by_directory: HashMap<String, Vec<usize>>,
-    /// How many rules it was made of: a list that grew since is not looked up in it.
-    rules: usize,
-}
+pub struct PrefixIndex(Positions);
 
 impl PrefixIndex {
     pub fn new<'p>(patterns: impl Iterator<Item = &'p str>) -> Self {
-        let mut by_directory: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut rules = 0;
-        for (position, pattern) in patterns.enumerate() {
+        PrefixIndex(Positions::new(patterns.map(|pattern| {
             let literal = &pattern[..specificity(pattern)];
-            let directory = &literal[..literal.rfind('/').map_or(0, |slash| slash + 1)];
-            by_directory.entry(directory.to_string()).or_default().push(position);
-            rules = position + 1;
-        }
-        PrefixIndex { by_directory, rules }
+            literal[..literal.rfind('/').map_or(0, |slash| slash + 1)].to_string()
+        })))
     }
 
     /// The positions of the rules that may match `path`, in order; `None` when the index is
     /// not of a list of `rules` rules.
     pub fn candidates(&self, path: &str, rules: usize) -> Option<Vec<usize>> {
-        if rules != self.rules {
-            return None;
-        }
-        let mut found = Vec::new();
-        let mut add = |key: &str| {
-            if let Some(positions) = self.by_directory.get(key) {
-                found.extend_from_slice(positions);
-            }
-        };
-        add("");
-        for (at, byte) in path.bytes().enumerate() {
-            if byte == b'/' {
-                add(&path[..=at]);
-            }
-        }
-        add(&format!("{path}/"));
-        found.sort_unstable();
-        Some(found)
+        self.0.find(rules, |add| {
+            add("");
+            prefixes_at_slashes(path, true, add);
+            add(&format!("{path}/"));
+        })
     }
 }
 
 /// Links by their `from`, without a trailing `/`: the links that may hold a path are under its
 /// own prefixes that end before a `/`, and under itself.
 #[derive(Debug, Default)]
-pub struct LinkIndex {
-    by_from: HashMap<String, Vec<usize>>,
-    links: usize,
-}
+pub struct LinkIndex(Positions);
 
 impl LinkIndex {
     pub fn new<'f>(froms: impl Iterator<Item = &'f str>) -> Self {
-        let mut by_from: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut links = 0;
-        for (position, from) in froms.enumerate() {
-            by_from.entry(from.trim_end_matches('/').to_string()).or_default().push(position);
-            links = position + 1;
-        }
-        LinkIndex { by_from, links }
+        LinkIndex(Positions::new(froms.map(|from| from.trim_end_matches('/').to_string())))
     }
 
     /// The positions of the links that may be `path` or hold it, in order; `None` when the
     /// index is not of a list of `links` links.
     pub fn candidates(&self, path: &str, links: usize) -> Option<Vec<usize>> {
-        if links != self.links {
-            return None;
-        }
-        let mut found = Vec::new();
-        let mut add = |key: &str| {
-            if let Some(positions) = self.by_from.get(key) {
-                found.extend_from_slice(positions);
-            }
-        };
-        for (at, byte) in path.bytes().enumerate() {
-            if byte == b'/' {
-                add(&path[..at]);
-            }
-        }
-        add(path.trim_end_matches('/'));
-        found.sort_unstable();
-        found.dedup();
-        Some(found)
+        self.0.find(links, |add| {
+            prefixes_at_slashes(path, false, add);
+            add(path.trim_end_matches('/'));
+        })
     }
 }
 
@@ -131,6 +128,12 @@ mod tests {
     use crate::glob::glob_matches;
     use proptest::prelude::*;
 
+    /// The candidates that apply, and every position of the list that applies: the same when
+    /// the candidates are a superset of what applies.
+    fn kept_and_all(candidates: &[usize], len: usize, applies: impl Fn(usize) -> bool) -> (Vec<usize>, Vec<usize>) {
+        (candidates.iter().copied().filter(|&i| applies(i)).collect(), (0..len).filter(|&i| applies(i)).collect())
+    }
+
     proptest! {
         /// Every rule that matches is a candidate, whatever the patterns and the path.
         #[test]
@@ -140,9 +143,8 @@ mod tests {
         ) {
             let index = PrefixIndex::new(patterns.iter().map(String::as_str));
             let candidates = index.candidates(&path, patterns.len()).expect("the index is of these rules");
-            let matching: Vec<usize> = (0..patterns.len()).filter(|&i| glob_matches(&patterns[i], &path)).collect();
-            let kept: Vec<usize> = candidates.iter().copied().filter(|&i| glob_matches(&patterns[i], &path)).collect();
-            prop_assert_eq!(kept, matching);
+            let (kept, all) = kept_and_all(&candidates, patterns.len(), |i| glob_matches(&patterns[i], &path));
+            prop_assert_eq!(kept, all);
             prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "in rule order, once each");
         }
     }
@@ -187,10 +189,9 @@ mod tests {
         ) {
             let index = LinkIndex::new(froms.iter().map(String::as_str));
             let candidates = index.candidates(&path, froms.len()).expect("the index is of these links");
-            let holds = |from: &str| path == from || crate::ignition::validate::is_strictly_under(&path, from);
-            let holding: Vec<usize> = (0..froms.len()).filter(|&i| holds(&froms[i])).collect();
-            let kept: Vec<usize> = candidates.iter().copied().filter(|&i| holds(&froms[i])).collect();
-            prop_assert_eq!(kept, holding);
+            let holds = |i: usize| path == froms[i] || crate::ignition::validate::is_strictly_under(&path, &froms[i]);
+            let (kept, all) = kept_and_all(&candidates, froms.len(), holds);
+            prop_assert_eq!(kept, all);
         }
     }
 
