@@ -1,6 +1,8 @@
 //! One pool's plan: reconcilability, the diff, the MCO's actions, the drain, and what image mode
 //! adds (a rebuild, and so a reboot).
 
+use std::collections::HashMap;
+
 use crate::classify::{Subject, classify};
 use crate::codes;
 use crate::ignition::content::decode_data_url;
@@ -160,6 +162,17 @@ fn empty_state() -> PoolState<'static> {
     }
 }
 
+/// A calculation's per-file or per-unit actions by path or name, the first of each.
+type PerName<'c> = HashMap<&'c str, &'c (String, Vec<Action>, Option<Span>)>;
+
+fn first_by_name(list: &[(String, Vec<Action>, Option<Span>)]) -> PerName<'_> {
+    let mut by_name = HashMap::with_capacity(list.len());
+    for entry in list {
+        by_name.entry(entry.0.as_str()).or_insert(entry);
+    }
+    by_name
+}
+
 /// One [`Change`] per changed file, directory or link, unit, passwd and spec field, in that
 /// order; and for each, whether image mode bakes it (a change to it rebuilds the image).
 #[expect(
@@ -217,13 +230,16 @@ fn changes(
             out.push((change, baked));
         };
 
+        // Each change's own actions by path or name (the first, as a scan would find): a scan of
+        // the calculation for each change cost changes².
+        let (per_file, per_unit) = (first_by_name(&calc.per_file), first_by_name(&calc.per_unit));
         for (path, op, kind) in &d.files {
             // Only files are in the MCO's changed-file set; directories and links get no actions.
-            let own = (*kind == ChangeKind::File).then(|| calc.per_file.iter().find(|(p, _, _)| p == path)).flatten();
+            let own = (*kind == ChangeKind::File).then(|| per_file.get(path.as_str()).copied()).flatten();
             entry(*op, *kind, path, Subject::Path(path.clone()), own);
         }
         for (name, op) in &d.units {
-            let own = calc.per_unit.iter().find(|(n, _, _)| n == name);
+            let own = per_unit.get(name.as_str()).copied();
             entry(*op, ChangeKind::Unit, name, Subject::Unit(name.clone()), own);
         }
     }

@@ -165,7 +165,7 @@ pub fn file_rule_matches(rule_path: &str, path: &str) -> bool {
 
 /// [`file_rule_matches`], told whether `path` is clean: every file meets every rule here, so
 /// the file's cleanliness is decided once, not once a rule.
-fn rule_matches(rule_path: &str, path: &str, path_is_clean: bool) -> bool {
+pub(crate) fn rule_matches(rule_path: &str, path: &str, path_is_clean: bool) -> bool {
     use crate::ignition::validate::clean;
     if path == rule_path {
         return true;
