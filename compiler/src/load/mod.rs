@@ -142,7 +142,7 @@ enum Entry {
 }
 
 /// What the listing says an entry that is not a directory is.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum FileKind {
     /// Opened at once, without following a symlink or blocking, and checked again by its own
     /// `stat` ([`file::read_listed_regular`]): one path look-up, not two.
@@ -190,25 +190,22 @@ impl Walk<'_> {
     /// appends are in turn.
     fn read(&self, found: Vec<Walked>, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>) {
         let read: Vec<Result<Option<SourceFile>, Box<Diagnostic>>> = found
-            .par_iter()
+            .into_par_iter()
             .map(|walked| match walked {
                 Walked::File(path, kind) => {
+                    let by_stat = |found| {
+                        std::fs::metadata(&path)
+                            .map_err(|error| Box::new(unreadable(path.as_str(), &error)))
+                            .and_then(|metadata| file::read(&path, &metadata, found))
+                    };
                     let text = match kind {
-                        FileKind::Regular => file::read_listed_regular(path),
-                        FileKind::Symlink | FileKind::Special => {
-                            let found = if *kind == FileKind::Symlink {
-                                file::Found::Under(self.canonical)
-                            } else {
-                                file::Found::Inside
-                            };
-                            std::fs::metadata(path)
-                                .map_err(|error| Box::new(unreadable(path.as_str(), &error)))
-                                .and_then(|metadata| file::read(path, &metadata, found))
-                        }
+                        FileKind::Regular => file::read_listed_regular(&path),
+                        FileKind::Symlink => by_stat(file::Found::Under(self.canonical)),
+                        FileKind::Special => by_stat(file::Found::Inside),
                     }?;
-                    Ok((!file::is_mcc_output(&text)).then(|| SourceFile::new(path.clone(), &text)))
+                    Ok((!file::is_mcc_output(&text)).then(|| SourceFile::new(path, &text)))
                 }
-                Walked::Unreadable(diagnostic) => Err(Box::new(diagnostic.clone())),
+                Walked::Unreadable(diagnostic) => Err(Box::new(diagnostic)),
             })
             .collect();
         for read in read {

@@ -211,11 +211,11 @@ impl Builder<'_> {
                 Some((key, key_span)) => {
                     // The later value is kept so the rest of the document can still be checked,
                     // but said: Kubernetes' decoders refuse the document.
-                    let message = format!("key `{key}` is defined twice in this mapping");
                     if let Some(first) = entries.push(Entry { key, key_span, value: node }) {
+                        let message = format!("key `{}` is defined twice in this mapping", first.key);
                         let diagnostic = Diagnostic::new(&codes::DUPLICATE_KEY, key_span, message)
                             .with_label("defined again here")
-                            .with_related(first, "first defined here")
+                            .with_related(first.key_span, "first defined here")
                             .with_help("kubectl and the API server refuse duplicate keys (\"mapping key already defined\"); merge the two values under one key");
                         self.notes.push(diagnostic);
                     }

@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 
 use crate::load::node::Entry;
-use crate::source::Span;
 
 /// From this many entries on (marked ones included), keys are looked up in a hash map.
 const INDEXED_FROM: usize = 16;
@@ -21,15 +20,15 @@ pub(super) struct MapEntries {
     entries: Vec<Entry>,
     /// Where each key's live entry is, once the mapping has [`INDEXED_FROM`] entries.
     index: Option<HashMap<String, usize>>,
-    /// The positions of entries a later duplicate replaced, in increasing order.
+    /// The positions of entries a later duplicate replaced.
     replaced: Vec<usize>,
 }
 
 impl MapEntries {
     /// Appends an entry. When its key is already there, the earlier entry is dropped (the later
-    /// value is kept, as Kubernetes' decoders would if they accepted the document) and its key's
-    /// span returned, for the duplicate-key diagnostic.
-    pub(super) fn push(&mut self, entry: Entry) -> Option<Span> {
+    /// value is kept, as Kubernetes' decoders would if they accepted the document) and returned,
+    /// for the duplicate-key diagnostic.
+    pub(super) fn push(&mut self, entry: Entry) -> Option<&Entry> {
         let earlier = self.position(&entry.key);
         let at = self.entries.len();
         if let Some(earlier) = earlier {
@@ -42,7 +41,7 @@ impl MapEntries {
         if self.index.is_none() && self.entries.len() >= INDEXED_FROM {
             self.index = Some(self.live().map(|(i, e)| (e.key.clone(), i)).collect());
         }
-        earlier.map(|i| self.entries[i].key_span)
+        earlier.map(|i| &self.entries[i])
     }
 
     /// The entries in order, without those a later duplicate replaced.
@@ -74,7 +73,7 @@ impl MapEntries {
 mod tests {
     use super::*;
     use crate::load::node::{Node, Value};
-    use crate::source::Sources;
+    use crate::source::{Sources, Span};
 
     fn entry(key: &str, at: usize) -> Entry {
         let span = Span::new(Sources::default().add("keys.yaml", ""), at, at + 1);
@@ -105,8 +104,7 @@ mod tests {
         let duplicates = keys
             .iter()
             .enumerate()
-            .filter_map(|(at, key)| map.push(entry(key, at)))
-            .map(|s| s.start as usize)
+            .filter_map(|(at, key)| map.push(entry(key, at)).map(|first| first.key_span.start as usize))
             .collect();
         (map.finish().into_iter().map(|e| (e.key.clone(), e.value_text())).collect(), duplicates)
     }

@@ -116,16 +116,7 @@ impl DisruptionPolicy {
     /// lies under it as a directory (`/etc/mco/f1` matches `/etc/mco/f1/f2` but not
     /// `/etc/mco/f1x`); the longest rule path wins, the first in list order on a tie.
     pub fn match_file(&self, path: &str) -> Option<&FileRule> {
-        let path_is_clean = is_clean_absolute(path);
-        let mut best: Option<&FileRule> = None;
-        for rule in &self.files {
-            if rule_matches(&rule.path.value, path, path_is_clean)
-                && best.is_none_or(|b| rule.path.value.len() > b.path.value.len())
-            {
-                best = Some(rule);
-            }
-        }
-        best
+        closest_file_rule(self.files.iter(), path, is_clean_absolute(path))
     }
 
     /// Exact name equality (no wildcards, no suffix inference).
@@ -163,9 +154,27 @@ pub fn file_rule_matches(rule_path: &str, path: &str) -> bool {
     rule_matches(rule_path, path, is_clean_absolute(path))
 }
 
+/// Of `rules` (in list order), the one `FindClosestFilePolicyPathMatch` picks for `path`: the
+/// longest matching path, the first on a tie.
+pub(crate) fn closest_file_rule<'p>(
+    rules: impl Iterator<Item = &'p FileRule>,
+    path: &str,
+    path_is_clean: bool,
+) -> Option<&'p FileRule> {
+    let mut best: Option<&FileRule> = None;
+    for rule in rules {
+        if rule_matches(&rule.path.value, path, path_is_clean)
+            && best.is_none_or(|b| rule.path.value.len() > b.path.value.len())
+        {
+            best = Some(rule);
+        }
+    }
+    best
+}
+
 /// [`file_rule_matches`], told whether `path` is clean: every file meets every rule here, so
 /// the file's cleanliness is decided once, not once a rule.
-pub(crate) fn rule_matches(rule_path: &str, path: &str, path_is_clean: bool) -> bool {
+fn rule_matches(rule_path: &str, path: &str, path_is_clean: bool) -> bool {
     use crate::ignition::validate::clean;
     if path == rule_path {
         return true;

@@ -6,14 +6,14 @@
 //! The answer is the scan's own: the rules that can match a path are looked up, then tested by
 //! the same predicate in list order with the same longest-wins, first-on-a-tie choice. A rule
 //! with a clean path matches a clean path only when it is that path or a prefix of it ending
-//! before a `/` (see `rule_matches`), so those are looked up by path; a rule whose path is not
+//! before a `/` (see `disruption::rule_matches`), so those are looked up by path; a rule whose path is not
 //! clean may match through cleaning, so it is always tested; a path that is not clean (Ignition
 //! refuses those, so hardly ever) is decided by the scan.
 
 use std::collections::HashMap;
 
 use crate::ignition::validate::is_clean_absolute;
-use crate::policy::disruption::{DisruptionPolicy, FileRule, UnitRule, rule_matches};
+use crate::policy::disruption::{DisruptionPolicy, FileRule, UnitRule, closest_file_rule};
 
 pub struct RuleIndex<'p> {
     policy: &'p DisruptionPolicy,
@@ -61,15 +61,7 @@ impl<'p> RuleIndex<'p> {
             }
         }
         candidates.sort_unstable();
-        let mut best: Option<&FileRule> = None;
-        for rule in candidates.into_iter().map(|position| &self.policy.files[position]) {
-            if rule_matches(&rule.path.value, path, true)
-                && best.is_none_or(|b| rule.path.value.len() > b.path.value.len())
-            {
-                best = Some(rule);
-            }
-        }
-        best
+        closest_file_rule(candidates.into_iter().map(|position| &self.policy.files[position]), path, true)
     }
 
     /// [`DisruptionPolicy::match_unit`].
@@ -88,25 +80,13 @@ mod tests {
 
     fn policy(paths: &[String], units: &[String]) -> DisruptionPolicy {
         let span = Span::new(Sources::default().add("ndp.yaml", ""), 0, 0);
-        let files = paths
-            .iter()
-            .map(|p| FileRule {
-                path: Spanned::new(p.clone(), span),
-                actions: Vec::new(),
-                span,
-                origin: Origin::Stdlib,
-            })
-            .collect();
-        let units = units
-            .iter()
-            .map(|n| UnitRule {
-                name: Spanned::new(n.clone(), span),
-                actions: Vec::new(),
-                span,
-                origin: Origin::Stdlib,
-            })
-            .collect();
-        DisruptionPolicy { files, units, sshkey: None }
+        let spanned = |value: &String| Spanned::new(value.clone(), span);
+        let origin = Origin::Stdlib;
+        DisruptionPolicy {
+            files: paths.iter().map(|p| FileRule { path: spanned(p), actions: Vec::new(), span, origin }).collect(),
+            units: units.iter().map(|n| UnitRule { name: spanned(n), actions: Vec::new(), span, origin }).collect(),
+            sshkey: None,
+        }
     }
 
     proptest! {

@@ -147,7 +147,7 @@ impl Layout {
         let total = self.links.len();
         let index = self.indexes.links.get_or_init(|| LinkIndex::new(self.links.iter().map(|l| l.from.value.as_str())));
         for _ in 0..MAX_LINK_HOPS {
-            let candidates = index.candidates(&current, total).unwrap_or_else(|| (0..total).collect());
+            let candidates = index.candidates(&current, total);
             let best = candidates
                 .into_iter()
                 .map(|i| &self.links[i])
@@ -176,7 +176,7 @@ impl Layout {
             let places = self.places.iter().map(|r| r.pattern.value.as_str());
             PrefixIndex::new(places.chain(self.rejects.iter().map(|r| r.pattern.value.as_str())))
         });
-        let candidates = index.candidates(&resolved.path, total).unwrap_or_else(|| (0..total).collect());
+        let candidates = index.candidates(&resolved.path, total);
         let rules = candidates.into_iter().map(decision).filter(|d| glob_matches(d.pattern(), &resolved.path));
         for (order, decision) in rules.enumerate() {
             matching.push((specificity(decision.pattern()), order_key(&decision, order), decision));
@@ -196,7 +196,7 @@ impl Layout {
             .indexes
             .relocations
             .get_or_init(|| PrefixIndex::new(self.relocations.iter().map(|r| r.pattern.value.as_str())));
-        let candidates = index.candidates(path, total).unwrap_or_else(|| (0..total).collect());
+        let candidates = index.candidates(path, total);
         let mut matching: Vec<(usize, usize, &RelocateRule)> = candidates
             .into_iter()
             .map(|order| (order, &self.relocations[order]))

@@ -12,6 +12,12 @@ use crate::load::reader::Spanned;
 #[derive(Debug)]
 pub struct FirstPositions<K>(HashMap<K, usize>);
 
+impl<K> Default for FirstPositions<K> {
+    fn default() -> Self {
+        FirstPositions(HashMap::new())
+    }
+}
+
 impl<K: Hash + Eq> FirstPositions<K> {
     /// The index of a list whose keys are `keys`, in order.
     pub fn of(keys: impl Iterator<Item = K>) -> Self {
@@ -43,7 +49,7 @@ impl<K: Hash + Eq> FirstPositions<K> {
 /// not hashed. An entry without the key field never matches.
 #[derive(Debug, Default)]
 pub struct RawPositions {
-    strings: HashMap<String, usize>,
+    strings: FirstPositions<String>,
     others: Vec<usize>,
 }
 
@@ -67,13 +73,7 @@ impl RawPositions {
         next: usize,
     ) -> Option<usize> {
         match id? {
-            Json::String(value) => match self.strings.entry(value.clone()) {
-                std::collections::hash_map::Entry::Occupied(entry) => Some(*entry.get()),
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(next);
-                    None
-                }
-            },
+            Json::String(value) => self.strings.get_or_append(value.clone(), next),
             other => {
                 let found = self.others.iter().copied().find(|&i| list[i].value.get(key) == Some(other));
                 if found.is_none() {

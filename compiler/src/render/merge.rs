@@ -56,8 +56,8 @@ pub struct Merger {
     /// Where each path and unit of `config` sits, so merging stays linear in the entries.
     index: EntryIndex,
     /// The positions of `config`'s users and groups by name, for the same reason.
-    users: HashMap<String, usize>,
-    groups: HashMap<String, usize>,
+    users: FirstPositions<String>,
+    groups: FirstPositions<String>,
     /// The values in `config`'s kernel argument lists, so a union costs its new items only.
     should_exist: HashSet<String>,
     should_not_exist: HashSet<String>,
@@ -86,8 +86,8 @@ impl Merger {
             config: Ignition::default(),
             provenance: Provenance::new(),
             index: EntryIndex::default(),
-            users: HashMap::new(),
-            groups: HashMap::new(),
+            users: FirstPositions::default(),
+            groups: FirstPositions::default(),
             should_exist: HashSet::new(),
             should_not_exist: HashSet::new(),
             ssh_keys: HashMap::new(),
@@ -311,8 +311,8 @@ impl Merger {
         set(&mut fields, "sshAuthorizedKeys", !child.ssh_authorized_keys.is_empty());
         let name = child.name.value.clone();
         let users = &mut self.config.passwd.users;
-        match self.users.get(&name) {
-            Some(&position) => {
+        match self.users.get_or_append(name.clone(), users.len()) {
+            Some(position) => {
                 let parent = &mut users[position];
                 over(&mut parent.password_hash, &child.password_hash);
                 // SSH keys are a keyed string list: the union, earlier keys first.
@@ -323,10 +323,7 @@ impl Merger {
                 union(&mut parent.ssh_authorized_keys, keys, &child.ssh_authorized_keys);
                 merge_fields(&mut parent.other, &child.other);
             }
-            None => {
-                self.users.insert(name.clone(), users.len());
-                users.push(child.clone());
-            }
+            None => users.push(child.clone()),
         }
         self.record(EntryKey::User(name), mc, fields, child.name.span);
     }
@@ -334,12 +331,9 @@ impl Merger {
     fn merge_group(&mut self, mc: McId, child: &Group) {
         let name = child.name.value.clone();
         let groups = &mut self.config.passwd.groups;
-        match self.groups.get(&name) {
-            Some(&position) => merge_fields(&mut groups[position].other, &child.other),
-            None => {
-                self.groups.insert(name.clone(), groups.len());
-                groups.push(child.clone());
-            }
+        match self.groups.get_or_append(name.clone(), groups.len()) {
+            Some(position) => merge_fields(&mut groups[position].other, &child.other),
+            None => groups.push(child.clone()),
         }
         self.record(EntryKey::Group(name), mc, Vec::new(), child.name.span);
     }

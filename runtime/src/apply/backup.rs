@@ -4,6 +4,7 @@
 //! of a run, the state each recorded path was left in is noted too, so a rollback can tell whether
 //! the tree changed since.
 
+use std::collections::HashSet;
 use std::io;
 use std::os::fd::AsFd;
 
@@ -15,7 +16,7 @@ use super::diagnostic::{failed, resolve_diagnostic};
 use super::fs::{is_temp_name, list_dir, read_at, remove_stale_temp, replace_file, write_atomically};
 use super::journal::{BACKUP_DIR, LogLine, Replaced, State};
 use super::overlay::Node;
-use super::resolve::{self, Walk, file_type, lstat, read_link};
+use super::resolve::{self, Resolved, Walk, file_type, lstat, read_link};
 use super::{Applier, Diagnostic};
 
 fn octal(mode: u32) -> String {
@@ -137,24 +138,18 @@ impl Applier<'_> {
 
     /// Removes the kept contents no record of the journal names (another plan's, or a crash's).
     pub(super) fn sweep_backups(&self) -> Result<(), Box<Diagnostic>> {
-        let io = |e: io::Error| failed(format!("cannot tidy {BACKUP_DIR}: {e}"));
         let walk = self.root.resolve(BACKUP_DIR, false, None).map_err(|e| resolve_diagnostic("the backups", e))?;
         let Walk::Found(resolved) = walk else { return Ok(()) };
-        let Some(stat) = lstat(resolved.parent.fd.as_fd(), &resolved.name).map_err(io)? else { return Ok(()) };
-        if file_type(&stat) != FileType::Directory {
-            return Ok(());
-        }
-        let dir = resolve::open_dir(resolved.parent.fd.as_fd(), &resolved.name).map_err(io)?;
         let journal = self.journal.borrow();
-        let kept = |name: &str| {
-            journal.replaced.iter().any(|r| matches!(&r.was, State::File { sha256, .. } if sha256 == name))
-        };
-        for (name, _) in list_dir(dir.as_fd()).map_err(io)? {
-            if !kept(&name) {
-                rustix::fs::unlinkat(dir.as_fd(), name.as_str(), AtFlags::empty()).map_err(|e| io(e.into()))?;
-            }
-        }
-        rustix::fs::fsync(dir.as_fd()).map_err(|e| io(e.into()))
+        let kept: HashSet<&str> = journal
+            .replaced
+            .iter()
+            .filter_map(|r| match &r.was {
+                State::File { sha256, .. } => Some(sha256.as_str()),
+                _ => None,
+            })
+            .collect();
+        remove_backups(&resolved, |name| !kept.contains(name))
     }
 
     /// Removes the temporaries a killed run left while it made the directories of mcc's own
@@ -171,21 +166,10 @@ impl Applier<'_> {
             let Ok(Walk::Found(resolved)) = self.root.resolve(&dir, false, None) else { return Ok(()) };
             remove_stale_temp(resolved.parent.fd.as_fd(), &resolved.name)
                 .map_err(|e| failed(format!("cannot remove the temporary of {dir}: {e}")))?;
-        }
-        // And a kept content's temporary (a kill as it was written, before its record). The kept
-        // contents themselves stay: they may be another plan's journal's.
-        let io = |e: io::Error| failed(format!("cannot tidy {BACKUP_DIR}: {e}"));
-        let Ok(Walk::Found(resolved)) = self.root.resolve(BACKUP_DIR, false, None) else { return Ok(()) };
-        if !lstat(resolved.parent.fd.as_fd(), &resolved.name)
-            .map_err(io)?
-            .is_some_and(|s| file_type(&s) == FileType::Directory)
-        {
-            return Ok(());
-        }
-        let backups = resolve::open_dir(resolved.parent.fd.as_fd(), &resolved.name).map_err(io)?;
-        for (name, _) in list_dir(backups.as_fd()).map_err(io)? {
-            if is_temp_name(&name) {
-                rustix::fs::unlinkat(backups.as_fd(), name.as_str(), AtFlags::empty()).map_err(|e| io(e.into()))?;
+            if dir == BACKUP_DIR {
+                // And a kept content's temporary (a kill as it was written, before its record).
+                // The kept contents themselves stay: they may be another plan's journal's.
+                return remove_backups(&resolved, is_temp_name);
             }
         }
         Ok(())
@@ -201,4 +185,21 @@ impl Applier<'_> {
             Err(e) => Err(format!("cannot read the kept contents {path}: {e}")),
         }
     }
+}
+
+/// Removes the entries of the backup directory at `resolved` that `remove` names, when it is a
+/// directory, and syncs it.
+fn remove_backups(resolved: &Resolved, remove: impl Fn(&str) -> bool) -> Result<(), Box<Diagnostic>> {
+    let io = |e: io::Error| failed(format!("cannot tidy {BACKUP_DIR}: {e}"));
+    let Some(stat) = lstat(resolved.parent.fd.as_fd(), &resolved.name).map_err(io)? else { return Ok(()) };
+    if file_type(&stat) != FileType::Directory {
+        return Ok(());
+    }
+    let dir = resolve::open_dir(resolved.parent.fd.as_fd(), &resolved.name).map_err(io)?;
+    for (name, _) in list_dir(dir.as_fd()).map_err(io)? {
+        if remove(&name) {
+            rustix::fs::unlinkat(dir.as_fd(), name.as_str(), AtFlags::empty()).map_err(|e| io(e.into()))?;
+        }
+    }
+    rustix::fs::fsync(dir.as_fd()).map_err(|e| io(e.into()))
 }
