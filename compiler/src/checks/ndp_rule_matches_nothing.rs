@@ -8,9 +8,12 @@
 //! The stdlib's defaults are not checked (they cover files clusters may or may not have), nor
 //! relative paths (MCC3113 reports them), and nothing is said when no pool is rendered.
 
+use std::collections::HashSet;
+
 use super::Context;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::ignition::validate::is_clean_absolute;
 use crate::policy::disruption::{Origin, file_rule_matches};
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -23,12 +26,13 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .flat_map(|pool| pool.config.storage.files.iter().map(|f| f.node.path.value.as_str()))
         .collect();
-    for rule in &cx.analysis.policies.disruption.files {
+    let matched = Matched::new(&files);
+    for rule in cx.analysis.policies.disruption.files() {
         let path = &rule.path.value;
         if rule.origin == Origin::Stdlib || !path.starts_with('/') {
             continue;
         }
-        if files.iter().any(|file| file_rule_matches(path, file)) {
+        if matched.any(path) {
             continue;
         }
         let clean = crate::ignition::validate::clean(path);
@@ -37,7 +41,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let help = if clean == "/" {
             "a policy on `/` matches no file in the MCO (its directory prefix becomes `//`): name the directories"
                 .to_string()
-        } else if clean != *path && files.iter().any(|file| file_rule_matches(&clean, file)) {
+        } else if clean != *path && matched.any(&clean) {
             format!("the MCO matches a file policy only as written, never cleaned: write `{clean}`")
         } else {
             "the MCO applies a file policy only to files MachineConfigs write; check the path for a typo, or drop the rule"
@@ -52,6 +56,46 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .with_label("no MachineConfig writes this path or below it")
             .with_help(help),
         );
+    }
+}
+
+/// Whether a rule path matches one of the pools' files, as [`file_rule_matches`] decides, without
+/// testing every rule against every file (n rules over n files was n²): a clean rule matches a
+/// clean file only when it is the file's path or one of its directories (see
+/// `disruption::rule_matches`), so those are kept in a set; a rule or a file that is not clean
+/// (Ignition refuses such files, so hardly ever) is tested one by one.
+struct Matched<'f> {
+    /// Each clean file's path and the directories above it.
+    clean: HashSet<&'f str>,
+    /// The files whose path is not clean.
+    unclean: Vec<&'f str>,
+    /// Every file, for a rule whose path is not clean.
+    all: &'f [&'f str],
+}
+
+impl<'f> Matched<'f> {
+    fn new(all: &'f [&'f str]) -> Self {
+        let mut matched = Matched { clean: HashSet::new(), unclean: Vec::new(), all };
+        for &file in all {
+            if !is_clean_absolute(file) {
+                matched.unclean.push(file);
+                continue;
+            }
+            matched.clean.insert(file);
+            for (at, byte) in file.bytes().enumerate().skip(1) {
+                if byte == b'/' {
+                    matched.clean.insert(&file[..at]);
+                }
+            }
+        }
+        matched
+    }
+
+    fn any(&self, rule: &str) -> bool {
+        if !is_clean_absolute(rule) {
+            return self.all.iter().any(|file| file_rule_matches(rule, file));
+        }
+        self.clean.contains(rule) || self.unclean.iter().any(|file| file_rule_matches(rule, file))
     }
 }
 
@@ -76,5 +120,56 @@ mod tests {
     #[test]
     fn nothing_is_said_without_a_rendered_pool() {
         assert!(with_code(&check(&[NDP]), &NDP_RULE_MATCHES_NOTHING).is_empty());
+    }
+
+    proptest::proptest! {
+        /// The set finds a match exactly when testing every file would.
+        #[test]
+        fn the_set_agrees_with_testing_every_file(
+            files in proptest::collection::vec("/?[ab/.]{0,6}", 0..8),
+            rule in "/?[ab/.]{0,6}",
+        ) {
+            let files: Vec<&str> = files.iter().map(String::as_str).collect();
+            let scanned = files.iter().any(|file| super::file_rule_matches(&rule, file));
+            proptest::prop_assert_eq!(super::Matched::new(&files).any(&rule), scanned);
+        }
+    }
+
+    /// n site rules (a site policy file: the `MachineConfiguration` holds 50 at most), each over
+    /// its own file of n: every rule was tested against the files until one matched, n² in all.
+    #[test]
+    fn rules_over_as_many_files_are_checked_in_linear_time() {
+        use crate::load::site::PolicyText;
+        use crate::render::RenderOptions;
+        use crate::session::PolicyOptions;
+        use std::time::Instant;
+        let analysed = |n: usize| {
+            let mut site = String::from("disruption site {\n");
+            let mut files = String::from("    storage:\n      files:\n");
+            for i in (0..n).rev() {
+                site.push_str(&format!("  path /etc/r/{i}.conf => none\n"));
+            }
+            for i in 0..n {
+                files.push_str(&format!("      - {{path: /etc/r/{i}.conf, contents: {{source: 'data:,'}}}}\n"));
+            }
+            site.push_str("}\n");
+            let mut compilation = crate::testing::compilation(&[&worker("99-worker-app", &files)]);
+            compilation.site_policies.push(PolicyText { path: "site.mcc".into(), text: site });
+            let analysis =
+                crate::driver::analyze(&mut compilation, &RenderOptions::default(), &PolicyOptions::default(), None);
+            assert_eq!(analysis.policies.disruption.files().len(), 13 + n, "the stdlib's rules, then the site's");
+            (compilation, analysis)
+        };
+        let inputs = [analysed(2_000), analysed(8_000)];
+        crate::testing::assert_linear("site rules matched to files", |scale| {
+            let (c, analysis) = &inputs[usize::from(scale == 4)];
+            let cx = super::super::Context { c, analysis, rendered: &analysis.rendered, graphs: &analysis.graphs };
+            let mut found = Vec::new();
+            let start = Instant::now();
+            super::check(&cx, &mut found);
+            let elapsed = start.elapsed();
+            assert!(found.is_empty(), "every rule matches its file: {found:#?}");
+            elapsed
+        });
     }
 }

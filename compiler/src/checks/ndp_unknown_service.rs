@@ -27,10 +27,10 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let defined: BTreeSet<String> = cx.analysis.rendered.iter().flat_map(defined_units).collect();
     let policy = &cx.analysis.policies.disruption;
     let rules = policy
-        .files
+        .files()
         .iter()
         .map(|r| (r.origin, &r.actions))
-        .chain(policy.units.iter().map(|r| (r.origin, &r.actions)))
+        .chain(policy.units().iter().map(|r| (r.origin, &r.actions)))
         .chain(policy.sshkey.iter().map(|r| (r.origin, &r.actions)));
     for (origin, actions) in rules {
         if origin == Origin::Stdlib {

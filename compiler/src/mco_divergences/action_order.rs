@@ -31,11 +31,11 @@ fn policy() -> DisruptionPolicy {
         span: span(),
         origin: Origin::MachineConfiguration,
     };
-    DisruptionPolicy {
-        files: vec![file("/etc/aa", "a.service"), file("/etc/zz", "z.service")],
-        units: vec![unit("a.service"), unit("m.service"), unit("z.service")],
-        sshkey: None,
-    }
+    DisruptionPolicy::new(
+        vec![file("/etc/aa", "a.service"), file("/etc/zz", "z.service")],
+        vec![unit("a.service"), unit("m.service"), unit("z.service")],
+        None,
+    )
 }
 
 fn restarts(actions: &[Action]) -> Vec<&str> {

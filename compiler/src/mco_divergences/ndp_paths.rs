@@ -48,7 +48,7 @@ fn b_a_non_canonical_directory_policy_still_covers_the_files_below_it() {
 fn b_a_user_policy_replaces_a_default_only_on_an_equal_string() {
     let ndp = file_policies(&[("/etc/containers/registries.conf/", "[{type: None}]")]);
     let (_, analysis) = super::side(&[&ndp]);
-    let files = &analysis.policies.disruption.files;
+    let files = analysis.policies.disruption.files();
     let registries: Vec<_> =
         files.iter().filter(|r| r.path.value.starts_with("/etc/containers/registries.conf")).collect();
     assert_eq!(registries.len(), 2, "the default kept, the user rule appended");

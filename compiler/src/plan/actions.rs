@@ -5,7 +5,6 @@
 use crate::plan::diff::Diff;
 use crate::plan::{ChangeKind, Op};
 use crate::policy::disruption::{Action, DisruptionPolicy};
-use crate::policy::disruption_index::RuleIndex;
 use crate::source::Span;
 
 /// Each changed entry's own policy, and the pool's combined result.
@@ -56,10 +55,8 @@ pub fn calculate(diff: &Diff, policy: &DisruptionPolicy) -> Calculation {
     // inside each group Go map order, which is unspecified, so by path here.
     let mut files: Vec<_> = diff.files.iter().filter(|(_, _, kind)| *kind == ChangeKind::File).collect();
     files.sort_by_key(|(_, op, _)| *op != Op::Remove);
-    // Every changed file and unit meets the policy: its rules are looked up, not scanned.
-    let rules = RuleIndex::new(policy);
     for (path, _, _) in files {
-        let rule = rules.match_file(path);
+        let rule = policy.match_file(path);
         let actions =
             rule.map_or_else(|| vec![Action::Reboot], |r| r.actions.iter().map(|a| a.value.clone()).collect());
         causes.extend(policy_reboot_reason(path, &actions, rule.is_some()));
@@ -70,7 +67,7 @@ pub fn calculate(diff: &Diff, policy: &DisruptionPolicy) -> Calculation {
     let mut units: Vec<_> = diff.units.iter().collect();
     units.sort_by_key(|(_, op)| *op);
     for (name, _) in units {
-        let rule = rules.match_unit(name);
+        let rule = policy.match_unit(name);
         let actions =
             rule.map_or_else(|| vec![Action::Reboot], |r| r.actions.iter().map(|a| a.value.clone()).collect());
         causes.extend(policy_reboot_reason(name, &actions, rule.is_some()));

@@ -10,6 +10,7 @@ use std::fmt;
 
 use crate::ignition::validate::is_clean_absolute;
 use crate::load::reader::Spanned;
+use crate::policy::disruption_index::RuleIndex;
 use crate::source::Span;
 
 /// registries.conf: the only path whose changes the MCO handles with the status-only `Special`
@@ -103,43 +104,87 @@ pub struct SshKeyRule {
 }
 
 /// A merged policy, in list order (order matters: it breaks ties between equal-length paths).
+///
+/// The rules are private so that the index beside them stays in step: they are only appended
+/// ([`DisruptionPolicy::push_file`], as a `MachineConfiguration` lists them) or merged (a rule
+/// replacing the one of the same path or name in place).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisruptionPolicy {
-    pub files: Vec<FileRule>,
-    pub units: Vec<UnitRule>,
+    files: Vec<FileRule>,
+    units: Vec<UnitRule>,
     /// `None` means the MCO's default: `[None]`.
     pub sshkey: Option<SshKeyRule>,
+    index: RuleIndex,
 }
 
 impl DisruptionPolicy {
+    /// A policy of these rules as listed (duplicates kept).
+    pub fn new(files: Vec<FileRule>, units: Vec<UnitRule>, sshkey: Option<SshKeyRule>) -> Self {
+        let mut policy = DisruptionPolicy { sshkey, ..Default::default() };
+        files.into_iter().for_each(|rule| policy.push_file(rule));
+        units.into_iter().for_each(|rule| policy.push_unit(rule));
+        policy
+    }
+
+    pub fn files(&self) -> &[FileRule] {
+        &self.files
+    }
+
+    pub fn units(&self) -> &[UnitRule] {
+        &self.units
+    }
+
+    /// Appends a file rule, even one of a path already listed (the API accepts those).
+    pub fn push_file(&mut self, rule: FileRule) {
+        self.index.add_file(&rule.path.value, self.files.len());
+        self.files.push(rule);
+    }
+
+    /// Appends a unit rule, even one of a name already listed.
+    pub fn push_unit(&mut self, rule: UnitRule) {
+        self.index.add_unit(&rule.name.value, self.units.len());
+        self.units.push(rule);
+    }
+
+    /// `MergeClusterPolicies` for one file rule: it replaces the first rule of exactly the same
+    /// path in place, keeping its index, or is appended.
+    pub fn put_file(&mut self, rule: FileRule) {
+        match self.index.first_file(&rule.path.value) {
+            Some(position) => self.files[position] = rule,
+            None => self.push_file(rule),
+        }
+    }
+
+    /// `MergeClusterPolicies` for one unit rule, likewise by name.
+    pub fn put_unit(&mut self, rule: UnitRule) {
+        match self.index.first_unit(&rule.name.value) {
+            Some(position) => self.units[position] = rule,
+            None => self.push_unit(rule),
+        }
+    }
+
     /// `FindClosestFilePolicyPathMatch`: a rule matches when its path equals `path` or `path`
     /// lies under it as a directory (`/etc/mco/f1` matches `/etc/mco/f1/f2` but not
     /// `/etc/mco/f1x`); the longest rule path wins, the first in list order on a tie.
     pub fn match_file(&self, path: &str) -> Option<&FileRule> {
-        closest_file_rule(self.files.iter(), path, is_clean_absolute(path))
+        if !is_clean_absolute(path) {
+            return closest_file_rule(self.files.iter(), path, false);
+        }
+        let candidates = self.index.file_candidates(path);
+        closest_file_rule(candidates.into_iter().map(|position| &self.files[position]), path, true)
     }
 
-    /// Exact name equality (no wildcards, no suffix inference).
+    /// Exact name equality (no wildcards, no suffix inference); the first rule of the name.
     pub fn match_unit(&self, name: &str) -> Option<&UnitRule> {
-        self.units.iter().find(|rule| rule.name.value == name)
+        self.index.first_unit(name).map(|position| &self.units[position])
     }
 
     /// Merges `overrides` into `self` as the MCO's `MergeClusterPolicies` does: an override with
     /// exactly the same path (or unit name) replaces the rule in place, keeping its index; the
     /// others are appended in order; an `sshkey` rule with actions replaces the default.
     pub fn merge(&mut self, overrides: DisruptionPolicy) {
-        for rule in overrides.files {
-            match self.files.iter_mut().find(|r| r.path.value == rule.path.value) {
-                Some(existing) => *existing = rule,
-                None => self.files.push(rule),
-            }
-        }
-        for rule in overrides.units {
-            match self.units.iter_mut().find(|r| r.name.value == rule.name.value) {
-                Some(existing) => *existing = rule,
-                None => self.units.push(rule),
-            }
-        }
+        overrides.files.into_iter().for_each(|rule| self.put_file(rule));
+        overrides.units.into_iter().for_each(|rule| self.put_unit(rule));
         if let Some(sshkey) = overrides.sshkey.filter(|s| !s.actions.is_empty()) {
             self.sshkey = Some(sshkey);
         }
@@ -156,7 +201,7 @@ pub fn file_rule_matches(rule_path: &str, path: &str) -> bool {
 
 /// Of `rules` (in list order), the one `FindClosestFilePolicyPathMatch` picks for `path`: the
 /// longest matching path, the first on a tie.
-pub(crate) fn closest_file_rule<'p>(
+pub(super) fn closest_file_rule<'p>(
     rules: impl Iterator<Item = &'p FileRule>,
     path: &str,
     path_is_clean: bool,
@@ -262,7 +307,7 @@ mod tests {
 
     #[test]
     fn a_directory_rule_matches_below_it_but_not_a_sibling_prefix() {
-        let policy = DisruptionPolicy { files: vec![rule("/etc/mco/f1", Action::None)], ..Default::default() };
+        let policy = DisruptionPolicy::new(vec![rule("/etc/mco/f1", Action::None)], Vec::new(), None);
         assert!(policy.match_file("/etc/mco/f1").is_some());
         assert!(policy.match_file("/etc/mco/f1/f2/x").is_some());
         assert!(policy.match_file("/etc/mco/f1x").is_none());
@@ -271,15 +316,16 @@ mod tests {
     #[test]
     fn the_longest_rule_path_wins_and_the_first_breaks_ties() {
         // The MCO compares the policy path strings as written: a trailing slash makes one longer.
-        let policy = DisruptionPolicy {
-            files: vec![
+        let policy = DisruptionPolicy::new(
+            vec![
                 rule("/etc/containers", Action::Reboot),
                 rule("/etc/containers/registries.d", Action::Reload("crio.service".into())),
                 rule("/etc/containers/registries.d/", Action::DaemonReload),
                 rule("/etc/containers//registries.d", Action::Drain),
             ],
-            ..Default::default()
-        };
+            Vec::new(),
+            None,
+        );
         let best = policy.match_file("/etc/containers/registries.d/a.conf").unwrap();
         assert_eq!(
             best.actions[0].value,
@@ -292,11 +338,12 @@ mod tests {
     #[test]
     fn a_user_rule_with_an_equal_path_replaces_the_default_in_place() {
         let mut policy =
-            DisruptionPolicy { files: vec![rule("/a", Action::None), rule("/b", Action::None)], ..Default::default() };
+            DisruptionPolicy::new(vec![rule("/a", Action::None), rule("/b", Action::None)], Vec::new(), None);
         let mut user = rule("/a", Action::Restart("x.service".into()));
         user.origin = Origin::MachineConfiguration;
-        policy.merge(DisruptionPolicy { files: vec![user, rule("/c", Action::Drain)], ..Default::default() });
-        let paths: Vec<_> = policy.files.iter().map(|r| (r.path.value.as_str(), r.actions[0].value.clone())).collect();
+        policy.merge(DisruptionPolicy::new(vec![user, rule("/c", Action::Drain)], Vec::new(), None));
+        let paths: Vec<_> =
+            policy.files().iter().map(|r| (r.path.value.as_str(), r.actions[0].value.clone())).collect();
         assert_eq!(paths, [("/a", Action::Restart("x.service".into())), ("/b", Action::None), ("/c", Action::Drain)]);
     }
 }

@@ -145,10 +145,10 @@ fn read_ndp(node: &Node, d: &mut Vec<Diagnostic>) -> DisruptionPolicy {
     unknown_keys(entries, &["files", "units", "sshkey"], "a nodeDisruptionPolicy", d);
     let mut policy = DisruptionPolicy::default();
     for (path, actions, span) in read_keyed(entries, "files", "path", "file", d) {
-        policy.files.push(FileRule { path, actions, span, origin: Origin::MachineConfiguration });
+        policy.push_file(FileRule { path, actions, span, origin: Origin::MachineConfiguration });
     }
     for (name, actions, span) in read_keyed(entries, "units", "name", "unit", d) {
-        policy.units.push(UnitRule { name, actions, span, origin: Origin::MachineConfiguration });
+        policy.push_unit(UnitRule { name, actions, span, origin: Origin::MachineConfiguration });
     }
     if let Some(sshkey) = present(entries, "sshkey")
         && let Some(fields) = fields(&sshkey.value, d)

@@ -40,12 +40,12 @@ fn the_stdlib_loads_without_diagnostics_for_every_profile_and_release() {
             assert!(diagnostics.is_empty(), "{profile} {ocp}: {diagnostics:#?}");
             assert_eq!(policies.layout.name, profile.name());
             assert!(!policies.layout.links.is_empty() && !policies.layout.places.is_empty());
-            assert!(!policies.disruption.files.is_empty(), "{ocp}");
+            assert!(!policies.disruption.files().is_empty(), "{ocp}");
             assert!(policies.disruption.sshkey.is_some(), "{ocp}");
             assert_eq!(policies.lints.len(), 6);
             // Every profile has the relocate rules it inherits from rhcos.
             assert!(policies.layout.relocations.len() >= 20, "{profile}");
-            let origins = policies.disruption.files.iter().map(|r| r.origin);
+            let origins = policies.disruption.files().iter().map(|r| r.origin);
             assert!(origins.chain(policies.layout.links.iter().map(|l| l.origin)).all(|o| o == Origin::Stdlib));
         }
     }
@@ -109,7 +109,7 @@ fn assert_defaults(ocp: &str, files: &[(&str, Vec<Action>)], directories: &[&str
     let (policies, _, diagnostics) = stdlib(Profile::Rhcos, ocp);
     assert!(diagnostics.is_empty());
     let policy = &policies.disruption;
-    let listed: Vec<&str> = policy.files.iter().map(|r| r.path.value.as_str()).collect();
+    let listed: Vec<&str> = policy.files().iter().map(|r| r.path.value.as_str()).collect();
     let expected: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
     assert_eq!(listed, expected, "{ocp}: the file rules, in the MCO's list order");
     for (path, actions) in files {
@@ -122,7 +122,7 @@ fn assert_defaults(ocp: &str, files: &[(&str, Vec<Action>)], directories: &[&str
             assert_eq!(rule.path.value, *path, "{ocp}: {below} falls under the directory rule");
         }
     }
-    let listed: Vec<&str> = policy.units.iter().map(|r| r.name.value.as_str()).collect();
+    let listed: Vec<&str> = policy.units().iter().map(|r| r.name.value.as_str()).collect();
     let expected: Vec<&str> = units.iter().map(|(u, _)| *u).collect();
     assert_eq!(listed, expected, "{ocp}: the unit rules");
     for (unit, actions) in units {
@@ -361,14 +361,14 @@ fn a_site_disruption_rule_replaces_the_default_in_place_and_new_ones_are_appende
                 path /etc/myapp => none\n  unit myapp.service => restart myapp.service\n  sshkey => drain\n}";
     let (policies, _, diagnostics) = with_sites(Profile::Rhcos, &[site]);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-    let files = &policies.disruption.files;
+    let files = &policies.disruption.files();
     assert_eq!(files.len(), 14);
     assert_eq!(files[2].path.value, POLICY_JSON, "replaced in place, keeping its index");
     assert_eq!(files[2].origin, Origin::SitePolicy);
     assert_eq!(first_action(&policies, POLICY_JSON), restart("crio.service"));
     assert_eq!(files[13].path.value, "/etc/myapp", "appended");
     assert_eq!(first_action(&policies, "/etc/myapp/conf.d/a"), Action::None);
-    let units: Vec<&str> = policies.disruption.units.iter().map(|u| u.name.value.as_str()).collect();
+    let units: Vec<&str> = policies.disruption.units().iter().map(|u| u.name.value.as_str()).collect();
     assert_eq!(units, ["iri-registry.service", "myapp.service"]);
     assert_eq!(policies.disruption.sshkey.as_ref().unwrap().actions[0].value, Action::Drain);
     assert_eq!(first_action(&policies, REGISTRIES_CONF), Action::Special, "the rest is the default");
@@ -391,7 +391,7 @@ fn a_later_site_file_overrides_an_earlier_one() {
     let (policies, _, diagnostics) = with_sites(Profile::Rhcos, &[first, second]);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     assert_eq!(first_action(&policies, "/etc/myapp"), restart("myapp.service"));
-    assert_eq!(policies.disruption.files.iter().filter(|r| r.path.value == "/etc/myapp").count(), 1);
+    assert_eq!(policies.disruption.files().iter().filter(|r| r.path.value == "/etc/myapp").count(), 1);
     assert_eq!(place(&policies, "/data/x").1, "etc", "on equal patterns the later file wins");
     let lint = policies.lint("SITE0001").unwrap();
     assert_eq!((lint.message.value.as_str(), lint.level.value), ("second", LintLevel::Error));
@@ -471,7 +471,7 @@ fn site_diagnostics_point_into_the_site_file_and_are_not_repeated() {
 fn a_syntax_error_in_a_site_file_leaves_the_stdlib_in_force() {
     let (policies, _, diagnostics) = with_sites(Profile::Rhcos, &["disruption site { path /etc/x => }"]);
     assert_eq!(codes(&diagnostics), ["MCC3001"]);
-    assert_eq!(policies.disruption.files.len(), 13);
+    assert_eq!(policies.disruption.files().len(), 13);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -79,18 +79,20 @@ fn actions_default_policies_of_every_release() {
 
 #[test]
 fn actions_a_directory_rule_matches_below_it_but_not_a_sibling_prefix() {
-    let policy = DisruptionPolicy {
-        files: vec![file_rule("/etc/mco/f1", &[reload("a.service")], Origin::MachineConfiguration)],
-        ..Default::default()
-    };
+    let policy = DisruptionPolicy::new(
+        vec![file_rule("/etc/mco/f1", &[reload("a.service")], Origin::MachineConfiguration)],
+        Vec::new(),
+        None,
+    );
     let of = |path: &str| calculate(&files_changed(&[path]), &policy).actions;
     assert_eq!(of("/etc/mco/f1"), [reload("a.service")]);
     assert_eq!(of("/etc/mco/f1/f2/x"), [reload("a.service")]);
     assert_eq!(of("/etc/mco/f1x"), [Action::Reboot]);
-    let slash = DisruptionPolicy {
-        files: vec![file_rule("/etc/mco/f1/", &[reload("a.service")], Origin::MachineConfiguration)],
-        ..Default::default()
-    };
+    let slash = DisruptionPolicy::new(
+        vec![file_rule("/etc/mco/f1/", &[reload("a.service")], Origin::MachineConfiguration)],
+        Vec::new(),
+        None,
+    );
     assert_eq!(
         calculate(&files_changed(&["/etc/mco/f1/x"]), &slash).actions,
         [reload("a.service")],
@@ -100,13 +102,14 @@ fn actions_a_directory_rule_matches_below_it_but_not_a_sibling_prefix() {
 
 #[test]
 fn actions_the_longest_policy_path_wins() {
-    let policy = DisruptionPolicy {
-        files: vec![
+    let policy = DisruptionPolicy::new(
+        vec![
             file_rule("/etc/containers", &[Action::Drain], Origin::SitePolicy),
             file_rule("/etc/containers/registries.d", &[reload("crio.service")], Origin::Stdlib),
         ],
-        ..Default::default()
-    };
+        Vec::new(),
+        None,
+    );
     let calc =
         calculate(&files_changed(&["/etc/containers/registries.d/a.yaml", "/etc/containers/storage.conf"]), &policy);
     assert_eq!(calc.per_file[0].1, [reload("crio.service")]);
@@ -117,23 +120,23 @@ fn actions_the_longest_policy_path_wins() {
 #[test]
 fn actions_a_user_policy_replaces_a_default_in_place() {
     let mut policy = policies("4.22").disruption;
-    let index = policy.files.iter().position(|r| r.path.value == "/etc/containers/policy.json").unwrap();
-    policy.merge(DisruptionPolicy {
-        files: vec![
+    let index = policy.files().iter().position(|r| r.path.value == "/etc/containers/policy.json").unwrap();
+    policy.merge(DisruptionPolicy::new(
+        vec![
             file_rule("/etc/containers/policy.json", &[restart("crio.service")], Origin::MachineConfiguration),
             file_rule("/etc/chrony.conf", &[restart("chronyd.service")], Origin::MachineConfiguration),
         ],
-        units: vec![UnitRule {
+        vec![UnitRule {
             name: Spanned::new("chronyd.service".into(), span()),
             actions: vec![Spanned::new(restart("chronyd.service"), span())],
             span: span(),
             origin: Origin::MachineConfiguration,
         }],
-        sshkey: None,
-    });
-    assert_eq!(policy.files[index].path.value, "/etc/containers/policy.json", "same index");
-    assert_eq!(policy.files[index].origin, Origin::MachineConfiguration);
-    assert_eq!(policy.files.last().unwrap().path.value, "/etc/chrony.conf", "others are appended");
+        None,
+    ));
+    assert_eq!(policy.files()[index].path.value, "/etc/containers/policy.json", "same index");
+    assert_eq!(policy.files()[index].origin, Origin::MachineConfiguration);
+    assert_eq!(policy.files().last().unwrap().path.value, "/etc/chrony.conf", "others are appended");
     let d = Diff {
         units: vec![("chronyd.service".into(), Op::Change)],
         ..files_changed(&["/etc/chrony.conf", "/etc/containers/policy.json"])
@@ -213,14 +216,15 @@ fn actions_an_ssh_key_change_follows_the_sshkey_policy_default_none() {
     assert_eq!(change.sources, ["99-worker-ssh"]);
 
     let mut p22 = policies("4.22");
-    p22.disruption.merge(DisruptionPolicy {
-        sshkey: Some(SshKeyRule {
+    p22.disruption.merge(DisruptionPolicy::new(
+        Vec::new(),
+        Vec::new(),
+        Some(SshKeyRule {
             actions: vec![Spanned::new(Action::Drain, span())],
             span: span(),
             origin: Origin::MachineConfiguration,
         }),
-        ..Default::default()
-    });
+    ));
     let p = plan_with(Some(&old), Some(&new), &p22, Target::Bootc, &[]);
     assert_eq!(p.actions, [Action::Drain]);
     assert!(p.drain && !p.reboot);

@@ -121,6 +121,15 @@ fn span() -> Span {
     Span::new(sources.add("site.yaml", "x"), 0, 1)
 }
 
+fn unit_rule(name: &str, actions: &[Action], origin: Origin) -> UnitRule {
+    UnitRule {
+        name: Spanned::new(name.into(), span()),
+        actions: actions.iter().map(|a| Spanned::new(a.clone(), span())).collect(),
+        span: span(),
+        origin,
+    }
+}
+
 fn file_rule(path: &str, actions: &[Action], origin: Origin) -> FileRule {
     FileRule {
         path: Spanned::new(path.into(), span()),

@@ -4,9 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::{files, plan_with, policies, state};
+use super::{file_rule, files, plan_with, policies, state, unit_rule};
 use crate::plan::PoolState;
+use crate::policy::disruption::{Action, DisruptionPolicy, Origin};
 use crate::policy::placement::Target;
+use crate::policy::stdlib::Policies;
 use crate::testing::assert_linear;
 
 /// The worker pool's two states: `machine_configs` MachineConfigs of 20 files each, and every
@@ -41,4 +43,54 @@ fn a_plan_four_times_the_size_takes_less_than_eight_times_as_long() {
         elapsed
     };
     assert_linear("a pool's plan", |scale| plan_time(&sizes[usize::from(scale == 4)]));
+}
+
+/// A site's policy of n file rules (each restarting its own service) and a pool writing n new
+/// files, one under each rule: every change meets the policy in the calculation, the
+/// classification and the rule's location, each a look-up and not a scan of the rules.
+fn ruled(files_and_rules: usize) -> (Policies, PoolState<'static>) {
+    let mut p = policies("4.22");
+    let rules = (0..files_and_rules)
+        .map(|i| {
+            file_rule(&format!("/etc/r/{i}.conf"), &[Action::Restart(format!("s{i}.service"))], Origin::SitePolicy)
+        })
+        .collect();
+    p.disruption.merge(DisruptionPolicy::new(rules, Vec::new(), None));
+    let paths: Vec<String> = (0..files_and_rules).map(|i| format!("/etc/r/{i}.conf")).collect();
+    let entries: Vec<(&str, &str)> = paths.iter().map(|p| (p.as_str(), "x")).collect();
+    (p, state(&[files("99-worker-ruled", &entries)]))
+}
+
+#[test]
+fn a_plan_of_four_times_the_changes_under_four_times_the_rules_takes_less_than_eight_times_as_long() {
+    let sizes = [ruled(1_000), ruled(4_000)];
+    assert_linear("a plan's changes under as many rules", |scale| {
+        let (p, new) = &sizes[usize::from(scale == 4)];
+        let start = Instant::now();
+        let plan = plan_with(None, Some(new), p, Target::Bootc, &[]);
+        let elapsed = start.elapsed();
+        assert_eq!(plan.actions.len(), 1_000 * scale, "one restart a rule");
+        elapsed
+    });
+}
+
+#[test]
+fn merging_four_times_the_rules_takes_less_than_eight_times_as_long() {
+    let overrides = |n: usize| {
+        let files =
+            (0..n).map(|i| file_rule(&format!("/etc/r/{i}.conf"), &[Action::None], Origin::MachineConfiguration));
+        let units = (0..n).map(|i| unit_rule(&format!("u{i}.service"), &[Action::None], Origin::MachineConfiguration));
+        DisruptionPolicy::new(files.collect(), units.collect(), None)
+    };
+    let sizes = [overrides(2_000), overrides(8_000)];
+    let base = policies("4.22").disruption;
+    assert_linear("merging a MachineConfiguration's rules", |scale| {
+        let overrides = sizes[usize::from(scale == 4)].clone();
+        let mut merged = base.clone();
+        let start = Instant::now();
+        merged.merge(overrides);
+        let elapsed = start.elapsed();
+        assert_eq!(merged.files().len(), base.files().len() + 2_000 * scale);
+        elapsed
+    });
 }

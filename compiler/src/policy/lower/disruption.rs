@@ -62,18 +62,10 @@ pub fn lower_disruption(
                 if !is_absolute(&path.value) {
                     continue;
                 }
-                let new = FileRule { path: path.clone(), actions, span: rule.span, origin };
-                match policy.files.iter_mut().find(|r| r.path.value == path.value) {
-                    Some(existing) => *existing = new,
-                    None => policy.files.push(new),
-                }
+                policy.put_file(FileRule { path: path.clone(), actions, span: rule.span, origin });
             }
             Target::Unit(name) => {
-                let new = UnitRule { name: name.clone(), actions, span: rule.span, origin };
-                match policy.units.iter_mut().find(|r| r.name.value == name.value) {
-                    Some(existing) => *existing = new,
-                    None => policy.units.push(new),
-                }
+                policy.put_unit(UnitRule { name: name.clone(), actions, span: rule.span, origin });
             }
             Target::SshKey(_) => policy.sshkey = Some(SshKeyRule { actions, span: rule.span, origin }),
         }

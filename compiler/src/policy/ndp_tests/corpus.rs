@@ -72,8 +72,8 @@ fn the_corpus_machine_configurations_load() {
         let text = std::fs::read_to_string(format!("{dir}/{file}")).expect("corpus files are UTF-8");
         let (loaded, policy) = run(&[&text]);
         assert_eq!(&found(&loaded), diagnostics, "{file}: {:#?}", loaded.diagnostics);
-        assert_eq!(policy.disruption.files.len(), *file_rules, "{file}");
-        assert_eq!(policy.disruption.units.len(), *unit_rules, "{file}");
+        assert_eq!(policy.disruption.files().len(), *file_rules, "{file}");
+        assert_eq!(policy.disruption.units().len(), *unit_rules, "{file}");
     }
 }
 
@@ -84,14 +84,14 @@ fn the_corpus_policies_lower_to_the_expected_actions() {
     let (_, telco) = run(&[&read(
         "openshift-kni__telco-reference__telco-core__configuration__reference-crs__optional__networking__firewall__node-disruption-policy.yaml",
     )]);
-    assert_eq!(telco.disruption.files[0].path.value, "/etc/sysconfig/nftables.conf");
-    assert_eq!(actions(&telco.disruption.files[0].actions), [restart("nftables.service")]);
-    assert_eq!(actions(&telco.disruption.units[0].actions), [reload("nftables.service")]);
+    assert_eq!(telco.disruption.files()[0].path.value, "/etc/sysconfig/nftables.conf");
+    assert_eq!(actions(&telco.disruption.files()[0].actions), [restart("nftables.service")]);
+    assert_eq!(actions(&telco.disruption.units()[0].actions), [reload("nftables.service")]);
     let (_, root) = run(&[&read(
         "noseka1__ansible-base__roles__openshift_cluster_postinstall__templates__root-password__cluster-machineconfiguration.yaml",
     )]);
     assert_eq!(
-        actions(&root.disruption.units[0].actions),
+        actions(&root.disruption.units()[0].actions),
         [Action::DaemonReload, restart("set-root-user-password.service")]
     );
     let (_, origin) = run(&[&read(

@@ -11,19 +11,19 @@ fn defaults(loaded: &Loaded) -> DisruptionPolicy {
         span,
         origin: Origin::Stdlib,
     };
-    DisruptionPolicy {
-        files: vec![
+    DisruptionPolicy::new(
+        vec![
             rule("/var/lib/kubelet/config.json", Action::None),
             rule("/etc/containers/policy.json", reload("crio.service")),
         ],
-        units: vec![UnitRule {
+        vec![UnitRule {
             name: Spanned::new("iri-registry.service".into(), span),
             actions: vec![Spanned::new(Action::DaemonReload, span)],
             span,
             origin: Origin::Stdlib,
         }],
-        sshkey: None,
-    }
+        None,
+    )
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn a_user_entry_with_an_equal_path_replaces_the_default_in_place() {
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
     let mut merged = defaults(&loaded);
     merged.merge(policy.disruption);
-    let files: Vec<_> = merged.files.iter().map(|f| (f.path.value.as_str(), f.origin, actions(&f.actions))).collect();
+    let files: Vec<_> = merged.files().iter().map(|f| (f.path.value.as_str(), f.origin, actions(&f.actions))).collect();
     assert_eq!(
         files,
         [
@@ -44,9 +44,9 @@ fn a_user_entry_with_an_equal_path_replaces_the_default_in_place() {
             ("/etc/chrony.conf", Origin::MachineConfiguration, vec![restart("chronyd.service")]),
         ]
     );
-    let units: Vec<_> = merged.units.iter().map(|u| (u.name.value.as_str(), actions(&u.actions))).collect();
+    let units: Vec<_> = merged.units().iter().map(|u| (u.name.value.as_str(), actions(&u.actions))).collect();
     assert_eq!(units, [("iri-registry.service", vec![Action::Reboot]), ("nftables.service", vec![Action::None])]);
-    assert_eq!(loaded.sources.text(merged.files[0].path.span), "/var/lib/kubelet/config.json", "spans into the YAML");
+    assert_eq!(loaded.sources.text(merged.files()[0].path.span), "/var/lib/kubelet/config.json", "spans into the YAML");
 }
 
 #[test]

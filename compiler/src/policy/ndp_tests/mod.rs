@@ -88,15 +88,15 @@ sshkey:
     let (loaded, policy) = run(&[&text]);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
     let ndp = &policy.disruption;
-    assert_eq!(ndp.files.len(), 1);
-    let file = &ndp.files[0];
+    assert_eq!(ndp.files().len(), 1);
+    let file = &ndp.files()[0];
     assert_eq!(file.path.value, "/etc/my-file");
     assert_eq!(loaded.sources.text(file.path.span), "\"/etc/my-file\"");
     assert_eq!(file.origin, Origin::MachineConfiguration);
     assert_eq!(actions(&file.actions), [Action::DaemonReload, reload("my.service")]);
     assert!(loaded.sources.text(file.actions[1].span).starts_with("type: Reload"));
-    assert_eq!(ndp.units[0].name.value, "my.service");
-    assert_eq!(actions(&ndp.units[0].actions), [restart("my-other.service")]);
+    assert_eq!(ndp.units()[0].name.value, "my.service");
+    assert_eq!(actions(&ndp.units()[0].actions), [restart("my-other.service")]);
     let sshkey = ndp.sshkey.as_ref().unwrap();
     assert_eq!(actions(&sshkey.actions), [Action::None]);
     assert!(loaded.sources.text(sshkey.span).starts_with("sshkey:"));
@@ -123,7 +123,8 @@ fn several_entries_of_one_list_keep_their_order() {
     );
     let (loaded, policy) = run(&[&text]);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    let files: Vec<_> = policy.disruption.files.iter().map(|f| (f.path.value.as_str(), actions(&f.actions))).collect();
+    let files: Vec<_> =
+        policy.disruption.files().iter().map(|f| (f.path.value.as_str(), actions(&f.actions))).collect();
     assert_eq!(
         files,
         [
@@ -154,7 +155,7 @@ fn the_status_section_is_ignored() {
     );
     let (loaded, policy) = run(&[&text]);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    assert!(policy.disruption.files.is_empty());
+    assert!(policy.disruption.files().is_empty());
     assert_eq!(actions(&policy.disruption.sshkey.unwrap().actions), [Action::Drain]);
 }
 
@@ -208,7 +209,7 @@ fn unknown_keys_are_warnings() {
     assert!(loaded.diagnostics.iter().all(|d| d.severity() == Severity::Warning));
     assert_eq!(loaded.diagnostics[1].help.as_deref(), Some("did you mean `sshkey`?"));
     assert_eq!(
-        actions(&policy.disruption.files[0].actions),
+        actions(&policy.disruption.files()[0].actions),
         [restart("a.service")],
         "warnings do not refuse the object"
     );
@@ -222,7 +223,7 @@ fn a_relative_path_is_accepted_but_can_never_match() {
     let (loaded, policy) = run(&[&text]);
     assert_eq!(found(&loaded), [("MCC3113", "etc/chrony.conf"), ("MCC3113", "\"\"")]);
     assert_eq!(loaded.diagnostics[0].help.as_deref(), Some("Ignition paths are absolute: write `/etc/chrony.conf`"));
-    assert_eq!(policy.disruption.files.len(), 2, "the API accepts it");
+    assert_eq!(policy.disruption.files().len(), 2, "the API accepts it");
     assert!(policy.disruption.match_file("/etc/chrony.conf").is_none());
 }
 
@@ -235,6 +236,6 @@ fn one_error_refuses_the_whole_object() {
     );
     let (loaded, policy) = run(&[&text]);
     assert_eq!(found(&loaded), [("MCC3109", "Reload")]);
-    assert!(policy.disruption.files.is_empty(), "the API server refuses the object: the previous policy stays");
+    assert!(policy.disruption.files().is_empty(), "the API server refuses the object: the previous policy stays");
     assert_eq!(policy.source, None);
 }

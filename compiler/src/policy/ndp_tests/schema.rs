@@ -20,7 +20,7 @@ fn many_units(count: usize) -> String {
 fn files_max_items_50() {
     let (loaded, policy) = run(&[&many_files(50)]);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    assert_eq!(policy.disruption.files.len(), 50);
+    assert_eq!(policy.disruption.files().len(), 50);
     let loaded = refused(&[&many_files(51)], &[("MCC3103", "files")]);
     assert_eq!(messages(&loaded), ["spec.nodeDisruptionPolicy.files: Too many: 51: must have at most 50 items"]);
 }
@@ -29,7 +29,7 @@ fn files_max_items_50() {
 fn units_max_items_50() {
     let (loaded, policy) = run(&[&many_units(50)]);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    assert_eq!(policy.disruption.units.len(), 50);
+    assert_eq!(policy.disruption.units().len(), 50);
     let loaded = refused(&[&many_units(51)], &[("MCC3103", "units")]);
     assert_eq!(messages(&loaded), ["spec.nodeDisruptionPolicy.units: Too many: 51: must have at most 50 items"]);
 }
@@ -94,7 +94,7 @@ fn actions_are_required() {
     // An empty list is present: the API takes it.
     let (loaded, policy) = run(&[&cluster("files:\n  - path: /etc/a\n    actions: []")]);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    assert!(policy.disruption.files[0].actions.is_empty());
+    assert!(policy.disruption.files()[0].actions.is_empty());
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn reboot_action_is_standalone() {
     );
     let (loaded, policy) = run(&[&cluster("files:\n  - path: /etc/a\n    actions:\n      - type: Reboot")]);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    assert_eq!(actions(&policy.disruption.files[0].actions), [Action::Reboot]);
+    assert_eq!(actions(&policy.disruption.files()[0].actions), [Action::Reboot]);
 }
 
 #[test]

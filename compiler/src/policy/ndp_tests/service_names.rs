@@ -70,7 +70,7 @@ fn service_name_prefix_is_a_valid_name() {
     );
     let (loaded, policy) = run(&[&text]);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    assert_eq!(actions(&policy.disruption.files[0].actions)[1], reload(r"a:b_c-d\.e.swap"));
+    assert_eq!(actions(&policy.disruption.files()[0].actions)[1], reload(r"a:b_c-d\.e.swap"));
     // The rule, read as RE2 would.
     for ok in ["a.service", "a..service", "a:b.mount", r"a\x2db.service", "..a.service"] {
         assert!(has_valid_name(ok), "{ok}");
