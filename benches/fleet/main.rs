@@ -3,7 +3,9 @@
 //! measured in one run so the ratio holds on a noisy machine.
 //!
 //! `cargo bench --bench fleet -- 10 50` (sizes in MB; default 10). The fleets stay in
-//! `target/fleet/<N>mb` for hyperfine and profilers.
+//! `target/fleet/<N>mb` for hyperfine and profilers. Each size has two lines: the check's work in
+//! process (`load` + `analyze`), and the release binary end to end (process start and the human
+//! report included), each against the floor.
 //!
 //! `cargo bench --bench fleet -- --plan 40` times issue 12's plan row instead: `mcc plan` (the
 //! release binary, end to end) from a fleet of N MB to a copy with 0.6% of its MachineConfigs
@@ -57,6 +59,16 @@ fn main() {
                 .map_or(String::new(), |b| format!(", {:.2}× the first size", check.as_secs_f64() / b.as_secs_f64())),
         );
         baseline.get_or_insert(check);
+        // The command as a user times it: process start, the same work, and the human report
+        // written (captured here, as to a file), against the same floor.
+        let mcc = env!("CARGO_BIN_EXE_mcc");
+        let (floor, command, median) = interleaved(|| parse_only(&files), || run(mcc, &["check", dir.as_str()]));
+        println!(
+            "{mb} MB, end to end (`mcc check {mb}mb`, the release binary, its report captured): {:.3} s = {:.2}× the floor of {:.3} s (median of the paired runs {median:.2}×)",
+            command.as_secs_f64(),
+            command.as_secs_f64() / floor.as_secs_f64(),
+            floor.as_secs_f64(),
+        );
     }
 }
 
