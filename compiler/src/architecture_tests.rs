@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// The stages in data-flow order. A module may import from its own stage and earlier ones; the
 /// first row is the vocabulary every stage shares. A new top-level module must be placed here.
 const STAGES: &[(&str, &[&str])] = &[
-    ("shared vocabulary", &["source", "codes", "diagnostic", "glob"]),
+    ("shared vocabulary", &["source", "codes", "diagnostic", "glob", "hash"]),
     ("load", &["load"]),
     ("model", &["ignition", "model"]),
     ("render", &["render"]),
@@ -40,6 +40,24 @@ fn imports_run_one_way_without_cycles() {
     assert!(edges.len() > 10, "the import graph was not read: {edges:?}");
     let problems = violations(&edges);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Maps and sets hash with `crate::hash`'s hasher (see there why), never std's SipHash default.
+#[test]
+fn hash_maps_come_from_the_hash_module() {
+    let mut files = vec![src_dir().join("lib.rs")];
+    let mut offenders = Vec::new();
+    while let Some(file) = files.pop() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        files.extend(child_files(&file, &text));
+        let std_map = ["collections::HashMap", "collections::HashSet", "collections::{"]
+            .iter()
+            .any(|spelling| text.lines().any(|l| l.contains(spelling) && l.contains("Hash")));
+        if std_map && !file.ends_with("hash.rs") {
+            offenders.push(file.display().to_string());
+        }
+    }
+    assert!(offenders.is_empty(), "std's HashMap or HashSet in {offenders:?}: use crate::hash");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! graph and runs the lints, then runs the checks as their own later stage. The driver reads
 //! nothing and prints nothing itself: reading is the load stage's job, printing the CLI's.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::time::Instant;
 
 use camino::Utf8PathBuf;
@@ -165,7 +165,7 @@ pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
 pub(crate) fn check_unique_names(inputs: &Inputs, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) {
     let mut check = |kind: &str, mut names: Vec<&Spanned<String>>| {
         names.sort_by_key(|name| (sources.get(name.span.source).name.as_str(), name.span.start));
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: HashMap<&str, Span> = HashMap::default();
         for name in names {
             if name.value.is_empty() {
                 continue;

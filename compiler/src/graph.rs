@@ -7,7 +7,9 @@
 //! rule decided), ordering (a directory before its children, a unit before its dropins,
 //! daemon-reload before a restart) and references (a dropin to its unit, a link to its target).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::hash::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -334,7 +336,7 @@ impl Builder {
 /// then children, so the edges keep their numbering. Each child looks up its own prefixes that
 /// end before a `/`, so the cost follows the paths' length, not the square of their count.
 fn nesting(paths: &[(String, NodeIndex)]) -> Vec<(usize, usize)> {
-    let mut parents: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut parents: HashMap<&str, Vec<usize>> = HashMap::default();
     for (position, (path, _)) in paths.iter().enumerate() {
         parents.entry(path.trim_end_matches('/')).or_default().push(position);
     }
@@ -362,7 +364,9 @@ impl PoolGraph {
     /// ties kept in rendered order, so node-side steps can be read straight off it.
     pub fn apply_order(&self) -> Vec<NodeIndex> {
         use std::cmp::Reverse;
-        use std::collections::{BinaryHeap, HashMap};
+        use std::collections::BinaryHeap;
+
+        use crate::hash::HashMap;
         // Kahn's algorithm taking, among the ready entries, the first in entry order: the order a
         // scan for "the first entry whose earlier entries are done" gives, in n log n.
         let entries: Vec<NodeIndex> = self.entries.values().copied().collect();

@@ -28,6 +28,7 @@ pub(crate) mod explain;
 pub(crate) mod facts;
 pub(crate) mod glob;
 pub(crate) mod graph;
+pub(crate) mod hash;
 pub mod hostile_input;
 pub(crate) mod ignition;
 pub(crate) mod lints;

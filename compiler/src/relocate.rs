@@ -16,7 +16,7 @@
 //! - the node does not write it itself (`stdlib/node-written.txt`);
 //! - no other entry stays at the `/etc` path that would shadow its `/usr` copy (MCC3203).
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use crate::classify::Subject;
 use crate::codes;
@@ -164,7 +164,7 @@ pub fn etc_counterpart(path: &str) -> Option<String> {
 /// each candidate looked at once per path that joins the set.
 fn block_shadowed(graph: &PoolGraph, candidates: &mut [Candidate], diagnostics: &mut Vec<Diagnostic>) {
     let moving: HashSet<&str> = candidates.iter().filter(|c| c.wanted).map(|c| c.from.as_str()).collect();
-    let mut staying: HashMap<String, Span> = HashMap::new();
+    let mut staying: HashMap<String, Span> = HashMap::default();
     for &node in graph.entries.values() {
         if let Node::Entry(e) = &graph.graph[node]
             && let Some(path) = &e.resolved_path
@@ -173,7 +173,7 @@ fn block_shadowed(graph: &PoolGraph, candidates: &mut [Candidate], diagnostics: 
             staying.insert(path.clone(), e.span);
         }
     }
-    let mut by_counterpart: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_counterpart: HashMap<String, Vec<usize>> = HashMap::default();
     for (i, c) in candidates.iter().enumerate() {
         if let Some(counterpart) = etc_counterpart(&c.to).filter(|p| *p != c.from) {
             by_counterpart.entry(counterpart).or_default().push(i);

@@ -12,7 +12,7 @@
 //! sources: every object in the same order, every diagnostic the same, each file under this
 //! state's own name.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::time::Instant;
 
 use camino::Utf8PathBuf;
@@ -115,14 +115,14 @@ struct FileObjects<'a> {
 
 impl<'a> SharedFiles<'a> {
     fn of(other: &'a Compilation) -> Self {
-        let mut by_text: HashMap<&str, Vec<SourceId>> = HashMap::new();
+        let mut by_text: HashMap<&str, Vec<SourceId>> = HashMap::default();
         for (id, file) in other.sources.iter().take(other.input_files) {
             by_text.entry(&file.text).or_default().push(id);
         }
         for ids in by_text.values_mut() {
             ids.reverse();
         }
-        let mut objects: HashMap<SourceId, FileObjects<'a>> = HashMap::new();
+        let mut objects: HashMap<SourceId, FileObjects<'a>> = HashMap::default();
         let i = &other.inputs;
         for o in &i.machine_configs {
             objects.entry(o.span.source).or_default().machine_configs.push(o);
@@ -139,7 +139,7 @@ impl<'a> SharedFiles<'a> {
         for o in &i.controller_configs {
             objects.entry(o.span.source).or_default().controller_configs.push(o);
         }
-        let mut diagnostics: HashMap<SourceId, Vec<&Diagnostic>> = HashMap::new();
+        let mut diagnostics: HashMap<SourceId, Vec<&Diagnostic>> = HashMap::default();
         // What the whole set of files decides is decided again for this state.
         let per_file = other.diagnostics.iter().filter(|d| d.code != &codes::DUPLICATE_OBJECT);
         for d in per_file {

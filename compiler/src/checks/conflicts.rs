@@ -16,7 +16,7 @@
 //! MachineConfig: scanning the MachineConfig's lists for each of its entries cost O(n²) in the
 //! entries of one MachineConfig.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::collections::hash_map;
 
 use indexmap::IndexMap;
@@ -177,11 +177,11 @@ impl<'a> Entries<'a> {
         let (storage, units) = (&config.storage, &config.systemd.units);
         // Sized at once: most MachineConfigs have a few entries, and rehashing would double the cost.
         let mut entries = Entries {
-            files: HashMap::with_capacity(storage.files.len()),
-            directories: HashMap::with_capacity(storage.directories.len()),
-            links: HashMap::with_capacity(storage.links.len()),
-            units: HashMap::with_capacity(units.len()),
-            dropins: HashMap::with_capacity(units.iter().map(|u| u.dropins.len()).sum()),
+            files: HashMap::with_capacity_and_hasher(storage.files.len(), Default::default()),
+            directories: HashMap::with_capacity_and_hasher(storage.directories.len(), Default::default()),
+            links: HashMap::with_capacity_and_hasher(storage.links.len(), Default::default()),
+            units: HashMap::with_capacity_and_hasher(units.len(), Default::default()),
+            dropins: HashMap::with_capacity_and_hasher(units.iter().map(|u| u.dropins.len()).sum(), Default::default()),
         };
         for file in &storage.files {
             entries.files.entry(file.node.path.value.as_str()).or_insert(file);

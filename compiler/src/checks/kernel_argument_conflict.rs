@@ -7,7 +7,7 @@
 //! dracut's `rd.*` lists, …) are left alone, and so are values repeated inside one MachineConfig,
 //! which are deliberate.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::Context;
 use super::kernel_argument_split::arguments;
@@ -41,7 +41,7 @@ fn repeatable(key: &str) -> bool {
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (pool, _) in cx.pools() {
         // Key → the first argument with it: (argument, span, MachineConfig).
-        let mut first: HashMap<String, (String, Span, McId)> = HashMap::new();
+        let mut first: HashMap<String, (String, Span, McId)> = HashMap::default();
         for entry in &pool.kernel_arguments {
             for argument in arguments(&entry.value.value) {
                 let key = argument.split_once('=').map_or(argument.as_str(), |(k, _)| k).trim_matches('"').to_string();

@@ -13,7 +13,7 @@
 //! API's own example writes); a last stage from another image would drop every MachineConfig
 //! from the image. Builder stages before it may start from any image.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::Context;
 use super::pull_spec::{is_digest_format, is_dns1123_subdomain, is_tag_format};
@@ -30,7 +30,7 @@ const MAX_ENTRIES: usize = 4;
 const MAX_CONTENT: usize = 4096;
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let mut first_for_pool: HashMap<&str, &Spanned<String>> = HashMap::new();
+    let mut first_for_pool: HashMap<&str, &Spanned<String>> = HashMap::default();
     for mosc in &cx.c.inputs.machine_os_configs {
         let name = mosc.name();
         match &mosc.pool {
@@ -179,7 +179,7 @@ fn secrets(mosc: &MachineOsConfig, out: &mut Vec<Diagnostic>) {
 
 fn containerfiles(mosc: &MachineOsConfig, sources: &Sources, out: &mut Vec<Diagnostic>) {
     let invalid = |span: Span, message: String| Diagnostic::new(&codes::MOSC_CONTAINERFILE_INVALID, span, message);
-    let mut arches: HashMap<&str, Span> = HashMap::new();
+    let mut arches: HashMap<&str, Span> = HashMap::default();
     for (i, entry) in mosc.containerfiles.iter().enumerate() {
         if i == MAX_ENTRIES {
             out.push(

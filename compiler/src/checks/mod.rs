@@ -178,7 +178,7 @@ fn template_of(name: &str) -> Option<String> {
 /// of a listed template.
 pub(crate) fn is_base_unit(name: &str) -> bool {
     // The list read once: every unit and dropin of every pool asks (it was parsed at each ask).
-    static BASE: std::sync::LazyLock<std::collections::HashSet<&str>> =
+    static BASE: std::sync::LazyLock<crate::hash::HashSet<&str>> =
         std::sync::LazyLock::new(|| crate::policy::stdlib::list_entries(BASE_UNITS).map(|(unit, _)| unit).collect());
     BASE.contains(name) || template_of(name).is_some_and(|template| BASE.contains(template.as_str()))
 }

@@ -8,7 +8,7 @@
 //! The stdlib's defaults are not checked (they cover files clusters may or may not have), nor
 //! relative paths (MCC3113 reports them), and nothing is said when no pool is rendered.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::Context;
 use crate::codes;
@@ -75,7 +75,7 @@ struct Matched<'f> {
 
 impl<'f> Matched<'f> {
     fn new(all: &'f [&'f str]) -> Self {
-        let mut matched = Matched { clean: HashSet::new(), unclean: Vec::new(), all };
+        let mut matched = Matched { clean: HashSet::default(), unclean: Vec::new(), all };
         for &file in all {
             if !is_clean_absolute(file) {
                 matched.unclean.push(file);

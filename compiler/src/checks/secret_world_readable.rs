@@ -8,7 +8,7 @@
 //! can pull the image reads it too. A file the stdlib's path-based lint MCC6005 already reports
 //! (a readable `*.key`) is not reported twice.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};

@@ -14,7 +14,7 @@
 //! main run or for an earlier pool, is not repeated: same code at the same place (or, without a
 //! place, with the same message).
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::{Context, pool_checks};
 use crate::compile;

@@ -93,7 +93,10 @@ fn a_warning_wholly_inside_a_cluster_dump_stays_left_out_despite_its_label() {
     let dump = format!("{}---\n{}", app_conf("50-worker-a", "a"), app_conf("60-worker-b", "b"));
     let mut c = crate::testing::compilation(&[&invalid(), &dump]);
     let dump_source = c.sources.iter().nth(1).map(|(id, _)| id).unwrap();
-    c.cluster = Some(crate::model::cluster::ClusterState { sources: [dump_source].into(), ..Default::default() });
+    c.cluster = Some(crate::model::cluster::ClusterState {
+        sources: [dump_source].into_iter().collect(),
+        ..Default::default()
+    });
     let options = PolicyOptions::default();
     let analysis = crate::driver::analyze(&mut c, &RenderOptions::default(), &options, None);
     crate::driver::check_unrendered_pools(&mut c, &analysis, &RenderOptions::default(), &options);

@@ -8,7 +8,7 @@
 //! code and message: `diagnostic::sort_diagnostics`), so the grouping never depends on the order
 //! in which the inputs were given.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::codes::CodeInfo;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -63,11 +63,11 @@ impl More {
 /// finding would hide it and save nothing). Diagnostics without a file are always shown. Linear.
 pub fn grouped<'a>(diagnostics: &'a [Diagnostic], sources: &Sources) -> Vec<Item<'a>> {
     let group = |d: &Diagnostic| d.span.map(|span| (d.code.code, span.source));
-    let mut sizes: HashMap<(&'static str, SourceId), usize> = HashMap::new();
+    let mut sizes: HashMap<(&'static str, SourceId), usize> = HashMap::default();
     for key in diagnostics.iter().filter_map(group) {
         *sizes.entry(key).or_default() += 1;
     }
-    let mut seen: HashMap<(&'static str, SourceId), usize> = HashMap::new();
+    let mut seen: HashMap<(&'static str, SourceId), usize> = HashMap::default();
     let mut items = Vec::new();
     for d in diagnostics {
         let Some(key) = group(d).filter(|key| sizes[key] > SHOWN + 1) else {

@@ -4,7 +4,7 @@
 //! diagnostic and its file, so reports are drawn on every core, a bounded chunk at a time, and
 //! written in the report's order: the output does not depend on the thread count.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::io::{self, Write};
 
 use rayon::prelude::*;

@@ -4,7 +4,9 @@
 //! `tests/it/formats.rs` validates the output against the SARIF 2.1.0 JSON schema. The layout is
 //! documented in docs/formats.md.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::hash::HashMap;
 use std::io::{self, Write};
 
 use mcc_contract::sha256_hex;
@@ -165,7 +167,7 @@ fn log(report: &CheckReport, tool_version: &'static str) -> Log {
     codes.sort_by_key(|d| d.code.code);
     let rules: Vec<Rule> = codes.iter().map(|d| rule(report, d)).collect();
     let index: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, d)| (d.code.code, i)).collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
     let results = diagnostics
         .iter()
         .map(|d| {

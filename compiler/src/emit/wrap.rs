@@ -9,8 +9,8 @@
 //! indents a blank line differently, so a text that would have one is left to miette's own
 //! wrapping: either way the report is byte for byte what miette draws.
 
+use crate::hash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};

@@ -343,7 +343,7 @@ impl Reader<'_> {
             }
         }
         if let Some(core) = &mut merged {
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = crate::hash::HashSet::default();
             core.ssh_authorized_keys.retain(|k| seen.insert(k.value.clone()));
         }
         merged.into_iter().collect()

@@ -3,7 +3,7 @@
 //! Ignition's own messages. The MCO runs Ignition's validator on every MachineConfig
 //! (`ValidateMachineConfig`), so a MachineConfig that breaks one of them stops the pool's render.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use crate::codes::{self, CodeInfo};
 use crate::diagnostic::Diagnostic;
@@ -84,7 +84,7 @@ impl Sections<'_> {
     fn disk(&mut self, disk: &Spanned<Json>, at: &str) {
         self.device(disk, at, "disk device is required");
         let partitions = disk.value.get("partitions").and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
-        let mut numbers = HashSet::new();
+        let mut numbers = HashSet::default();
         for (i, partition) in partitions.iter().enumerate() {
             let at = format!("{at}.partitions[{i}]");
             self.integers(disk, partition, &at, &["number", "sizeMiB", "startMiB"]);

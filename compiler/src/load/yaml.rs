@@ -8,7 +8,7 @@
 //!   bad field never hides the others;
 //! - keep going after a syntax error, at the next `---`.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle, ScanError};
 
@@ -39,7 +39,7 @@ pub fn parse_documents(source: SourceId, text: &str, diagnostics: &mut Vec<Diagn
     let mut builder = Builder {
         text,
         stack: Vec::new(),
-        anchors: HashMap::new(),
+        anchors: HashMap::default(),
         nodes: 0,
         documents: Vec::new(),
         notes: Vec::new(),

@@ -8,7 +8,7 @@
 //! later duplicate replaces is marked, not removed (a removal shifts every entry after it), and
 //! the marked entries are dropped once, when the mapping ends.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::load::node::Entry;
 

@@ -1,7 +1,7 @@
 //! The cluster as a base layer (`--cluster DUMP`): which of a dump's objects join the
 //! repository's inputs, as each side of a command sees the cluster.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use crate::load::reader::Spanned;
 use crate::model::machine_config::MachineConfig;

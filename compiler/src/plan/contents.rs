@@ -2,7 +2,7 @@
 //! node gets (data URL decoded, decompressed, appends added), their sha256 and size, and a
 //! unified diff of the two when both are text.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::Arc;
 
 use crate::ignition::content;
@@ -92,7 +92,7 @@ pub const MAX_DIFF_WORK: usize = 16_000_000;
 /// A lower bound of the lines a diff adds or removes, in linear time: the lines one side has
 /// more often than the other (a moved line is not counted, so the bound is only a bound).
 fn changed_lines_at_least(old: &str, new: &str) -> usize {
-    let mut counts: HashMap<&str, isize> = HashMap::new();
+    let mut counts: HashMap<&str, isize> = HashMap::default();
     for line in old.lines() {
         *counts.entry(line).or_default() += 1;
     }

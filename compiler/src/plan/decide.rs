@@ -1,7 +1,7 @@
 //! One pool's plan: reconcilability, the diff, the MCO's actions, the drain, and what image mode
 //! adds (a rebuild, and so a reboot).
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::classify::{Subject, classify};
 use crate::codes;
@@ -166,7 +166,7 @@ fn empty_state() -> PoolState<'static> {
 type PerName<'c> = HashMap<&'c str, &'c (String, Vec<Action>, Option<Span>)>;
 
 fn first_by_name(list: &[(String, Vec<Action>, Option<Span>)]) -> PerName<'_> {
-    let mut by_name = HashMap::with_capacity(list.len());
+    let mut by_name = HashMap::with_capacity_and_hasher(list.len(), Default::default());
     for entry in list {
         by_name.entry(entry.0.as_str()).or_insert(entry);
     }

@@ -3,7 +3,7 @@
 //! rendered config does not change and no node sees it. The plan lists such a change with the MachineConfig that wins,
 //! and never counts it as a change to the nodes.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -119,9 +119,9 @@ pub fn shadowed(old: &PoolState<'_>, new: &PoolState<'_>, d: &Diff) -> Vec<Chang
     let (Some(old_definitions), Some(new_definitions)) = (&old.definitions, &new.definitions) else {
         return out;
     };
-    let changed_paths: std::collections::HashSet<&str> = d.files.iter().map(|(p, _, _)| p.as_str()).collect();
-    let changed_units: std::collections::HashSet<&str> = d.units.iter().map(|(u, _)| u.as_str()).collect();
-    let changed_fields: std::collections::HashSet<&str> =
+    let changed_paths: crate::hash::HashSet<&str> = d.files.iter().map(|(p, _, _)| p.as_str()).collect();
+    let changed_units: crate::hash::HashSet<&str> = d.units.iter().map(|(u, _)| u.as_str()).collect();
+    let changed_fields: crate::hash::HashSet<&str> =
         [(d.kernel_type, ChangeKind::KernelType.name()), (d.os_update, ChangeKind::OsImageUrl.name())]
             .into_iter()
             .filter_map(|(changed, name)| changed.then_some(name))
@@ -148,7 +148,7 @@ fn definitions<'s, 'a>(entries: &'s IndexMap<&'a str, Vec<OwnDefinition<'a>>>, n
 }
 
 fn first_positions<'a>(defs: &[OwnDefinition<'a>]) -> HashMap<&'a str, usize> {
-    let mut at = HashMap::with_capacity(defs.len());
+    let mut at = HashMap::with_capacity_and_hasher(defs.len(), Default::default());
     for (i, d) in defs.iter().enumerate() {
         at.entry(d.machine_config).or_insert(i);
     }

@@ -16,7 +16,7 @@
 //! keeps the two in step: rules are only appended or replaced by a rule of the same path or
 //! name, so a position never moves.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::ignition::validate::is_clean_absolute;
 

@@ -9,7 +9,7 @@
 //! own directory prefixes, and itself followed by `/`: the rules found are a superset of those
 //! that match, tested as before, in rule order. Links likewise, by their `from`.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::OnceLock;
 
 use crate::policy::layout::specificity;

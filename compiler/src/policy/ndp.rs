@@ -8,7 +8,7 @@
 //! defaults. Warnings (an unknown key, a relative path) do not stop the object. The status
 //! section (`status.nodeDisruptionPolicyStatus`) is the MCO's output and is never read.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::codes;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -179,7 +179,7 @@ fn read_keyed(
     let items = reader::list(&entry.value, d);
     too_many_entries(entry, items.len(), &format!("{NDP}.{list}"), what, d);
     let what = format!("{what} policy");
-    let mut seen: HashMap<String, Span> = HashMap::new();
+    let mut seen: HashMap<String, Span> = HashMap::default();
     let mut rules = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let at = format!("{NDP}.{list}[{i}]");

@@ -2,7 +2,7 @@
 //! kept in the [`RenderedPool`](super::RenderedPool), so every later stage finds an entry in
 //! constant time instead of scanning the pool's lists.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::Arc;
 
 use crate::ignition::types::{File, Ignition, NodeCommon, Unit};

@@ -1,7 +1,7 @@
 //! The indexes that keep Ignition's keyed-list merge linear: a later entry finds the earlier
 //! entry with its key by a hash look-up, where a scan of the list made merging n entries cost n².
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use std::hash::Hash;
 
 use crate::ignition::types::{Json, Storage};
@@ -14,14 +14,14 @@ pub struct FirstPositions<K>(HashMap<K, usize>);
 
 impl<K> Default for FirstPositions<K> {
     fn default() -> Self {
-        FirstPositions(HashMap::new())
+        FirstPositions(HashMap::default())
     }
 }
 
 impl<K: Hash + Eq> FirstPositions<K> {
     /// The index of a list whose keys are `keys`, in order.
     pub fn of(keys: impl Iterator<Item = K>) -> Self {
-        let mut positions = HashMap::new();
+        let mut positions = HashMap::default();
         for (i, key) in keys.enumerate() {
             positions.entry(key).or_insert(i);
         }

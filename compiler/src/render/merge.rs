@@ -8,7 +8,7 @@
 //! another list (a file replacing a directory) the earlier entry is removed and the later one
 //! appended. New keys are appended in order.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -88,16 +88,16 @@ impl Merger {
             index: EntryIndex::default(),
             users: FirstPositions::default(),
             groups: FirstPositions::default(),
-            should_exist: HashSet::new(),
-            should_not_exist: HashSet::new(),
-            ssh_keys: HashMap::new(),
-            dropins: HashMap::new(),
-            appends: HashMap::new(),
+            should_exist: HashSet::default(),
+            should_not_exist: HashSet::default(),
+            ssh_keys: HashMap::default(),
+            dropins: HashMap::default(),
+            appends: HashMap::default(),
             disks: RawPositions::default(),
             filesystems: RawPositions::default(),
             raid: RawPositions::default(),
             luks: RawPositions::default(),
-            http_headers: HashMap::new(),
+            http_headers: HashMap::default(),
             removed: Removed::default(),
         }
     }

@@ -6,7 +6,7 @@
 //! rendered pools clone resources, not bytes, and the checks, lints, plan and compile read the
 //! same shared bytes instead of decoding each URL again.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 

@@ -1,7 +1,7 @@
 //! Ignition's rules on users, groups and kernel arguments: each defined once; and what a node
 //! can hold at all: ids that fit a `uid_t`, password hashes that fit one `/etc/shadow` field.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::{Validator, duplicate};
 use crate::codes;
@@ -12,12 +12,12 @@ use crate::source::Span;
 
 impl Validator<'_> {
     pub(super) fn passwd(&mut self, passwd: &Passwd) {
-        let mut users: HashMap<&str, Span> = HashMap::new();
+        let mut users: HashMap<&str, Span> = HashMap::default();
         for user in &passwd.users {
             if let Some(first) = users.insert(&user.name.value, user.name.span) {
                 self.push(duplicate(user.name.span, first, &format!("user `{}`", user.name.value)));
             }
-            let mut keys: HashMap<&str, Span> = HashMap::new();
+            let mut keys: HashMap<&str, Span> = HashMap::default();
             for key in &user.ssh_authorized_keys {
                 if let Some(first) = keys.insert(&key.value, key.span) {
                     self.push(duplicate(key.span, first, "SSH key"));
@@ -28,7 +28,7 @@ impl Validator<'_> {
             }
             self.json_id(user.other.get("uid"), "uid");
         }
-        let mut groups: HashMap<&str, Span> = HashMap::new();
+        let mut groups: HashMap<&str, Span> = HashMap::default();
         for group in &passwd.groups {
             if let Some(first) = groups.insert(&group.name.value, group.name.span) {
                 self.push(duplicate(group.name.span, first, &format!("group `{}`", group.name.value)));
@@ -74,7 +74,7 @@ impl Validator<'_> {
 
     /// `shouldExist` and `shouldNotExist` share one namespace.
     pub(super) fn kernel_arguments(&mut self, kargs: &KernelArguments) {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: HashMap<&str, Span> = HashMap::default();
         for arg in kargs.should_exist.iter().chain(&kargs.should_not_exist) {
             if let Some(first) = seen.insert(&arg.value, arg.span) {
                 self.push(duplicate(arg.span, first, &format!("kernel argument `{}`", arg.value)));

@@ -1,7 +1,7 @@
 //! Ignition's rules on a file's contents: the source URL and its scheme, compression, HTTP
 //! headers, and the verification hash, checked against the decoded data URL.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::Validator;
 use crate::codes;
@@ -91,7 +91,7 @@ impl Validator<'_> {
     /// Ignition's `HTTPHeaders.Validate`: a non-empty name, a non-empty value when one is given,
     /// and each name once.
     fn http_headers(&mut self, headers: &[Spanned<Json>]) {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: HashMap<&str, Span> = HashMap::default();
         for header in headers {
             let name = header.value.get("name").and_then(Json::as_str).unwrap_or("");
             let value = header.value.get("value");

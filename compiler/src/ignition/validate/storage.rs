@@ -1,7 +1,7 @@
 //! Ignition's rules on storage entries: paths, owners, file and directory modes (with the MCO's
 //! extra rule on file modes), overwrite, and links.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{Validator, clean, is_clean_absolute};
@@ -15,7 +15,7 @@ impl Validator<'_> {
     pub(super) fn storage(&mut self, config: &mut Ignition) {
         let storage = &mut config.storage;
         // Files, directories and links share one path namespace (`Storage.MergedKeys` → "Node").
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: HashMap<&str, Span> = HashMap::default();
         let nodes = storage
             .directories
             .iter()
@@ -204,7 +204,7 @@ struct LinkIndex<'s> {
 
 impl<'s> LinkIndex<'s> {
     fn new(links: &'s [Arc<Link>]) -> Self {
-        let mut index = LinkIndex { children: HashMap::new(), links: vec![None] };
+        let mut index = LinkIndex { children: HashMap::default(), links: vec![None] };
         for (order, link) in links.iter().enumerate() {
             let path = link.node.path.value.as_str();
             let mut node = 0;

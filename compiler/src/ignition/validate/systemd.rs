@@ -1,7 +1,7 @@
 //! Ignition's rules on systemd units and dropins: names, duplicates, contents that parse, and
 //! storage entries that would overwrite a unit.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::Arc;
 
 use super::{Validator, duplicate};
@@ -31,7 +31,7 @@ pub const UNIT_SUFFIXES: &[&str] = &[
 
 impl Validator<'_> {
     pub(super) fn units(&mut self, units: &[Arc<Unit>]) {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: HashMap<&str, Span> = HashMap::default();
         for unit in units {
             let name = unit.name.value.as_str();
             if !UNIT_SUFFIXES.iter().any(|s| name.ends_with(s)) {
@@ -59,7 +59,7 @@ impl Validator<'_> {
                     );
                 }
             }
-            let mut dropins: HashMap<&str, Span> = HashMap::new();
+            let mut dropins: HashMap<&str, Span> = HashMap::default();
             for dropin in &unit.dropins {
                 if !dropin.name.value.ends_with(".conf") {
                     self.push(
@@ -105,7 +105,7 @@ impl Validator<'_> {
 
     /// A storage entry may not write where a unit or dropin with contents goes (`types/config.go`).
     pub(super) fn units_against_paths(&mut self, config: &Ignition) {
-        let mut unit_paths: HashMap<String, Span> = HashMap::new();
+        let mut unit_paths: HashMap<String, Span> = HashMap::default();
         for unit in &config.systemd.units {
             if unit.contents.is_some() {
                 unit_paths.insert(format!("/etc/systemd/system/{}", unit.name.value), unit.name.span);

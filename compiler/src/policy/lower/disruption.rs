@@ -1,7 +1,7 @@
 //! Disruption blocks lowered into [`DisruptionPolicy`] values, with the MCO's rules on the
 //! actions and the service names they may name.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::{check_absolute, closest, is_absolute, quoted_list, repeated};
 use crate::codes;
@@ -30,8 +30,8 @@ pub fn lower_disruption(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> DisruptionPolicy {
     let mut policy = DisruptionPolicy::default();
-    let mut paths: HashMap<String, Span> = HashMap::new();
-    let mut units: HashMap<String, Span> = HashMap::new();
+    let mut paths: HashMap<String, Span> = HashMap::default();
+    let mut units: HashMap<String, Span> = HashMap::default();
     let mut sshkey: Option<Span> = None;
     for rule in &block.rules {
         let actions = lower_actions(rule, diagnostics);

@@ -1,7 +1,7 @@
 //! Layouts: each block checked on its own, then resolved on demand (the parent's rules, then
 //! every block's in order), with the rules that can never apply reported once.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
@@ -104,7 +104,7 @@ impl Program {
             }
         }
         // A layout that no profile selects, directly or through `extends`.
-        let mut used: HashSet<&str> = HashSet::new();
+        let mut used: HashSet<&str> = HashSet::default();
         for root in roots {
             let mut current = Some(*root);
             while let Some(name) = current {
@@ -188,9 +188,9 @@ impl Program {
 /// Checks one layout block on its own: absolute paths, relocations from `/etc` into `/usr`, and
 /// rules it repeats.
 fn check_layout_block(block: &ast::LayoutBlock, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) {
-    let mut links: HashMap<&str, Span> = HashMap::new();
-    let mut patterns: HashMap<&str, Span> = HashMap::new();
-    let mut relocated: HashMap<&str, Span> = HashMap::new();
+    let mut links: HashMap<&str, Span> = HashMap::default();
+    let mut patterns: HashMap<&str, Span> = HashMap::default();
+    let mut relocated: HashMap<&str, Span> = HashMap::default();
     for statement in &block.statements {
         match statement {
             LayoutStatement::Link { from, to, span } => {

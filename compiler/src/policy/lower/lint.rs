@@ -1,7 +1,7 @@
 //! Lint blocks lowered into [`Lint`]s: codes checked, overrides in place, and conditions that
 //! can never hold reported.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::Program;
 use crate::codes;

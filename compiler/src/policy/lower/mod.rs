@@ -20,7 +20,7 @@ mod layout;
 mod lint;
 mod relocation;
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
@@ -57,7 +57,7 @@ struct LayoutDef {
 impl Program {
     /// Checks one parsed file and adds it after everything read so far.
     pub fn add(&mut self, file: &ast::File, origin: Origin, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) {
-        let mut lint_codes: HashMap<String, Span> = HashMap::new();
+        let mut lint_codes: HashMap<String, Span> = HashMap::default();
         for item in &file.items {
             match item {
                 Item::Layout(block) => self.add_layout(block, origin, sources, diagnostics),
