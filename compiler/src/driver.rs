@@ -5,7 +5,6 @@
 //! graph and runs the lints, then runs the checks as their own later stage. The driver reads
 //! nothing and prints nothing itself: reading is the load stage's job, printing the CLI's.
 
-use crate::hash::HashMap;
 use std::time::Instant;
 
 use camino::Utf8PathBuf;
@@ -14,6 +13,7 @@ use rayon::prelude::*;
 use crate::codes;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::PoolGraph;
+use crate::hash::HashMap;
 use crate::ignition::content::DecodeBudget;
 use crate::load::filter::InputFilter;
 use crate::load::reader::Spanned;

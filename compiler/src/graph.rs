@@ -8,8 +8,6 @@
 //! daemon-reload before a restart) and references (a dropin to its unit, a link to its target).
 
 use std::collections::BTreeMap;
-
-use crate::hash::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -19,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::classify::{self, Classified, Subject};
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::model::Inputs;
 use crate::policy::disruption::{Action, DisruptionPolicy};
 use crate::policy::layout::Layout;

@@ -16,13 +16,12 @@
 //! - the node does not write it itself (`stdlib/node-written.txt`);
 //! - no other entry stays at the `/etc` path that would shadow its `/usr` copy (MCC3203).
 
-use crate::hash::{HashMap, HashSet};
-
 use crate::classify::Subject;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::facts;
 use crate::graph::{Node, PoolGraph, Relocation};
+use crate::hash::{HashMap, HashSet};
 use crate::model::Inputs;
 use crate::policy::layout::{Layout, RelocateRule};
 use crate::policy::lint::EntryKind;

@@ -12,7 +12,6 @@
 //! sources: every object in the same order, every diagnostic the same, each file under this
 //! state's own name.
 
-use crate::hash::HashMap;
 use std::time::Instant;
 
 use camino::Utf8PathBuf;
@@ -20,6 +19,7 @@ use camino::Utf8PathBuf;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::driver::{check_unique_names, finish_load};
+use crate::hash::HashMap;
 use crate::ignition::content::DecodeBudget;
 use crate::load::filter::InputFilter;
 use crate::load::{self, InputPath};

@@ -16,7 +16,6 @@
 //! MachineConfig: scanning the MachineConfig's lists for each of its entries cost O(n²) in the
 //! entries of one MachineConfig.
 
-use crate::hash::HashMap;
 use std::collections::hash_map;
 
 use indexmap::IndexMap;
@@ -24,6 +23,7 @@ use indexmap::IndexMap;
 use super::{Context, and_list, decoded, pools_phrase};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::ignition::types::{Directory, Dropin, File, Ignition, Link, NodeCommon, Unit};
 use crate::render::{Definition, EntryKey, McId};
 use crate::source::Span;

@@ -7,12 +7,11 @@
 //! dracut's `rd.*` lists, …) are left alone, and so are values repeated inside one MachineConfig,
 //! which are deliberate.
 
-use crate::hash::HashMap;
-
 use super::Context;
 use super::kernel_argument_split::arguments;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::render::McId;
 use crate::source::Span;
 

@@ -7,12 +7,11 @@
 //! MachineConfigs later removes the argument altogether (`--delete-if-present`). Arguments are
 //! compared after the MCD's split of each entry.
 
-use crate::hash::HashMap;
-
 use super::Context;
 use super::kernel_argument_split::arguments;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::render::McId;
 use crate::source::Span;
 

@@ -13,13 +13,12 @@
 //! API's own example writes); a last stage from another image would drop every MachineConfig
 //! from the image. Builder stages before it may start from any image.
 
-use crate::hash::HashMap;
-
 use super::Context;
 use super::pull_spec::{is_digest_format, is_dns1123_subdomain, is_tag_format};
 use crate::codes;
 use crate::compile::user_containerfile::{self, CONFIGS_STAGE};
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::load::reader::Spanned;
 use crate::model::machine_os_config::{MachineOsConfig, NO_ARCH, SecretRef};
 use crate::source::{Sources, Span};

@@ -8,11 +8,10 @@
 //! The stdlib's defaults are not checked (they cover files clusters may or may not have), nor
 //! relative paths (MCC3113 reports them), and nothing is said when no pool is rendered.
 
-use crate::hash::HashSet;
-
 use super::Context;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashSet;
 use crate::ignition::validate::is_clean_absolute;
 use crate::policy::disruption::{Origin, file_rule_matches};
 

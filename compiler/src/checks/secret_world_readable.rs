@@ -8,7 +8,6 @@
 //! can pull the image reads it too. A file the stdlib's path-based lint MCC6005 already reports
 //! (a readable `*.key`) is not reported twice.
 
-use crate::hash::HashSet;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
@@ -17,6 +16,7 @@ use super::{Context, baked, decoded, entries};
 use crate::classify::Subject;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashSet;
 use crate::ignition::content::{SourceKind, classify_source};
 use crate::source::Span;
 

@@ -14,11 +14,10 @@
 //! main run or for an earlier pool, is not repeated: same code at the same place (or, without a
 //! place, with the same message).
 
-use crate::hash::HashSet;
-
 use super::{Context, pool_checks};
 use crate::compile;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::hash::HashSet;
 use crate::lints;
 use crate::model::Inputs;
 use crate::model::pool::MachineConfigPool;

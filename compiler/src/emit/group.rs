@@ -8,10 +8,9 @@
 //! code and message: `diagnostic::sort_diagnostics`), so the grouping never depends on the order
 //! in which the inputs were given.
 
-use crate::hash::HashMap;
-
 use crate::codes::CodeInfo;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::hash::HashMap;
 use crate::source::{SourceId, Sources};
 
 /// How many findings of one code in one file are shown in full.

@@ -4,7 +4,6 @@
 //! diagnostic and its file, so reports are drawn on every core, a bounded chunk at a time, and
 //! written in the report's order: the output does not depend on the thread count.
 
-use crate::hash::HashMap;
 use std::io::{self, Write};
 
 use rayon::prelude::*;
@@ -14,6 +13,7 @@ use super::window::{self, CutReport, WindowReport};
 use super::wrap::Drawer;
 use super::{CheckReport, Emitter};
 use crate::diagnostic::{Diagnostic, Report};
+use crate::hash::HashMap;
 use crate::source::{SourceId, Sources};
 
 /// How many reports are drawn before they are written: enough to keep every core busy, few

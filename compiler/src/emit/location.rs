@@ -23,10 +23,16 @@ pub struct Region {
 }
 
 pub fn region(compilation: &Compilation, span: Span) -> (String, Region) {
+    let (file, region) = borrowed_region(compilation, span);
+    (file.to_string(), region)
+}
+
+/// [`region`], the file's name borrowed.
+pub fn borrowed_region(compilation: &Compilation, span: Span) -> (&str, Region) {
     let file = compilation.sources.get(span.source);
     let (line, column) = file.line_col(span.start as usize);
     let (end_line, end_column) = file.line_col(span.end as usize);
-    (file.name.to_string(), Region { start: span.start, end: span.end, line, column, end_line, end_column })
+    (file.name.as_str(), Region { start: span.start, end: span.end, line, column, end_line, end_column })
 }
 
 /// `None` for a problem of the run as a whole (no inputs at all).

@@ -5,8 +5,6 @@
 //! documented in docs/formats.md.
 
 use std::collections::BTreeMap;
-
-use crate::hash::HashMap;
 use std::io::{self, Write};
 
 use mcc_contract::sha256_hex;
@@ -14,6 +12,7 @@ use serde::Serialize;
 
 use super::{CheckReport, Emitter, Place, Region, place, region};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::hash::HashMap;
 
 /// The project's home, for `tool.driver.informationUri`.
 const INFORMATION_URI: &str = "https://github.com/openshift/mcc";

@@ -9,13 +9,14 @@
 //! indents a blank line differently, so a text that would have one is left to miette's own
 //! wrapping: either way the report is byte for byte what miette draws.
 
-use crate::hash::HashMap;
 use std::borrow::Cow;
 use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use rayon::prelude::*;
 use textwrap::core::display_width;
+
+use crate::hash::HashMap;
 
 /// The width miette is given to draw in.
 const WIDTH: usize = 100;

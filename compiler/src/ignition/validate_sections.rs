@@ -3,10 +3,9 @@
 //! Ignition's own messages. The MCO runs Ignition's validator on every MachineConfig
 //! (`ValidateMachineConfig`), so a MachineConfig that breaks one of them stops the pool's render.
 
-use crate::hash::HashSet;
-
 use crate::codes::{self, CodeInfo};
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashSet;
 use crate::ignition::types::{Ignition, Json};
 use crate::load::reader::{Diagnostics, Spanned};
 use crate::source::Span;

@@ -8,12 +8,11 @@
 //!   bad field never hides the others;
 //! - keep going after a syntax error, at the next `---`.
 
-use crate::hash::HashMap;
-
 use granit_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::load::node::{Entry, Node, Value};
 use crate::load::yaml_keys::MapEntries;
 use crate::source::{SourceId, Span};

@@ -9,7 +9,6 @@
 //! the marked entries are dropped once, when the mapping ends.
 
 use crate::hash::HashMap;
-
 use crate::load::node::Entry;
 
 /// From this many entries on (marked ones included), keys are looked up in a hash map.

@@ -2,7 +2,6 @@
 //! repository's inputs, as each side of a command sees the cluster.
 
 use crate::hash::HashSet;
-
 use crate::load::reader::Spanned;
 use crate::model::machine_config::MachineConfig;
 use crate::model::objects::Inputs;

@@ -2,9 +2,9 @@
 //! node gets (data URL decoded, decompressed, appends added), their sha256 and size, and a
 //! unified diff of the two when both are text.
 
-use crate::hash::HashMap;
 use std::sync::Arc;
 
+use crate::hash::HashMap;
 use crate::ignition::content;
 use crate::ignition::types::{File, Ignition};
 

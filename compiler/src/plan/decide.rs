@@ -1,10 +1,9 @@
 //! One pool's plan: reconcilability, the diff, the MCO's actions, the drain, and what image mode
 //! adds (a rebuild, and so a reboot).
 
-use crate::hash::HashMap;
-
 use crate::classify::{Subject, classify};
 use crate::codes;
+use crate::hash::HashMap;
 use crate::ignition::content::decode_data_url;
 use crate::plan::actions::{Calculation, always_reboot_reason, calculate, policy_reboot_reason};
 use crate::plan::contents::{Contents, FileIndex};

@@ -3,12 +3,12 @@
 //! rendered config does not change and no node sees it. The plan lists such a change with the MachineConfig that wins,
 //! and never counts it as a change to the nodes.
 
-use crate::hash::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use crate::hash::HashMap;
 use crate::ignition::types::{Directory, File, Link, Unit};
 use crate::model::MachineConfig;
 use crate::plan::diff::{self, Diff};

@@ -17,7 +17,6 @@
 //! name, so a position never moves.
 
 use crate::hash::HashMap;
-
 use crate::ignition::validate::is_clean_absolute;
 
 #[derive(Debug, Clone, Default, PartialEq)]

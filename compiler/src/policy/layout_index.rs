@@ -9,9 +9,9 @@
 //! own directory prefixes, and itself followed by `/`: the rules found are a superset of those
 //! that match, tested as before, in rule order. Links likewise, by their `from`.
 
-use crate::hash::HashMap;
 use std::sync::OnceLock;
 
+use crate::hash::HashMap;
 use crate::policy::layout::specificity;
 
 /// Positions in a list by a key made of each entry, and how long the list was: a list that

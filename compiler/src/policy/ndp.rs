@@ -8,10 +8,9 @@
 //! defaults. Warnings (an unknown key, a relative path) do not stop the object. The status
 //! section (`status.nodeDisruptionPolicyStatus`) is the MCO's output and is never read.
 
-use crate::hash::HashMap;
-
 use crate::codes;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::hash::HashMap;
 use crate::load::node::{Entry, Node};
 use crate::load::reader::{self, Spanned};
 use crate::model::objects::Inputs;

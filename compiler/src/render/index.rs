@@ -2,9 +2,9 @@
 //! kept in the [`RenderedPool`](super::RenderedPool), so every later stage finds an entry in
 //! constant time instead of scanning the pool's lists.
 
-use crate::hash::HashMap;
 use std::sync::Arc;
 
+use crate::hash::HashMap;
 use crate::ignition::types::{File, Ignition, NodeCommon, Unit};
 
 /// Positions in the config's lists: `storage.files`, `.directories`, `.links` by path (one key

@@ -1,9 +1,9 @@
 //! The indexes that keep Ignition's keyed-list merge linear: a later entry finds the earlier
 //! entry with its key by a hash look-up, where a scan of the list made merging n entries cost n².
 
-use crate::hash::{HashMap, HashSet};
 use std::hash::Hash;
 
+use crate::hash::{HashMap, HashSet};
 use crate::ignition::types::{Json, Storage};
 use crate::load::reader::Spanned;
 

@@ -8,13 +8,13 @@
 //! another list (a file replacing a directory) the earlier entry is removed and the later one
 //! appended. New keys are appended in order.
 
-use crate::hash::{HashMap, HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 
 use super::index::EntryIndex;
 use super::keyed::{FirstPositions, RawPositions, Removed, union};
+use crate::hash::{HashMap, HashSet};
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
 use crate::render::json_merge;

@@ -6,10 +6,10 @@
 //! rendered pools clone resources, not bytes, and the checks, lints, plan and compile read the
 //! same shared bytes instead of decoding each URL again.
 
-use crate::hash::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::hash::HashSet;
 use crate::ignition::types::Resource;
 
 /// What a `contents.source` (or an `append` fragment) holds once decoded.

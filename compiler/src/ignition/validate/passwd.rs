@@ -1,11 +1,10 @@
 //! Ignition's rules on users, groups and kernel arguments: each defined once; and what a node
 //! can hold at all: ids that fit a `uid_t`, password hashes that fit one `/etc/shadow` field.
 
-use crate::hash::HashMap;
-
 use super::{Validator, duplicate};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
 use crate::source::Span;

@@ -1,11 +1,10 @@
 //! Ignition's rules on a file's contents: the source URL and its scheme, compression, HTTP
 //! headers, and the verification hash, checked against the decoded data URL.
 
-use crate::hash::HashMap;
-
 use super::Validator;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::ignition::content::{self, Decoded, SourceKind};
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;

@@ -1,12 +1,12 @@
 //! Ignition's rules on storage entries: paths, owners, file and directory modes (with the MCO's
 //! extra rule on file modes), overwrite, and links.
 
-use crate::hash::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{Validator, clean, is_clean_absolute};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::{HashMap, HashSet};
 use crate::ignition::types::*;
 use crate::load::reader::Spanned;
 use crate::source::Span;

@@ -1,12 +1,12 @@
 //! Ignition's rules on systemd units and dropins: names, duplicates, contents that parse, and
 //! storage entries that would overwrite a unit.
 
-use crate::hash::HashMap;
 use std::sync::Arc;
 
 use super::{Validator, duplicate};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::ignition::types::*;
 use crate::ignition::unit_syntax;
 use crate::load::reader::Spanned;

@@ -1,11 +1,10 @@
 //! Disruption blocks lowered into [`DisruptionPolicy`] values, with the MCO's rules on the
 //! actions and the service names they may name.
 
-use crate::hash::HashMap;
-
 use super::{check_absolute, closest, is_absolute, quoted_list, repeated};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::load::reader::Spanned;
 use crate::policy::ast::{self, ActionExpr, Target};
 use crate::policy::disruption::{Action, DisruptionPolicy, FileRule, Origin, REGISTRIES_CONF, SshKeyRule, UnitRule};

@@ -1,8 +1,6 @@
 //! Layouts: each block checked on its own, then resolved on demand (the parent's rules, then
 //! every block's in order), with the rules that can never apply reported once.
 
-use crate::hash::{HashMap, HashSet};
-
 use indexmap::IndexMap;
 
 use super::lint::{lower_condition, lower_condition_quietly};
@@ -10,6 +8,7 @@ use super::relocation;
 use super::{LayoutDef, Program, check_absolute, closest, is_absolute, quoted_list, repeated};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::{HashMap, HashSet};
 use crate::policy::ast::{self, LayoutStatement};
 use crate::policy::disruption::Origin;
 use crate::policy::layout::{Layout, LinkRule, PlaceRule, RejectRule, RelocateRule};

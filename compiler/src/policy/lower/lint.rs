@@ -1,11 +1,10 @@
 //! Lint blocks lowered into [`Lint`]s: codes checked, overrides in place, and conditions that
 //! can never hold reported.
 
-use crate::hash::HashMap;
-
 use super::Program;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::HashMap;
 use crate::policy::ast::{self, ConditionKind};
 use crate::policy::disruption::Origin;
 use crate::policy::lint::{Comparison, Condition, EntryKind, KindSet, Lint};

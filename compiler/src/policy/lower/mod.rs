@@ -20,12 +20,11 @@ mod layout;
 mod lint;
 mod relocation;
 
-use crate::hash::{HashMap, HashSet};
-
 use indexmap::IndexMap;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::hash::{HashMap, HashSet};
 use crate::load::reader::Spanned;
 use crate::policy::ast::{self, Item, LayoutStatement};
 use crate::policy::disruption::{DisruptionPolicy, Origin};
