@@ -62,12 +62,30 @@ impl Emitter for Json {
 /// One diagnostic as an item of the document's list: after `separator`, at its depth.
 fn item(separator: &str, entry: &Entry) -> io::Result<String> {
     let text = serde_json::to_string_pretty(entry)?;
-    Ok(format!("{separator}{ITEM_INDENT}{}", indented(&text, ITEM_INDENT)))
+    let mut item = String::from(separator);
+    item.push_str(ITEM_INDENT);
+    push_indented(&mut item, &text, ITEM_INDENT);
+    Ok(item)
 }
 
 /// `text` with every line after the first indented by `indent`.
 fn indented(text: &str, indent: &str) -> String {
-    text.replace('\n', &format!("\n{indent}"))
+    let mut out = String::new();
+    push_indented(&mut out, text, indent);
+    out
+}
+
+/// Appends `text` to `out`, every line after the first indented by `indent`.
+fn push_indented(out: &mut String, text: &str, indent: &str) {
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+    out.reserve(text.len() + lines * indent.len());
+    let mut from = 0;
+    for at in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        out.push_str(&text[from..=at]);
+        out.push_str(indent);
+        from = at + 1;
+    }
+    out.push_str(&text[from..]);
 }
 
 #[derive(Serialize)]

@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use mcc_contract::sha256_hex;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{CheckReport, Emitter, Place, Region, place, region};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::hash::HashMap;
+use crate::hash::{HashMap, HashSet};
 
 /// The project's home, for `tool.driver.informationUri`.
 const INFORMATION_URI: &str = "https://github.com/openshift/mcc";
@@ -158,23 +159,41 @@ fn level(severity: Severity) -> &'static str {
 fn log(report: &CheckReport, tool_version: &'static str) -> Log {
     let diagnostics = &report.compilation.diagnostics;
     let mut codes: Vec<&Diagnostic> = Vec::new();
+    let mut listed: HashSet<&str> = HashSet::default();
     for d in diagnostics {
-        if !codes.iter().any(|c| c.code.code == d.code.code) {
+        if listed.insert(d.code.code) {
             codes.push(d);
         }
     }
     codes.sort_by_key(|d| d.code.code);
     let rules: Vec<Rule> = codes.iter().map(|d| rule(report, d)).collect();
     let index: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, d)| (d.code.code, i)).collect();
-    let mut seen: HashMap<String, usize> = HashMap::default();
-    let results = diagnostics
-        .iter()
+    // Each result is made on every core; only the count of each key's occurrences so far, which
+    // the fingerprint includes, is taken in the diagnostics' order.
+    let placed: Vec<(Location, String)> = diagnostics
+        .par_iter()
         .map(|d| {
             let location = primary_location(report, d);
             let text = d.span.map_or("", |s| report.compilation.sources.text(s));
             let key = format!("{}\0{}\0{}", d.code.code, location.physical_location.artifact_location.uri, text);
-            let occurrence = seen.entry(key.clone()).or_default();
+            (location, key)
+        })
+        .collect();
+    let mut seen: HashMap<&str, usize> = HashMap::default();
+    let occurrences: Vec<usize> = placed
+        .iter()
+        .map(|(_, key)| {
+            let occurrence = seen.entry(key.as_str()).or_default();
             *occurrence += 1;
+            *occurrence
+        })
+        .collect();
+    drop(seen);
+    let results = placed
+        .into_par_iter()
+        .zip(occurrences)
+        .zip(diagnostics.par_iter())
+        .map(|(((location, key), occurrence), d)| {
             let fingerprint = sha256_hex(format!("{key}\0{occurrence}").as_bytes());
             SarifResult {
                 rule_id: d.code.code.to_string(),
