@@ -90,3 +90,57 @@ fn a_relocate_condition_is_bounded_like_a_lint_condition() {
     let diagnostics = on_small_stack(move || codes(&parse_diagnostics(&text)));
     assert_eq!(diagnostics, ["MCC3014"]);
 }
+
+/// The stdlib and one site file of `text`, as `mcc check --policy` loads them.
+fn site_diagnostics(text: &str) -> Vec<Diagnostic> {
+    use crate::policy::stdlib::{self, OcpVersion, Profile};
+    let mut sources = Sources::default();
+    let mut diagnostics = Vec::new();
+    let ocp = OcpVersion::parse("4.22").expect("a release");
+    let mut policies = stdlib::load(Profile::Rhcos, ocp, &mut sources, &mut diagnostics);
+    policies.load_site("site.mcc", text, &mut sources, &mut diagnostics);
+    diagnostics
+}
+
+/// `layout l0 extends rhcos`, then each `l{i}` extending the one before, `n` in all.
+fn chain_of_layouts(n: usize) -> String {
+    let mut text = String::from("layout l0 extends rhcos { place /srv/l0/** in var }\n");
+    for i in 1..n {
+        text.push_str(&format!("layout l{i} extends l{} {{ place /srv/l{i}/** in var }}\n", i - 1));
+    }
+    text
+}
+
+#[test]
+fn a_layout_with_more_ancestors_than_the_limit_is_refused() {
+    // l15 has 16 ancestors (l14 … l0 and rhcos), l16 and l17 more.
+    let diagnostics = site_diagnostics(&chain_of_layouts(18));
+    let refused: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.code == &crate::codes::LAYOUT_EXTENDS_INVALID)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "layout `l16` has more than 16 ancestors through `extends`",
+            "layout `l17` has more than 16 ancestors through `extends`"
+        ]
+    );
+}
+
+/// Each layout was built from all its ancestors, recursing as deep as the chain, and every
+/// layout was built: n² builds of up to n levels, on a stack as deep as the chain.
+#[test]
+fn a_long_chain_of_layouts_is_checked_in_linear_time_on_a_small_stack() {
+    let long = chain_of_layouts(20_000);
+    let diagnostics = on_small_stack(move || codes(&site_diagnostics(&long)));
+    assert_eq!(diagnostics.iter().filter(|&&c| c == "MCC3009").count(), 20_000 - 16);
+    let texts = [chain_of_layouts(500), chain_of_layouts(2_000)];
+    crate::testing::assert_linear("a chain of layouts", |scale| {
+        let text = &texts[usize::from(scale == 4)];
+        let start = Instant::now();
+        std::hint::black_box(site_diagnostics(text));
+        start.elapsed()
+    });
+}

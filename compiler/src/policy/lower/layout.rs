@@ -15,6 +15,10 @@ use crate::policy::layout::{Layout, LinkRule, PlaceRule, RejectRule, RelocateRul
 use crate::policy::layout_index::LazyIndexes;
 use crate::source::{Sources, Span};
 
+/// The most ancestors a layout may have through `extends`: the stdlib's deepest has one
+/// (`fcos extends rhcos`), a site's a few more.
+pub const MAX_EXTENDS_DEPTH: usize = 16;
+
 impl Program {
     pub(super) fn add_layout(
         &mut self,
@@ -131,6 +135,24 @@ impl Program {
         self.report(found, diagnostics);
     }
 
+    /// Whether `name` has more than `limit` ancestors, following `extends` at most `limit + 1`
+    /// steps (a cycle shorter than that is left to [`Program::build`] to report as a cycle).
+    fn ancestors_beyond(&self, name: &str, limit: usize) -> bool {
+        let mut seen: Vec<&str> = vec![name];
+        let mut current = name;
+        while let Some(parent) = self.layouts.get(current).and_then(|d| d.extends.as_ref()) {
+            if seen.contains(&parent.value.as_str()) || !self.layouts.contains_key(&parent.value) {
+                return false;
+            }
+            if seen.len() > limit {
+                return true;
+            }
+            seen.push(&parent.value);
+            current = &parent.value;
+        }
+        false
+    }
+
     fn report(&mut self, found: Vec<Diagnostic>, diagnostics: &mut Vec<Diagnostic>) {
         for d in found {
             if self.reported.insert((d.code.code, d.span, d.message.clone())) {
@@ -142,7 +164,20 @@ impl Program {
     fn build(&self, name: &str, chain: &mut Vec<String>, found: &mut Vec<Diagnostic>) -> Option<Layout> {
         let def = self.layouts.get(name)?;
         let mut layout = Layout { name: name.to_string(), ..Layout::default() };
-        if let Some(parent) = &def.extends {
+        // A layout is built from its ancestors each time (and `check_layouts` builds every
+        // layout), so a chain of n layouts cost n² builds, each recursing n deep: deeper than
+        // any real layout is refused, before recursing, and the layout keeps its own rules.
+        let too_deep = chain.is_empty() && self.ancestors_beyond(name, MAX_EXTENDS_DEPTH);
+        if let Some(parent) = def.extends.as_ref().filter(|_| too_deep) {
+            found.push(
+                Diagnostic::new(
+                    &codes::LAYOUT_EXTENDS_INVALID,
+                    parent.span,
+                    format!("layout `{name}` has more than {MAX_EXTENDS_DEPTH} ancestors through `extends`"),
+                )
+                .with_help("real layouts extend one or two others; extend a layout nearer the stdlib's"),
+            );
+        } else if let Some(parent) = &def.extends {
             chain.push(name.to_string());
             if chain.contains(&parent.value) {
                 found.push(
