@@ -45,14 +45,7 @@ pub fn parse_each(source: SourceId, text: &str, diagnostics: &mut Vec<Diagnostic
     // (and libyaml): Kubernetes stores `contents: |` at EOF without a trailing newline.
     let options = granit_parser::options! { emit_comments: false, block_scalar_eof_without_line_feed: true };
     let mut parser = Parser::new_from_str_with_options(text, options);
-    let mut builder = Builder {
-        text,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        nodes: 0,
-        each,
-        notes: Vec::new(),
-    };
+    let mut builder = Builder { text, stack: Vec::new(), anchors: HashMap::new(), nodes: 0, each, notes: Vec::new() };
     loop {
         let failure = match parser.next_event() {
             None => break,

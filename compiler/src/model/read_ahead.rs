@@ -103,7 +103,8 @@ mod tests {
         // A parser's note (a duplicate key) and a reader's (an unknown field) in one file: the
         // parser's come first, as when the file is parsed whole and then read.
         texts[5].push_str("extra: 1\nextra: 2\n");
-        let files: Vec<SourceId> = texts.iter().enumerate().map(|(i, text)| sources.add(format!("{i}.yaml"), text)).collect();
+        let files: Vec<SourceId> =
+            texts.iter().enumerate().map(|(i, text)| sources.add(format!("{i}.yaml"), text)).collect();
         let total: u64 = (0..12).map(|i| (1 + i % 3) * (10 + 7 * i)).sum();
         // Budgets crossed early, midway, at the last URL, and never.
         for budget in [25, total / 2, total - 1, total] {
