@@ -7,6 +7,7 @@
 //! MachineConfigs later removes the argument altogether (`--delete-if-present`). Arguments are
 //! compared after the MCD's split of each entry.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::Context;
@@ -18,7 +19,7 @@ use crate::source::Span;
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (pool, _) in cx.pools() {
-        let mut seen: HashMap<String, (Span, McId)> = HashMap::new();
+        let mut seen: HashMap<Cow<'_, str>, (Span, McId)> = HashMap::new();
         for entry in &pool.kernel_arguments {
             for argument in arguments(&entry.value.value) {
                 let Some(&(first, by)) = seen.get(&argument) else {
