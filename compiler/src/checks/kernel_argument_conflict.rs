@@ -46,8 +46,10 @@ fn key_of(argument: &str) -> &str {
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (pool, _) in cx.pools() {
-        // Key → the first argument with it: (argument, span, MachineConfig).
-        let mut first: HashMap<Cow<'_, str>, (Cow<'_, str>, Span, McId)> = HashMap::new();
+        // Key → the first argument with it: (argument, span, MachineConfig). Sized at once: a pool
+        // of many MachineConfigs may have as many arguments, and each doubling held two tables.
+        let mut first: HashMap<Cow<'_, str>, (Cow<'_, str>, Span, McId)> =
+            HashMap::with_capacity(pool.kernel_arguments.len());
         for entry in &pool.kernel_arguments {
             for argument in arguments(&entry.value.value) {
                 let key = match &argument {

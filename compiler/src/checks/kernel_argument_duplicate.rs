@@ -19,7 +19,8 @@ use crate::source::Span;
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (pool, _) in cx.pools() {
-        let mut seen: HashMap<Cow<'_, str>, (Span, McId)> = HashMap::new();
+        // Sized at once, as MCC7009's map is.
+        let mut seen: HashMap<Cow<'_, str>, (Span, McId)> = HashMap::with_capacity(pool.kernel_arguments.len());
         for entry in &pool.kernel_arguments {
             for argument in arguments(&entry.value.value) {
                 let Some(&(first, by)) = seen.get(&argument) else {
