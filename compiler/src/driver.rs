@@ -76,15 +76,15 @@ pub fn load_over_cluster(
     }
     c.unreadable_input = c.diagnostics.iter().chain(&dump_diagnostics).any(|d| d.code == &codes::INPUT_UNREADABLE);
     c.input_files = c.sources.len();
-    let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.clone())).collect();
+    let files: Vec<_> = c.sources.iter().map(|(id, f)| (id, f.text.len())).collect();
     let mut dump = Inputs::default();
     c.inputs.data_url_budget = load::data_url_budget().map_or_else(DecodeBudget::default, DecodeBudget::new);
     let mut read = 0;
     // Objects are read on every core as files are parsed; the budget still counts in input order.
     let lookahead = model::read_ahead::Lookahead::new(&c.inputs.data_url_budget);
     let sources = &c.sources;
-    let ahead = |parsed: &load::parallel::Parsed| lookahead.read(&parsed.documents, sources);
-    load::parallel::parse_in_order(&files, &ahead, &mut |mut parsed, ahead| {
+    let ahead = |source| lookahead.read(source, sources);
+    load::parallel::read_in_order(&files, &ahead, &mut |ahead| {
         if read == repository_files {
             // One budget for the run: the dump's data URLs count after the repository's.
             dump.data_url_budget = c.inputs.data_url_budget.clone();
@@ -94,8 +94,7 @@ pub fn load_over_cluster(
         } else {
             (&mut dump, &mut dump_diagnostics)
         };
-        diagnostics.append(&mut parsed.diagnostics);
-        model::read_ahead::take_in_turn(ahead, &parsed.documents, sources, inputs, diagnostics);
+        model::read_ahead::take_in_turn(ahead, sources, inputs, diagnostics);
         read += 1;
     });
     check_unique_names(&c.inputs, &c.sources, &mut c.diagnostics);

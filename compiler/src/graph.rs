@@ -266,13 +266,15 @@ impl Builder {
         target: Target,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
+        // One field list shared by every definition: a pool's kernel arguments have one a MachineConfig.
+        let value: Arc<[&'static str]> = Arc::from(["value"].as_slice());
         let mut add = |b: &mut Self, subject: Subject, sources: Vec<(McId, Span)>| {
             let Some(&(_, span)) = sources.last() else { return };
             let classified = classify::classify(&subject, layout, policy, target);
             let entry = b.add_entry(subject, &classified, span, diagnostics);
             for (order, (id, _)) in sources.iter().enumerate() {
                 let mc = b.machine_configs[id];
-                b.graph.add_edge(mc, entry, Edge::Defines { fields: Arc::from(["value"].as_slice()), order });
+                b.graph.add_edge(mc, entry, Edge::Defines { fields: Arc::clone(&value), order });
             }
         };
         let of = |items: &[crate::render::Sourced<String>]| {

@@ -58,7 +58,7 @@ pub fn load_sharing(
             }
             None => {
                 let id = c.sources.add(file.name.clone(), &file.text);
-                fresh.push((id, c.sources.get(id).text.clone()));
+                fresh.push((id, file.text.len()));
                 order.push(None);
             }
         }
@@ -79,12 +79,11 @@ pub fn load_sharing(
     // The files to parse are parsed on every core; the shared ones before each are copied first,
     // so the objects keep the input order.
     let lookahead = model::read_ahead::Lookahead::new(&inputs.data_url_budget);
-    let ahead = |parsed: &load::parallel::Parsed| lookahead.read(&parsed.documents, sources);
-    load::parallel::parse_in_order(&fresh, &ahead, &mut |mut parsed, ahead| {
+    let ahead = |source| lookahead.read(source, sources);
+    load::parallel::read_in_order(&fresh, &ahead, &mut |ahead| {
         copy_shared(&mut order, inputs, diagnostics);
         order.next();
-        diagnostics.append(&mut parsed.diagnostics);
-        model::read_ahead::take_in_turn(ahead, &parsed.documents, sources, inputs, diagnostics);
+        model::read_ahead::take_in_turn(ahead, sources, inputs, diagnostics);
     });
     copy_shared(&mut order, inputs, diagnostics);
     check_unique_names(&c.inputs, &c.sources, &mut c.diagnostics);

@@ -77,8 +77,9 @@ struct Finding {
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut found: IndexMap<(Span, Span), Finding> = IndexMap::new();
-    // Each MachineConfig's entries, built when one of its definitions is first compared.
-    let mut entries: Vec<Option<Entries<'_>>> = Vec::new();
+    // Each MachineConfig's entries, built when one of its definitions is first compared; boxed,
+    // so a MachineConfig whose entries are never compared costs a pointer, not five maps.
+    let mut entries: Vec<Option<Box<Entries<'_>>>> = Vec::new();
     entries.resize_with(cx.c.inputs.machine_configs.len(), || None);
     for (pool, _) in cx.pools() {
         for (key, definitions) in &pool.provenance {
@@ -210,12 +211,12 @@ impl<'a> Entries<'a> {
 /// `entries` holds each MachineConfig's [`Entries`] once built.
 fn fields_of<'a>(
     cx: &Context<'a>,
-    entries: &mut [Option<Entries<'a>>],
+    entries: &mut [Option<Box<Entries<'a>>>],
     key: &EntryKey,
     definition: &Definition,
 ) -> Option<Vec<(Field, Value)>> {
     let config: &'a Ignition = cx.c.inputs.machine_configs[definition.machine_config].spec.config.as_ref()?;
-    let entries = entries[definition.machine_config].get_or_insert_with(|| Entries::of(config));
+    let entries = entries[definition.machine_config].get_or_insert_with(|| Box::new(Entries::of(config)));
     let mut fields = Vec::new();
     let mut set = |field: Field, value: Option<Value>| {
         if let Some(value) = value {

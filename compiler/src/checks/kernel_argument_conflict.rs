@@ -7,6 +7,8 @@
 //! dracut's `rd.*` lists, …) are left alone, and so are values repeated inside one MachineConfig,
 //! which are deliberate.
 
+use std::borrow::Cow;
+
 use super::Context;
 use super::kernel_argument_split::arguments;
 use crate::codes;
@@ -37,13 +39,23 @@ fn repeatable(key: &str) -> bool {
     REPEATABLE.contains(&key) || key.starts_with("rd.")
 }
 
+/// An argument's key: what comes before its `=`, unquoted.
+fn key_of(argument: &str) -> &str {
+    argument.split_once('=').map_or(argument, |(k, _)| k).trim_matches('"')
+}
+
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (pool, _) in cx.pools() {
-        // Key → the first argument with it: (argument, span, MachineConfig).
-        let mut first: HashMap<String, (String, Span, McId)> = HashMap::default();
+        // Key → the first argument with it: (argument, span, MachineConfig). Sized at once: a pool
+        // of many MachineConfigs may have as many arguments, and each doubling held two tables.
+        let mut first: HashMap<Cow<'_, str>, (Cow<'_, str>, Span, McId)> =
+            HashMap::with_capacity_and_hasher(pool.kernel_arguments.len(), Default::default());
         for entry in &pool.kernel_arguments {
             for argument in arguments(&entry.value.value) {
-                let key = argument.split_once('=').map_or(argument.as_str(), |(k, _)| k).trim_matches('"').to_string();
+                let key = match &argument {
+                    Cow::Borrowed(argument) => Cow::Borrowed(key_of(argument)),
+                    Cow::Owned(argument) => Cow::Owned(key_of(argument).to_string()),
+                };
                 if repeatable(&key) {
                     continue;
                 }

@@ -7,6 +7,8 @@
 //! MachineConfigs later removes the argument altogether (`--delete-if-present`). Arguments are
 //! compared after the MCD's split of each entry.
 
+use std::borrow::Cow;
+
 use super::Context;
 use super::kernel_argument_split::arguments;
 use crate::codes;
@@ -17,7 +19,9 @@ use crate::source::Span;
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (pool, _) in cx.pools() {
-        let mut seen: HashMap<String, (Span, McId)> = HashMap::default();
+        // Sized at once, as MCC7009's map is.
+        let mut seen: HashMap<Cow<'_, str>, (Span, McId)> =
+            HashMap::with_capacity_and_hasher(pool.kernel_arguments.len(), Default::default());
         for entry in &pool.kernel_arguments {
             for argument in arguments(&entry.value.value) {
                 let Some(&(first, by)) = seen.get(&argument) else {

@@ -9,14 +9,21 @@
 //! what the MCO compares between two rendered configs, the parts are what the node gets: one
 //! item per argument keeps the two the same.
 
+use std::borrow::Cow;
+
 use super::Context;
 use crate::codes;
 use crate::compile::split_kernel_arguments;
 use crate::diagnostic::Diagnostic;
 
-/// The arguments the MCD makes of one entry.
-pub(super) fn arguments(entry: &str) -> Vec<String> {
-    split_kernel_arguments(&[entry.to_string()])
+/// The arguments the MCD makes of one entry: the entry itself, borrowed, when it is one
+/// argument already (no white space, no quote), as nearly every entry is. The kernel-argument
+/// checks keep a pool's arguments in maps, one or two for each MachineConfig of the pool.
+pub(super) fn arguments(entry: &str) -> Vec<Cow<'_, str>> {
+    if !entry.is_empty() && !entry.contains(|c: char| c.is_whitespace() || c == '"') {
+        return vec![Cow::Borrowed(entry)];
+    }
+    split_kernel_arguments(&[entry.to_string()]).into_iter().map(Cow::Owned).collect()
 }
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -59,6 +66,30 @@ mod tests {
         assert_eq!(arguments("a=1 b"), ["a=1", "b"]);
         assert_eq!(arguments(" foo=\"x y\"\t"), ["foo=\"x y\""]);
         assert!(arguments("  ").is_empty());
+    }
+
+    #[test]
+    fn an_entry_taken_as_it_is_splits_as_the_mcd_splits_it() {
+        for entry in [
+            "quiet",
+            "a=1",
+            "",
+            " ",
+            "a=1 b",
+            "a=\"x\"",
+            "a=\"x y\"",
+            "a=\"x",
+            "\u{a0}x\u{2003}y",
+            "é=ü",
+            "a\tb",
+            "a\n",
+        ] {
+            let split = crate::compile::split_kernel_arguments(&[entry.to_string()]);
+            assert_eq!(arguments(entry), split, "{entry:?}");
+            let borrowed = matches!(arguments(entry).as_slice(), [std::borrow::Cow::Borrowed(_)]);
+            assert!(!borrowed || split == [entry], "{entry:?}: borrowed only when it is its one argument");
+            assert_eq!(borrowed, ["quiet", "a=1", "é=ü"].contains(&entry), "{entry:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! directory and link entries, whose shape spec 3 kept; each spec supplies its key tables, its
 //! unknown-key rule and its reading of the fields every storage entry has.
 
+use std::sync::Arc;
+
 use crate::ignition::types::{Directory, Json, Link, NodeCommon};
 use crate::load::node::{Entry, Node};
 use crate::load::reader::{self, Diagnostics, Spanned, field};
@@ -23,11 +25,11 @@ pub(super) trait SpecReader {
 
     /// The `ignition` section but its version, kept as JSON: it is only compared
     /// (reconcilability). `None` when there is nothing but the version.
-    fn ignition_extra(&mut self, node: &Node) -> Option<Spanned<Json>> {
+    fn ignition_extra(&mut self, node: &Node) -> Option<Arc<Spanned<Json>>> {
         let meta = self.object(node, Self::IGNITION, "the `ignition` section");
         let extra: serde_json::Map<_, _> =
             meta.iter().filter(|e| e.key != "version").map(|e| (e.key.clone(), e.value.to_json())).collect();
-        (!extra.is_empty()).then(|| Spanned::new(extra.into(), node.span))
+        (!extra.is_empty()).then(|| Arc::new(Spanned::new(extra.into(), node.span)))
     }
 
     fn directory(&mut self, node: &Node) -> Directory {

@@ -29,8 +29,10 @@ pub struct SpecVersion {
 pub struct Ignition {
     /// The version as written, for diagnostics; `None` for an empty config.
     pub version: Option<Spanned<String>>,
-    /// `ignition.config`, `timeouts`, `security`, `proxy`: only compared, never applied.
-    pub ignition_extra: Option<Spanned<Json>>,
+    /// `ignition.config`, `timeouts`, `security`, `proxy`: only compared, never applied. Behind
+    /// a pointer: a JSON value is most of a hundred bytes, in every MachineConfig's config
+    /// whether it has the section or not (few do).
+    pub ignition_extra: Option<Arc<Spanned<Json>>>,
     pub kernel_arguments: KernelArguments,
     pub passwd: Passwd,
     pub storage: Storage,

@@ -240,7 +240,7 @@ impl SpecReader for Reader<'_> {
 
     /// As the shared reading, but a key this version does not have (`proxy` before 3.1) is
     /// dropped, as the MCO's version-specific parser drops it (it was reported by `object`).
-    fn ignition_extra(&mut self, node: &Node) -> Option<Spanned<Json>> {
+    fn ignition_extra(&mut self, node: &Node) -> Option<Arc<Spanned<Json>>> {
         let meta = self.object(node, IGNITION, "the `ignition` section");
         let known: Vec<&str> = self.known(IGNITION).collect();
         let extra: serde_json::Map<_, _> = meta
@@ -248,7 +248,7 @@ impl SpecReader for Reader<'_> {
             .filter(|e| e.key != "version" && known.contains(&e.key.as_str()))
             .map(|e| (e.key.clone(), e.value.to_json()))
             .collect();
-        (!extra.is_empty()).then(|| Spanned::new(extra.into(), node.span))
+        (!extra.is_empty()).then(|| Arc::new(Spanned::new(extra.into(), node.span)))
     }
 
     fn node_common(&mut self, node: &Node, e: &[Entry]) -> NodeCommon {

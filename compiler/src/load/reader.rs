@@ -89,8 +89,13 @@ pub fn integer(node: &Node, diagnostics: &mut Diagnostics) -> Option<Spanned<i64
     }
 }
 
+/// The strings of a list, in a list no longer than it: a collected `filter_map` starts at room for
+/// four, and these lists (kernel arguments, SSH keys) are kept for the whole run, often of one.
 pub fn string_list(node: &Node, diagnostics: &mut Diagnostics) -> Vec<Spanned<String>> {
-    list(node, diagnostics).iter().filter_map(|item| string(item, diagnostics)).collect()
+    let items = list(node, diagnostics);
+    let mut strings = Vec::with_capacity(items.len());
+    strings.extend(items.iter().filter_map(|item| string(item, diagnostics)));
+    strings
 }
 
 /// Reports every key not in `known` with `code` (a warning: Kubernetes and Ignition both ignore

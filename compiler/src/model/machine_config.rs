@@ -34,8 +34,9 @@ pub struct MachineConfig {
     /// refuse to render a pool that selects it.
     pub valid: bool,
     /// The pool this is the rendered config of (an `oc get mc rendered-…` export, owned by a
-    /// MachineConfigPool): a result of rendering, never an input to it.
-    pub rendered_for: Option<Spanned<String>>,
+    /// MachineConfigPool): a result of rendering, never an input to it. Boxed, as the spec's
+    /// rarely set strings are: most MachineConfigs have none, and every one pays for the room.
+    pub rendered_for: Option<Box<Spanned<String>>>,
 }
 
 impl MachineConfig {
@@ -59,9 +60,10 @@ pub struct MachineConfigSpec {
     pub kernel_arguments: Vec<Spanned<String>>,
     pub extensions: Vec<Spanned<String>>,
     pub fips: Option<Spanned<bool>>,
-    pub kernel_type: Option<Spanned<String>>,
-    pub os_image_url: Option<Spanned<String>>,
-    pub base_os_extensions_container_image: Option<Spanned<String>>,
+    /// These three are boxed: set in few MachineConfigs, they cost the others a pointer each.
+    pub kernel_type: Option<Box<Spanned<String>>>,
+    pub os_image_url: Option<Box<Spanned<String>>>,
+    pub base_os_extensions_container_image: Option<Box<Spanned<String>>>,
 }
 
 /// Reads a MachineConfig; `valid` is settled once every input is read.
@@ -91,7 +93,8 @@ pub fn read(
     }
     let strings =
         |key: &str, d: &mut Diagnostics| field(spec_entries, key).map_or_else(Vec::new, |n| reader::string_list(n, d));
-    let string = |key: &str, d: &mut Diagnostics| field(spec_entries, key).and_then(|n| reader::string(n, d));
+    let string =
+        |key: &str, d: &mut Diagnostics| field(spec_entries, key).and_then(|n| reader::string(n, d)).map(Box::new);
     let spec = MachineConfigSpec {
         kernel_arguments: strings("kernelArguments", diagnostics),
         extensions: strings("extensions", diagnostics),
@@ -101,8 +104,13 @@ pub fn read(
         base_os_extensions_container_image: string("baseOSExtensionsContainerImage", diagnostics),
         config,
     };
-    let mc =
-        MachineConfig { metadata, spec, span: root.span, valid: true, rendered_for: owning_pool(entries, diagnostics) };
+    let mc = MachineConfig {
+        metadata,
+        spec,
+        span: root.span,
+        valid: true,
+        rendered_for: owning_pool(entries, diagnostics).map(Box::new),
+    };
     validate(&mc, diagnostics);
     mc
 }

@@ -15,3 +15,7 @@ pub mod read_ahead;
 
 pub use machine_config::MachineConfig;
 pub use objects::{Inputs, read_objects};
+
+#[cfg(test)]
+#[path = "footprint_tests.rs"]
+mod footprint_tests;

@@ -48,11 +48,21 @@ impl Inputs {
             controller_configs,
             data_url_budget: _,
         } = other;
-        self.machine_configs.extend(machine_configs);
-        self.pools.extend(pools);
-        self.machine_configurations.extend(machine_configurations);
-        self.machine_os_configs.extend(machine_os_configs);
-        self.controller_configs.extend(controller_configs);
+        join(&mut self.machine_configs, machine_configs);
+        join(&mut self.pools, pools);
+        join(&mut self.machine_configurations, machine_configurations);
+        join(&mut self.machine_os_configs, machine_os_configs);
+        join(&mut self.controller_configs, controller_configs);
+    }
+}
+
+/// `more` after `objects`, taken whole when there is nothing before it: a single file of many
+/// MachineConfigs is not copied into a second list as large while the first is still held.
+fn join<T>(objects: &mut Vec<T>, more: Vec<T>) {
+    if objects.is_empty() {
+        *objects = more;
+    } else {
+        objects.extend(more);
     }
 }
 
@@ -68,8 +78,13 @@ pub struct MachineConfiguration {
 /// Reads the objects of every document, reporting what is skipped or malformed.
 pub fn read_objects(documents: &[Document], sources: &Sources, inputs: &mut Inputs, diagnostics: &mut Diagnostics) {
     for document in documents {
-        read_object(&document.root, sources, inputs, diagnostics);
+        read_document(document, sources, inputs, diagnostics);
     }
+}
+
+/// Reads the objects of one document, as [`read_objects`] does each.
+pub fn read_document(document: &Document, sources: &Sources, inputs: &mut Inputs, diagnostics: &mut Diagnostics) {
+    read_object(&document.root, sources, inputs, diagnostics);
 }
 
 fn read_object(root: &Node, sources: &Sources, inputs: &mut Inputs, diagnostics: &mut Diagnostics) {

@@ -1,24 +1,30 @@
 //! Reading a file's objects on any core, ahead of its turn, with the outcome of reading every
 //! file in input order.
 //!
+//! A file is parsed and read a document at a time: each document's YAML tree is dropped once its
+//! objects are read, so a file of many documents never holds all its trees at once.
+//!
 //! Only the data-URL budget makes one file's objects depend on the files before it (MCC0019 is
 //! reported on the URL that crosses it, in input order). A file read ahead decodes within a
 //! speculative budget ([`DecodeBudget::speculative`]); in its turn, what it read is kept if the
-//! run's budget, counted in input order, allows every decode it made, and the file is read again
-//! otherwise (only near the budget's end, which no real fleet comes close to).
+//! run's budget, counted in input order, allows every decode it made, and the file is parsed and
+//! read again otherwise (only near the budget's end, which no real fleet comes close to).
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use crate::ignition::content::DecodeBudget;
 use crate::load::reader::Diagnostics;
-use crate::load::yaml::Document;
-use crate::model::objects::{Inputs, read_objects};
-use crate::source::Sources;
+use crate::load::yaml;
+use crate::model::objects::{Inputs, read_document};
+use crate::source::{SourceId, Sources};
 
-/// The objects of one file, read ahead of its turn, and what reading it reported.
+/// The objects of one file, read ahead of its turn, and what parsing and reading it reported.
 pub struct ReadAhead {
+    source: SourceId,
     inputs: Inputs,
+    /// The parser's diagnostics, which come before the objects' in the file's turn.
+    parsed: Diagnostics,
     diagnostics: Diagnostics,
 }
 
@@ -35,37 +41,40 @@ impl Lookahead {
         Lookahead { budget: budget.clone(), pool: budget.speculation_pool() }
     }
 
-    /// Reads the objects of `documents` ahead of their file's turn.
-    pub fn read(&self, documents: &[Document], sources: &Sources) -> ReadAhead {
+    /// Parses the file `source` of `sources` and reads its objects, ahead of its turn.
+    pub fn read(&self, source: SourceId, sources: &Sources) -> ReadAhead {
         let mut inputs = Inputs { data_url_budget: self.budget.speculative(&self.pool), ..Inputs::default() };
+        let mut parsed = Vec::new();
         let mut diagnostics = Vec::new();
-        read_objects(documents, sources, &mut inputs, &mut diagnostics);
-        ReadAhead { inputs, diagnostics }
+        yaml::parse_each(source, &sources.get(source).text, &mut parsed, &mut |document| {
+            read_document(&document, sources, &mut inputs, &mut diagnostics);
+        });
+        ReadAhead { source, inputs, parsed, diagnostics }
     }
 }
 
-/// In the file's turn: its objects into `inputs` and what reading them reported into
-/// `diagnostics`, as [`read_objects`] would put them there now; read again if what was read
-/// ahead could differ.
-pub fn take_in_turn(
-    ahead: ReadAhead,
-    documents: &[Document],
-    sources: &Sources,
-    inputs: &mut Inputs,
-    diagnostics: &mut Diagnostics,
-) {
-    if inputs.data_url_budget.accepts(&ahead.inputs.data_url_budget) {
-        inputs.append(ahead.inputs);
-        diagnostics.extend(ahead.diagnostics);
+/// In the file's turn: its objects into `inputs` and what parsing and reading it reported into
+/// `diagnostics`, as parsing it and [`read_document`] on each document would put them there
+/// now; parsed and read again if what was read ahead could differ.
+pub fn take_in_turn(ahead: ReadAhead, sources: &Sources, inputs: &mut Inputs, diagnostics: &mut Diagnostics) {
+    let ReadAhead { source, inputs: read, mut parsed, diagnostics: mut read_diagnostics } = ahead;
+    diagnostics.append(&mut parsed);
+    if inputs.data_url_budget.accepts(&read.data_url_budget) {
+        inputs.append(read);
+        diagnostics.append(&mut read_diagnostics);
     } else {
-        read_objects(documents, sources, inputs, diagnostics);
+        drop(read);
+        // The parser's diagnostics are the same the second time: they are taken above.
+        yaml::parse_each(source, &sources.get(source).text, &mut Vec::new(), &mut |document| {
+            read_document(&document, sources, inputs, diagnostics);
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::yaml;
+    use crate::model::objects::read_objects;
 
     /// A MachineConfig writing `files` plain data URLs of `size` bytes each.
     fn machine_config(index: usize, files: usize, size: usize) -> String {
@@ -90,32 +99,35 @@ mod tests {
     #[test]
     fn reading_ahead_in_any_order_reads_what_input_order_reads() {
         let mut sources = Sources::default();
-        let texts: Vec<String> = (0..12).map(|i| machine_config(i, 1 + i % 3, 10 + 7 * i)).collect();
-        let documents: Vec<Vec<Document>> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, text)| yaml::parse_documents(sources.add(format!("{i}.yaml"), text), text, &mut Vec::new()))
-            .collect();
+        let mut texts: Vec<String> = (0..12).map(|i| machine_config(i, 1 + i % 3, 10 + 7 * i)).collect();
+        // A parser's note (a duplicate key) and a reader's (an unknown field) in one file: the
+        // parser's come first, as when the file is parsed whole and then read.
+        texts[5].push_str("extra: 1\nextra: 2\n");
+        let files: Vec<SourceId> =
+            texts.iter().enumerate().map(|(i, text)| sources.add(format!("{i}.yaml"), text)).collect();
         let total: u64 = (0..12).map(|i| (1 + i % 3) * (10 + 7 * i)).sum();
         // Budgets crossed early, midway, at the last URL, and never.
         for budget in [25, total / 2, total - 1, total] {
             let mut in_order = Inputs { data_url_budget: DecodeBudget::new(budget), ..Inputs::default() };
             let mut in_order_diagnostics = Vec::new();
-            for file in &documents {
-                read_objects(file, &sources, &mut in_order, &mut in_order_diagnostics);
+            for (&id, text) in files.iter().zip(&texts) {
+                let documents = yaml::parse_documents(id, text, &mut in_order_diagnostics);
+                read_objects(&documents, &sources, &mut in_order, &mut in_order_diagnostics);
             }
             // Read ahead last file first: the later files reserve the pool before the earlier.
             let lookahead = Lookahead::new(&DecodeBudget::new(budget));
-            let mut ahead: Vec<ReadAhead> = documents.iter().rev().map(|file| lookahead.read(file, &sources)).collect();
+            let mut ahead: Vec<ReadAhead> = files.iter().rev().map(|&id| lookahead.read(id, &sources)).collect();
             ahead.reverse();
             let mut inputs = Inputs { data_url_budget: DecodeBudget::new(budget), ..Inputs::default() };
             let mut diagnostics = Vec::new();
-            for (read, file) in ahead.into_iter().zip(&documents) {
-                take_in_turn(read, file, &sources, &mut inputs, &mut diagnostics);
+            for read in ahead {
+                take_in_turn(read, &sources, &mut inputs, &mut diagnostics);
             }
             assert_eq!(outcome(&inputs, &diagnostics), outcome(&in_order, &in_order_diagnostics), "budget {budget}");
             let crossed = diagnostics.iter().filter(|d| d.code.code == "MCC0019").count();
             assert_eq!(crossed, usize::from(budget < total), "budget {budget}");
+            let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.code).filter(|c| *c != "MCC0019").collect();
+            assert_eq!(codes, ["MCC0003", "MCC0008"], "budget {budget}");
         }
     }
 }

@@ -118,7 +118,8 @@ impl Merger {
             self.config.version = child.version.clone();
         }
         if let Some(extra) = &child.ignition_extra {
-            self.config.ignition_extra = Some(merge_json_object(self.config.ignition_extra.take(), extra, "ignition"));
+            let parent = self.config.ignition_extra.take().map(Arc::unwrap_or_clone);
+            self.config.ignition_extra = Some(Arc::new(merge_json_object(parent, extra, "ignition")));
         }
         let kargs = &mut self.config.kernel_arguments;
         union(&mut kargs.should_exist, &mut self.should_exist, &child.kernel_arguments.should_exist);
