@@ -140,7 +140,7 @@ impl<'a> Context<'a> {
 
     /// The MachineConfigs' Ignition configs, with their ids.
     pub fn configs(&self) -> impl Iterator<Item = (McId, &'a MachineConfig, &'a Ignition)> {
-        self.machine_configs().filter_map(|(id, mc)| mc.spec.config.as_ref().map(|config| (id, mc, config)))
+        self.machine_configs().filter_map(|(id, mc)| mc.spec.config.as_deref().map(|config| (id, mc, config)))
     }
 
     pub fn mc_name(&self, id: McId) -> &'a str {

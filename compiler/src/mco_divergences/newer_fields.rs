@@ -6,7 +6,7 @@ use super::ign;
 
 fn read(version: &str, body: &str) -> (crate::ignition::types::Ignition, Vec<&'static str>) {
     let loaded = load(&[&ign("99-worker-j", version, body)]);
-    (loaded.inputs.machine_configs[0].spec.config.clone().unwrap(), loaded.codes())
+    (*loaded.inputs.machine_configs[0].spec.config.clone().unwrap(), loaded.codes())
 }
 
 // MCO: pkg/controller/common/helpers.go IgnParseWrapper → vendored ignition config/v3_5

@@ -8,7 +8,7 @@ use super::ign;
 /// The converted config of one spec 2.2 MachineConfig whose Ignition body is `body`.
 fn converted(body: &str) -> Ignition {
     let loaded = load(&[&ign("99-worker-v2", "2.2.0", body)]);
-    loaded.inputs.machine_configs[0].spec.config.clone().expect("a config")
+    *loaded.inputs.machine_configs[0].spec.config.clone().expect("a config")
 }
 
 fn paths(config: &Ignition) -> Vec<&str> {

@@ -56,7 +56,7 @@ impl MachineConfig {
 #[derive(Debug, Clone, Default)]
 pub struct MachineConfigSpec {
     /// `None` when `spec.config` is absent or null; the MCO skips such configs in the merge.
-    pub config: Option<Ignition>,
+    pub config: Option<Box<Ignition>>,
     pub kernel_arguments: Vec<Spanned<String>>,
     pub extensions: Vec<Spanned<String>>,
     pub fips: Option<Spanned<bool>>,
@@ -102,7 +102,7 @@ pub fn read(
         kernel_type: string("kernelType", diagnostics),
         os_image_url: string("osImageURL", diagnostics),
         base_os_extensions_container_image: string("baseOSExtensionsContainerImage", diagnostics),
-        config,
+        config: config.map(Box::new),
     };
     let mc = MachineConfig {
         metadata,

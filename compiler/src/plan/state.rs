@@ -66,7 +66,7 @@ impl<'a> PoolState<'a> {
         };
         PoolState {
             name: mc.name().to_string(),
-            config: spec.config.as_ref().map_or_else(|| Cow::Owned(Ignition::default()), Cow::Borrowed),
+            config: spec.config.as_deref().map_or_else(|| Cow::Owned(Ignition::default()), Cow::Borrowed),
             kernel_arguments: spec.kernel_arguments.iter().map(|k| k.value.clone()).collect(),
             extensions: spec.extensions.iter().map(|k| k.value.clone()).collect(),
             kernel_type: canonical,
