@@ -39,10 +39,20 @@ pub fn escape_path(path: &str) -> Option<String> {
 /// and spaces escaped at either end (where tmpfiles would strip them). An argument that is
 /// exactly `-` (which means "none") is written `\x2d`.
 pub fn escape_argument(bytes: &[u8]) -> String {
-    if bytes == b"-" {
-        return "\\x2d".into();
-    }
     let mut out = String::with_capacity(bytes.len());
+    push_escaped_argument(&mut out, bytes);
+    out
+}
+
+/// Appends [`escape_argument`]'s text for `bytes` to `out` (a content's escape is most of its
+/// line, so it is written in place; a byte outside printable ASCII costs two table look-ups, not a
+/// `format!`).
+fn push_escaped_argument(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if bytes == b"-" {
+        out.push_str("\\x2d");
+        return;
+    }
     let last = bytes.len().saturating_sub(1);
     for (i, &b) in bytes.iter().enumerate() {
         match b {
@@ -51,19 +61,26 @@ pub fn escape_argument(bytes: &[u8]) -> String {
             b'\n' => out.push_str("\\n"),
             b'\t' => out.push_str("\\t"),
             b' ' if i != 0 && i != last => out.push(' '),
-            0x21..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
+            0x21..=0x7e => out.push(char::from(b)),
+            _ => {
+                out.push_str("\\x");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xf)]));
+            }
         }
     }
-    out
 }
 
 /// `f+ PATH MODE UID GID - ARGUMENT`: the image owns the file and rewrites it at every boot, as the
 /// MCO rewrites files on every update.
 pub fn file(path: &str, mode: Mode, uid: u32, gid: u32, contents: &[u8]) -> Option<String> {
-    let argument = escape_argument(contents);
-    let line = format!("f+ {} {mode} {uid} {gid} -", escape_path(path)?);
-    Some(if argument.is_empty() { line } else { format!("{line} {argument}") })
+    let mut line = format!("f+ {} {mode} {uid} {gid} -", escape_path(path)?);
+    if !contents.is_empty() {
+        line.reserve(contents.len() + 1);
+        line.push(' ');
+        push_escaped_argument(&mut line, contents);
+    }
+    Some(line)
 }
 
 /// `d PATH MODE UID GID -`.
@@ -148,6 +165,19 @@ mod tests {
             "L+ /var/lib/app/current - - - - ../app-1.2"
         );
         assert_eq!(directory("/var/lib/a\nb", mode(0o755), 0, 0), None, "no line can name it");
+    }
+
+    proptest::proptest! {
+        /// Any bytes come back from what tmpfiles reads, on one line; the file line carries them.
+        #[test]
+        fn any_bytes_survive_the_escape(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let escaped = escape_argument(&bytes);
+            proptest::prop_assert!(!escaped.contains('\n') && !escaped.contains('\r'));
+            proptest::prop_assert_eq!(unescape_argument(&escaped), bytes.clone());
+            let line = file("/var/a", mode(0o644), 0, 0, &bytes).unwrap();
+            let expected = if bytes.is_empty() { "f+ /var/a 0644 0 0 -".to_string() } else { format!("f+ /var/a 0644 0 0 - {escaped}") };
+            proptest::prop_assert_eq!(line, expected);
+        }
     }
 
     #[test]
