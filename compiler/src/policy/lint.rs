@@ -284,6 +284,18 @@ impl Condition {
         }
     }
 
+    /// A glob the entry's path must match for the condition to be true, when there is one:
+    /// the condition's own `path` test, or the first one among the conjuncts of an `all` (its
+    /// nested `all`s included). `any`, `not` and the other tests give none: a condition may hold
+    /// without its path matching. The lints are indexed by it ([`super::lint_index`]).
+    pub fn required_path(&self) -> Option<&str> {
+        match self {
+            Condition::Path(glob) => Some(glob),
+            Condition::All(cs) => cs.iter().find_map(Condition::required_path),
+            _ => None,
+        }
+    }
+
     /// The kinds of entry for which the condition can be true (a superset: `not` of anything
     /// but a kind test is taken as possible for every kind). Empty means it never matches.
     pub fn possible_kinds(&self) -> KindSet {

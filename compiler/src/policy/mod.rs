@@ -8,6 +8,7 @@ pub mod disruption_index;
 pub mod layout;
 pub mod layout_index;
 pub mod lint;
+pub mod lint_index;
 pub mod lower;
 pub mod ndp;
 pub mod node_written;

@@ -311,7 +311,7 @@ impl Policies {
         self.program.check_layouts(&roots, diagnostics);
         self.layout = self.program.layout(self.profile.name(), diagnostics).unwrap_or_default();
         self.disruption = self.program.disruption.clone();
-        self.lints = self.program.lints.clone();
+        self.lints = self.program.lints().to_vec();
     }
 }
 

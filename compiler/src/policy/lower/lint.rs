@@ -48,7 +48,7 @@ impl Program {
             return;
         }
         codes_in_file.insert(code.value.clone(), code.span);
-        let existing = self.lints.iter().position(|l| l.code.value == code.value);
+        let existing = self.lint_positions.get(&code.value).copied();
         let Some(body) = &block.body else {
             // `lint CODE SEVERITY`: a new severity for a lint defined earlier.
             match existing {
@@ -81,7 +81,10 @@ impl Program {
         };
         match existing {
             Some(i) => self.lints[i] = lint,
-            None => self.lints.push(lint),
+            None => {
+                self.lint_positions.insert(code.value.clone(), self.lints.len());
+                self.lints.push(lint);
+            }
         }
     }
 }
@@ -217,5 +220,29 @@ mod tests {
         for bad in ["mcc6001", "MCC601", "MCC60011", "6001", "MCC-6001", "MCC600a", ""] {
             assert!(!is_lint_code(bad), "{bad}");
         }
+    }
+
+    /// A site file of n lints: each one's code was looked up by scanning the lints before it,
+    /// n² in all (8,000 lints: 1.1 s of `mcc check`'s 1.8 s).
+    #[test]
+    fn a_file_of_n_lints_is_lowered_in_linear_time() {
+        use crate::policy::parse::parse;
+        let mut sources = Sources::default();
+        let files = [2_000, 8_000].map(|n| {
+            let text: String =
+                (0..n).map(|i| format!("lint SITE{i:04} warning \"r{i}\" {{ when path /etc/r/{i}.conf }}\n")).collect();
+            let id = sources.add("site.mcc", &text);
+            (parse(id, &text, &mut Vec::new()).expect("the file parses"), n)
+        });
+        crate::testing::assert_linear("lowering a file of lints", |scale| {
+            let (file, n) = &files[usize::from(scale == 4)];
+            let (mut program, mut diagnostics) = (Program::default(), Vec::new());
+            let start = std::time::Instant::now();
+            program.add(file, Origin::SitePolicy, &sources, &mut diagnostics);
+            let elapsed = start.elapsed();
+            assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+            assert_eq!(program.lints().len(), *n);
+            elapsed
+        });
     }
 }
