@@ -8,18 +8,16 @@
 //! [`crate::glob::glob_matches`]). So those lints are kept in a trie of their literal prefixes,
 //! and an entry's path walks it byte by byte, meeting every lint whose prefix starts the path,
 //! then those whose prefix is the path and a `/`: time in the path's length and what is met,
-//! whatever the number of lints. (The layout's [`super::layout_index::PrefixIndex`] keys rules by
-//! the directory of their prefix, which does not fit here: a site's lints on the files of one
-//! directory, `/etc/r/<i>.conf`, would all share a key.) An entry without a path meets none of
-//! them: a `path` test is false without a path.
+//! whatever the number of lints (the layout's rules are found the same way). An entry without a
+//! path meets none of them: a `path` test is false without a path.
 //!
 //! The other lints (`any`, `not`, tests of kinds, names, modes…) may match any entry and are
 //! always offered. What is offered is a superset of what matches, in lint order, so testing it
 //! gives the scan's findings in the scan's order.
 
-use crate::hash::HashMap;
 use crate::policy::layout::specificity;
 use crate::policy::lint::Condition;
+use crate::policy::prefix_trie::PrefixTrie;
 
 /// A list of lint conditions, by the glob each requires of the path, if any.
 #[derive(Debug)]
@@ -51,51 +49,6 @@ impl LintIndex {
         // Each lint is at one place, met once: sorting puts them in list order.
         found.sort_unstable();
         found
-    }
-}
-
-/// Positions by a byte string, a trie: node 0 is the empty string.
-#[derive(Debug)]
-struct PrefixTrie {
-    /// Each node's child by the next byte.
-    children: HashMap<(usize, u8), usize>,
-    /// The positions inserted at each node.
-    positions: Vec<Vec<usize>>,
-}
-
-impl Default for PrefixTrie {
-    fn default() -> Self {
-        PrefixTrie { children: HashMap::default(), positions: vec![Vec::new()] }
-    }
-}
-
-impl PrefixTrie {
-    fn insert(&mut self, key: &[u8], position: usize) {
-        let mut node = 0;
-        for &byte in key {
-            let next = self.positions.len();
-            node = *self.children.entry((node, byte)).or_insert(next);
-            if node == next {
-                self.positions.push(Vec::new());
-            }
-        }
-        self.positions[node].push(position);
-    }
-
-    /// Adds the positions of every key that starts `path`, and of `path` followed by `/`.
-    fn met_by(&self, path: &[u8], found: &mut Vec<usize>) {
-        let mut node = 0;
-        found.extend_from_slice(&self.positions[node]);
-        for &byte in path {
-            match self.children.get(&(node, byte)) {
-                Some(&child) => node = child,
-                None => return,
-            }
-            found.extend_from_slice(&self.positions[node]);
-        }
-        if let Some(&slash) = self.children.get(&(node, b'/')) {
-            found.extend_from_slice(&self.positions[slash]);
-        }
     }
 }
 
