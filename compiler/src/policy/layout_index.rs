@@ -3,8 +3,8 @@
 //! its rules against each of a pool's entries cost rules × entries (16,000 of each: 2.7 s).
 //!
 //! A glob matches a path only when the path starts with the pattern's literal prefix, or, for
-//! `dir/**`, when the path is that prefix without its last `/`: the rules are kept in a trie of
-//! their literal prefixes ([`PrefixTrie`]), and the rules a path meets in it are a superset of
+//! `dir/**`, when the path is that prefix without its last `/`: the rules are kept by their
+//! literal prefixes ([`PrefixSet`]), and the rules a path meets there are a superset of
 //! those that match, tested as before, in rule order. Links are kept by their `from`, and a path
 //! looks up each of its own directory prefixes and itself.
 
@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use crate::hash::HashMap;
 use crate::policy::layout::specificity;
-use crate::policy::prefix_trie::PrefixTrie;
+use crate::policy::prefix_set::PrefixSet;
 
 /// Positions in a list by a key made of each entry, and how long the list was: a list that
 /// grew since is not looked up in it.
@@ -59,7 +59,7 @@ fn prefixes_before_slashes(path: &str, each: &mut dyn FnMut(&str)) {
 /// grew since is not looked up in it.
 #[derive(Debug, Default)]
 pub struct PrefixIndex {
-    trie: PrefixTrie,
+    prefixes: PrefixSet,
     len: usize,
 }
 
@@ -67,7 +67,7 @@ impl PrefixIndex {
     pub fn new<'p>(patterns: impl Iterator<Item = &'p str>) -> Self {
         let mut index = PrefixIndex::default();
         for (position, pattern) in patterns.enumerate() {
-            index.trie.insert(&pattern.as_bytes()[..specificity(pattern)], position);
+            index.prefixes.insert(&pattern.as_bytes()[..specificity(pattern)], position);
             index.len = position + 1;
         }
         index
@@ -80,7 +80,7 @@ impl PrefixIndex {
             return (0..rules).collect();
         }
         let mut found = Vec::new();
-        self.trie.met_by(path.as_bytes(), &mut found);
+        self.prefixes.met_by(path.as_bytes(), &mut found);
         // Each rule is at one place, met once: sorting puts them in rule order.
         found.sort_unstable();
         found

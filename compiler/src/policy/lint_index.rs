@@ -5,9 +5,9 @@
 //! A lint whose condition requires a path glob ([`Condition::required_path`]) can match only an
 //! entry whose path the glob matches: a path that starts with the glob's literal prefix (its
 //! bytes before the first wildcard), or, for `dir/**`, the path `dir` itself (see
-//! [`crate::glob::glob_matches`]). So those lints are kept in a trie of their literal prefixes,
-//! and an entry's path walks it byte by byte, meeting every lint whose prefix starts the path,
-//! then those whose prefix is the path and a `/`: time in the path's length and what is met,
+//! [`crate::glob::glob_matches`]). So those lints are kept by their literal prefixes
+//! ([`PrefixSet`]), and an entry's path meets every lint whose prefix starts the path, then
+//! those whose prefix is the path and a `/`: time in the path's length and what is met,
 //! whatever the number of lints (the layout's rules are found the same way). An entry without a
 //! path meets none of them: a `path` test is false without a path.
 //!
@@ -17,20 +17,20 @@
 
 use crate::policy::layout::specificity;
 use crate::policy::lint::Condition;
-use crate::policy::prefix_trie::PrefixTrie;
+use crate::policy::prefix_set::PrefixSet;
 
 /// A list of lint conditions, by the glob each requires of the path, if any.
 #[derive(Debug)]
 pub struct LintIndex {
     /// The lints with a required path, by its literal prefix.
-    by_prefix: PrefixTrie,
+    by_prefix: PrefixSet,
     /// The positions of the other lints, ascending.
     without_path: Vec<usize>,
 }
 
 impl LintIndex {
     pub fn new<'c>(conditions: impl Iterator<Item = &'c Condition>) -> Self {
-        let mut index = LintIndex { by_prefix: PrefixTrie::default(), without_path: Vec::new() };
+        let mut index = LintIndex { by_prefix: PrefixSet::default(), without_path: Vec::new() };
         for (position, condition) in conditions.enumerate() {
             match condition.required_path() {
                 Some(glob) => index.by_prefix.insert(&glob.as_bytes()[..specificity(glob)], position),

@@ -14,7 +14,7 @@ pub mod ndp;
 pub mod node_written;
 pub mod parse;
 pub mod placement;
-pub mod prefix_trie;
+pub mod prefix_set;
 pub mod stdlib;
 
 #[cfg(test)]
