@@ -43,7 +43,7 @@ pub fn run(pool: &RenderedPool, graph: &PoolGraph, policies: &Policies, diagnost
     for (subject, &node) in &graph.entries {
         let Node::Entry(entry) = &graph.graph[node] else { continue };
         let facts = facts::of(pool, graph, subject, node, entry);
-        for position in index.candidates(facts.path.as_deref()) {
+        for position in index.candidates(facts.path.as_deref(), facts.name.as_deref()) {
             let (lint, info) = lints[position];
             if lint.matches(&facts) {
                 diagnostics.push(finding(lint, info, entry.span));
@@ -115,20 +115,43 @@ mod tests {
     /// lint was tested against every entry, n² in all (8,000 of each: 1.8 s through `mcc check`).
     #[test]
     fn lints_over_as_many_files_run_in_linear_time() {
+        assert_site_lints_linear(
+            "site lints over as many files",
+            "    storage:\n      files:\n",
+            |i| format!("when file and path /etc/r/{i}.conf and mode has 0o002"),
+            |i| format!("      - {{path: /etc/r/{i}.conf, mode: 0o666, contents: {{source: 'data:,'}}}}\n"),
+        );
+    }
+
+    /// Likewise n lints on the names of n units (8,000 of each: 1.25 s through `mcc check`).
+    #[test]
+    fn lints_over_as_many_unit_names_run_in_linear_time() {
+        assert_site_lints_linear(
+            "site lints over as many units",
+            "    systemd:\n      units:\n",
+            |i| format!("when unit and name app{i}.service"),
+            |i| format!("      - {{name: app{i}.service, contents: \"[Service]\\nExecStart=/usr/bin/true\\n\"}}\n"),
+        );
+    }
+
+    /// Lints `SITEi` with condition `lint(i)`, each finding its own entry `entry(i)` of a worker
+    /// MachineConfig's `section`, run over 500 and 2,000 of each.
+    fn assert_site_lints_linear(
+        what: &str,
+        section: &str,
+        lint: impl Fn(usize) -> String,
+        entry: impl Fn(usize) -> String,
+    ) {
         use crate::load::site::PolicyText;
         use crate::render::RenderOptions;
         use crate::session::PolicyOptions;
         let analysed = |n: usize| {
-            let (mut site, mut files) = (String::new(), String::from("    storage:\n      files:\n"));
+            let (mut site, mut entries) = (String::new(), String::from(section));
             for i in 0..n {
-                site.push_str(&format!(
-                    "lint SITE{i:04} warning \"r{i}\" {{\n  when file and path /etc/r/{i}.conf and mode has 0o002\n}}\n"
-                ));
-                files.push_str(&format!(
-                    "      - {{path: /etc/r/{i}.conf, mode: 0o666, contents: {{source: 'data:,'}}}}\n"
-                ));
+                site.push_str(&format!("lint SITE{i:04} warning \"r{i}\" {{\n  {}\n}}\n", lint(i)));
+                entries.push_str(&entry(i));
             }
-            let worker = crate::checks::testing::worker("99-worker-app", &files);
+            let worker = crate::checks::testing::worker("99-worker-app", &entries);
             let mut compilation = crate::testing::compilation(&[&worker]);
             compilation.site_policies.push(PolicyText { path: "site.mcc".into(), text: site });
             let analysis =
@@ -137,7 +160,7 @@ mod tests {
             (analysis, worker, n)
         };
         let inputs = [analysed(500), analysed(2_000)];
-        crate::testing::assert_linear("site lints over as many files", |scale| {
+        crate::testing::assert_linear(what, |scale| {
             let (analysis, worker, n) = &inputs[usize::from(scale == 4)];
             let (pool, graph) = (&analysis.rendered[*worker], &analysis.graphs[*worker]);
             let mut found = Vec::new();
@@ -145,7 +168,7 @@ mod tests {
             run(pool, graph, &analysis.policies, &mut found);
             let elapsed = start.elapsed();
             let site = found.iter().filter(|d| d.code.code.starts_with("SITE")).count();
-            assert_eq!(site, *n, "each lint finds its file");
+            assert_eq!(site, *n, "each lint finds its entry");
             elapsed
         });
     }

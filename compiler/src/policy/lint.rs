@@ -289,10 +289,19 @@ impl Condition {
     /// nested `all`s included). `any`, `not` and the other tests give none: a condition may hold
     /// without its path matching. The lints are indexed by it ([`super::lint_index`]).
     pub fn required_path(&self) -> Option<&str> {
+        self.required(&|c| if let Condition::Path(glob) = c { Some(glob) } else { None })
+    }
+
+    /// Likewise, a glob the entry's name must match: a `name` test or an `all`'s first one.
+    pub fn required_name(&self) -> Option<&str> {
+        self.required(&|c| if let Condition::Name(glob) = c { Some(glob) } else { None })
+    }
+
+    /// The first test `pick` takes, of the condition itself or among an `all`'s conjuncts.
+    fn required<'c>(&'c self, pick: &dyn Fn(&'c Condition) -> Option<&'c str>) -> Option<&'c str> {
         match self {
-            Condition::Path(glob) => Some(glob),
-            Condition::All(cs) => cs.iter().find_map(Condition::required_path),
-            _ => None,
+            Condition::All(cs) => cs.iter().find_map(|c| c.required(pick)),
+            other => pick(other),
         }
     }
 

@@ -11,41 +11,52 @@
 //! whatever the number of lints (the layout's rules are found the same way). An entry without a
 //! path meets none of them: a `path` test is false without a path.
 //!
-//! The other lints (`any`, `not`, tests of kinds, names, modes…) may match any entry and are
-//! always offered. What is offered is a superset of what matches, in lint order, so testing it
+//! A lint that requires no path but a name glob (`name G`, or a conjunct of one) is kept by that
+//! glob's literal prefix likewise, and met by the entry's name. The other lints (`any`, `not`,
+//! tests of kinds, modes…) may match any entry and are always offered. What is offered is a superset of what matches, in lint order, so testing it
 //! gives the scan's findings in the scan's order.
 
 use crate::policy::layout::specificity;
 use crate::policy::lint::Condition;
 use crate::policy::prefix_set::PrefixSet;
 
-/// A list of lint conditions, by the glob each requires of the path, if any.
+/// A list of lint conditions, by the glob each requires of the path, or else of the name.
 #[derive(Debug)]
 pub struct LintIndex {
     /// The lints with a required path, by its literal prefix.
-    by_prefix: PrefixSet,
+    by_path: PrefixSet,
+    /// The lints with a required name and no required path, by its literal prefix.
+    by_name: PrefixSet,
     /// The positions of the other lints, ascending.
-    without_path: Vec<usize>,
+    others: Vec<usize>,
 }
 
 impl LintIndex {
     pub fn new<'c>(conditions: impl Iterator<Item = &'c Condition>) -> Self {
-        let mut index = LintIndex { by_prefix: PrefixSet::default(), without_path: Vec::new() };
+        let mut index = LintIndex { by_path: PrefixSet::default(), by_name: PrefixSet::default(), others: Vec::new() };
+        let literal = |glob: &'c str| &glob.as_bytes()[..specificity(glob)];
         for (position, condition) in conditions.enumerate() {
-            match condition.required_path() {
-                Some(glob) => index.by_prefix.insert(&glob.as_bytes()[..specificity(glob)], position),
-                None => index.without_path.push(position),
+            if let Some(glob) = condition.required_path() {
+                index.by_path.insert(literal(glob), position);
+            } else if let Some(glob) = condition.required_name() {
+                index.by_name.insert(literal(glob), position);
+            } else {
+                index.others.push(position);
             }
         }
         index
     }
 
-    /// The positions of the lints that may match an entry at `path` (or without one), in list
-    /// order, once each.
-    pub fn candidates(&self, path: Option<&str>) -> Vec<usize> {
-        let Some(path) = path else { return self.without_path.clone() };
-        let mut found = self.without_path.clone();
-        self.by_prefix.met_by(path.as_bytes(), &mut found);
+    /// The positions of the lints that may match an entry with `path` and `name` (either may be
+    /// missing), in list order, once each.
+    pub fn candidates(&self, path: Option<&str>, name: Option<&str>) -> Vec<usize> {
+        let mut found = self.others.clone();
+        if let Some(path) = path {
+            self.by_path.met_by(path.as_bytes(), &mut found);
+        }
+        if let Some(name) = name {
+            self.by_name.met_by(name.as_bytes(), &mut found);
+        }
         // Each lint is at one place, met once: sorting puts them in list order.
         found.sort_unstable();
         found
@@ -70,6 +81,7 @@ mod tests {
     fn condition() -> impl Strategy<Value = Condition> {
         let leaf = prop_oneof![
             3 => glob().prop_map(Condition::Path),
+            2 => glob().prop_map(Condition::Name),
             1 => kind().prop_map(Condition::Kind),
             1 => (0u32..8).prop_map(Condition::ModeHas),
             1 => (0u32..8).prop_map(|mode| Condition::Mode(Comparison::Ge, mode)),
@@ -84,8 +96,13 @@ mod tests {
     }
 
     fn entry() -> impl Strategy<Value = EntryFacts> {
-        (kind(), prop::option::of(prop_oneof!["/?[ab/]{0,6}", "/[ab](/[ab]){0,2}"]), prop::option::of(0u32..8))
-            .prop_map(|(kind, path, mode)| EntryFacts { path, mode, ..EntryFacts::new(kind) })
+        let text = || prop::option::of(prop_oneof!["/?[ab/]{0,6}", "/[ab](/[ab]){0,2}"]);
+        (kind(), text(), text(), prop::option::of(0u32..8)).prop_map(|(kind, path, name, mode)| EntryFacts {
+            path,
+            name,
+            mode,
+            ..EntryFacts::new(kind)
+        })
     }
 
     proptest! {
@@ -98,7 +115,7 @@ mod tests {
             let index = LintIndex::new(conditions.iter());
             let (mut indexed, mut scanned) = (Vec::new(), Vec::new());
             for (e, facts) in entries.iter().enumerate() {
-                let candidates = index.candidates(facts.path.as_deref());
+                let candidates = index.candidates(facts.path.as_deref(), facts.name.as_deref());
                 prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "in lint order, once each");
                 indexed.extend(candidates.into_iter().filter(|&l| conditions[l].matches(facts)).map(|l| (e, l)));
                 scanned.extend((0..conditions.len()).filter(|&l| conditions[l].matches(facts)).map(|l| (e, l)));
@@ -120,9 +137,22 @@ mod tests {
         let literal = |p: &str| Condition::Path(p.into());
         let conditions = [file(), path(), literal("/etc/r/1.conf"), literal("/etc/r/10.conf"), literal("/etc/r/*")];
         let index = LintIndex::new(conditions.iter());
-        assert_eq!(index.candidates(Some("/etc/r/1.conf")), [0, 1, 2, 4]);
-        assert_eq!(index.candidates(Some("/etc/r")), [0, 1, 4], "`/etc/r/**` matches `/etc/r`");
-        assert_eq!(index.candidates(Some("/usr")), [0]);
-        assert_eq!(index.candidates(None), [0]);
+        assert_eq!(index.candidates(Some("/etc/r/1.conf"), None), [0, 1, 2, 4]);
+        assert_eq!(index.candidates(Some("/etc/r"), None), [0, 1, 4], "`/etc/r/**` matches `/etc/r`");
+        assert_eq!(index.candidates(Some("/usr"), None), [0]);
+        assert_eq!(index.candidates(None, None), [0]);
+    }
+
+    #[test]
+    fn a_name_is_required_when_no_path_is() {
+        let name = |n: &str| Condition::Name(n.into());
+        let unit = || Condition::Kind(EntryKind::Unit);
+        assert_eq!(Condition::All(vec![unit(), name("app*.service")]).required_name(), Some("app*.service"));
+        assert_eq!(Condition::Any(vec![name("a"), name("b")]).required_name(), None);
+        let both = Condition::All(vec![name("a.service"), Condition::Path("/etc/a".into())]);
+        let conditions = [unit(), name("app1.service"), name("app2.service"), both];
+        let index = LintIndex::new(conditions.iter());
+        assert_eq!(index.candidates(None, Some("app1.service")), [0, 1], "only the lint of its name");
+        assert_eq!(index.candidates(Some("/etc/a"), Some("x")), [0, 3], "kept by its path, not its name");
     }
 }
