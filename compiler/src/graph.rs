@@ -17,11 +17,11 @@ use serde_json::{Value, json};
 
 use crate::classify::{self, Classified, Subject};
 use crate::diagnostic::Diagnostic;
-use crate::hash::HashMap;
 use crate::model::Inputs;
 use crate::policy::disruption::{Action, DisruptionPolicy};
 use crate::policy::layout::Layout;
 use crate::policy::placement::{Placement, Target};
+use crate::policy::prefix_set::PrefixSet;
 use crate::render::{EntryKey, McId, RenderedPool};
 use crate::source::{Sources, Span};
 
@@ -334,18 +334,24 @@ impl Builder {
 
 /// Every `(parent, child)` pair of positions in `paths` where the child lies strictly under
 /// the parent (`ignition::validate::is_strictly_under`), in the order of a loop over parents
-/// then children, so the edges keep their numbering. Each child looks up its own prefixes that
-/// end before a `/`, so the cost follows the paths' length, not the square of their count.
+/// then children, so the edges keep their numbering. Each child meets the entries whose path
+/// starts it ([`PrefixSet`], walked once), so the cost follows the paths' length, not the square
+/// of their count, nor a path's length times its depth (a look-up of each of its directories).
 fn nesting(paths: &[(String, NodeIndex)]) -> Vec<(usize, usize)> {
-    let mut parents: HashMap<&str, Vec<usize>> = HashMap::default();
+    let mut parents = PrefixSet::default();
     for (position, (path, _)) in paths.iter().enumerate() {
-        parents.entry(path.trim_end_matches('/')).or_default().push(position);
+        parents.insert(path.trim_end_matches('/').as_bytes(), position);
     }
     let mut pairs = Vec::new();
+    let mut met = Vec::new();
     for (child, (path, _)) in paths.iter().enumerate() {
-        for (slash, _) in path.match_indices('/').filter(|&(at, _)| path.len() > at + 1) {
-            if let Some(found) = parents.get(&path[..slash]) {
-                pairs.extend(found.iter().map(|&parent| (parent, child)));
+        met.clear();
+        parents.met_by(path.as_bytes(), &mut met);
+        for &parent in &met {
+            let directory = paths[parent].0.trim_end_matches('/');
+            let at = directory.len();
+            if path.len() > at + 1 && path.as_bytes()[at] == b'/' && path.starts_with(directory) {
+                pairs.push((parent, child));
             }
         }
     }

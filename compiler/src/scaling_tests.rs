@@ -71,6 +71,16 @@ fn four_times_the_input_takes_less_than_eight_times_as_long() {
     let texts: Vec<Vec<&str>> = sizes.iter().map(|texts| texts.iter().map(String::as_str).collect()).collect();
     assert_linear("a pool's analysis", |scale| analysis_time(&texts[usize::from(scale == 4)], &policies));
 
+    // One file under thousands of directories: each of its directories was looked up whole (the
+    // graph's nesting, the disruption rules, the layout's links): its length times its depth.
+    let deep: [Vec<String>; 2] = [5_000, 20_000].map(|depth| {
+        let path = format!("/etc{}", "/a".repeat(depth));
+        let spec = format!("  config:\n    ignition: {{version: 3.4.0}}\n    storage:\n      files:\n      - {{path: {path}, contents: {{source: 'data:,x'}}}}\n");
+        vec![mc("99-worker-deep", Some("worker"), &spec)]
+    });
+    let deep: Vec<Vec<&str>> = deep.iter().map(|texts| texts.iter().map(String::as_str).collect()).collect();
+    assert_linear("a deep path's analysis", |scale| analysis_time(&deep[usize::from(scale == 4)], &policies));
+
     let mut sources = Sources::default();
     let ids =
         [3_000, 12_000].map(|lines| sources.add("big.yaml", &"      - {path: /etc/dup, mode: 420}\n".repeat(lines)));

@@ -11,9 +11,10 @@
 use super::Context;
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::hash::HashSet;
 use crate::ignition::validate::is_clean_absolute;
 use crate::policy::disruption::{Origin, file_rule_matches};
+use crate::policy::prefix_set::PrefixSet;
+use crate::source::Span;
 
 pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if cx.analysis.rendered.is_empty() {
@@ -25,22 +26,28 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .flat_map(|pool| pool.config.storage.files.iter().map(|f| f.node.path.value.as_str()))
         .collect();
-    let matched = Matched::new(&files);
-    for rule in cx.analysis.policies.disruption.files() {
-        let path = &rule.path.value;
-        if rule.origin == Origin::Stdlib || !path.starts_with('/') {
+    let rules: Vec<(&str, String, Span)> = cx
+        .analysis
+        .policies
+        .disruption
+        .files()
+        .iter()
+        .filter(|rule| rule.origin != Origin::Stdlib && rule.path.value.starts_with('/'))
+        .map(|rule| (rule.path.value.as_str(), crate::ignition::validate::clean(&rule.path.value), rule.path.span))
+        .collect();
+    // Each rule as written, then cleaned: whether any file matches either.
+    let queries: Vec<&str> = rules.iter().flat_map(|(path, clean, _)| [*path, clean.as_str()]).collect();
+    let matched = matching(&queries, &files);
+    for (at, (path, clean, span)) in rules.iter().enumerate() {
+        if matched[2 * at] {
             continue;
         }
-        if matched.any(path) {
-            continue;
-        }
-        let clean = crate::ignition::validate::clean(path);
         // The MCO compares a policy path to a file's path as the same string, so another
         // spelling of a file never matches it, and `/` (prefix `//`) matches nothing at all.
         let help = if clean == "/" {
             "a policy on `/` matches no file in the MCO (its directory prefix becomes `//`): name the directories"
                 .to_string()
-        } else if clean != *path && matched.any(&clean) {
+        } else if clean != path && matched[2 * at + 1] {
             format!("the MCO matches a file policy only as written, never cleaned: write `{clean}`")
         } else {
             "the MCO applies a file policy only to files MachineConfigs write; check the path for a typo, or drop the rule"
@@ -49,7 +56,7 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(
                 &codes::NDP_RULE_MATCHES_NOTHING,
-                rule.path.span,
+                *span,
                 format!("the disruption policy for `{path}` matches no file of any pool"),
             )
             .with_label("no MachineConfig writes this path or below it")
@@ -58,44 +65,35 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Whether a rule path matches one of the pools' files, as [`file_rule_matches`] decides, without
-/// testing every rule against every file (n rules over n files was n²): a clean rule matches a
-/// clean file only when it is the file's path or one of its directories (see
-/// `disruption::rule_matches`), so those are kept in a set; a rule or a file that is not clean
-/// (Ignition refuses such files, so hardly ever) is tested one by one.
-struct Matched<'f> {
-    /// Each clean file's path and the directories above it.
-    clean: HashSet<&'f str>,
-    /// The files whose path is not clean.
-    unclean: Vec<&'f str>,
-    /// Every file, for a rule whose path is not clean.
-    all: &'f [&'f str],
-}
-
-impl<'f> Matched<'f> {
-    fn new(all: &'f [&'f str]) -> Self {
-        let mut matched = Matched { clean: HashSet::default(), unclean: Vec::new(), all };
-        for &file in all {
-            if !is_clean_absolute(file) {
-                matched.unclean.push(file);
-                continue;
-            }
-            matched.clean.insert(file);
-            for (at, byte) in file.bytes().enumerate().skip(1) {
-                if byte == b'/' {
-                    matched.clean.insert(&file[..at]);
-                }
-            }
+/// For each rule path, whether one of the pools' files matches it, as [`file_rule_matches`]
+/// decides, without testing every rule against every file (n rules over n files was n²): a
+/// clean rule matches a clean file only when it is the file's path or one of its directories
+/// (see `disruption::rule_matches`), so each file meets the clean rules that start it
+/// ([`PrefixSet`], its path walked once), which are then tested; a rule or a file that is not
+/// clean (Ignition refuses such files, so hardly ever) is tested one by one.
+fn matching(rules: &[&str], files: &[&str]) -> Vec<bool> {
+    let mut matched = vec![false; rules.len()];
+    let mut clean_rules = PrefixSet::default();
+    for (at, rule) in rules.iter().enumerate() {
+        if is_clean_absolute(rule) {
+            clean_rules.insert(rule.as_bytes(), at);
+        } else {
+            matched[at] = files.iter().any(|file| file_rule_matches(rule, file));
         }
-        matched
     }
-
-    fn any(&self, rule: &str) -> bool {
-        if !is_clean_absolute(rule) {
-            return self.all.iter().any(|file| file_rule_matches(rule, file));
+    let mut met = Vec::new();
+    for file in files {
+        met.clear();
+        if is_clean_absolute(file) {
+            clean_rules.met_by(file.as_bytes(), &mut met);
+        } else {
+            met.extend((0..rules.len()).filter(|&at| is_clean_absolute(rules[at])));
         }
-        self.clean.contains(rule) || self.unclean.iter().any(|file| file_rule_matches(rule, file))
+        for &at in &met {
+            matched[at] = matched[at] || file_rule_matches(rules[at], file);
+        }
     }
+    matched
 }
 
 #[cfg(test)]
@@ -130,7 +128,7 @@ mod tests {
         ) {
             let files: Vec<&str> = files.iter().map(String::as_str).collect();
             let scanned = files.iter().any(|file| super::file_rule_matches(&rule, file));
-            proptest::prop_assert_eq!(super::Matched::new(&files).any(&rule), scanned);
+            proptest::prop_assert_eq!(super::matching(&[rule.as_str()], &files), [scanned]);
         }
     }
 

@@ -8,7 +8,8 @@
 //! the same predicate in list order with the same longest-wins, first-on-a-tie choice
 //! (`disruption::closest_file_rule`). A rule with a clean path matches a clean path only when it
 //! is that path or a prefix of it ending before a `/` (see `disruption::rule_matches`), so those
-//! are looked up by path; a rule whose path is not clean may match through cleaning, so it is
+//! are found by the prefixes of the path ([`PrefixSet`]: walked once, however deep the path); a
+//! rule whose path is not clean may match through cleaning, so it is
 //! always tested; a path that is not clean (Ignition refuses those, so hardly ever) is decided by
 //! the scan.
 //!
@@ -18,24 +19,36 @@
 
 use crate::hash::HashMap;
 use crate::ignition::validate::is_clean_absolute;
+use crate::policy::prefix_set::PrefixSet;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct RuleIndex {
-    /// The positions of the file rules of each path as written, in list order.
-    files: HashMap<Box<str>, Vec<usize>>,
+    /// The first file rule of each path as written.
+    first_files: HashMap<Box<str>, usize>,
+    /// The file rules with a clean path, by it.
+    clean_files: PrefixSet,
     /// The positions of the file rules whose path is not clean, in list order.
     unclean_files: Vec<usize>,
     /// The first unit rule of each name.
     units: HashMap<Box<str>, usize>,
 }
 
+/// The index is made from the rules, so it never tells two policies apart.
+impl PartialEq for RuleIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 impl RuleIndex {
     /// Records the file rule of `path` appended at `position`.
     pub(super) fn add_file(&mut self, path: &str, position: usize) {
-        if !is_clean_absolute(path) {
+        if is_clean_absolute(path) {
+            self.clean_files.insert(path.as_bytes(), position);
+        } else {
             self.unclean_files.push(position);
         }
-        self.files.entry(path.into()).or_default().push(position);
+        self.first_files.entry(path.into()).or_insert(position);
     }
 
     /// Records the unit rule of `name` appended at `position`.
@@ -45,7 +58,7 @@ impl RuleIndex {
 
     /// The first file rule written with exactly `path`.
     pub(super) fn first_file(&self, path: &str) -> Option<usize> {
-        self.files.get(path).map(|positions| positions[0])
+        self.first_files.get(path).copied()
     }
 
     /// The first unit rule of `name`.
@@ -54,22 +67,12 @@ impl RuleIndex {
     }
 
     /// The positions, in list order, of every file rule that can match the clean absolute
-    /// `path`: those written as `path` or as one of its directories, and those not clean.
+    /// `path` (a superset: those written as a byte prefix of it, and those not clean).
     pub(super) fn file_candidates(&self, path: &str) -> Vec<usize> {
         debug_assert!(is_clean_absolute(path));
         let mut candidates = self.unclean_files.clone();
-        let mut add = |key: &str| {
-            if let Some(positions) = self.files.get(key) {
-                candidates.extend_from_slice(positions);
-            }
-        };
-        add(path);
-        for (at, byte) in path.bytes().enumerate().skip(1) {
-            if byte == b'/' {
-                add(&path[..at]);
-            }
-        }
-        // Each clean rule is under one key, and no key looked up is unclean: no position twice.
+        self.clean_files.met_by(path.as_bytes(), &mut candidates);
+        // Each rule is at one place, met once: sorting puts them in list order.
         candidates.sort_unstable();
         candidates
     }

@@ -9,7 +9,7 @@
 use crate::glob::glob_matches;
 use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
-use crate::policy::layout_index::{LazyIndexes, LinkIndex, PrefixIndex};
+use crate::policy::layout_index::{LazyIndexes, PrefixIndex};
 use crate::policy::lint::Condition;
 use crate::source::Span;
 
@@ -145,7 +145,8 @@ impl Layout {
         let mut current = path.to_string();
         let mut links = Vec::new();
         let total = self.links.len();
-        let index = self.indexes.links.get_or_init(|| LinkIndex::new(self.links.iter().map(|l| l.from.value.as_str())));
+        let index =
+            self.indexes.links.get_or_init(|| PrefixIndex::of_links(self.links.iter().map(|l| l.from.value.as_str())));
         for _ in 0..MAX_LINK_HOPS {
             let candidates = index.candidates(&current, total);
             let best = candidates

@@ -5,58 +5,17 @@
 //! A glob matches a path only when the path starts with the pattern's literal prefix, or, for
 //! `dir/**`, when the path is that prefix without its last `/`: the rules are kept by their
 //! literal prefixes ([`PrefixSet`]), and the rules a path meets there are a superset of
-//! those that match, tested as before, in rule order. Links are kept by their `from`, and a path
-//! looks up each of its own directory prefixes and itself.
+//! those that match, tested as before, in rule order. Links likewise, by their `from`: each
+//! looked-up prefix is hashed as the path is walked once, so a long path costs its length, not
+//! its length times its depth (as a look-up of each of its directories did).
 
 use std::sync::OnceLock;
 
-use crate::hash::HashMap;
 use crate::policy::layout::specificity;
 use crate::policy::prefix_set::PrefixSet;
 
-/// Positions in a list by a key made of each entry, and how long the list was: a list that
-/// grew since is not looked up in it.
-#[derive(Debug, Default)]
-struct Positions {
-    by_key: HashMap<String, Vec<usize>>,
-    len: usize,
-}
-
-impl Positions {
-    fn new(keys: impl Iterator<Item = String>) -> Self {
-        let mut positions = Positions::default();
-        for (position, key) in keys.enumerate() {
-            positions.by_key.entry(key).or_default().push(position);
-            positions.len = position + 1;
-        }
-        positions
-    }
-
-    /// The positions under the keys `lookups` gives, in order and once each; every position
-    /// when the index is not of a list of `len` entries.
-    fn find(&self, len: usize, lookups: impl FnOnce(&mut dyn FnMut(&str))) -> Vec<usize> {
-        if len != self.len {
-            return (0..len).collect();
-        }
-        let mut found = Vec::new();
-        lookups(&mut |key| found.extend_from_slice(self.by_key.get(key).map_or(&[][..], Vec::as_slice)));
-        found.sort_unstable();
-        found.dedup();
-        found
-    }
-}
-
-/// Calls `each` with every prefix of `path` that ends just before one of its `/`s.
-fn prefixes_before_slashes(path: &str, each: &mut dyn FnMut(&str)) {
-    for (at, byte) in path.bytes().enumerate() {
-        if byte == b'/' {
-            each(&path[..at]);
-        }
-    }
-}
-
-/// Rules (by position) by their pattern's literal prefix, and how many there were: a list that
-/// grew since is not looked up in it.
+/// Rules (by position) by a prefix of each (a pattern's literal prefix, or a link's `from`), and
+/// how many there were: a list that grew since is not looked up in it.
 #[derive(Debug, Default)]
 pub struct PrefixIndex {
     prefixes: PrefixSet,
@@ -64,17 +23,28 @@ pub struct PrefixIndex {
 }
 
 impl PrefixIndex {
+    /// Rules by their pattern's literal prefix.
     pub fn new<'p>(patterns: impl Iterator<Item = &'p str>) -> Self {
+        Self::of_prefixes(patterns.map(|pattern| &pattern[..specificity(pattern)]))
+    }
+
+    /// Links by their `from` without a trailing `/`: a link that is a path or holds it has a
+    /// `from` that starts the path.
+    pub fn of_links<'f>(froms: impl Iterator<Item = &'f str>) -> Self {
+        Self::of_prefixes(froms.map(|from| from.trim_end_matches('/')))
+    }
+
+    fn of_prefixes<'k>(prefixes: impl Iterator<Item = &'k str>) -> Self {
         let mut index = PrefixIndex::default();
-        for (position, pattern) in patterns.enumerate() {
-            index.prefixes.insert(&pattern.as_bytes()[..specificity(pattern)], position);
+        for (position, prefix) in prefixes.enumerate() {
+            index.prefixes.insert(prefix.as_bytes(), position);
             index.len = position + 1;
         }
         index
     }
 
-    /// The positions of the rules that may match `path`, in order; all of them when the index
-    /// is not of a list of `rules` rules.
+    /// The positions of the rules that may match `path` (whose prefix starts it, or is it and a
+    /// `/`), in order; all of them when the index is not of a list of `rules` rules.
     pub fn candidates(&self, path: &str, rules: usize) -> Vec<usize> {
         if rules != self.len {
             return (0..rules).collect();
@@ -87,26 +57,6 @@ impl PrefixIndex {
     }
 }
 
-/// Links by their `from`, without a trailing `/`: the links that may hold a path are under its
-/// own prefixes that end before a `/`, and under itself.
-#[derive(Debug, Default)]
-pub struct LinkIndex(Positions);
-
-impl LinkIndex {
-    pub fn new<'f>(froms: impl Iterator<Item = &'f str>) -> Self {
-        LinkIndex(Positions::new(froms.map(|from| from.trim_end_matches('/').to_string())))
-    }
-
-    /// The positions of the links that may be `path` or hold it, in order; all of them when
-    /// the index is not of a list of `links` links.
-    pub fn candidates(&self, path: &str, links: usize) -> Vec<usize> {
-        self.0.find(links, |add| {
-            prefixes_before_slashes(path, add);
-            add(path.trim_end_matches('/'));
-        })
-    }
-}
-
 /// A layout's indexes, made the first time a path is placed (a layout is built, then only
 /// read). A clone starts without them: it may be changed before it is read.
 #[derive(Debug, Default)]
@@ -114,7 +64,7 @@ pub struct LazyIndexes {
     /// Over `places` then `rejects`, in that order.
     pub decisions: OnceLock<PrefixIndex>,
     pub relocations: OnceLock<PrefixIndex>,
-    pub links: OnceLock<LinkIndex>,
+    pub links: OnceLock<PrefixIndex>,
 }
 
 impl Clone for LazyIndexes {
@@ -211,7 +161,7 @@ mod tests {
             froms in proptest::collection::vec("/?[ab/]{0,6}", 0..8),
             path in "/?[ab/]{0,8}",
         ) {
-            let index = LinkIndex::new(froms.iter().map(String::as_str));
+            let index = PrefixIndex::of_links(froms.iter().map(String::as_str));
             let candidates = index.candidates(&path, froms.len());
             let holds = |i: usize| path == froms[i] || crate::ignition::validate::is_strictly_under(&path, &froms[i]);
             let (kept, all) = kept_and_all(&candidates, froms.len(), holds);

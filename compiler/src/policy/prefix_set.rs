@@ -25,7 +25,7 @@ use crate::hash::HashMap;
 const MODULUS: u64 = (1 << 61) - 1;
 
 /// Positions by the length and hash of their prefix.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PrefixSet {
     /// The positions of each prefix, in the order they were inserted.
     by_prefix: HashMap<(usize, u64), Vec<usize>>,
