@@ -9,7 +9,7 @@
 use crate::glob::glob_matches;
 use crate::load::reader::Spanned;
 use crate::policy::disruption::Origin;
-use crate::policy::layout_index::{LazyIndexes, PrefixIndex};
+use crate::policy::layout_index::{LazyIndexes, PatternIndex};
 use crate::policy::lint::Condition;
 use crate::source::Span;
 
@@ -146,7 +146,7 @@ impl Layout {
         let mut links = Vec::new();
         let total = self.links.len();
         let index =
-            self.indexes.links.get_or_init(|| PrefixIndex::of_links(self.links.iter().map(|l| l.from.value.as_str())));
+            self.indexes.links.get_or_init(|| PatternIndex::of_links(self.links.iter().map(|l| l.from.value.as_str())));
         for _ in 0..MAX_LINK_HOPS {
             let candidates = index.candidates(&current, total);
             let best = candidates
@@ -175,7 +175,7 @@ impl Layout {
         let total = self.places.len() + self.rejects.len();
         let index = self.indexes.decisions.get_or_init(|| {
             let places = self.places.iter().map(|r| r.pattern.value.as_str());
-            PrefixIndex::new(places.chain(self.rejects.iter().map(|r| r.pattern.value.as_str())))
+            PatternIndex::new(places.chain(self.rejects.iter().map(|r| r.pattern.value.as_str())))
         });
         let candidates = index.candidates(&resolved.path, total);
         let rules = candidates.into_iter().map(decision).filter(|d| glob_matches(d.pattern(), &resolved.path));
@@ -196,7 +196,7 @@ impl Layout {
         let index = self
             .indexes
             .relocations
-            .get_or_init(|| PrefixIndex::new(self.relocations.iter().map(|r| r.pattern.value.as_str())));
+            .get_or_init(|| PatternIndex::new(self.relocations.iter().map(|r| r.pattern.value.as_str())));
         let candidates = index.candidates(path, total);
         let mut matching: Vec<(usize, usize, &RelocateRule)> = candidates
             .into_iter()

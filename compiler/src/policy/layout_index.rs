@@ -2,55 +2,54 @@
 //! policy is input (a pull request may bring thousands of `place` lines), and testing each of
 //! its rules against each of a pool's entries cost rules × entries (16,000 of each: 2.7 s).
 //!
-//! A glob matches a path only when the path starts with the pattern's literal prefix, or, for
-//! `dir/**`, when the path is that prefix without its last `/`: the rules are kept by their
-//! literal prefixes ([`PrefixSet`]), and the rules a path meets there are a superset of
-//! those that match, tested as before, in rule order. Links likewise, by their `from`: each
-//! looked-up prefix is hashed as the path is walked once, so a long path costs its length, not
-//! its length times its depth (as a look-up of each of its directories did).
+//! The rules are kept by their pattern's literal prefix or literal tail ([`GlobIndex`]), and
+//! the rules a path meets there are a superset of those that match, tested as before, in rule
+//! order. Links by their `from`, a prefix of every path they hold: each looked-up key is hashed
+//! as the path is walked once, so a long path costs its length, not its length times its depth
+//! (as a look-up of each of its directories did).
 
 use std::sync::OnceLock;
 
-use crate::policy::layout::specificity;
-use crate::policy::prefix_set::PrefixSet;
+use crate::policy::glob_index::GlobIndex;
 
-/// Rules (by position) by a prefix of each (a pattern's literal prefix, or a link's `from`), and
-/// how many there were: a list that grew since is not looked up in it.
+/// Rules (by position) by a key of each (a pattern's literal prefix or tail, or a link's
+/// `from`), and how many there were: a list that grew since is not looked up in it.
 #[derive(Debug, Default)]
-pub struct PrefixIndex {
-    prefixes: PrefixSet,
+pub struct PatternIndex {
+    keys: GlobIndex,
     len: usize,
 }
 
-impl PrefixIndex {
-    /// Rules by their pattern's literal prefix.
+impl PatternIndex {
+    /// Rules by their pattern's literal prefix or literal tail ([`GlobIndex`]).
     pub fn new<'p>(patterns: impl Iterator<Item = &'p str>) -> Self {
-        Self::of_prefixes(patterns.map(|pattern| &pattern[..specificity(pattern)]))
+        let mut len = 0;
+        let keys = GlobIndex::new(patterns.enumerate().map(|(position, pattern)| {
+            len = position + 1;
+            (pattern, position)
+        }));
+        PatternIndex { keys, len }
     }
 
     /// Links by their `from` without a trailing `/`: a link that is a path or holds it has a
     /// `from` that starts the path.
     pub fn of_links<'f>(froms: impl Iterator<Item = &'f str>) -> Self {
-        Self::of_prefixes(froms.map(|from| from.trim_end_matches('/')))
+        let mut len = 0;
+        let keys = GlobIndex::of_prefixes(froms.enumerate().map(|(position, from)| {
+            len = position + 1;
+            (from.trim_end_matches('/').as_bytes(), position)
+        }));
+        PatternIndex { keys, len }
     }
 
-    fn of_prefixes<'k>(prefixes: impl Iterator<Item = &'k str>) -> Self {
-        let mut index = PrefixIndex::default();
-        for (position, prefix) in prefixes.enumerate() {
-            index.prefixes.insert(prefix.as_bytes(), position);
-            index.len = position + 1;
-        }
-        index
-    }
-
-    /// The positions of the rules that may match `path` (whose prefix starts it, or is it and a
-    /// `/`), in order; all of them when the index is not of a list of `rules` rules.
+    /// The positions of the rules that may match `path` (whose key it meets), in order; all of
+    /// them when the index is not of a list of `rules` rules.
     pub fn candidates(&self, path: &str, rules: usize) -> Vec<usize> {
         if rules != self.len {
             return (0..rules).collect();
         }
         let mut found = Vec::new();
-        self.prefixes.met_by(path.as_bytes(), &mut found);
+        self.keys.met_by(path.as_bytes(), &mut found);
         // Each rule is at one place, met once: sorting puts them in rule order.
         found.sort_unstable();
         found
@@ -62,9 +61,9 @@ impl PrefixIndex {
 #[derive(Debug, Default)]
 pub struct LazyIndexes {
     /// Over `places` then `rejects`, in that order.
-    pub decisions: OnceLock<PrefixIndex>,
-    pub relocations: OnceLock<PrefixIndex>,
-    pub links: OnceLock<PrefixIndex>,
+    pub decisions: OnceLock<PatternIndex>,
+    pub relocations: OnceLock<PatternIndex>,
+    pub links: OnceLock<PatternIndex>,
 }
 
 impl Clone for LazyIndexes {
@@ -99,7 +98,7 @@ mod tests {
             patterns in proptest::collection::vec("/?[ab/*?]{0,8}", 0..8),
             path in "/?[ab/]{0,8}",
         ) {
-            let index = PrefixIndex::new(patterns.iter().map(String::as_str));
+            let index = PatternIndex::new(patterns.iter().map(String::as_str));
             let candidates = index.candidates(&path, patterns.len());
             let (kept, all) = kept_and_all(&candidates, patterns.len(), |i| glob_matches(&patterns[i], &path));
             prop_assert_eq!(kept, all);
@@ -144,7 +143,7 @@ mod tests {
     fn rules_on_the_files_of_one_directory_are_looked_up_linearly() {
         let time = |n: usize| {
             let patterns: Vec<String> = (0..n).map(|i| format!("/etc/r/{i}.conf")).collect();
-            let index = PrefixIndex::new(patterns.iter().map(String::as_str));
+            let index = PatternIndex::new(patterns.iter().map(String::as_str));
             let start = std::time::Instant::now();
             for path in &patterns {
                 assert_eq!(index.candidates(path, n).len(), 1, "only its own rule: {path}");
@@ -161,7 +160,7 @@ mod tests {
             froms in proptest::collection::vec("/?[ab/]{0,6}", 0..8),
             path in "/?[ab/]{0,8}",
         ) {
-            let index = PrefixIndex::of_links(froms.iter().map(String::as_str));
+            let index = PatternIndex::of_links(froms.iter().map(String::as_str));
             let candidates = index.candidates(&path, froms.len());
             let holds = |i: usize| path == froms[i] || crate::ignition::validate::is_strictly_under(&path, &froms[i]);
             let (kept, all) = kept_and_all(&candidates, froms.len(), holds);
@@ -171,7 +170,7 @@ mod tests {
 
     #[test]
     fn a_grown_list_is_not_looked_up() {
-        let index = PrefixIndex::new(["/etc/**"].into_iter());
+        let index = PatternIndex::new(["/etc/**"].into_iter());
         assert_eq!(index.candidates("/etc/a", 1), [0]);
         assert_eq!(index.candidates("/x", 1), Vec::<usize>::new());
         assert_eq!(index.candidates("/x", 2), [0, 1], "every rule of a grown list is tested");

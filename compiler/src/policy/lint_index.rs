@@ -3,48 +3,44 @@
 //! of a pool's entries cost lints × entries (8,000 of each: 1.8 s).
 //!
 //! A lint whose condition requires a path glob ([`Condition::required_path`]) can match only an
-//! entry whose path the glob matches: a path that starts with the glob's literal prefix (its
-//! bytes before the first wildcard), or, for `dir/**`, the path `dir` itself (see
-//! [`crate::glob::glob_matches`]). So those lints are kept by their literal prefixes
-//! ([`PrefixSet`]), and an entry's path meets every lint whose prefix starts the path, then
-//! those whose prefix is the path and a `/`: time in the path's length and what is met,
-//! whatever the number of lints (the layout's rules are found the same way). An entry without a
-//! path meets none of them: a `path` test is false without a path.
+//! entry whose path the glob matches. So those lints are kept by their glob's literal prefix or
+//! literal tail ([`GlobIndex`]), and an entry's path meets the lints whose key it starts or
+//! ends with: time in the path's length and what is met, whatever the number of lints (the
+//! layout's rules are found the same way). An entry without a path meets none of them: a
+//! `path` test is false without a path.
 //!
 //! A lint that requires no path but a name glob (`name G`, or a conjunct of one) is kept by that
-//! glob's literal prefix likewise, and met by the entry's name. The other lints (`any`, `not`,
+//! glob's key likewise, and met by the entry's name. The other lints (`any`, `not`,
 //! tests of kinds, modes…) may match any entry and are always offered. What is offered is a superset of what matches, in lint order, so testing it
 //! gives the scan's findings in the scan's order.
 
-use crate::policy::layout::specificity;
+use crate::policy::glob_index::GlobIndex;
 use crate::policy::lint::Condition;
-use crate::policy::prefix_set::PrefixSet;
 
 /// A list of lint conditions, by the glob each requires of the path, or else of the name.
 #[derive(Debug)]
 pub struct LintIndex {
-    /// The lints with a required path, by its literal prefix.
-    by_path: PrefixSet,
-    /// The lints with a required name and no required path, by its literal prefix.
-    by_name: PrefixSet,
+    /// The lints with a required path, by its glob's key.
+    by_path: GlobIndex,
+    /// The lints with a required name and no required path, by its glob's key.
+    by_name: GlobIndex,
     /// The positions of the other lints, ascending.
     others: Vec<usize>,
 }
 
 impl LintIndex {
     pub fn new<'c>(conditions: impl Iterator<Item = &'c Condition>) -> Self {
-        let mut index = LintIndex { by_path: PrefixSet::default(), by_name: PrefixSet::default(), others: Vec::new() };
-        let literal = |glob: &'c str| &glob.as_bytes()[..specificity(glob)];
+        let (mut paths, mut names, mut others) = (Vec::new(), Vec::new(), Vec::new());
         for (position, condition) in conditions.enumerate() {
             if let Some(glob) = condition.required_path() {
-                index.by_path.insert(literal(glob), position);
+                paths.push((glob, position));
             } else if let Some(glob) = condition.required_name() {
-                index.by_name.insert(literal(glob), position);
+                names.push((glob, position));
             } else {
-                index.others.push(position);
+                others.push(position);
             }
         }
-        index
+        LintIndex { by_path: GlobIndex::new(paths.into_iter()), by_name: GlobIndex::new(names.into_iter()), others }
     }
 
     /// The positions of the lints that may match an entry with `path` and `name` (either may be

@@ -5,6 +5,7 @@ pub mod ast;
 pub mod depth;
 pub mod disruption;
 pub mod disruption_index;
+pub mod glob_index;
 pub mod layout;
 pub mod layout_index;
 pub mod lint;

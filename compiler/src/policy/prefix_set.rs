@@ -1,5 +1,6 @@
 //! Positions by the literal prefix of a glob (its bytes before the first wildcard), for finding
-//! the rules or lints whose glob may match a path without testing them all.
+//! the rules or lints whose glob may match a path without testing them all; or by a literal
+//! tail, read backwards ([`PrefixSet::insert_reversed`], [`PrefixSet::ending`]).
 //!
 //! A glob matches a path only when the path starts with its literal prefix, or, for `dir/**`,
 //! when the path is that prefix without its last `/` ([`crate::glob::glob_matches`] walks the
@@ -72,6 +73,30 @@ impl PrefixSet {
         }
     }
 
+    /// Adds `key` read from its last byte to its first: a key of [`PrefixSet::ending`]. A set
+    /// holds keys of one direction only.
+    pub fn insert_reversed(&mut self, key: &[u8], position: usize) {
+        let hash = key.iter().rev().fold(0, |hash, &byte| self.step(hash, byte));
+        self.by_prefix.entry((key.len(), hash)).or_default().push(position);
+        self.lengths.insert(key.len());
+    }
+
+    /// Adds the positions of every key (inserted with [`PrefixSet::insert_reversed`]) that ends
+    /// `path`: the path walked once from its end.
+    pub fn ending(&self, path: &[u8], found: &mut Vec<usize>) {
+        let mut hash = 0;
+        let mut walked = 0;
+        for &length in self.lengths.range(..=path.len()) {
+            while walked < length {
+                hash = self.step(hash, path[path.len() - 1 - walked]);
+                walked += 1;
+            }
+            if let Some(positions) = self.by_prefix.get(&(length, hash)) {
+                found.extend_from_slice(positions);
+            }
+        }
+    }
+
     /// The hash of a prefix one byte longer.
     fn step(&self, hash: u64, byte: u8) -> u64 {
         // Below 2¹²² + 2⁹; folding 2⁶¹ ≡ 1 twice leaves at most the modulus itself.
@@ -107,6 +132,25 @@ mod tests {
             let expected: Vec<usize> = (0..prefixes.len())
                 .filter(|&i| path.starts_with(prefixes[i].as_str()) || prefixes[i] == slashed)
                 .collect();
+            prop_assert_eq!(found, expected);
+        }
+    }
+
+    proptest! {
+        /// Exactly the keys that end the path are met.
+        #[test]
+        fn the_keys_that_end_the_path_are_met(
+            keys in proptest::collection::vec("[ab/]{0,6}", 0..12),
+            path in "[ab/]{0,8}",
+        ) {
+            let mut set = PrefixSet::default();
+            for (position, key) in keys.iter().enumerate() {
+                set.insert_reversed(key.as_bytes(), position);
+            }
+            let mut found = Vec::new();
+            set.ending(path.as_bytes(), &mut found);
+            found.sort_unstable();
+            let expected: Vec<usize> = (0..keys.len()).filter(|&i| path.ends_with(keys[i].as_str())).collect();
             prop_assert_eq!(found, expected);
         }
     }
