@@ -2,7 +2,7 @@
 //! policy is input (a pull request may bring thousands of `place` lines), and testing each of
 //! its rules against each of a pool's entries cost rules × entries (16,000 of each: 2.7 s).
 //!
-//! The rules are kept by their pattern's literal prefix or literal tail ([`GlobIndex`]), and
+//! The rules are kept by a literal part of their pattern ([`GlobIndex`]), and
 //! the rules a path meets there are a superset of those that match, tested as before, in rule
 //! order. Links by their `from`, a prefix of every path they hold: each looked-up key is hashed
 //! as the path is walked once, so a long path costs its length, not its length times its depth
@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use crate::policy::glob_index::GlobIndex;
 
-/// Rules (by position) by a key of each (a pattern's literal prefix or tail, or a link's
+/// Rules (by position) by a key of each (a literal part of a pattern, or a link's
 /// `from`), and how many there were: a list that grew since is not looked up in it.
 #[derive(Debug, Default)]
 pub struct PatternIndex {
@@ -21,7 +21,7 @@ pub struct PatternIndex {
 }
 
 impl PatternIndex {
-    /// Rules by their pattern's literal prefix or literal tail ([`GlobIndex`]).
+    /// Rules by a literal part of their pattern ([`GlobIndex`]).
     pub fn new<'p>(patterns: impl Iterator<Item = &'p str>) -> Self {
         let mut len = 0;
         let keys = GlobIndex::new(patterns.enumerate().map(|(position, pattern)| {

@@ -3,10 +3,10 @@
 //! of a pool's entries cost lints × entries (8,000 of each: 1.8 s).
 //!
 //! A lint whose condition requires a path glob ([`Condition::required_path`]) can match only an
-//! entry whose path the glob matches. So those lints are kept by their glob's literal prefix or
-//! literal tail ([`GlobIndex`]), and an entry's path meets the lints whose key it starts or
-//! ends with: time in the path's length and what is met, whatever the number of lints (the
-//! layout's rules are found the same way). An entry without a path meets none of them: a
+//! entry whose path the glob matches. So those lints are kept by a literal part of their glob
+//! (its prefix, its tail or a run between wildcards: [`GlobIndex`]), and an entry's path meets
+//! the lints whose key it starts with, ends with or holds: time in the path's length and what
+//! is met, whatever the number of lints (the layout's rules are found the same way). An entry without a path meets none of them: a
 //! `path` test is false without a path.
 //!
 //! A lint that requires no path but a name glob (`name G`, or a conjunct of one) is kept by that
