@@ -43,7 +43,7 @@ pub fn run(pool: &RenderedPool, graph: &PoolGraph, policies: &Policies, diagnost
     for (subject, &node) in &graph.entries {
         let Node::Entry(entry) = &graph.graph[node] else { continue };
         let facts = facts::of(pool, graph, subject, node, entry);
-        for position in index.candidates(facts.path.as_deref(), facts.name.as_deref()) {
+        for position in index.candidates(&facts) {
             let (lint, info) = lints[position];
             if lint.matches(&facts) {
                 diagnostics.push(finding(lint, info, entry.span));

@@ -297,6 +297,12 @@ impl Condition {
         self.required(&|c| if let Condition::Name(glob) = c { Some(glob) } else { None })
     }
 
+    /// Likewise, a glob one of the MachineConfigs that define the entry must match: a `source`
+    /// test or an `all`'s first one.
+    pub fn required_source(&self) -> Option<&str> {
+        self.required(&|c| if let Condition::Source(glob) = c { Some(glob) } else { None })
+    }
+
     /// The first test `pick` takes, of the condition itself or among an `all`'s conjuncts.
     fn required<'c>(&'c self, pick: &dyn Fn(&'c Condition) -> Option<&'c str>) -> Option<&'c str> {
         match self {

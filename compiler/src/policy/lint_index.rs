@@ -6,55 +6,71 @@
 //! entry whose path the glob matches. So those lints are kept by a literal part of their glob
 //! (its prefix, its tail or a run between wildcards: [`GlobIndex`]), and an entry's path meets
 //! the lints whose key it starts with, ends with or holds: time in the path's length and what
-//! is met, whatever the number of lints (the layout's rules are found the same way). An entry without a path meets none of them: a
-//! `path` test is false without a path.
+//! is met, whatever the number of lints (the layout's rules are found the same way). An entry
+//! without a path meets none of them: a `path` test is false without a path.
 //!
 //! A lint that requires no path but a name glob (`name G`, or a conjunct of one) is kept by that
-//! glob's key likewise, and met by the entry's name. The other lints (`any`, `not`,
-//! tests of kinds, modes…) may match any entry and are always offered. What is offered is a superset of what matches, in lint order, so testing it
-//! gives the scan's findings in the scan's order.
+//! glob's key likewise, and met by the entry's name; one that requires neither but a `source`
+//! glob, by the names of the MachineConfigs that define the entry (met once, however many of
+//! them meet it). The other lints (`any`, `not`, tests of kinds, modes…) may match any entry and
+//! are always offered. What is offered is a superset of what matches, in lint order, so testing
+//! it gives the scan's findings in the scan's order.
 
 use crate::policy::glob_index::GlobIndex;
-use crate::policy::lint::Condition;
+use crate::policy::lint::{Condition, EntryFacts};
 
-/// A list of lint conditions, by the glob each requires of the path, or else of the name.
+/// A list of lint conditions, by the glob each requires of the path, or else of the name, or
+/// else of a source.
 #[derive(Debug)]
 pub struct LintIndex {
     /// The lints with a required path, by its glob's key.
     by_path: GlobIndex,
     /// The lints with a required name and no required path, by its glob's key.
     by_name: GlobIndex,
+    /// The lints with a required source and neither of the above, by its glob's key.
+    by_source: GlobIndex,
     /// The positions of the other lints, ascending.
     others: Vec<usize>,
 }
 
 impl LintIndex {
     pub fn new<'c>(conditions: impl Iterator<Item = &'c Condition>) -> Self {
-        let (mut paths, mut names, mut others) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut paths, mut names, mut sources, mut others) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (position, condition) in conditions.enumerate() {
             if let Some(glob) = condition.required_path() {
                 paths.push((glob, position));
             } else if let Some(glob) = condition.required_name() {
                 names.push((glob, position));
+            } else if let Some(glob) = condition.required_source() {
+                sources.push((glob, position));
             } else {
                 others.push(position);
             }
         }
-        LintIndex { by_path: GlobIndex::new(paths.into_iter()), by_name: GlobIndex::new(names.into_iter()), others }
+        LintIndex {
+            by_path: GlobIndex::new(paths.into_iter()),
+            by_name: GlobIndex::new(names.into_iter()),
+            by_source: GlobIndex::new(sources.into_iter()),
+            others,
+        }
     }
 
-    /// The positions of the lints that may match an entry with `path` and `name` (either may be
-    /// missing), in list order, once each.
-    pub fn candidates(&self, path: Option<&str>, name: Option<&str>) -> Vec<usize> {
+    /// The positions of the lints that may match the entry `facts` describes, in list order,
+    /// once each.
+    pub fn candidates(&self, facts: &EntryFacts) -> Vec<usize> {
         let mut found = self.others.clone();
-        if let Some(path) = path {
+        if let Some(path) = &facts.path {
             self.by_path.met_by(path.as_bytes(), &mut found);
         }
-        if let Some(name) = name {
+        if let Some(name) = &facts.name {
             self.by_name.met_by(name.as_bytes(), &mut found);
         }
-        // Each lint is at one place, met once: sorting puts them in list order.
+        for source in &facts.sources {
+            self.by_source.met_by(source.as_bytes(), &mut found);
+        }
+        // Sorting puts them in list order; a lint is met twice only through two sources.
         found.sort_unstable();
+        found.dedup();
         found
     }
 }
@@ -62,8 +78,23 @@ impl LintIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::lint::{Comparison, EntryFacts, EntryKind};
+    use crate::policy::lint::{Comparison, EntryKind};
     use proptest::prelude::*;
+
+    /// The facts of an entry with `path` and `name`, defined by `sources`.
+    fn facts(path: Option<&str>, name: Option<&str>, sources: &[&str]) -> EntryFacts {
+        EntryFacts {
+            path: path.map(str::to_string),
+            name: name.map(str::to_string),
+            sources: sources.iter().map(|s| s.to_string()).collect(),
+            ..EntryFacts::new(EntryKind::File)
+        }
+    }
+
+    /// The candidates for an entry with `path` and `name` and no source.
+    fn candidates(index: &LintIndex, path: Option<&str>, name: Option<&str>) -> Vec<usize> {
+        index.candidates(&facts(path, name, &[]))
+    }
 
     fn kind() -> impl Strategy<Value = EntryKind> {
         prop::sample::select(&[EntryKind::File, EntryKind::Directory, EntryKind::Unit, EntryKind::KernelArgument][..])
@@ -78,6 +109,7 @@ mod tests {
         let leaf = prop_oneof![
             3 => glob().prop_map(Condition::Path),
             2 => glob().prop_map(Condition::Name),
+            2 => "[ab*?-]{0,5}".prop_map(Condition::Source),
             1 => kind().prop_map(Condition::Kind),
             1 => (0u32..8).prop_map(Condition::ModeHas),
             1 => (0u32..8).prop_map(|mode| Condition::Mode(Comparison::Ge, mode)),
@@ -93,11 +125,9 @@ mod tests {
 
     fn entry() -> impl Strategy<Value = EntryFacts> {
         let text = || prop::option::of(prop_oneof!["/?[ab/]{0,6}", "/[ab](/[ab]){0,2}"]);
-        (kind(), text(), text(), prop::option::of(0u32..8)).prop_map(|(kind, path, name, mode)| EntryFacts {
-            path,
-            name,
-            mode,
-            ..EntryFacts::new(kind)
+        let sources = prop::collection::vec("[ab-]{0,4}", 0..3);
+        (kind(), text(), text(), prop::option::of(0u32..8), sources).prop_map(|(kind, path, name, mode, sources)| {
+            EntryFacts { path, name, mode, sources, ..EntryFacts::new(kind) }
         })
     }
 
@@ -111,7 +141,7 @@ mod tests {
             let index = LintIndex::new(conditions.iter());
             let (mut indexed, mut scanned) = (Vec::new(), Vec::new());
             for (e, facts) in entries.iter().enumerate() {
-                let candidates = index.candidates(facts.path.as_deref(), facts.name.as_deref());
+                let candidates = index.candidates(facts);
                 prop_assert!(candidates.windows(2).all(|w| w[0] < w[1]), "in lint order, once each");
                 indexed.extend(candidates.into_iter().filter(|&l| conditions[l].matches(facts)).map(|l| (e, l)));
                 scanned.extend((0..conditions.len()).filter(|&l| conditions[l].matches(facts)).map(|l| (e, l)));
@@ -133,10 +163,10 @@ mod tests {
         let literal = |p: &str| Condition::Path(p.into());
         let conditions = [file(), path(), literal("/etc/r/1.conf"), literal("/etc/r/10.conf"), literal("/etc/r/*")];
         let index = LintIndex::new(conditions.iter());
-        assert_eq!(index.candidates(Some("/etc/r/1.conf"), None), [0, 1, 2, 4]);
-        assert_eq!(index.candidates(Some("/etc/r"), None), [0, 1, 4], "`/etc/r/**` matches `/etc/r`");
-        assert_eq!(index.candidates(Some("/usr"), None), [0]);
-        assert_eq!(index.candidates(None, None), [0]);
+        assert_eq!(candidates(&index, Some("/etc/r/1.conf"), None), [0, 1, 2, 4]);
+        assert_eq!(candidates(&index, Some("/etc/r"), None), [0, 1, 4], "`/etc/r/**` matches `/etc/r`");
+        assert_eq!(candidates(&index, Some("/usr"), None), [0]);
+        assert_eq!(candidates(&index, None, None), [0]);
     }
 
     #[test]
@@ -148,7 +178,38 @@ mod tests {
         let both = Condition::All(vec![name("a.service"), Condition::Path("/etc/a".into())]);
         let conditions = [unit(), name("app1.service"), name("app2.service"), both];
         let index = LintIndex::new(conditions.iter());
-        assert_eq!(index.candidates(None, Some("app1.service")), [0, 1], "only the lint of its name");
-        assert_eq!(index.candidates(Some("/etc/a"), Some("x")), [0, 3], "kept by its path, not its name");
+        assert_eq!(candidates(&index, None, Some("app1.service")), [0, 1], "only the lint of its name");
+        assert_eq!(candidates(&index, Some("/etc/a"), Some("x")), [0, 3], "kept by its path, not its name");
+    }
+
+    #[test]
+    fn a_source_is_required_when_no_path_or_name_is() {
+        let source = |s: &str| Condition::Source(s.into());
+        let file = || Condition::Kind(EntryKind::File);
+        assert_eq!(Condition::All(vec![file(), source("99-*")]).required_source(), Some("99-*"));
+        let conditions =
+            [file(), source("99-a"), source("99-*"), Condition::All(vec![source("x"), Condition::Name("n".into())])];
+        let index = LintIndex::new(conditions.iter());
+        assert_eq!(index.candidates(&facts(None, None, &["99-a"])), [0, 1, 2]);
+        assert_eq!(index.candidates(&facts(None, None, &["99-a", "99-b"])), [0, 1, 2], "met once through two sources");
+        assert_eq!(index.candidates(&facts(None, Some("n"), &["x"])), [0, 3], "kept by its name, not its source");
+    }
+
+    /// `n` lints, each on the entries of its own MachineConfig, and an entry from each: every
+    /// lint was offered to every entry.
+    #[test]
+    fn lints_on_sources_are_met_linearly() {
+        let time = |n: usize| {
+            let conditions: Vec<Condition> = (0..n).map(|i| Condition::Source(format!("99-worker-{i}-ssh"))).collect();
+            let index = LintIndex::new(conditions.iter());
+            let entries: Vec<EntryFacts> =
+                (0..n).map(|i| facts(Some("/etc/f"), None, &[&format!("99-worker-{i}-ssh")])).collect();
+            let start = std::time::Instant::now();
+            for (i, entry) in entries.iter().enumerate() {
+                assert_eq!(index.candidates(entry), [i]);
+            }
+            start.elapsed()
+        };
+        crate::testing::assert_linear("lints on sources", |scale| time(1_000 * scale));
     }
 }
