@@ -303,6 +303,11 @@ impl Condition {
         self.required(&|c| if let Condition::Source(glob) = c { Some(glob) } else { None })
     }
 
+    /// Likewise, a glob the entry's pool must match: a `pool` test or an `all`'s first one.
+    pub fn required_pool(&self) -> Option<&str> {
+        self.required(&|c| if let Condition::Pool(glob) = c { Some(glob) } else { None })
+    }
+
     /// The first test `pick` takes, of the condition itself or among an `all`'s conjuncts.
     fn required<'c>(&'c self, pick: &dyn Fn(&'c Condition) -> Option<&'c str>) -> Option<&'c str> {
         match self {
