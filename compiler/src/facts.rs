@@ -87,3 +87,42 @@ fn size_of(file: &File) -> Option<u64> {
 #[cfg(test)]
 #[path = "facts_scaling_tests.rs"]
 mod scaling_tests;
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::Node;
+    use crate::lints;
+    use crate::policy::lint::{EntryKind, KindSet};
+    use crate::policy::stdlib::{self, OcpVersion, Profile};
+    use crate::session::PolicyOptions;
+    use crate::source::Sources;
+    use crate::testing::{load, mc};
+
+    /// An entry's facts hold only the fields its kind can have: the lint index offers a lint
+    /// only to the kinds [`crate::policy::lint::Condition::possible_kinds`] allows, which
+    /// counts on it.
+    #[test]
+    fn an_entry_has_only_the_facts_of_its_kind() {
+        let spec = "  kernelArguments: [nosmt]\n  extensions: [usbguard]\n  kernelType: realtime\n  fips: true\n  osImageURL: quay.io/a/b@sha256:0000000000000000000000000000000000000000000000000000000000000000\n  config:\n    ignition: {version: 3.4.0}\n    passwd:\n      users: [{name: core, sshAuthorizedKeys: [ssh-ed25519 AAAA k]}]\n    storage:\n      files: [{path: /etc/f, mode: 0o644, contents: {source: 'data:,x'}}, {path: /var/lib/f, contents: {source: 'data:,x'}}]\n      directories: [{path: /etc/d, mode: 0o755}]\n      links: [{path: /etc/l, target: /etc/f}]\n    systemd:\n      units: [{name: a.service, contents: \"[Service]\\nExecStart=/usr/bin/true\\n\", dropins: [{name: d.conf, contents: \"[Service]\\n\"}]}]\n";
+        let mut loaded = load(&[&mc("99-worker-all", Some("worker"), spec)]);
+        let pool = loaded.pool("worker");
+        let policies = stdlib::load(Profile::Rhcos, OcpVersion::default(), &mut Sources::default(), &mut Vec::new());
+        let graph = lints::analyze_pool(&pool, &loaded.inputs, &policies, &PolicyOptions::default(), &mut Vec::new());
+        let mut kinds = Vec::new();
+        for (subject, &node) in &graph.entries {
+            let Node::Entry(entry) = &graph.graph[node] else { continue };
+            let facts = super::of(&pool, &graph, subject, node, entry);
+            let may = |kinds: KindSet| kinds.contains(facts.kind);
+            assert!(facts.path.is_none() || may(KindSet::WITH_PATH), "{facts:?}");
+            assert!(facts.name.is_none() || may(KindSet::WITH_NAME), "{facts:?}");
+            assert!(facts.mode.is_none() || may(KindSet::WITH_MODE), "{facts:?}");
+            assert!(facts.size.is_none() || facts.kind == EntryKind::File, "{facts:?}");
+            assert!(facts.user.is_none() && facts.group.is_none() || may(KindSet::WITH_OWNER), "{facts:?}");
+            assert!(!facts.relocatable || may(KindSet::WITH_PATH), "{facts:?}");
+            kinds.push(facts.kind);
+        }
+        kinds.sort_by_key(|&kind| kind as usize);
+        kinds.dedup();
+        assert_eq!(kinds, EntryKind::ALL, "every kind of entry is looked at");
+    }
+}

@@ -182,6 +182,19 @@ mod tests {
         );
     }
 
+    /// Likewise n lints on units that test no path or name, over n files: each was offered to
+    /// every entry, whatever its kind.
+    #[test]
+    fn lints_on_another_kind_run_in_linear_time() {
+        assert_site_lints_linear(
+            "site lints on another kind of entry",
+            "    storage:\n      files:\n",
+            |i| format!("when unit and not name x{i}.service"),
+            |i| format!("      - {{path: /etc/r/{i}.conf, mode: 0o666, contents: {{source: 'data:,'}}}}\n"),
+            false,
+        );
+    }
+
     /// Lints `SITEi` with condition `lint(i)`, each finding its own entry `entry(i)` of a worker
     /// MachineConfig's `section` (or none, unless `finds`), run over 500 and 2,000 of each.
     fn assert_site_lints_linear(

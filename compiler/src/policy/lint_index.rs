@@ -12,12 +12,13 @@
 //! A lint that requires no path but a name glob (`name G`, or a conjunct of one) is kept by that
 //! glob's key likewise, and met by the entry's name; one that requires neither but a `source`
 //! glob, by the names of the MachineConfigs that define the entry (met once, however many of
-//! them meet it). The other lints (`any`, `not`, tests of kinds, modes…) may match any entry and
-//! are always offered. What is offered is a superset of what matches, in lint order, so testing
+//! them meet it). The other lints (`any`, `not`, tests of kinds, modes…) are offered to every
+//! entry of a kind they can match ([`Condition::possible_kinds`]: `when unit and …` is never
+//! offered to a file). What is offered is a superset of what matches, in lint order, so testing
 //! it gives the scan's findings in the scan's order.
 
 use crate::policy::glob_index::GlobIndex;
-use crate::policy::lint::{Condition, EntryFacts};
+use crate::policy::lint::{Condition, EntryFacts, EntryKind};
 
 /// A list of lint conditions, by the glob each requires of the path, or else of the name, or
 /// else of a source.
@@ -29,13 +30,15 @@ pub struct LintIndex {
     by_name: GlobIndex,
     /// The lints with a required source and neither of the above, by its glob's key.
     by_source: GlobIndex,
-    /// The positions of the other lints, ascending.
-    others: Vec<usize>,
+    /// The positions of the other lints, ascending, by each kind of entry they can match
+    /// (indexed by the kind's number).
+    others: Vec<Vec<usize>>,
 }
 
 impl LintIndex {
     pub fn new<'c>(conditions: impl Iterator<Item = &'c Condition>) -> Self {
-        let (mut paths, mut names, mut sources, mut others) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut paths, mut names, mut sources) = (Vec::new(), Vec::new(), Vec::new());
+        let mut others = vec![Vec::new(); EntryKind::ALL.len()];
         for (position, condition) in conditions.enumerate() {
             if let Some(glob) = condition.required_path() {
                 paths.push((glob, position));
@@ -44,7 +47,10 @@ impl LintIndex {
             } else if let Some(glob) = condition.required_source() {
                 sources.push((glob, position));
             } else {
-                others.push(position);
+                let kinds = condition.possible_kinds();
+                for kind in EntryKind::ALL.into_iter().filter(|&kind| kinds.contains(kind)) {
+                    others[kind as usize].push(position);
+                }
             }
         }
         LintIndex {
@@ -58,7 +64,7 @@ impl LintIndex {
     /// The positions of the lints that may match the entry `facts` describes, in list order,
     /// once each.
     pub fn candidates(&self, facts: &EntryFacts) -> Vec<usize> {
-        let mut found = self.others.clone();
+        let mut found = self.others[facts.kind as usize].clone();
         if let Some(path) = &facts.path {
             self.by_path.met_by(path.as_bytes(), &mut found);
         }
@@ -78,26 +84,28 @@ impl LintIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::lint::{Comparison, EntryKind};
+    use crate::policy::lint::{Comparison, KindSet};
     use proptest::prelude::*;
 
-    /// The facts of an entry with `path` and `name`, defined by `sources`.
-    fn facts(path: Option<&str>, name: Option<&str>, sources: &[&str]) -> EntryFacts {
+    /// The facts of an entry of `kind` with `path` and `name`, defined by `sources`.
+    fn facts(kind: EntryKind, path: Option<&str>, name: Option<&str>, sources: &[&str]) -> EntryFacts {
         EntryFacts {
             path: path.map(str::to_string),
             name: name.map(str::to_string),
             sources: sources.iter().map(|s| s.to_string()).collect(),
-            ..EntryFacts::new(EntryKind::File)
+            ..EntryFacts::new(kind)
         }
     }
 
-    /// The candidates for an entry with `path` and `name` and no source.
+    /// The candidates for an entry with `path` and `name` and no source: a unit if it has a
+    /// name, else a file.
     fn candidates(index: &LintIndex, path: Option<&str>, name: Option<&str>) -> Vec<usize> {
-        index.candidates(&facts(path, name, &[]))
+        let kind = if name.is_some() { EntryKind::Unit } else { EntryKind::File };
+        index.candidates(&facts(kind, path, name, &[]))
     }
 
     fn kind() -> impl Strategy<Value = EntryKind> {
-        prop::sample::select(&[EntryKind::File, EntryKind::Directory, EntryKind::Unit, EntryKind::KernelArgument][..])
+        prop::sample::select(&EntryKind::ALL[..])
     }
 
     /// Globs with `*`, `**` and `?` anywhere, literal paths, and `dir/**`.
@@ -113,6 +121,8 @@ mod tests {
             1 => kind().prop_map(Condition::Kind),
             1 => (0u32..8).prop_map(Condition::ModeHas),
             1 => (0u32..8).prop_map(|mode| Condition::Mode(Comparison::Ge, mode)),
+            1 => (0u64..8).prop_map(|size| Condition::Size(Comparison::Le, size)),
+            1 => Just(Condition::Relocatable),
         ];
         leaf.prop_recursive(3, 16, 4, |inner| {
             prop_oneof![
@@ -126,8 +136,20 @@ mod tests {
     fn entry() -> impl Strategy<Value = EntryFacts> {
         let text = || prop::option::of(prop_oneof!["/?[ab/]{0,6}", "/[ab](/[ab]){0,2}"]);
         let sources = prop::collection::vec("[ab-]{0,4}", 0..3);
-        (kind(), text(), text(), prop::option::of(0u32..8), sources).prop_map(|(kind, path, name, mode, sources)| {
-            EntryFacts { path, name, mode, sources, ..EntryFacts::new(kind) }
+        // Only the fields an entry of its kind has, as `facts::of` fills them (its own test
+        // checks that): the index offers a lint only to the kinds it can match.
+        let numbers = (prop::option::of(0u32..8), prop::option::of(0u64..8), any::<bool>());
+        (kind(), text(), text(), numbers, sources).prop_map(|(kind, path, name, (mode, size, relocatable), sources)| {
+            let has = |kinds: KindSet| kinds.contains(kind);
+            EntryFacts {
+                path: path.filter(|_| has(KindSet::WITH_PATH)),
+                name: name.filter(|_| has(KindSet::WITH_NAME)),
+                mode: mode.filter(|_| has(KindSet::WITH_MODE)),
+                size: size.filter(|_| kind == EntryKind::File),
+                relocatable: relocatable && has(KindSet::WITH_PATH),
+                sources,
+                ..EntryFacts::new(kind)
+            }
         })
     }
 
@@ -179,6 +201,11 @@ mod tests {
         let conditions = [unit(), name("app1.service"), name("app2.service"), both];
         let index = LintIndex::new(conditions.iter());
         assert_eq!(candidates(&index, None, Some("app1.service")), [0, 1], "only the lint of its name");
+        assert_eq!(
+            index.candidates(&facts(EntryKind::File, Some("/etc/b"), None, &[])),
+            Vec::<usize>::new(),
+            "`unit` is not offered to a file"
+        );
         assert_eq!(candidates(&index, Some("/etc/a"), Some("x")), [0, 3], "kept by its path, not its name");
     }
 
@@ -190,9 +217,17 @@ mod tests {
         let conditions =
             [file(), source("99-a"), source("99-*"), Condition::All(vec![source("x"), Condition::Name("n".into())])];
         let index = LintIndex::new(conditions.iter());
-        assert_eq!(index.candidates(&facts(None, None, &["99-a"])), [0, 1, 2]);
-        assert_eq!(index.candidates(&facts(None, None, &["99-a", "99-b"])), [0, 1, 2], "met once through two sources");
-        assert_eq!(index.candidates(&facts(None, Some("n"), &["x"])), [0, 3], "kept by its name, not its source");
+        assert_eq!(index.candidates(&facts(EntryKind::File, None, None, &["99-a"])), [0, 1, 2]);
+        assert_eq!(
+            index.candidates(&facts(EntryKind::File, None, None, &["99-a", "99-b"])),
+            [0, 1, 2],
+            "met once through two sources"
+        );
+        assert_eq!(
+            index.candidates(&facts(EntryKind::Unit, None, Some("n"), &["x"])),
+            [3],
+            "kept by its name, not its source; `file` is not offered to a unit"
+        );
     }
 
     /// `n` lints, each on the entries of its own MachineConfig, and an entry from each: every
@@ -202,8 +237,9 @@ mod tests {
         let time = |n: usize| {
             let conditions: Vec<Condition> = (0..n).map(|i| Condition::Source(format!("99-worker-{i}-ssh"))).collect();
             let index = LintIndex::new(conditions.iter());
-            let entries: Vec<EntryFacts> =
-                (0..n).map(|i| facts(Some("/etc/f"), None, &[&format!("99-worker-{i}-ssh")])).collect();
+            let entries: Vec<EntryFacts> = (0..n)
+                .map(|i| facts(EntryKind::File, Some("/etc/f"), None, &[&format!("99-worker-{i}-ssh")]))
+                .collect();
             let start = std::time::Instant::now();
             for (i, entry) in entries.iter().enumerate() {
                 assert_eq!(index.candidates(entry), [i]);
