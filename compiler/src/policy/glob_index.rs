@@ -10,9 +10,9 @@
 //! Keyed by their prefixes alone, thousands of `/etc/r/*-<i>.conf` globs were one key that
 //! every file of `/etc/r` met (8,000 lints over as many files: 1.9 s), and `/etc/**/d<i>/*`
 //! one key every file of `/etc` met (10.8 s): so each glob is kept by the one of its keys
-//! that the fewest globs share, the prefix first, then the tail, on a tie. Which globs share a
-//! key is counted on the keys' bytes, never on their hashes, so where a glob is kept does not
-//! depend on the process.
+//! that the fewest globs share (on a tie, the prefix, then the tail, then the inner run: the
+//! anchored keys are met by fewer paths). Which globs share a key is counted on the keys'
+//! bytes, never on their hashes, so where a glob is kept does not depend on the process.
 //!
 //! Globs without a literal byte after their leading `/` (`/**`, `/*/*`) are kept by that `/`,
 //! and every path meets them.
@@ -52,7 +52,7 @@ impl GlobIndex {
         let mut index = GlobIndex::default();
         let (mut runs, mut kept_by_run) = (Vec::new(), Vec::new());
         for (keys, position) in globs {
-            // The first key of the fewest sharers: `keys` lists the prefix, then the tail.
+            // The first key of the fewest sharers: `keys` lists the prefix, the tail, the run.
             match keys.iter().copied().min_by_key(|key| sharing[key]).expect("a glob has a prefix") {
                 Key::Prefix(prefix) => index.prefixes.insert(prefix, position),
                 Key::Tail(tail) => index.tails.insert_reversed(tail, position),
@@ -67,7 +67,9 @@ impl GlobIndex {
     }
 
     /// Keeps the globs of `kept` (their keys and position) by their inner runs (`runs`, in the
-    /// same order), or by their prefixes if the automaton cannot be built (a limit of its size).
+    /// same order), or by their prefixes if the automaton cannot be built: its ids would run
+    /// out (past 2³¹ states, far beyond what policy files hold), and a glob kept by its prefix
+    /// is still met by every path it matches.
     fn keep_by_runs(&mut self, runs: &[&[u8]], kept: Vec<(Vec<Key<'_>>, usize)>) {
         if runs.is_empty() {
             return;
