@@ -73,10 +73,11 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// clean (Ignition refuses such files, so hardly ever) is tested one by one.
 fn matching(rules: &[&str], files: &[&str]) -> Vec<bool> {
     let mut matched = vec![false; rules.len()];
-    let mut clean_rules = PrefixSet::default();
+    let (mut clean_rules, mut clean) = (PrefixSet::default(), Vec::new());
     for (at, rule) in rules.iter().enumerate() {
         if is_clean_absolute(rule) {
             clean_rules.insert(rule.as_bytes(), at);
+            clean.push(at);
         } else {
             matched[at] = files.iter().any(|file| file_rule_matches(rule, file));
         }
@@ -87,7 +88,7 @@ fn matching(rules: &[&str], files: &[&str]) -> Vec<bool> {
         if is_clean_absolute(file) {
             clean_rules.met_by(file.as_bytes(), &mut met);
         } else {
-            met.extend((0..rules.len()).filter(|&at| is_clean_absolute(rules[at])));
+            met.extend_from_slice(&clean);
         }
         for &at in &met {
             matched[at] = matched[at] || file_rule_matches(rules[at], file);
