@@ -31,10 +31,10 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let Subject::Path(path) = &entry.subject else { continue };
             let resolved = entry.resolved_path.as_deref().unwrap_or(path);
             let Some((kind, line)) = line_for(pool, path, resolved) else { continue };
-            let shown = if line.len() <= SHOWN {
-                format!("`{line}`")
-            } else {
-                format!("an `f+` line for `{resolved}` ({} characters)", line.len())
+            let shown = match line {
+                Line::Whole(line) if line.len() <= SHOWN => format!("`{line}`"),
+                Line::Whole(line) => format!("an `f+` line for `{resolved}` ({} characters)", line.len()),
+                Line::Long(len) => format!("an `f+` line for `{resolved}` ({len} characters)"),
             };
             out.push(
                 Diagnostic::new(
@@ -50,8 +50,15 @@ pub(super) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The entry's kind and tmpfiles line, when it fits one.
-fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static str, String)> {
+/// A tmpfiles line as the help gives it: whole, or only its length when it is too long to show.
+enum Line {
+    Whole(String),
+    Long(usize),
+}
+
+/// The entry's kind and tmpfiles line, when it fits one. A file's line, mostly its escaped
+/// contents, is only measured when it is too long to show.
+fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static str, Line)> {
     let storage = &pool.config.storage;
     let owners = |node: &NodeCommon| resolve_owner(&node.user).zip(resolve_owner(&node.group));
     // By the pool's entry index: a scan of the pool's files for each /var entry was quadratic.
@@ -61,11 +68,16 @@ fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static
         if !file.append.is_empty() || !tmpfiles::fits(bytes) {
             return None;
         }
-        return Some(("file", tmpfiles::file(resolved, file.applied_mode(), uid, gid, bytes)?));
+        let mode = file.applied_mode();
+        let line = match tmpfiles::file_len(resolved, mode, uid, gid, bytes)? {
+            len if len > SHOWN => Line::Long(len),
+            _ => Line::Whole(tmpfiles::file(resolved, mode, uid, gid, bytes)?),
+        };
+        return Some(("file", line));
     }
     if let Some(directory) = pool.index.directory_position(path).map(|at| &storage.directories[at]) {
         let (uid, gid) = owners(&directory.node)?;
-        return Some(("directory", tmpfiles::directory(resolved, directory.applied_mode(), uid, gid)?));
+        return Some(("directory", Line::Whole(tmpfiles::directory(resolved, directory.applied_mode(), uid, gid)?)));
     }
     let link = &storage.links[pool.index.link_position(path)?];
     if link.hard.as_ref().is_some_and(|h| h.value) {
@@ -73,7 +85,7 @@ fn line_for(pool: &RenderedPool, path: &str, resolved: &str) -> Option<(&'static
     }
     owners(&link.node)?;
     let target = link.target.as_ref()?;
-    Some(("symlink", tmpfiles::symlink(resolved, &target.value)?))
+    Some(("symlink", Line::Whole(tmpfiles::symlink(resolved, &target.value)?)))
 }
 
 #[cfg(test)]
