@@ -3,9 +3,10 @@
 //! measured in one run so the ratio holds on a noisy machine.
 //!
 //! `cargo bench --bench fleet -- 10 50` (sizes in MB; default 10). The fleets stay in
-//! `target/fleet/<N>mb` for hyperfine and profilers. Each size has two lines: the check's work in
+//! `target/fleet/<N>mb` for hyperfine and profilers. Each size has three lines: the check's work in
 //! process (`load` + `analyze`), and the release binary end to end (process start and the human
-//! report included), each against the floor.
+//! report included), each against the floor; and the floor's work on every core, the most
+//! MachineConfigs a second any check of these files could reach here, against the check.
 //!
 //! `cargo bench --bench fleet -- --plan 40` times issue 12's plan row instead: `mcc plan` (the
 //! release binary, end to end) from a fleet of N MB to a copy with 0.6% of its MachineConfigs
@@ -20,6 +21,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use mcc_compiler::load::{InputPath, yaml};
 use mcc_compiler::source::Sources;
 use mcc_compiler::{PolicyOptions, RenderOptions};
+use rayon::prelude::*;
 
 const CORPUS: &str = "/work/shared/corpus/real";
 /// Real fleets have few pools and many MachineConfigs in each.
@@ -50,7 +52,7 @@ fn main() {
         let count = generate::write_fleet(&templates, &dir, mb << 20, POOLS);
         let files = fleet_files(&dir);
         let Runs { first: floor, second: check, median, second_median } =
-            interleaved(|| parse_only(&files), || check(&dir));
+            interleaved(|| parse_only(&files), || check_dir(&dir));
         let rate = f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / check.as_secs_f64();
         println!(
             "{mb} MB, {count} MachineConfigs: parse-only {:.3} s, check {:.3} s = {:.2}× the floor (median of the paired runs {median:.2}×), {rate:.0} MCs/s{}",
@@ -64,6 +66,17 @@ fn main() {
             )),
         );
         baseline.get_or_insert((check, second_median));
+        // The throughput's ceiling: the floor's work on every core, as the check reads and
+        // parses its files, interleaved with the check again.
+        let Runs { first: parallel, second: check, median, .. } =
+            interleaved(|| parse_only_on_every_core(&files), || check_dir(&dir));
+        let ceiling = f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / parallel.as_secs_f64();
+        println!(
+            "{mb} MB, parse-only on every core: {:.3} s, {ceiling:.0} MCs/s at most; check {:.3} s = {:.2}× it (median of the paired runs {median:.2}×)",
+            parallel.as_secs_f64(),
+            check.as_secs_f64(),
+            check.as_secs_f64() / parallel.as_secs_f64(),
+        );
         // The command as a user times it: process start, the same work, and the human report
         // written (captured here, as to a file), against the same floor.
         let mcc = env!("CARGO_BIN_EXE_mcc");
@@ -153,8 +166,21 @@ fn parse_only(files: &[Utf8PathBuf]) -> usize {
     nodes
 }
 
+/// [`parse_only`] on every core: each file read and parsed on whichever core is free.
+fn parse_only_on_every_core(files: &[Utf8PathBuf]) -> usize {
+    files
+        .par_iter()
+        .map(|path| {
+            let text = fs::read_to_string(path).expect("a fleet file is readable");
+            let mut sources = Sources::default();
+            let id = sources.add(path.clone(), &text);
+            yaml::parse_documents(id, &text, &mut Vec::new()).len()
+        })
+        .sum()
+}
+
 /// What `mcc check DIR` computes, in process: load, render, classify, lint, check.
-fn check(dir: &Utf8Path) -> usize {
+fn check_dir(dir: &Utf8Path) -> usize {
     let mut stdin = || Ok(String::new());
     let mut c = mcc_compiler::load(&[InputPath::Path(dir.to_path_buf())], &[], &mut stdin);
     let analysis = mcc_compiler::analyze(&mut c, &RenderOptions::default(), &PolicyOptions::default(), None);

@@ -171,8 +171,9 @@ impl Walk<'_> {
         };
         // The children of one directory differ in their last component only, so the byte order
         // of their paths is the order of their names: compared as strings, not component by
-        // component as `Path`'s order does (which took most of the walk's time).
-        children.sort_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
+        // component as `Path`'s order does (which took most of the walk's time). Names are
+        // unique, so an unstable sort gives the one order.
+        children.sort_unstable_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
         for (child, entry) in children {
             match entry {
                 Entry::Directory => self.dir(&child, found),
@@ -224,7 +225,10 @@ impl Walk<'_> {
         let mut children = Vec::new();
         for entry in dir.read_dir_utf8()? {
             let entry = entry?;
-            let relative = entry.path().strip_prefix(self.input).map_or(entry.path().as_str(), Utf8Path::as_str);
+            // An entry's path is the input's as spelled, `/`, then the rest: cut as a string
+            // (`Path::strip_prefix` compares component by component, a third of the walk).
+            let path = entry.path().as_str();
+            let relative = path.strip_prefix(self.input.as_str()).map_or(path, |rest| rest.trim_start_matches('/'));
             if self.filter.skips(relative) {
                 continue;
             }
@@ -276,5 +280,37 @@ fn error_text(error: &io::Error) -> String {
     match text.find(" (os error") {
         Some(i) => text[..i].to_lowercase(),
         None => text.to_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The files a directory input reads, below it, whatever the spelling of its path.
+    fn read_below(input: &str, filter: &InputFilter) -> Vec<String> {
+        let (mut sources, mut diagnostics) = (Sources::default(), Vec::new());
+        let inputs = [InputPath::Path(input.into())];
+        read_inputs(&inputs, filter, &mut || Ok(String::new()), &mut sources, &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let input = Utf8Path::new(input);
+        sources.iter().map(|(_, file)| file.name.strip_prefix(input).expect("below the input").to_string()).collect()
+    }
+
+    #[test]
+    fn the_filter_sees_the_same_relative_paths_whatever_the_input_s_spelling() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = Utf8Path::from_path(dir.path()).expect("a UTF-8 path");
+        for file in ["a.yaml", "sub/b.yaml", "sub/skip.yaml", "sub/deep/c.yaml", ".hidden/d.yaml", "sub/.e.yaml"] {
+            std::fs::create_dir_all(root.join(file).parent().expect("a parent")).expect("made");
+            std::fs::write(root.join(file), "kind: MachineConfigPool\n").expect("written");
+        }
+        let filter = InputFilter { exclude: vec!["sub/skip.yaml".into(), "c.yaml".into()] };
+        let expected = ["a.yaml", "sub/b.yaml"];
+        for spelling in
+            [root.to_string(), format!("{root}/"), format!("{root}//"), format!("{root}/."), format!("{root}/./")]
+        {
+            assert_eq!(read_below(&spelling, &filter), expected, "{spelling}");
+        }
     }
 }
