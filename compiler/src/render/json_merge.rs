@@ -14,9 +14,8 @@ pub fn merge(parent: &mut Json, child: &Json, path: &str) {
         (_, Json::Null) => {}
         (Json::Object(parent), Json::Object(child)) => {
             for (key, value) in child {
-                let at = format!("{path}.{key}");
                 match parent.get_mut(key) {
-                    Some(existing) if !existing.is_null() => merge(existing, value, &at),
+                    Some(existing) if !existing.is_null() => merge(existing, value, &format!("{path}.{key}")),
                     _ => drop(parent.insert(key.clone(), value.clone())),
                 }
             }

@@ -39,29 +39,37 @@ pub fn problems(config: &Ignition) -> Vec<Problem> {
     let storage = &config.storage;
     let mut found = Vec::new();
     for (i, directory) in storage.directories.iter().enumerate() {
-        node(&directory.node, &format!("$.storage.directories.{i}"), false, &mut found);
+        node(&directory.node, ("directories", i), false, &mut found);
     }
     for (i, file) in storage.files.iter().enumerate() {
-        node(&file.node, &format!("$.storage.files.{i}"), file.contents.source.is_none(), &mut found);
+        node(&file.node, ("files", i), file.contents.source.is_none(), &mut found);
     }
     for (i, link) in storage.links.iter().enumerate() {
-        node(&link.node, &format!("$.storage.links.{i}"), false, &mut found);
+        node(&link.node, ("links", i), false, &mut found);
     }
     found
 }
 
-fn node(node: &NodeCommon, at: &str, file_without_source: bool, found: &mut Vec<Problem>) {
-    owner(&node.group, &format!("{at}.group"), found);
-    if let Some(overwrite) = node.overwrite.as_ref().filter(|o| o.value && file_without_source) {
-        let at = format!("{at}.overwrite");
-        found.push(Problem { span: overwrite.span, related: None, at, message: OVERWRITE_WITHOUT_SOURCE });
-    }
-    owner(&node.user, &format!("{at}.user"), found);
+/// An entry's place in the config (its list and index), written out as a report path only for a
+/// problem: a pool's every entry is checked, and nearly none has one.
+type Entry = (&'static str, usize);
+
+fn at(entry: Entry, field: &str) -> String {
+    format!("$.storage.{}.{}.{field}", entry.0, entry.1)
 }
 
-fn owner(owner: &Owner, at: &str, found: &mut Vec<Problem>) {
+fn node(node: &NodeCommon, entry: Entry, file_without_source: bool, found: &mut Vec<Problem>) {
+    owner(&node.group, entry, "group", found);
+    if let Some(overwrite) = node.overwrite.as_ref().filter(|o| o.value && file_without_source) {
+        let at = at(entry, "overwrite");
+        found.push(Problem { span: overwrite.span, related: None, at, message: OVERWRITE_WITHOUT_SOURCE });
+    }
+    owner(&node.user, entry, "user", found);
+}
+
+fn owner(owner: &Owner, entry: Entry, field: &str, found: &mut Vec<Problem>) {
     if let (Some(id), Some(name)) = (&owner.id, &owner.name) {
-        let at = at.to_string();
+        let at = at(entry, field);
         found.push(Problem { span: name.span, related: Some(id.span), at, message: OWNER_ID_AND_NAME });
     }
 }
