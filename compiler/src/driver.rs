@@ -162,7 +162,13 @@ pub(crate) fn settle(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
 /// Two MachineConfigs (or pools) with one name cannot both exist in a cluster. The one blamed
 /// is the later by file name then position, never by the order the inputs were given in.
 pub(crate) fn check_unique_names(inputs: &Inputs, sources: &Sources, diagnostics: &mut Vec<Diagnostic>) {
-    let mut check = |kind: &str, mut names: Vec<&Spanned<String>>| {
+    let mut check = |kind: &str, names: Vec<&Spanned<String>>| {
+        // Names that occur once are left out before the sort: most runs have no duplicate.
+        let mut counts: HashMap<&str, usize> = HashMap::default();
+        for name in &names {
+            *counts.entry(name.value.as_str()).or_default() += 1;
+        }
+        let mut names: Vec<&Spanned<String>> = names.into_iter().filter(|n| counts[n.value.as_str()] > 1).collect();
         names.sort_by_key(|name| (sources.get(name.span.source).name.as_str(), name.span.start));
         let mut seen: HashMap<&str, Span> = HashMap::default();
         for name in names {

@@ -42,6 +42,15 @@ fn a_duplicate_name_blames_the_same_object_whatever_the_input_order() {
     assert!(blamed(&one_file)[0].1 > first.len(), "the later document of one file is blamed");
 }
 
+#[test]
+fn every_later_object_of_a_repeated_name_is_blamed_and_no_other() {
+    let x = |argument: &str| mc("99-worker-x", Some("worker"), &format!("  kernelArguments: [{argument}]"));
+    let other = mc("99-worker-y", Some("worker"), "  kernelArguments: [y]");
+    let c = read(&[("c.yaml", &x("c")), ("a.yaml", &x("a")), ("m.yaml", &other), ("b.yaml", &x("b"))]);
+    let files: Vec<String> = blamed(&c).into_iter().map(|(file, _)| file).collect();
+    assert_eq!(files, ["b.yaml", "c.yaml"], "a.yaml's is the first; m.yaml's name is its own");
+}
+
 /// Deciding which MachineConfigs are valid asks, for every error, which MachineConfig holds it:
 /// n log n, not errors × MachineConfigs.
 #[test]

@@ -65,7 +65,13 @@ pub(crate) fn findings(
     render_options: &RenderOptions,
     options: &PolicyOptions,
 ) -> Vec<Finding> {
-    let mut reported: HashSet<Key> = c.diagnostics.iter().map(key).collect();
+    // Only an invalid MachineConfig keeps a pool that selects something from rendering: with
+    // none, no pool is looked at (each would select its members among every MachineConfig).
+    if c.inputs.machine_configs.iter().all(|mc| mc.valid) {
+        return Vec::new();
+    }
+    // What the run reported, made once a pool has findings.
+    let mut reported: Option<HashSet<Key>> = None;
     let mut out = Vec::new();
     for pool in &analysis.pools {
         if analysis.rendered.iter().any(|r| r.pool.name() == pool.name()) {
@@ -80,6 +86,7 @@ pub(crate) fn findings(
         let mut checked = Vec::new();
         pool_checks(&cx, &mut checked, &found);
         found.append(&mut checked);
+        let reported = reported.get_or_insert_with(|| c.diagnostics.iter().map(key).collect());
         for diagnostic in found {
             if reported.insert(key(&diagnostic)) {
                 out.push(Finding { diagnostic, pool: pool.name().to_string(), invalid });

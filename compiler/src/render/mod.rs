@@ -140,8 +140,21 @@ pub fn render(
     // Selection first, in pool order; then the pools that select anything are merged on every
     // core (on the worker threads, whose memory the parsed YAML left free), and their results
     // and diagnostics joined in pool order, so the output does not depend on the thread count.
+    // Each pool's members in merge order, found on every core: a scan of every MachineConfig
+    // for each pool.
+    let mut selected: Vec<Vec<McId>> = pools
+        .par_iter()
+        .map(|pool| {
+            let Some(selector) = pool.machine_config_selector.as_ref().filter(|s| !s.is_empty()) else {
+                return Vec::new();
+            };
+            let mut members = members(inputs, selector);
+            merge_order(&mut members, &inputs.machine_configs);
+            members
+        })
+        .collect();
     let mut jobs = Vec::new();
-    for pool in pools {
+    for (pool, members) in pools.iter().zip(&mut selected) {
         let Some(selector) = &pool.machine_config_selector else {
             continue;
         };
@@ -153,7 +166,7 @@ pub fn render(
             );
             continue;
         }
-        let mut members = members(inputs, selector);
+        let members = std::mem::take(members);
         for &i in &members {
             selected_by_any[i] = true;
         }
@@ -172,7 +185,6 @@ pub fn render(
             }
             continue;
         }
-        merge_order(&mut members, &inputs.machine_configs);
         jobs.push((pool, members, std::mem::take(diagnostics)));
     }
     let merged: Vec<(Option<RenderedPool>, Diagnostics)> = jobs
