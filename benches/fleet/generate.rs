@@ -16,13 +16,17 @@ use serde_json::{Value, json};
 
 const ROLE: &str = "machineconfiguration.openshift.io/role";
 
-/// The corpus's MachineConfigs that check clean alone, as JSON trees.
-pub fn templates(corpus: &Utf8Path, scratch: &Utf8Path) -> Vec<Value> {
+/// The corpus's MachineConfigs that check clean alone, as JSON trees; only from files of at
+/// most `max_file` bytes, when given.
+pub fn templates(corpus: &Utf8Path, scratch: &Utf8Path, max_file: Option<u64>) -> Vec<Value> {
+    let small_enough = |path: &Utf8Path| {
+        max_file.is_none_or(|max| fs::metadata(path).expect("a corpus file has metadata").len() <= max)
+    };
     let mut names: Vec<Utf8PathBuf> = corpus
         .read_dir_utf8()
         .expect("the corpus directory is readable")
         .map(|e| e.expect("a readable directory entry").into_path())
-        .filter(|p| matches!(p.extension(), Some("yaml" | "yml" | "json")))
+        .filter(|p| matches!(p.extension(), Some("yaml" | "yml" | "json")) && small_enough(p))
         .collect();
     names.sort();
     let mut templates = Vec::new();

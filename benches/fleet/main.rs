@@ -8,6 +8,9 @@
 //! report included), each against the floor; and the floor's work on every core, the most
 //! MachineConfigs a second any check of these files could reach here, against the check.
 //!
+//! `MCC_FLEET_MAX_FILE=1536 cargo bench --bench fleet -- 5` makes the fleet of the corpus's files
+//! of at most 1,536 bytes only (`target/fleet/5mb-max1536`); `MCC_FLEET_CORPUS=DIR` another corpus.
+//!
 //! `cargo bench --bench fleet -- --plan 40` times issue 12's plan row instead: `mcc plan` (the
 //! release binary, end to end) from a fleet of N MB to a copy with 0.6% of its MachineConfigs
 //! changed (`target/fleet/<N>mb-changed`), against `mcc check` of the new state alone, in one run.
@@ -35,7 +38,11 @@ fn main() {
     let corpus = std::env::var("MCC_FLEET_CORPUS").unwrap_or_else(|_| CORPUS.to_string());
     let scratch = root.join("target/fleet");
     fs::create_dir_all(&scratch).expect("target/fleet can be made");
-    let templates = generate::templates(Utf8Path::new(&corpus), &scratch);
+    // `MCC_FLEET_MAX_FILE=1536`: only the corpus's files of at most that many bytes (most real
+    // MachineConfigs: the corpus's median file is 702 bytes), into `<N>mb-max<bytes>`.
+    let max_file: Option<u64> = std::env::var("MCC_FLEET_MAX_FILE").ok().and_then(|v| v.parse().ok());
+    let templates = generate::templates(Utf8Path::new(&corpus), &scratch, max_file);
+    let suffix = max_file.map_or(String::new(), |bytes| format!("-max{bytes}"));
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10] } else { sizes };
     println!("{} templates from {corpus}, {POOLS} pools, best of {RUNS} interleaved runs", templates.len());
@@ -48,7 +55,7 @@ fn main() {
     // The first size's best and median check times, for the growth of the later sizes.
     let mut baseline: Option<(Duration, Duration)> = None;
     for mb in sizes {
-        let dir = scratch.join(format!("{mb}mb"));
+        let dir = scratch.join(format!("{mb}mb{suffix}"));
         let count = generate::write_fleet(&templates, &dir, mb << 20, POOLS);
         let files = fleet_files(&dir);
         let Runs { first: floor, second: check, median, second_median } =
@@ -83,7 +90,7 @@ fn main() {
         let Runs { first: floor, second: command, median, .. } =
             interleaved(|| parse_only(&files), || run(mcc, &["check", dir.as_str()]));
         println!(
-            "{mb} MB, end to end (`mcc check {mb}mb`, the release binary, its report captured): {:.3} s = {:.2}× the floor of {:.3} s (median of the paired runs {median:.2}×)",
+            "{mb} MB, end to end (`mcc check {mb}mb{suffix}`, the release binary, its report captured): {:.3} s = {:.2}× the floor of {:.3} s (median of the paired runs {median:.2}×)",
             command.as_secs_f64(),
             command.as_secs_f64() / floor.as_secs_f64(),
             floor.as_secs_f64(),
