@@ -108,7 +108,7 @@ pub fn file(path: &str, mode: Mode, uid: u32, gid: u32, contents: &[u8]) -> Opti
     Some(line)
 }
 
-/// The length of [`file`]'s line, without writing its argument.
+/// The length of [`file()`]'s line, without writing its argument.
 pub fn file_len(path: &str, mode: Mode, uid: u32, gid: u32, contents: &[u8]) -> Option<usize> {
     let argument = if contents.is_empty() { 0 } else { 1 + escaped_argument_len(contents) };
     Some(file_fields(path, mode, uid, gid)?.len() + argument)
