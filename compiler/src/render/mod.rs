@@ -137,11 +137,11 @@ pub fn render(
     diagnostics: &mut Diagnostics,
 ) -> Vec<RenderedPool> {
     let mut selected_by_any = vec![false; inputs.machine_configs.len()];
-    // Selection first, in pool order; then the pools that select anything are merged on every
-    // core (on the worker threads, whose memory the parsed YAML left free), and their results
-    // and diagnostics joined in pool order, so the output does not depend on the thread count.
-    // Each pool's members in merge order, found on every core: a scan of every MachineConfig
-    // for each pool.
+    // Selection first: each pool's members, in merge order, found on every core (a scan of
+    // every MachineConfig for each pool), then taken in pool order. The pools that select
+    // anything are then merged on every core (on the worker threads, whose memory the parsed
+    // YAML left free), and their results and diagnostics joined in pool order, so the output
+    // does not depend on the thread count.
     let mut selected: Vec<Vec<McId>> = pools
         .par_iter()
         .map(|pool| {
