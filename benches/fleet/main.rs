@@ -61,24 +61,20 @@ fn main() {
         let files = fleet_files(&dir);
         let Runs { first: floor, second: check, median, second_median } =
             interleaved(|| parse_only(&files), || check_dir(&dir));
-        let rate = f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / check.as_secs_f64();
+        let rate = per_second(count, check);
         println!(
             "{mb} MB, {count} MachineConfigs: parse-only {:.3} s, check {:.3} s = {:.2}× the floor (median of the paired runs {median:.2}×), {rate:.0} MCs/s{}",
             floor.as_secs_f64(),
             check.as_secs_f64(),
             check.as_secs_f64() / floor.as_secs_f64(),
-            baseline.map_or(String::new(), |(best, median): (Duration, Duration)| format!(
-                ", {:.2}× the first size (median times: {:.2}×)",
-                check.as_secs_f64() / best.as_secs_f64(),
-                second_median.as_secs_f64() / median.as_secs_f64()
-            )),
+            growth(baseline, check, second_median),
         );
         baseline.get_or_insert((check, second_median));
         // The throughput's ceiling: the floor's work on every core, as the check reads and
         // parses its files, interleaved with the check again.
         let Runs { first: parallel, second: check, median, .. } =
             interleaved(|| parse_only_on_every_core(&files), || check_dir(&dir));
-        let ceiling = f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / parallel.as_secs_f64();
+        let ceiling = per_second(count, parallel);
         println!(
             "{mb} MB, parse-only on every core: {:.3} s, {ceiling:.0} MCs/s at most; check {:.3} s = {:.2}× it (median of the paired runs {median:.2}×)",
             parallel.as_secs_f64(),
@@ -98,14 +94,27 @@ fn main() {
             // Each run a fresh process, as a user's; in process, each run's objects stay in the
             // bench's heap (as `mcc check` leaves them to its exit), so later sizes meet a
             // bigger heap there.
-            command_baseline.map_or(String::new(), |(best, median): (Duration, Duration)| format!(
-                ", {:.2}× the first size (median times: {:.2}×)",
-                command.as_secs_f64() / best.as_secs_f64(),
-                second_median.as_secs_f64() / median.as_secs_f64()
-            )),
+            growth(command_baseline, command, second_median),
         );
         command_baseline.get_or_insert((command, second_median));
     }
+}
+
+/// How many of `count` MachineConfigs a second `time` makes.
+fn per_second(count: usize, time: Duration) -> f64 {
+    f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / time.as_secs_f64()
+}
+
+/// A later size's time against the first size's `baseline` (its best and median times), from
+/// best times and from median times; nothing for the first size.
+fn growth(baseline: Option<(Duration, Duration)>, best: Duration, median: Duration) -> String {
+    baseline.map_or(String::new(), |(first_best, first_median)| {
+        format!(
+            ", {:.2}× the first size (median times: {:.2}×)",
+            best.as_secs_f64() / first_best.as_secs_f64(),
+            median.as_secs_f64() / first_median.as_secs_f64()
+        )
+    })
 }
 
 /// One change in 167 MachineConfigs: issue 12's 0.6%.
