@@ -16,6 +16,7 @@ mod sarif;
 #[cfg(test)]
 mod scaling_tests;
 mod short;
+mod snippet;
 #[cfg(test)]
 mod testing;
 mod window;

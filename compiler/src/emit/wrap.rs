@@ -27,6 +27,9 @@ pub struct Drawer<'h> {
     wrapping: GraphicalReportHandler,
     /// Wrapping off, for a report whose text is wrapped already.
     unwrapping: GraphicalReportHandler,
+    /// Without colours: the snippet of a report of the simple shape is drawn by
+    /// [`super::snippet`].
+    plain: bool,
     indents: Indents,
     /// The lines of each help given to [`Drawer::new`].
     helps: HashMap<&'h str, Option<Cow<'h, str>>>,
@@ -44,7 +47,7 @@ impl<'h> Drawer<'h> {
         helps.sort_unstable();
         helps.dedup();
         let helps = helps.into_par_iter().map(|help| (help, lines(help, HELP.0, HELP.1))).collect();
-        Drawer { wrapping, unwrapping, indents, helps }
+        Drawer { wrapping, unwrapping, plain: !colour, indents, helps }
     }
 
     /// Draws `report` as miette's wrapping handler does.
@@ -61,7 +64,9 @@ impl<'h> Drawer<'h> {
         };
         match (self.indents.message(&message, report.severity()), help_lines) {
             (Some(message), Some(help)) => {
-                self.unwrapping.render_report(text, &Wrapped { report, message: &message, help })
+                let wrapped = Wrapped { report, message: &message, help };
+                let simple = if self.plain { super::snippet::draw(text, &self.unwrapping, &wrapped) } else { None };
+                simple.unwrap_or_else(|| self.unwrapping.render_report(text, &wrapped))
             }
             _ => self.wrapping.render_report(text, report),
         }
