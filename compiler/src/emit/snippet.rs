@@ -1,22 +1,21 @@
 //! The shape nearly every report has, drawn as miette draws it, without miette's general layout.
 //!
-//! miette lays out a snippet for any number of labels, spans over several lines, tabs, wide
-//! characters and colours: about two thirds of the time `mcc check` spends drawing a report went
-//! there, for reports that are almost all one label on one line of plain text. Such a report's
-//! header and message are still drawn by miette (without the label and the help), then its
-//! snippet and help are written here exactly as miette writes them in that shape, with miette's
-//! own reading of the source (`read_span`, with the same context). Anything else (colours, more
-//! than one label, an empty span, a span over a line's end, a context line with a tab, a control
-//! character or a byte outside ASCII) is left to miette whole: [`draw`] says `None`. The tests
-//! compare the two on every shape they can draw.
+//! miette lays out a report for any number of labels, spans over several lines, tabs, wide
+//! characters, colours and cause chains: most of the time `mcc check` spent drawing a report went
+//! there, for reports that are almost all one label on one line of plain text. Such a report
+//! (its message and help already wrapped, see `wrap.rs`) is written here exactly as miette
+//! writes it in that shape: its code, its message, the snippet and its help, the snippet's lines
+//! read with miette's own call (`read_span`, with the same context). Anything else (colours,
+//! more than one label, an empty span, a span over a line's end, a context line with a tab, a
+//! control character or a byte outside ASCII) is left to miette whole: [`draw`] says `None`.
+//! The tests compare the two on every shape they can draw.
 
-use std::fmt;
+use miette::{Diagnostic, LabeledSpan, SourceCode};
 
-use miette::{Diagnostic, GraphicalReportHandler, LabeledSpan, SourceCode};
-
-/// `report` as `handler` (miette's, without colours or wrapping) draws it, when it has the
-/// simple shape; `None` (and nothing written) otherwise.
-pub(super) fn draw(out: &mut String, handler: &GraphicalReportHandler, report: &dyn Diagnostic) -> Option<fmt::Result> {
+/// `report` as miette draws it without colours or wrapping, when it has the simple shape: its
+/// message's first line after `indent` (the severity's icon); `None` (and nothing written)
+/// otherwise.
+pub(super) fn draw(out: &mut String, indent: &str, report: &dyn Diagnostic) -> Option<()> {
     let source = report.source_code()?;
     let mut labels = report.labels()?;
     let label = labels.next()?;
@@ -24,16 +23,22 @@ pub(super) fn draw(out: &mut String, handler: &GraphicalReportHandler, report: &
         return None;
     }
     let snippet = snippet(source, &label)?;
-    let mut text = String::new();
-    if let Err(error) = handler.render_report(&mut text, &Bare(report)) {
-        return Some(Err(error));
+    // `render_header`, without links: the code (and its page), then a blank line.
+    if let Some(code) = report.code() {
+        out.push_str(&code.to_string());
+        if let Some(url) = report.url() {
+            out.push_str(&format!(" ({url})"));
+        }
+        out.push_str("\n\n");
     }
-    text.push_str(&snippet);
+    // `render_causes`, a report without causes: the message.
+    unwrapped(out, &report.to_string(), indent, "  │ ");
+    out.push_str(&snippet);
+    // `render_footer`: the help.
     if let Some(help) = report.help() {
-        footer(&mut text, &help.to_string());
+        unwrapped(out, &help.to_string(), "  help: ", "        ");
     }
-    out.push_str(&text);
-    Some(Ok(()))
+    Some(())
 }
 
 /// One line of a snippet's context, as miette splits it (`get_lines`).
@@ -158,51 +163,21 @@ fn lines(data: &str, first: usize, offset: usize) -> Vec<Line<'_>> {
     lines
 }
 
-/// The help as miette writes it with its wrapping off (`render_footer` through its `wrap`).
-fn footer(out: &mut String, help: &str) {
-    for (i, line) in help.split_terminator('\n').enumerate() {
+/// `text` as miette writes it with its wrapping off (its `wrap`), after the indents `first` and
+/// `rest` (each without its trailing spaces before a blank line), and a line break.
+fn unwrapped(out: &mut String, text: &str, first: &str, rest: &str) {
+    for (i, line) in text.split_terminator('\n').enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let blank = line.trim().is_empty();
-        out.push_str(match (i, blank) {
-            (0, false) => "  help: ",
-            (0, true) => "  help:",
-            (_, false) => "        ",
-            (_, true) => "",
-        });
+        let indent = if i == 0 { first } else { rest };
+        out.push_str(if line.trim().is_empty() { indent.trim_end() } else { indent });
         out.push_str(line);
     }
-    if help.ends_with('\n') {
+    if text.ends_with('\n') {
         out.push('\n');
     }
     out.push('\n');
-}
-
-/// A report without its labels and its help: what miette draws before a snippet.
-#[derive(Debug)]
-struct Bare<'r>(&'r dyn Diagnostic);
-
-impl fmt::Display for Bare<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.0, f)
-    }
-}
-
-impl std::error::Error for Bare<'_> {}
-
-impl Diagnostic for Bare<'_> {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.0.code()
-    }
-
-    fn severity(&self) -> Option<miette::Severity> {
-        self.0.severity()
-    }
-
-    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.0.url()
-    }
 }
 
 #[cfg(test)]
@@ -219,8 +194,8 @@ mod tests {
     use crate::source::{Sources, Span};
 
     /// miette without colours or wrapping, as the human format draws a wrapped report.
-    fn handler() -> GraphicalReportHandler {
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+    fn handler() -> miette::GraphicalReportHandler {
+        miette::GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
             .with_width(100)
             .with_links(false)
             .with_wrap_lines(false)
@@ -237,8 +212,12 @@ mod tests {
         handler.render_report(&mut expected, report).expect("miette draws it");
         let mut drawn = String::new();
         DRAWN.fetch_add(1, Ordering::Relaxed);
-        if let Some(result) = draw(&mut drawn, &handler, report) {
-            result.expect("drawn");
+        let indent = match report.severity() {
+            Some(miette::Severity::Error) | None => "  × ",
+            Some(miette::Severity::Warning) => "  ⚠ ",
+            Some(miette::Severity::Advice) => "  ☞ ",
+        };
+        if draw(&mut drawn, indent, report).is_some() {
             SIMPLE.fetch_add(1, Ordering::Relaxed);
             prop_assert_eq!(drawn, expected);
         } else {
@@ -278,6 +257,16 @@ mod tests {
         ]
     }
 
+    fn message() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "[a-z][a-z ]{0,30}",
+            1 => Just("two\nlines".to_string()),
+            1 => Just("a blank\n\nbetween".to_string()),
+            1 => Just("ends with a break\n".to_string()),
+            1 => Just(" \nbegins blank".to_string()),
+        ]
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(600))]
 
@@ -293,6 +282,7 @@ mod tests {
             len in prop_oneof![1 => Just(0usize), 4 => 1usize..6, 2 => 6usize..60],
             label in label(),
             related in prop::option::weighted(0.2, any::<prop::sample::Index>()),
+            message in message(),
             help in help(),
             severity in 0usize..3,
         ) {
@@ -316,7 +306,7 @@ mod tests {
                 end -= 1;
             }
             let code = codes::ALL.iter().filter(|c| c.severity as usize == severity).chain(codes::ALL).next().expect("a code");
-            let mut finding = Finding::new(code, Span::new(id, start, end), "the message");
+            let mut finding = Finding::new(code, Span::new(id, start, end), message);
             if let Some(label) = label {
                 finding = finding.with_label(label);
             }

@@ -65,8 +65,11 @@ impl<'h> Drawer<'h> {
         match (self.indents.message(&message, report.severity()), help_lines) {
             (Some(message), Some(help)) => {
                 let wrapped = Wrapped { report, message: &message, help };
-                let simple = if self.plain { super::snippet::draw(text, &self.unwrapping, &wrapped) } else { None };
-                simple.unwrap_or_else(|| self.unwrapping.render_report(text, &wrapped))
+                let indent = self.indents.first(report.severity());
+                match self.plain.then(|| super::snippet::draw(text, indent, &wrapped)).flatten() {
+                    Some(()) => Ok(()),
+                    None => self.unwrapping.render_report(text, &wrapped),
+                }
             }
             _ => self.wrapping.render_report(text, report),
         }
@@ -96,14 +99,18 @@ impl Indents {
         }
     }
 
-    /// The message's lines as miette wraps them under `severity` (see [`lines`]).
-    fn message<'t>(&self, message: &'t str, severity: Option<miette::Severity>) -> Option<Cow<'t, str>> {
-        let first = match severity {
+    /// The indent of a message's first line under `severity`: its icon.
+    fn first(&self, severity: Option<miette::Severity>) -> &str {
+        match severity {
             Some(miette::Severity::Error) | None => &self.error,
             Some(miette::Severity::Warning) => &self.warning,
             Some(miette::Severity::Advice) => &self.advice,
-        };
-        lines(message, first, &self.message_rest)
+        }
+    }
+
+    /// The message's lines as miette wraps them under `severity` (see [`lines`]).
+    fn message<'t>(&self, message: &'t str, severity: Option<miette::Severity>) -> Option<Cow<'t, str>> {
+        lines(message, self.first(severity), &self.message_rest)
     }
 }
 
