@@ -131,6 +131,11 @@ mod tests {
 
     const FILES: &str = "    storage:\n      files:\n";
 
+    /// A world-writable file at `path`, an entry of [`FILES`].
+    fn writable_file(path: &str) -> String {
+        format!("      - {{path: {path}, mode: 0o666, contents: {{source: 'data:,'}}}}\n")
+    }
+
     /// An n-lint site policy over n entries, in every shape where each lint was tested on every
     /// entry (times for 8,000 of each through `mcc check` before): lints on their own files (the
     /// lint shape of issue 12: 1.8 s), on the names of units (1.25 s), on globs that share their
@@ -143,7 +148,7 @@ mod tests {
                 what: "site lints over as many files",
                 section: FILES,
                 lint: |i| format!("when file and path /etc/r/{i}.conf and mode has 0o002"),
-                entry: |i| format!("      - {{path: /etc/r/{i}.conf, mode: 0o666, contents: {{source: 'data:,'}}}}\n"),
+                entry: |i| writable_file(&format!("/etc/r/{i}.conf")),
                 finds: true,
             },
             Shape {
@@ -159,30 +164,28 @@ mod tests {
                 what: "site lints differing after a wildcard",
                 section: FILES,
                 lint: |i| format!("when file and path /etc/r/*-{i}.conf and mode has 0o002"),
-                entry: |i| {
-                    format!("      - {{path: /etc/r/a-{i}.conf, mode: 0o666, contents: {{source: 'data:,'}}}}\n")
-                },
+                entry: |i| writable_file(&format!("/etc/r/a-{i}.conf")),
                 finds: true,
             },
             Shape {
                 what: "site lints differing between wildcards",
                 section: FILES,
                 lint: |i| format!("when file and path /etc/**/d{i}/* and mode has 0o002"),
-                entry: |i| format!("      - {{path: /etc/x/d{i}/f, mode: 0o666, contents: {{source: 'data:,'}}}}\n"),
+                entry: |i| writable_file(&format!("/etc/x/d{i}/f")),
                 finds: true,
             },
             Shape {
                 what: "site lints on other pools",
                 section: FILES,
                 lint: |i| format!("when file and pool infra-{i} and mode has 0o002"),
-                entry: |i| format!("      - {{path: /etc/r/{i}.conf, mode: 0o666, contents: {{source: 'data:,'}}}}\n"),
+                entry: |i| writable_file(&format!("/etc/r/{i}.conf")),
                 finds: false,
             },
             Shape {
                 what: "site lints on another kind of entry",
                 section: FILES,
                 lint: |i| format!("when unit and not name x{i}.service"),
-                entry: |i| format!("      - {{path: /etc/r/{i}.conf, mode: 0o666, contents: {{source: 'data:,'}}}}\n"),
+                entry: |i| writable_file(&format!("/etc/r/{i}.conf")),
                 finds: false,
             },
         ];
